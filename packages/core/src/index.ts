@@ -1,0 +1,23 @@
+import './register.js';
+
+export { BasicRNN, WEIGHT_NAMES } from './model.js';
+export type { BasicRNNConfig, CallOptions, CallResult, InputShape, PredictOptions, WeightName } from './model.js';
+export type { SummaryOptions } from './summary.js';
+export { earlyStopping } from './training/callbacks.js';
+export type { Callback, EarlyStoppingOptions, Logs } from './training/callbacks.js';
+export type { CompileConfig, EvaluateOptions, FitOptions, History, TrainResult } from './training/trainer.js';
+export { LOSS_NAMES, OUTPUT_ACTIVATIONS } from './training/losses.js';
+export type { LossName, OutputActivation } from './training/losses.js';
+export { METRIC_NAMES } from './training/metrics.js';
+export type { MetricName } from './training/metrics.js';
+export { OPTIMIZER_NAMES, OPTIMIZER_EPSILON, DEFAULT_LEARNING_RATES } from './training/optimizers.js';
+export type { OptimizerName } from './training/optimizers.js';
+export { getBackend, getBackendInfo, listBackends, registerBackendBinding, setBackend } from './backend_registry.js';
+export type { BackendBinding, BackendInfo } from './backend_registry.js';
+export * from './errors.js';
+export * from './kernel_names.js';
+export { rnnSequence, rnnSequenceComposite } from './ops/rnn_sequence.js';
+export { rnnSequenceGrad, rnnSequenceGradComposite } from './ops/rnn_sequence_grad.js';
+export type { RnnSequenceGrads } from './ops/rnn_sequence_grad.js';
+export { FUSED_KERNELS_FLAG, fusedKernelsEnabled, setFusedKernelsEnabled } from './ops/fused_flag.js';
+export { SeededRandom, deriveSeed, glorotUniform, orthogonal } from './initializers.js';

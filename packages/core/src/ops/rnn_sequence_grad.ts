@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { activationGradFromOutput } from '../activations.js';
+import {
+  RnnSequenceGrad,
+  type RnnSequenceGradAttrs,
+  type RnnSequenceGradInputs,
+} from '../kernel_names.js';
+import { useFusedKernel } from './fused_flag.js';
+import { maskColumns, presentInputs } from './rnn_sequence.js';
+
+/** Gradients of the recurrence with respect to each of its inputs. `dBias` is always computed. */
+export interface RnnSequenceGrads {
+  dx: tf.Tensor3D;
+  dKernel: tf.Tensor2D;
+  dRecurrentKernel: tf.Tensor2D;
+  dBias: tf.Tensor1D;
+  dh0: tf.Tensor2D;
+}
+
+/**
+ * Backpropagation through time for {@link rnnSequence}. Uses the active backend's fused kernel when registered,
+ * else the composite.
+ */
+export function rnnSequenceGrad(inputs: RnnSequenceGradInputs, attrs: RnnSequenceGradAttrs): RnnSequenceGrads {
+  if (useFusedKernel(RnnSequenceGrad)) {
+    const [dx, dKernel, dRecurrentKernel, dBias, dh0] = tf.engine().runKernel(
+      RnnSequenceGrad,
+      presentInputs(inputs),
+      attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor[];
+    return {
+      dx: dx as tf.Tensor3D,
+      dKernel: dKernel as tf.Tensor2D,
+      dRecurrentKernel: dRecurrentKernel as tf.Tensor2D,
+      dBias: dBias as tf.Tensor1D,
+      dh0: dh0 as tf.Tensor2D,
+    };
+  }
+  return rnnSequenceGradComposite(inputs, attrs);
+}
+
+/**
+ * BPTT in tfjs ops: `dz_t = (dh_t + dz_{t+1}·Uᵀ) ⊙ act'(z_t)` step by step, then the three weight gradients
+ * as single matmuls over all steps: `dU = Σ h_{t-1}ᵀ dz_t`, `dW = Σ x_tᵀ dz_t`, `db = Σ dz_t`.
+ * With a mask, a skipped step passes its incoming gradient straight to the previous state.
+ */
+export function rnnSequenceGradComposite(
+  inputs: RnnSequenceGradInputs,
+  attrs: RnnSequenceGradAttrs,
+): RnnSequenceGrads {
+  const { x, kernel, recurrentKernel, h0, hiddenStates, dy, mask } = inputs;
+  const [batch, steps, inputSize] = x.shape as [number, number, number];
+  const hidden = recurrentKernel.shape[0] as number;
+  const result = tf.tidy(() => {
+    const states = tf.unstack(hiddenStates, 1);
+    const upstream = tf.unstack(dy, 1);
+    const maskSteps = mask === undefined ? null : maskColumns(mask, attrs.goBackwards);
+    const recurrentT = tf.transpose(recurrentKernel);
+
+    const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
+    let carry: tf.Tensor | null = null;
+    for (let t = steps - 1; t >= 0; t--) {
+      const g: tf.Tensor = carry === null ? upstream[t]! : tf.add(upstream[t]!, carry);
+      const slope = activationGradFromOutput(states[t]!, attrs.activation);
+      let dzt: tf.Tensor = slope === null ? g : tf.mul(g, slope);
+      if (maskSteps !== null) dzt = tf.mul(dzt, maskSteps[t]!);
+      let next: tf.Tensor = tf.matMul(dzt, recurrentT);
+      if (maskSteps !== null) next = tf.add(next, tf.mul(g, tf.sub(1, maskSteps[t]!)));
+      carry = next;
+      dz[t] = dzt;
+    }
+
+    const dzAll = tf.reshape(tf.stack(dz, 1), [batch * steps, hidden]);
+    const previous = steps === 1 ? tf.expandDims(h0, 1) : tf.concat([tf.expandDims(h0, 1), tf.slice(hiddenStates, [0, 0, 0], [batch, steps - 1, hidden])], 1);
+    const ordered = attrs.goBackwards ? tf.reverse(x, 1) : x;
+    const xFlat = tf.reshape(ordered, [batch * steps, inputSize]);
+    const dRecurrentKernel = tf.matMul(tf.reshape(previous, [batch * steps, hidden]), dzAll, true, false);
+    const dKernel = tf.matMul(xFlat, dzAll, true, false);
+    const dBias = tf.sum(dzAll, 0);
+    const dxOrdered = tf.reshape(tf.matMul(dzAll, kernel, false, true), [batch, steps, inputSize]);
+    const dx = attrs.goBackwards ? tf.reverse(dxOrdered, 1) : dxOrdered;
+    return [dx, dKernel, dRecurrentKernel, dBias, carry!] as tf.Tensor[];
+  });
+  const [dx, dKernel, dRecurrentKernel, dBias, dh0] = result;
+  return {
+    dx: dx as tf.Tensor3D,
+    dKernel: dKernel as tf.Tensor2D,
+    dRecurrentKernel: dRecurrentKernel as tf.Tensor2D,
+    dBias: dBias as tf.Tensor1D,
+    dh0: dh0 as tf.Tensor2D,
+  };
+}

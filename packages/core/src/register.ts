@@ -1,0 +1,21 @@
+// Side effects of importing @basicrnn/core, in one place (listed in package.json "sideEffects"):
+// the cpu reference backend, the recurrence op's one gradient, the fused-kernel flag, and cpu as the active
+// backend when nothing else has been chosen yet.
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerBackendBinding } from './backend_registry.js';
+import { rnnSequenceGradConfig } from './gradients/rnn_sequence_grad.js';
+import { registerFusedFlag } from './ops/fused_flag.js';
+
+tf.registerGradient(rnnSequenceGradConfig);
+registerFusedFlag();
+registerBackendBinding(cpuBinding());
+
+// tfjs would otherwise pick the highest-priority registered backend lazily at the first op, and an async one
+// (wasm) would then throw "not yet initialized". cpu starts synchronously, so it is active right after import;
+// `await setBackend('wasm')` switches.
+if (tf.engine().backendName == null) void tf.setBackend('cpu');
+
+function cpuBinding() {
+  return { name: 'cpu' } as const;
+}

@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError, describe } from '../errors.js';
+import type { BasicRNN } from '../model.js';
+
+/** Per-epoch or per-batch values: `loss`, metrics, `val_*`, and `batch`/`size` in batch logs. */
+export type Logs = Record<string, number>;
+
+/**
+ * Keras-style training hooks; every hook may be async and is awaited. Set `model.stopTraining = true` from a hook
+ * to end `fit` after the current epoch.
+ */
+export interface Callback {
+  /** Called once per `fit` with the model being trained. */
+  setModel?(model: BasicRNN): void;
+  onTrainBegin?(logs: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  onTrainEnd?(logs: Logs): void | Promise<void>;
+}
+
+const HOOKS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+
+export function normalizeCallbacks(callbacks: Callback | Callback[] | undefined): Callback[] {
+  if (callbacks === undefined) return [];
+  const list = Array.isArray(callbacks) ? callbacks : [callbacks];
+  list.forEach((cb, i) => {
+    if (cb === null || typeof cb !== 'object' || !HOOKS.some((h) => typeof (cb as Record<string, unknown>)[h] === 'function')) {
+      throw new ConfigError(`fit({ callbacks[${i}] }): expected an object with hooks (${HOOKS.join(', ')}), received ${describe(cb)}`);
+    }
+  });
+  return list;
+}
+
+/** Options of {@link earlyStopping} (Keras `EarlyStopping`). */
+export interface EarlyStoppingOptions {
+  /** The log key to watch. Default 'val_loss'. */
+  monitor?: string;
+  /** Epochs without improvement before stopping. Default 0. */
+  patience?: number;
+  /** Smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** 'min', 'max', or 'auto' (max for accuracy-like keys, else min). Default 'auto'. */
+  mode?: 'min' | 'max' | 'auto';
+  /** At the end of training, put back the weights of the best epoch. Default false. */
+  restoreBestWeights?: boolean;
+}
+
+/**
+ * Stops `fit` when a monitored value stops improving (Keras semantics).
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 100, validationSplit: 0.2,
+ *   callbacks: [earlyStopping({ monitor: 'val_loss', patience: 5, restoreBestWeights: true })] });
+ * ```
+ */
+export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { readonly stoppedEpoch: number | null; readonly best: number } {
+  const monitor = options.monitor ?? 'val_loss';
+  const patience = options.patience ?? 0;
+  const minDelta = Math.abs(options.minDelta ?? 0);
+  if (typeof monitor !== 'string') throw new ConfigError(`earlyStopping({ monitor }): expected a log key, received ${describe(monitor)}`);
+  if (!Number.isInteger(patience) || patience < 0) {
+    throw new ConfigError(`earlyStopping({ patience }): expected a non-negative integer, received ${describe(patience)}`);
+  }
+  const mode = options.mode ?? 'auto';
+  if (!['min', 'max', 'auto'].includes(mode)) throw new ConfigError(`earlyStopping({ mode }): expected 'min', 'max' or 'auto', received ${describe(mode)}`);
+  const maximize = mode === 'max' || (mode === 'auto' && /acc|accuracy|auc/.test(monitor));
+  let model: BasicRNN | null = null;
+  let best = maximize ? -Infinity : Infinity;
+  let wait = 0;
+  let bestWeights: tf.Tensor[] | null = null;
+  let stoppedEpoch: number | null = null;
+
+  return {
+    get stoppedEpoch() {
+      return stoppedEpoch;
+    },
+    get best() {
+      return best;
+    },
+    setModel(m) {
+      model = m;
+    },
+    onTrainBegin() {
+      best = maximize ? -Infinity : Infinity;
+      wait = 0;
+      stoppedEpoch = null;
+      tf.dispose(bestWeights ?? []);
+      bestWeights = null;
+    },
+    onEpochEnd(epoch, logs) {
+      const current = logs[monitor];
+      if (current === undefined) {
+        throw new ConfigError(`earlyStopping({ monitor: '${monitor}' }): no such value in the epoch logs; available: ${Object.keys(logs).join(', ')}`);
+      }
+      const improved = maximize ? current > best + minDelta : current < best - minDelta;
+      if (improved) {
+        best = current;
+        wait = 0;
+        if (options.restoreBestWeights === true && model !== null) {
+          tf.dispose(bestWeights ?? []);
+          bestWeights = model.getWeights();
+        }
+        return;
+      }
+      wait++;
+      if (wait > patience || (patience === 0 && wait >= 1)) {
+        stoppedEpoch = epoch;
+        if (model !== null) model.stopTraining = true;
+      }
+    },
+    onTrainEnd() {
+      if (bestWeights !== null && model !== null) model.setWeights(bestWeights);
+      tf.dispose(bestWeights ?? []);
+      bestWeights = null;
+    },
+  };
+}

@@ -1,0 +1,389 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { holdBackend } from '../backend_registry.js';
+import { ConfigError, DTypeError, NonFiniteError, ShapeError, describe } from '../errors.js';
+import { SeededRandom, deriveSeed } from '../initializers.js';
+import type { BasicRNN } from '../model.js';
+import { assertFloatTensor, assertOneOf, assertPositiveInt } from '../validate.js';
+import { type Callback, normalizeCallbacks } from './callbacks.js';
+import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
+import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
+import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
+
+/** Options of `model.compile`. */
+export interface CompileConfig {
+  /** An optimizer name (Keras defaults, epsilon pinned to 1e-7) or a tfjs `Optimizer` you own. */
+  optimizer: OptimizerName | tf.Optimizer;
+  /** Learning rate for a named optimizer; Keras's default for that optimizer when absent. */
+  learningRate?: number;
+  /** Loss name. With a linear head the cross-entropies take logits. */
+  loss: LossName;
+  /** Metrics to report; History keys use these names (and `val_` + name). */
+  metrics?: MetricName[];
+  /** Clip each gradient to this L2 norm (Keras `clipnorm`). */
+  clipNorm?: number;
+  /** Clip each gradient element to [−clipValue, clipValue] (Keras `clipvalue`). */
+  clipValue?: number;
+}
+
+/** The loss, or [loss, ...metrics] when metrics are compiled (Keras). */
+export type TrainResult = number | number[];
+
+/** Options of `model.fit`. */
+export interface FitOptions {
+  /** Passes over the data. Default 1. */
+  epochs?: number;
+  /** Examples per gradient step. Default 32. */
+  batchSize?: number;
+  /** Shuffle the training examples before each epoch. Default true. */
+  shuffle?: boolean;
+  /** Seed of the shuffling; defaults to one derived from the model's seed, so runs repeat. */
+  seed?: number;
+  /** Hold out this fraction (0 < f < 1) of the examples, taken from the end before shuffling (Keras). */
+  validationSplit?: number;
+  /** Held-out [x, y]; takes precedence over `validationSplit`. */
+  validationData?: [tf.Tensor, tf.Tensor];
+  /** Callback objects (Keras-style hooks, awaited), e.g. `earlyStopping(...)`. */
+  callbacks?: Callback | Callback[];
+  /** Aborting stops training at the next batch boundary; fit resolves with the History of finished epochs. */
+  signal?: AbortSignal;
+}
+
+/** Options of `model.evaluate`. */
+export interface EvaluateOptions {
+  /** Examples per forward pass. Default 32. */
+  batchSize?: number;
+}
+
+/** What `fit` resolves to (Keras `History`). */
+export interface History {
+  /** Indices of the finished epochs. */
+  epoch: number[];
+  /** Per-epoch values: `loss`, each metric, and `val_loss` / `val_<metric>` with validation data. */
+  history: Record<string, number[]>;
+}
+
+/** Compiled training state of one model: optimizer, loss, metrics. */
+export class Trainer {
+  private readonly optimizer: tf.Optimizer;
+  private readonly ownsOptimizer: boolean;
+  private readonly loss: LossName;
+  private readonly metrics: { name: MetricName; kind: ReturnType<typeof metricKind> }[];
+  private readonly clipNorm: number | undefined;
+  private readonly clipValue: number | undefined;
+  private epochSeed = 0;
+
+  constructor(
+    private readonly model: BasicRNN,
+    config: CompileConfig,
+  ) {
+    if (config === null || typeof config !== 'object') {
+      throw new ConfigError(`compile(config): expected { optimizer, loss, metrics? }, received ${describe(config)}`);
+    }
+    assertOneOf(config.loss, LOSS_NAMES, 'compile({ loss })');
+    const metrics = config.metrics ?? [];
+    if (!Array.isArray(metrics)) {
+      throw new ConfigError(`compile({ metrics }): expected an array of metric names, received ${describe(metrics)}`);
+    }
+    metrics.forEach((m, i) => assertOneOf(m, METRIC_NAMES, `compile({ metrics[${i}] })`));
+    if (new Set(metrics).size !== metrics.length) {
+      throw new ConfigError(`compile({ metrics }): each metric may appear once, received ${describe(metrics)}`);
+    }
+    for (const key of ['clipNorm', 'clipValue'] as const) {
+      const v = config[key];
+      if (v !== undefined && (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))) {
+        throw new ConfigError(`compile({ ${key} }): expected a positive finite number, received ${describe(v)}`);
+      }
+    }
+    if (config.optimizer instanceof tf.Optimizer) {
+      if (config.learningRate !== undefined) {
+        throw new ConfigError('compile({ learningRate }): set the learning rate on the Optimizer instance you pass, not here');
+      }
+      this.optimizer = config.optimizer;
+      this.ownsOptimizer = false;
+    } else {
+      assertOneOf(config.optimizer, OPTIMIZER_NAMES, 'compile({ optimizer })');
+      this.optimizer = createOptimizer(config.optimizer, config.learningRate);
+      this.ownsOptimizer = true;
+    }
+    this.loss = config.loss;
+    this.metrics = metrics.map((name) => ({ name, kind: metricKind(name, config.loss, model.outputSize) }));
+    this.clipNorm = config.clipNorm;
+    this.clipValue = config.clipValue;
+  }
+
+  /** One gradient step. Checks loss and gradients before the update, so a non-finite step changes nothing. */
+  async trainOnBatch(x: tf.Tensor, y: tf.Tensor): Promise<TrainResult> {
+    this.checkPair(x, y, 'trainOnBatch');
+    const release = holdBackend('trainOnBatch');
+    try {
+      return this.format(await this.step(x, y, 0, 0));
+    } finally {
+      release();
+    }
+  }
+
+  async fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<History> {
+    if (options === null || typeof options !== 'object') {
+      throw new ConfigError(`fit(x, y, options): expected an options object, received ${describe(options)}`);
+    }
+    const epochs = options.epochs ?? 1;
+    const batchSize = options.batchSize ?? 32;
+    assertPositiveInt(epochs, 'fit({ epochs })');
+    assertPositiveInt(batchSize, 'fit({ batchSize })');
+    const { validationSplit, validationData, signal } = options;
+    if (validationSplit !== undefined && (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1))) {
+      throw new ConfigError(`fit({ validationSplit }): expected a number in (0, 1), received ${describe(validationSplit)}`);
+    }
+    if (options.seed !== undefined && !Number.isInteger(options.seed)) {
+      throw new ConfigError(`fit({ seed }): expected an integer, received ${describe(options.seed)}`);
+    }
+    if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
+      throw new ConfigError(`fit({ signal }): expected an AbortSignal, received ${describe(signal)}`);
+    }
+    const callbacks = normalizeCallbacks(options.callbacks);
+    this.checkPair(x, y, 'fit');
+    if (validationData !== undefined) {
+      if (!Array.isArray(validationData) || validationData.length !== 2) {
+        throw new ConfigError(`fit({ validationData }): expected [x, y], received ${describe(validationData)}`);
+      }
+      this.checkPair(validationData[0], validationData[1], 'fit({ validationData })');
+    }
+
+    const total = x.shape[0];
+    const split = validationData === undefined && validationSplit !== undefined ? Math.floor(total * (1 - validationSplit)) : total;
+    if (split === 0 || split === total && validationData === undefined && validationSplit !== undefined) {
+      throw new ConfigError(
+        `fit({ validationSplit: ${validationSplit} }): with ${total} examples this leaves ${split} for training and ${total - split} for validation; both need at least one`,
+      );
+    }
+
+    const release = holdBackend('fit');
+    const owned: tf.Tensor[] = [];
+    try {
+      const [xTrain, yTrain] = split === total ? [x, y] : [sliceBatch(x, 0, split), sliceBatch(y, 0, split)];
+      let validation: [tf.Tensor, tf.Tensor] | null = validationData ?? null;
+      if (split !== total) {
+        validation = [sliceBatch(x, split, total - split), sliceBatch(y, split, total - split)];
+        owned.push(xTrain, yTrain, ...validation);
+      }
+      const rng = new SeededRandom(options.seed ?? deriveSeed(this.model.seed, 1000 + this.epochSeed++));
+      const history: History = { epoch: [], history: {} };
+      this.model.stopTraining = false;
+      for (const cb of callbacks) cb.setModel?.(this.model);
+      for (const cb of callbacks) await cb.onTrainBegin?.({});
+
+      let lastLogs: Record<string, number> = {};
+      let aborted = signal?.aborted === true;
+      for (let epoch = 0; epoch < epochs && !aborted && !this.model.stopTraining; epoch++) {
+        for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+        const order = options.shuffle === false ? null : permutation(split, rng);
+        const sums = new Float64Array(1 + this.metrics.length);
+        let seen = 0;
+        for (let start = 0, batch = 0; start < split; start += batchSize, batch++) {
+          const size = Math.min(batchSize, split - start);
+          const [xb, yb] = tf.tidy(() =>
+            order === null
+              ? [sliceBatch(xTrain, start, size), sliceBatch(yTrain, start, size)]
+              : gatherBatch(xTrain, yTrain, order.subarray(start, start + size)),
+          );
+          let values: number[];
+          try {
+            values = await this.step(xb, yb, epoch, batch);
+          } finally {
+            tf.dispose([xb, yb]);
+          }
+          values.forEach((v, i) => (sums[i]! += v * size));
+          seen += size;
+          const batchLogs = { batch, size, ...this.logs(values, '') };
+          for (const cb of callbacks) await cb.onBatchEnd?.(batch, batchLogs);
+          await yieldToEventLoop();
+          if (signal?.aborted === true) {
+            aborted = true;
+            break;
+          }
+        }
+        if (aborted) break;
+        const logs = this.logs(Array.from(sums, (s) => s / seen), '');
+        if (validation !== null) Object.assign(logs, this.logs(await this.evaluateValues(...validation, batchSize), 'val_'));
+        history.epoch.push(epoch);
+        for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+        lastLogs = logs;
+        for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+      }
+      for (const cb of callbacks) await cb.onTrainEnd?.(lastLogs);
+      return history;
+    } finally {
+      tf.dispose(owned);
+      release();
+    }
+  }
+
+  async evaluate(x: tf.Tensor, y: tf.Tensor, options: EvaluateOptions): Promise<TrainResult> {
+    const batchSize = options?.batchSize ?? 32;
+    assertPositiveInt(batchSize, 'evaluate({ batchSize })');
+    this.checkPair(x, y, 'evaluate');
+    return this.format(await this.evaluateValues(x, y, batchSize));
+  }
+
+  dispose(): void {
+    if (this.ownsOptimizer) this.optimizer.dispose();
+  }
+
+  private async evaluateValues(x: tf.Tensor, y: tf.Tensor, batchSize: number): Promise<number[]> {
+    const total = x.shape[0];
+    const sums = new Float64Array(1 + this.metrics.length);
+    for (let start = 0; start < total; start += batchSize) {
+      const size = Math.min(batchSize, total - start);
+      const packed = tf.tidy(() => {
+        const output = this.model.forward(sliceBatch(x, start, size));
+        const labels = this.labels(sliceBatch(y, start, size));
+        return tf.stack([
+          computeLoss(this.loss, labels, output, this.model.outputActivation),
+          ...this.metrics.map((m) => computeMetric(m.kind, labels, output, this.model.outputActivation)),
+        ]);
+      });
+      const values = await packed.data();
+      packed.dispose();
+      values.forEach((v, i) => (sums[i]! += v * size));
+    }
+    return Array.from(sums, (s) => s / total);
+  }
+
+  /** Forward, loss, gradients, guard, update. Returns [loss, ...metrics]. */
+  private async step(x: tf.Tensor, y: tf.Tensor, epoch: number, batch: number): Promise<number[]> {
+    const variables = this.model.trainableVariables();
+    const head = this.model.outputActivation;
+    const { grads, packed } = tf.tidy(() => {
+      const labels = this.labels(y);
+      let output: tf.Tensor | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        output = tf.keep(this.model.forward(x));
+        return computeLoss(this.loss, labels, output, head);
+      }, variables);
+      const out = output as unknown as tf.Tensor;
+      const clipped = this.clip(grads);
+      // 0·g sums to 0 when every element is finite and to NaN otherwise: one cheap probe for all gradients.
+      const probe = tf.addN(Object.values(clipped).map((g) => tf.sum(tf.mul(g, 0))));
+      const packed = tf.stack([
+        value,
+        probe,
+        ...this.metrics.map((m) => computeMetric(m.kind, labels, out, head)),
+      ]);
+      out.dispose();
+      return { grads: clipped, packed };
+    });
+    const values = Array.from(await packed.data());
+    packed.dispose();
+    const [loss, probe, ...metrics] = values as [number, number, ...number[]];
+    if (!Number.isFinite(loss) || probe !== 0) {
+      tf.dispose(grads);
+      const what = Number.isFinite(loss) ? 'a gradient' : `the loss (${loss})`;
+      throw new NonFiniteError(
+        `training stopped at epoch ${epoch}, batch ${batch}: ${what} is not finite; the weights and optimizer state of the last finite step are kept (lower the learning rate, set clipNorm, or check the data)`,
+        epoch,
+        batch,
+      );
+    }
+    this.optimizer.applyGradients(grads);
+    tf.dispose(grads);
+    return [loss, ...metrics];
+  }
+
+  private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
+    if (this.clipNorm === undefined && this.clipValue === undefined) return grads;
+    const out: tf.NamedTensorMap = {};
+    for (const [name, g] of Object.entries(grads)) {
+      let c = g;
+      if (this.clipValue !== undefined) c = tf.clipByValue(c, -this.clipValue, this.clipValue);
+      if (this.clipNorm !== undefined) {
+        const norm = tf.norm(c);
+        c = tf.div(tf.mul(c, this.clipNorm), tf.maximum(norm, this.clipNorm));
+      }
+      out[name] = c;
+    }
+    return out;
+  }
+
+  /** Labels as the loss wants them: float32, and class indices flattened for the sparse loss. */
+  private labels(y: tf.Tensor): tf.Tensor {
+    return y.dtype === 'float32' ? y : tf.cast(y, 'float32');
+  }
+
+  private logs(values: readonly number[], prefix: string): Record<string, number> {
+    const logs: Record<string, number> = { [`${prefix}loss`]: values[0]! };
+    this.metrics.forEach((m, i) => (logs[`${prefix}${m.name}`] = values[i + 1]!));
+    return logs;
+  }
+
+  private format(values: number[]): TrainResult {
+    return this.metrics.length === 0 ? values[0]! : values;
+  }
+
+  /** Validates an (x, y) pair against the model and the loss before anything runs. */
+  private checkPair(x: tf.Tensor, y: tf.Tensor, where: string): void {
+    assertFloatTensor(x, 3, `${where}(x)`);
+    if (!this.model.isBuilt) this.model.build([null, null, x.shape[2]!]);
+    this.model.checkInput(x, `${where}(x)`);
+    if (!(y instanceof tf.Tensor) || y.isDisposed) {
+      throw new ShapeError(`${where}(y): expected a tensor of labels, received ${describe(y)}`);
+    }
+    if (y.dtype === 'string' || y.dtype === 'complex64') {
+      throw new DTypeError(`${where}(y): expected numeric labels (float32, int32 or bool), received ${y.dtype}`);
+    }
+    const [batch, steps] = x.shape as [number, number, number];
+    if (y.shape[0] !== batch) {
+      throw new ShapeError(`${where}(x, y): x has ${batch} examples but y has ${y.shape[0]} (shape ${describe(y.shape)})`);
+    }
+    const outputShape = this.model.returnSequences ? [batch, steps, this.model.outputSize] : [batch, this.model.outputSize];
+    const sparse = isSparse(this.loss);
+    const labelShape = sparse ? outputShape.slice(0, -1) : outputShape;
+    const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+    const ok = sameShape(y.shape, labelShape) || (sparse && sameShape(y.shape, [...labelShape, 1]));
+    if (!ok) {
+      const hint = sparse ? ' (class indices: the output shape without its last axis)' : ' (the output shape)';
+      throw new ShapeError(`${where}(y): loss '${this.loss}' expects labels of shape ${describe(labelShape)}${hint}, received ${describe(y.shape)}`);
+    }
+    if (sparse && this.model.outputSize < 2) {
+      throw new ConfigError(`compile({ loss: '${this.loss}' }): needs outputSize ≥ 2 (one unit per class), the model has ${this.model.outputSize}`);
+    }
+  }
+}
+
+function sliceBatch(t: tf.Tensor, start: number, size: number): tf.Tensor {
+  const begin = t.shape.map((_, i) => (i === 0 ? start : 0));
+  const sizes = t.shape.map((d, i) => (i === 0 ? size : d));
+  return tf.slice(t, begin, sizes);
+}
+
+function gatherBatch(x: tf.Tensor, y: tf.Tensor, indices: Int32Array): [tf.Tensor, tf.Tensor] {
+  const idx = tf.tensor1d(indices, 'int32');
+  return [tf.gather(x, idx), tf.gather(y, idx)];
+}
+
+function permutation(n: number, rng: SeededRandom): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i]!;
+    p[i] = p[j]!;
+    p[j] = t;
+  }
+  return p;
+}
+
+/** Lets timers, rendering and input handlers run between batches (a macrotask, not a microtask). */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -1,0 +1,49 @@
+// tfjs-layers as a second, independent oracle: SimpleRNN + Dense from @tensorflow/tfjs (the union package:
+// tfjs-layers needs its chained ops), given the same weights, on the same backend as the model under test.
+import * as tfl from '@tensorflow/tfjs';
+import type { RefConfig } from './reference.js';
+
+export interface LayersModel {
+  rnn: tfl.layers.Layer;
+  dense: tfl.layers.Layer;
+  /** [output, state] for x (and an optional initial state); the caller disposes them. */
+  run(x: tfl.Tensor, h0?: tfl.Tensor): [tfl.Tensor, tfl.Tensor];
+  dispose(): void;
+}
+
+/** Builds tfjs-layers SimpleRNN + Dense for `c`, with the weights of a BasicRNN (Keras order). */
+export function layersModel(c: RefConfig & { useBias: boolean }, weights: tfl.Tensor[]): LayersModel {
+  const rnn = tfl.layers.simpleRNN({
+    units: c.hidden,
+    activation: c.activation,
+    useBias: c.useBias,
+    returnSequences: c.returnSequences,
+    returnState: true,
+    goBackwards: c.goBackwards ?? false,
+  });
+  const dense = tfl.layers.dense({ units: c.outputSize, useBias: c.useBias, activation: c.outputActivation ?? 'linear' });
+  // Build by applying once (tfjs-layers' RNN.build does not mark the layer built when called directly).
+  tfl.tidy(() => {
+    const [seq] = rnn.apply(tfl.zeros([1, c.steps, c.inputSize])) as tfl.Tensor[];
+    dense.apply(seq!);
+  });
+  const rnnCount = c.useBias ? 3 : 2;
+  rnn.setWeights(weights.slice(0, rnnCount));
+  dense.setWeights(weights.slice(rnnCount));
+  return {
+    rnn,
+    dense,
+    run(x, h0) {
+      return tfl.tidy(() => {
+        const [seq, state] = rnn.apply(x, h0 ? { initialState: [h0] } : {}) as tfl.Tensor[];
+        return [dense.apply(seq!) as tfl.Tensor, state!];
+      }) as [tfl.Tensor, tfl.Tensor];
+    },
+    dispose() {
+      rnn.dispose();
+      dense.dispose();
+    },
+  };
+}
+
+export { tfl };

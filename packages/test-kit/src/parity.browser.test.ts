@@ -1,0 +1,3 @@
+import { parityTests } from './index.js';
+
+parityTests({ backend: 'cpu', label: 'cpu (Chromium)' });

@@ -1,0 +1,93 @@
+// Shared vitest settings. Node suites and browser suites (Debian Chromium through Playwright) read sibling
+// packages' TypeScript sources through the "@basicrnn/source" export condition, so no build is needed to test.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { playwright } from '@vitest/browser-playwright';
+import type { ViteUserConfig } from 'vitest/config';
+
+export const sourceCondition = '@basicrnn/source';
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags that keep Debian Chromium quiet on a machine with no network and no GPU. */
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist',
+];
+
+const tfjsPackages = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-webgl',
+  '@tensorflow/tfjs',
+];
+
+// Pre-bundle tfjs once per suite so every importer shares one engine module (and the page loads fast).
+function resolvableFromCwd(names: string[]): string[] {
+  return names.filter((name) => existsSync(join(process.cwd(), 'node_modules', name)));
+}
+
+export function nodeConfig(options: { include?: string[]; exclude?: string[]; testTimeout?: number } = {}): ViteUserConfig {
+  return {
+    resolve: { conditions: [sourceCondition, 'module', 'node', 'import', 'default'] },
+    ssr: { resolve: { conditions: [sourceCondition, 'module', 'node', 'import', 'default'] } },
+    test: {
+      environment: 'node',
+      include: options.include ?? ['src/**/*.test.ts'],
+      exclude: ['**/node_modules/**', '**/*.browser.test.ts', ...(options.exclude ?? [])],
+      testTimeout: options.testTimeout ?? 60_000,
+      hookTimeout: 120_000,
+      pool: 'forks',
+      fileParallelism: false,
+    },
+  };
+}
+
+export interface BrowserSuiteOptions {
+  include?: string[];
+  setupFiles?: string[];
+  /** Serve with COOP/COEP so the page is cross-origin isolated (SharedArrayBuffer, wasm threads). */
+  crossOriginIsolated?: boolean;
+  testTimeout?: number;
+  define?: Record<string, string>;
+}
+
+export function browserConfig(options: BrowserSuiteOptions = {}): ViteUserConfig {
+  if (!existsSync(chromiumPath)) {
+    // A missing browser is a failure, never a silent skip.
+    throw new Error(`Chromium not found at ${chromiumPath}: install Debian's chromium (apt-get install -y chromium)`);
+  }
+  const headers: Record<string, string> = options.crossOriginIsolated
+    ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+    : {};
+  return {
+    resolve: { conditions: [sourceCondition, 'module', 'browser', 'import', 'default'] },
+    server: { headers },
+    preview: { headers },
+    define: options.define ?? {},
+    optimizeDeps: { include: resolvableFromCwd(tfjsPackages) },
+    test: {
+      include: options.include ?? ['src/**/*.browser.test.ts'],
+      setupFiles: options.setupFiles ?? [],
+      testTimeout: options.testTimeout ?? 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+      browser: {
+        enabled: true,
+        headless: true,
+        screenshotFailures: false,
+        provider: playwright({
+          launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+        }),
+        instances: [{ browser: 'chromium' }],
+      },
+    },
+  };
+}
