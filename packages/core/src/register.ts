@@ -1,13 +1,15 @@
 // Side effects of importing @basicrnn/core, in one place (listed in package.json "sideEffects"):
-// the cpu reference backend, the recurrence op's one gradient, the fused-kernel flag, and cpu as the active
+// the cpu reference backend, the recurrence op's one gradient, gradients of the tfjs kernels it runs through, the fused-kernel flag, and cpu as the active
 // backend when nothing else has been chosen yet.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerBackendBinding } from './backend_registry.js';
+import { registerOpGradients } from './gradients/op_gradients.js';
 import { rnnSequenceGradConfig } from './gradients/rnn_sequence_grad.js';
 import { registerFusedFlag } from './ops/fused_flag.js';
 
 tf.registerGradient(rnnSequenceGradConfig);
+registerOpGradients();
 registerFusedFlag();
 registerBackendBinding(cpuBinding());
 
