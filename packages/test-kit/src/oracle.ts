@@ -47,3 +47,29 @@ export function layersModel(c: RefConfig & { useBias: boolean }, weights: tfl.Te
 }
 
 export { tfl };
+
+/**
+ * A compiled tfjs-layers Sequential (SimpleRNN + Dense) with the given weights, for training parity:
+ * same optimizer, same loss, compare weights after `trainOnBatch`.
+ */
+export function layersSequential(
+  c: RefConfig & { useBias: boolean },
+  weights: tfl.Tensor[],
+  compile: { optimizer: tfl.Optimizer; loss: 'meanSquaredError' | 'binaryCrossentropy' },
+): tfl.Sequential {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.simpleRNN({
+        units: c.hidden,
+        activation: c.activation,
+        useBias: c.useBias,
+        returnSequences: c.returnSequences,
+        inputShape: [c.steps, c.inputSize],
+      }),
+      tfl.layers.dense({ units: c.outputSize, useBias: c.useBias, activation: c.outputActivation ?? 'linear' }),
+    ],
+  });
+  model.setWeights(weights);
+  model.compile(compile);
+  return model;
+}

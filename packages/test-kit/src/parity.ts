@@ -16,6 +16,7 @@ import { randomMask, uniform } from './data.js';
 import { layersModel } from './oracle.js';
 import { type RefConfig, type RefWeights, referenceBackward, referenceForward } from './reference.js';
 import { GRADIENT_FACTOR, compareArrays, toleranceFor } from './tolerances.js';
+import { trainingParityTests } from './training_parity.js';
 
 /** Where a parity run happens. */
 export interface ParityContext {
@@ -116,7 +117,7 @@ export function modelFor(c: ParityCase): { model: BasicRNN; weights: RefWeights 
   });
   model.build([null, null, c.inputSize]);
   const useBias = c.useBias ?? true;
-  const values = model.getWeights().map((t) => {
+  const values: Float32Array[] = model.getWeights().map((t) => {
     const v = t.dataSync() as Float32Array;
     t.dispose();
     return Float32Array.from(v);
@@ -178,6 +179,7 @@ export function parityTests(ctx: ParityContext): void {
       const path = fused ? 'fused path' : 'composite path';
       describe(path, () => {
         beforeAll(() => setFusedKernelsEnabled(fused));
+        trainingParityTests(ctx.backend);
 
         for (const c of FORWARD_CASES) {
           it(`forward matches float64: ${c.name}`, () => {

@@ -105,7 +105,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
         return;
       }
       wait++;
-      if (wait > patience || (patience === 0 && wait >= 1)) {
+      if (wait >= patience && epoch > 0) {
         stoppedEpoch = epoch;
         if (model !== null) model.stopTraining = true;
       }

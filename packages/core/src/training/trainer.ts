@@ -114,6 +114,7 @@ export class Trainer {
   /** One gradient step. Checks loss and gradients before the update, so a non-finite step changes nothing. */
   async trainOnBatch(x: tf.Tensor, y: tf.Tensor): Promise<TrainResult> {
     this.checkPair(x, y, 'trainOnBatch');
+    this.ensureBuilt(x, 'trainOnBatch');
     const release = holdBackend('trainOnBatch');
     try {
       return this.format(await this.step(x, y, 0, 0));
@@ -157,6 +158,7 @@ export class Trainer {
       );
     }
 
+    this.ensureBuilt(x, 'fit');
     const release = holdBackend('fit');
     const owned: tf.Tensor[] = [];
     try {
@@ -222,6 +224,7 @@ export class Trainer {
     const batchSize = options?.batchSize ?? 32;
     assertPositiveInt(batchSize, 'evaluate({ batchSize })');
     this.checkPair(x, y, 'evaluate');
+    this.ensureBuilt(x, 'evaluate');
     return this.format(await this.evaluateValues(x, y, batchSize));
   }
 
@@ -319,11 +322,17 @@ export class Trainer {
     return this.metrics.length === 0 ? values[0]! : values;
   }
 
+  /** Builds the model from x (Keras builds on first use); called once every argument has been validated. */
+  private ensureBuilt(x: tf.Tensor, where: string): void {
+    if (this.model.isBuilt) return;
+    this.model.build([null, null, x.shape[2]!]);
+    this.model.checkInput(x, `${where}(x)`);
+  }
+
   /** Validates an (x, y) pair against the model and the loss before anything runs. */
   private checkPair(x: tf.Tensor, y: tf.Tensor, where: string): void {
     assertFloatTensor(x, 3, `${where}(x)`);
-    if (!this.model.isBuilt) this.model.build([null, null, x.shape[2]!]);
-    this.model.checkInput(x, `${where}(x)`);
+    if (this.model.isBuilt) this.model.checkInput(x, `${where}(x)`);
     if (!(y instanceof tf.Tensor) || y.isDisposed) {
       throw new ShapeError(`${where}(y): expected a tensor of labels, received ${describe(y)}`);
     }
