@@ -99,6 +99,13 @@ describe('BasicRNN', () => {
     expect(text).toMatch(/^Total params: 4,865$/m);
     expect(text).toMatch(/^Trainable params: 4,865$/m);
     expect(text).toMatch(/^Non-trainable params: 0$/m);
+    // Columns line up under their headers, at Keras's positions for a 65-character table.
+    const header = text.split('\n').find((l) => l.startsWith(' Layer (type)'))!;
+    const rnnRow = text.split('\n').find((l) => l.startsWith(' simple_rnn'))!;
+    expect(header.indexOf('Output Shape')).toBe(29);
+    expect(rnnRow.indexOf('(None, 64)')).toBe(29);
+    expect(header.indexOf('Param #')).toBe(55);
+    expect(rnnRow.indexOf('4,800')).toBe(55);
     const seq = new BasicRNN({ hiddenSize: 64, outputSize: 1, returnSequences: true, seed: 1 });
     seq.build([null, 20, 10]);
     expect(seq.summary({ printFn: () => {} })).toMatch(/\(None, 20, 64\)[\s\S]*\(None, 20, 1\)/);

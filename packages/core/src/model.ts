@@ -162,13 +162,16 @@ export class BasicRNN {
 
   /**
    * Creates the weights from the seed. `inputShape` is [batch, seqLength, inputSize]; batch and seqLength may be
-   * null (any). A fixed seqLength is enforced on every call. Building twice with the same shape is a no-op.
+   * null (any). A fixed seqLength is enforced on every call. Building a built model again with a compatible shape
+   * (same input size, no conflicting fixed length) is a no-op, as in Keras.
    */
   build(inputShape: InputShape): void {
     this.assertUsable();
     const shape = this.checkInputShape(inputShape);
     if (this.built !== null) {
-      if (this.built.inputSize !== shape[2] || this.built.seqLength !== shape[1]) {
+      // Keras: building a built model is a no-op when the shapes are compatible.
+      const { seqLength } = this.built;
+      if (this.built.inputSize !== shape[2] || (seqLength !== null && shape[1] !== null && seqLength !== shape[1])) {
         throw new ShapeError(
           `build(inputShape): the model is already built for ${describe([this.built.batchSize, this.built.seqLength, this.built.inputSize])}, received ${describe(shape)}`,
         );

@@ -31,12 +31,13 @@ const group = (n: number): string => n.toLocaleString('en-US');
  */
 export function formatSummary(modelName: string, rows: readonly SummaryRow[], lineLength = 65): string {
   const columns = [0.45, 0.85, 1].map((f) => Math.floor(lineLength * f));
+  // Each field starts where the previous column ends (Keras's positions), with at least one space between.
   const line = (fields: string[]): string => {
     let out = '';
     fields.forEach((field, i) => {
-      if (i > 0) out = out.trimEnd() + ' ';
+      if (i > 0 && !out.endsWith(' ')) out += ' ';
       out += field;
-      out = out.padEnd(columns[i]!).slice(0, i === fields.length - 1 ? undefined : columns[i]);
+      if (i < fields.length - 1) out = out.padEnd(columns[i]!);
     });
     return out.trimEnd();
   };

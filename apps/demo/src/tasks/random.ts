@@ -1,0 +1,13 @@
+import { SeededRandom } from '@basicrnn/core';
+
+export { SeededRandom };
+
+/** A dataset for one task: inputs [N, T, I], labels, and what the labels mean. */
+export interface TaskData {
+  /** [N, T, I] row-major */
+  x: Float32Array;
+  /** labels, row-major: [N, O] or [N, T, O] */
+  y: Float32Array;
+  shape: { samples: number; seqLength: number; inputSize: number; outputSize: number };
+  returnSequences: boolean;
+}

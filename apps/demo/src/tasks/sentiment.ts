@@ -1,0 +1,103 @@
+import { SeededRandom, type TaskData } from './random.js';
+
+/*
+ * A small sentiment set written for this project: short reviews built from a hand-made lexicon and templates,
+ * with negation ("not good") and intensifiers, so the label depends on word order and needs memory.
+ * Nothing is downloaded; the sentences are generated deterministically from a seed.
+ */
+
+const POSITIVE = ['good', 'great', 'excellent', 'wonderful', 'lovely', 'fun', 'brilliant', 'pleasant', 'superb', 'delightful', 'enjoyable', 'charming'];
+const NEGATIVE = ['bad', 'awful', 'terrible', 'boring', 'dull', 'horrible', 'poor', 'disappointing', 'weak', 'annoying', 'mediocre', 'bland'];
+const NOUNS = ['movie', 'film', 'book', 'food', 'show', 'service', 'music', 'game', 'hotel', 'story', 'meal', 'play'];
+const INTENSIFIERS = ['very', 'really', 'so', 'quite', 'truly'];
+const LIKE = ['loved', 'liked', 'enjoyed', 'adored'];
+const DISLIKE = ['hated', 'disliked', 'loathed', 'regretted'];
+
+/** Special tokens: index 0 pads, index 1 stands for words outside the vocabulary. */
+export const PAD = '<pad>';
+export const UNKNOWN = '<unk>';
+
+/** The vocabulary: every word the generator uses, in a fixed order. */
+export const VOCABULARY: readonly string[] = [
+  PAD,
+  UNKNOWN,
+  ...new Set([
+    'the', 'this', 'a', 'was', 'is', 'not', 'i', 'it', 'did', 'at', 'all', 'what',
+    ...POSITIVE, ...NEGATIVE, ...NOUNS, ...INTENSIFIERS, ...LIKE, ...DISLIKE, 'like', 'hate',
+  ]),
+];
+
+const INDEX = new Map(VOCABULARY.map((w, i) => [w, i]));
+
+/** Lower-cases and splits a sentence into known word indices (unknown words map to `<unk>`). */
+export function tokenize(sentence: string): number[] {
+  return sentence
+    .toLowerCase()
+    .split(/[^a-z']+/)
+    .filter((w) => w.length > 0)
+    .map((w) => INDEX.get(w) ?? 1);
+}
+
+/** One example: the sentence and its label (1 positive, 0 negative). */
+export interface Review {
+  text: string;
+  label: 0 | 1;
+}
+
+function pick<T>(rng: SeededRandom, items: readonly T[]): T {
+  return items[rng.int(items.length)]!;
+}
+
+/** Generates `count` labelled reviews from the templates. */
+export function generateReviews(count: number, seed: number): Review[] {
+  const rng = new SeededRandom(seed);
+  const reviews: Review[] = [];
+  const seen = new Set<string>();
+  // Unique sentences only, so a held-out split never contains a sentence seen in training.
+  for (let attempts = 0; reviews.length < count && attempts < count * 50; attempts++) {
+    const positiveWord = rng.uniform() < 0.5;
+    const negated = rng.uniform() < 0.35;
+    const adjective = pick(rng, positiveWord ? POSITIVE : NEGATIVE);
+    const intensifier = rng.uniform() < 0.4 ? `${pick(rng, INTENSIFIERS)} ` : '';
+    const noun = pick(rng, NOUNS);
+    const template = rng.int(4);
+    let text: string;
+    if (template === 0) text = `the ${noun} was ${negated ? 'not ' : ''}${intensifier}${adjective}`;
+    else if (template === 1) text = `this ${noun} is ${negated ? 'not ' : ''}${intensifier}${adjective}`;
+    else if (template === 2) {
+      const verb = positiveWord ? pick(rng, LIKE) : pick(rng, DISLIKE);
+      text = negated ? `i did not ${positiveWord ? 'like' : 'hate'} the ${noun}` : `i ${intensifier}${verb} the ${noun}`;
+    } else text = negated ? `the ${noun} was not ${adjective} at all` : `what a ${intensifier}${adjective} ${noun}`;
+    if (seen.has(text)) continue;
+    seen.add(text);
+    reviews.push({ text, label: positiveWord !== negated ? 1 : 0 });
+  }
+  return reviews;
+}
+
+/**
+ * One-hot encodes sentences into [N, seqLength, |V|], padded at the front (Keras `pad_sequences` default) so the
+ * last steps hold the words; longer sentences keep their last `seqLength` words.
+ */
+export function encode(sentences: readonly string[], seqLength: number): Float32Array {
+  const v = VOCABULARY.length;
+  const x = new Float32Array(sentences.length * seqLength * v);
+  sentences.forEach((s, n) => {
+    const tokens = tokenize(s).slice(-seqLength);
+    const offset = seqLength - tokens.length;
+    tokens.forEach((token, t) => (x[(n * seqLength + offset + t) * v + token] = 1));
+  });
+  return x;
+}
+
+/** The sentiment task as arrays: one-hot words in, 1 = positive out. */
+export function sentimentData({ samples, seqLength, seed }: { samples: number; seqLength: number; seed: number }): TaskData & { reviews: Review[] } {
+  const reviews = generateReviews(samples, seed);
+  return {
+    reviews,
+    x: encode(reviews.map((r) => r.text), seqLength),
+    y: Float32Array.from(reviews, (r) => r.label),
+    shape: { samples, seqLength, inputSize: VOCABULARY.length, outputSize: 1 },
+    returnSequences: false,
+  };
+}

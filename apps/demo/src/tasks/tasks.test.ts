@@ -1,0 +1,77 @@
+// Learning real tasks with fixed seeds on wasm in Node (issue: training). Final figures are logged for the notes.
+import * as tf from '@tensorflow/tfjs-core';
+import '@basicrnn/backend-wasm';
+import { BasicRNN, setBackend } from '@basicrnn/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { markerData, runningSignData, sentimentData, sineData, type TaskData } from './index.js';
+
+function tensors(d: TaskData, from: number, to: number) {
+  const { seqLength: t, inputSize: i, outputSize: o } = d.shape;
+  const n = to - from;
+  const x = tf.tensor3d(d.x.subarray(from * t * i, to * t * i), [n, t, i]);
+  const y = d.returnSequences ? tf.tensor3d(d.y.subarray(from * t * o, to * t * o), [n, t, o]) : tf.tensor2d(d.y.subarray(from * o, to * o), [n, o]);
+  return { x, y };
+}
+
+describe('learning real tasks (wasm, Node, fixed seeds)', () => {
+  beforeAll(async () => {
+    await setBackend('wasm');
+  });
+
+  it('forecasts the next value of a noisy sine wave: validation MSE < 10% of the series variance', async () => {
+    const data = sineData({ samples: 1200, seqLength: 20, seed: 1 });
+    const train = tensors(data, 0, 1000);
+    const test = tensors(data, 1000, 1200);
+    const model = new BasicRNN({ hiddenSize: 32, outputSize: 1, seed: 1 });
+    model.compile({ optimizer: 'adam', learningRate: 0.01, loss: 'meanSquaredError' });
+    await model.fit(train.x, train.y, { epochs: 15, batchSize: 32, seed: 1 });
+    const mse = (await model.evaluate(test.x, test.y)) as number;
+    console.log(`sine: held-out MSE ${mse.toFixed(5)} = ${((100 * mse) / data.variance).toFixed(2)}% of variance ${data.variance.toFixed(4)}`);
+    expect(mse).toBeLessThan(0.1 * data.variance);
+    tf.dispose([train.x, train.y, test.x, test.y]);
+    model.dispose();
+  });
+
+  it('classifies which marker appeared in the first half (memory across time): held-out accuracy ≥ 95%', async () => {
+    const data = markerData({ samples: 1500, seqLength: 20, inputSize: 10, seed: 2 });
+    const train = tensors(data, 0, 1200);
+    const test = tensors(data, 1200, 1500);
+    // The seed's model: SimpleRNN + Dense, binary cross-entropy (logits), Adam.
+    const model = new BasicRNN({ hiddenSize: 64, outputSize: 1, seed: 2 });
+    model.compile({ optimizer: 'adam', learningRate: 0.003, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    await model.fit(train.x, train.y, { epochs: 15, batchSize: 32, seed: 2 });
+    const [loss, accuracy] = (await model.evaluate(test.x, test.y)) as number[];
+    console.log(`marker: held-out accuracy ${(100 * accuracy!).toFixed(1)}%, loss ${loss!.toFixed(4)}`);
+    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+    tf.dispose([train.x, train.y, test.x, test.y]);
+    model.dispose();
+  });
+
+  it('sequence to sequence (returnSequences): sign of the running sum at each step, per-step accuracy ≥ 95%', async () => {
+    const data = runningSignData({ samples: 1500, seqLength: 20, seed: 3 });
+    const train = tensors(data, 0, 1200);
+    const test = tensors(data, 1200, 1500);
+    const model = new BasicRNN({ hiddenSize: 16, outputSize: 1, returnSequences: true, seed: 3 });
+    model.compile({ optimizer: 'adam', learningRate: 0.01, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    await model.fit(train.x, train.y, { epochs: 20, batchSize: 32, seed: 3 });
+    const [loss, accuracy] = (await model.evaluate(test.x, test.y)) as number[];
+    console.log(`running sign: held-out per-step accuracy ${(100 * accuracy!).toFixed(1)}%, loss ${loss!.toFixed(4)}`);
+    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+    tf.dispose([train.x, train.y, test.x, test.y]);
+    model.dispose();
+  });
+
+  it('learns the sentiment set, negations included: held-out accuracy ≥ 90%', async () => {
+    const data = sentimentData({ samples: 1200, seqLength: 8, seed: 4 });
+    const train = tensors(data, 0, 1000);
+    const test = tensors(data, 1000, 1200);
+    const model = new BasicRNN({ hiddenSize: 32, outputSize: 1, seed: 4 });
+    model.compile({ optimizer: 'adam', learningRate: 0.01, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    await model.fit(train.x, train.y, { epochs: 15, batchSize: 32, seed: 4 });
+    const [loss, accuracy] = (await model.evaluate(test.x, test.y)) as number[];
+    console.log(`sentiment: held-out accuracy ${(100 * accuracy!).toFixed(1)}%, loss ${loss!.toFixed(4)}`);
+    expect(accuracy).toBeGreaterThanOrEqual(0.9);
+    tf.dispose([train.x, train.y, test.x, test.y]);
+    model.dispose();
+  });
+});

@@ -1,0 +1,287 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { ConfigError, type BackendBinding, type BackendInfo } from '@basicrnn/core';
+
+/** The tfjs backend name this package binds. */
+export const WASM_BACKEND_NAME = 'wasm';
+
+/** The three builds tfjs-backend-wasm ships; it loads exactly one, chosen from what the page supports. */
+export const WASM_BINARY_NAMES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+] as const;
+
+/** File name of one of the {@link WASM_BINARY_NAMES}. */
+export type WasmBinaryName = (typeof WASM_BINARY_NAMES)[number];
+
+/**
+ * Where the `.wasm` files are served: a directory URL or path (the three file names are appended), or one URL
+ * per build. A map only needs the build(s) the page will load: `tfjs-backend-wasm-simd.wasm` on a plain page,
+ * `tfjs-backend-wasm-threaded-simd.wasm` on a cross-origin isolated one, `tfjs-backend-wasm.wasm` without SIMD.
+ */
+export type WasmPaths = string | Partial<Record<WasmBinaryName, string>>;
+
+/** Options of {@link configureWasm}. */
+export interface WasmConfig {
+  /**
+   * Where to fetch the `.wasm` files. Leave it out in Node (the files are read from the installed
+   * `@tensorflow/tfjs-backend-wasm`) and with bundlers that serve them next to the tfjs script; under Vite pass
+   * the `?url` imports of the files.
+   */
+  wasmPaths?: WasmPaths;
+  /**
+   * Size of the thread pool (a positive integer). Only the threaded build uses it, and tfjs loads that build
+   * only on a cross-origin isolated page (COOP `same-origin` + COEP `require-corp`); never in Node. Fixed when
+   * the module first initialises: changing it needs a page reload. Default: tfjs's choice (the number of
+   * logical cores the browser reports).
+   */
+  threads?: number;
+}
+
+/** What the wasm module actually runs, from {@link getWasmInfo}. */
+export interface WasmInfo {
+  /** Whether the module has initialised (the first `setBackend('wasm')` has succeeded). */
+  initialized: boolean;
+  /** Whether a SIMD build was loaded; `undefined` before initialisation. */
+  simd?: boolean;
+  /** Threads in the pool (1 without cross-origin isolation and in Node); `undefined` before initialisation. */
+  threads?: number;
+  /** The build that was (or, before initialisation, will be) fetched, when known. */
+  binary?: WasmBinaryName;
+}
+
+const CONFIG_KEYS: readonly string[] = ['wasmPaths', 'threads'];
+
+// What configureWasm applied, so a later call can be compared with it and prepare() can check the paths.
+let requestedThreads: number | undefined;
+let appliedPaths: WasmPaths | undefined;
+// Feature detection as tfjs itself does it (the same tfjs env flags), resolved in prepare().
+let simdSupported: boolean | undefined;
+let threadsSupported: boolean | undefined;
+
+/**
+ * Configures the wasm module: where its `.wasm` files live and how many threads it may start. Call it before
+ * the first `setBackend('wasm')`: tfjs fixes both when the module first initialises. After that, a call that
+ * asks for the same thing is a no-op and one that asks for something else throws {@link ConfigError}
+ * (changing the thread count needs a page reload).
+ *
+ * @throws {ConfigError} for an unknown option, a thread count that is not a positive integer, an empty path,
+ *   or a change after the module has initialised.
+ *
+ * @example
+ * ```ts
+ * // Vite: hand the bundler's URLs for the files to tfjs.
+ * import simd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+ * import threadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+ * import plain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+ * import { configureWasm } from '@basicrnn/backend-wasm';
+ * import { setBackend } from '@basicrnn/core';
+ *
+ * configureWasm({
+ *   wasmPaths: {
+ *     'tfjs-backend-wasm.wasm': plain,
+ *     'tfjs-backend-wasm-simd.wasm': simd,
+ *     'tfjs-backend-wasm-threaded-simd.wasm': threadedSimd,
+ *   },
+ *   threads: 4, // used when the page is cross-origin isolated
+ * });
+ * await setBackend('wasm');
+ * ```
+ */
+export function configureWasm(config: WasmConfig): void {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError(`configureWasm(config): expected an object { wasmPaths?, threads? }, received ${typeof config}`);
+  }
+  const unknown = Object.keys(config).filter((key) => !CONFIG_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `configureWasm(config): unknown option(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected wasmPaths, threads`,
+    );
+  }
+  const { wasmPaths, threads } = config;
+  if (threads !== undefined && (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1)) {
+    throw new ConfigError(`configureWasm({ threads }): expected a positive integer, received ${String(threads)}`);
+  }
+  if (wasmPaths !== undefined) validatePaths(wasmPaths);
+
+  if (wasmInitialized()) {
+    const actual = getThreadsCount();
+    if (threads !== undefined && threads !== requestedThreads && threads !== actual) {
+      throw new ConfigError(
+        `configureWasm({ threads: ${threads} }): the wasm module already runs ${actual} thread(s)` +
+          (requestedThreads === undefined ? '' : ` (requested ${requestedThreads})`) +
+          '; tfjs fixes the thread count when the module first initialises, so changing it needs a page reload',
+      );
+    }
+    if (wasmPaths !== undefined && !samePaths(wasmPaths, appliedPaths)) {
+      throw new ConfigError(
+        'configureWasm({ wasmPaths }): the wasm module is already loaded, so new file locations would have no ' +
+          'effect; call configureWasm before the first setBackend("wasm")',
+      );
+    }
+    return;
+  }
+
+  if (wasmPaths !== undefined) {
+    try {
+      setWasmPaths(toTfjsPaths(wasmPaths));
+    } catch (cause) {
+      // tfjs refuses new paths once an initialisation has failed (its module state cannot be reset).
+      throw new ConfigError(`configureWasm({ wasmPaths }): tfjs refused the paths: ${errorText(cause)}`, { cause });
+    }
+    appliedPaths = typeof wasmPaths === 'string' ? wasmPaths : { ...wasmPaths };
+  }
+  if (threads !== undefined) {
+    setThreadsCount(threads);
+    requestedThreads = threads;
+  }
+}
+
+/** Whether the wasm module has initialised (tfjs reports its thread count only from then on). */
+export function wasmInitialized(): boolean {
+  try {
+    getThreadsCount();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the wasm module runs: SIMD, thread count and build, as obtained (not as requested). Works whichever backend
+ * is active; before the first `setBackend('wasm')` it reports `initialized: false` and what is known so far.
+ *
+ * @example
+ * ```ts
+ * await setBackend('wasm');
+ * getWasmInfo(); // Node: { initialized: true, simd: true, threads: 1, binary: 'tfjs-backend-wasm-simd.wasm' }
+ * ```
+ */
+export function getWasmInfo(): WasmInfo {
+  const initialized = wasmInitialized();
+  const simd = initialized ? (simdSupported ?? cachedFlag('WASM_HAS_SIMD_SUPPORT')) : simdSupported;
+  const threaded = initialized ? (threadsSupported ?? cachedFlag('WASM_HAS_MULTITHREAD_SUPPORT')) : threadsSupported;
+  const info: WasmInfo = { initialized };
+  if (simd !== undefined) info.simd = simd;
+  if (initialized) info.threads = getThreadsCount();
+  if (simd !== undefined && threaded !== undefined) info.binary = binaryFor(simd, threaded);
+  return info;
+}
+
+/**
+ * The core binding for the tfjs `wasm` backend; importing this package registers it. `prepare()` resolves SIMD and
+ * thread support and checks that a configured path map has the build this page will load; `describe()` reports
+ * `simd` and `threads` as obtained.
+ */
+export const wasmBinding: BackendBinding = {
+  name: WASM_BACKEND_NAME,
+
+  async prepare(): Promise<void> {
+    const env = tf.env();
+    const [simd, threaded] = await Promise.all([
+      env.getAsync('WASM_HAS_SIMD_SUPPORT'),
+      env.getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+    ]);
+    if (wasmInitialized()) return;
+    simdSupported = Boolean(simd);
+    threadsSupported = Boolean(threaded);
+    if (appliedPaths !== undefined && typeof appliedPaths !== 'string') {
+      const needed = binaryFor(simdSupported, threadsSupported);
+      if (appliedPaths[needed] === undefined) {
+        throw new ConfigError(
+          `configureWasm({ wasmPaths }) has no entry for ${JSON.stringify(needed)}, the build this page loads ` +
+            `(SIMD ${simdSupported ? 'on' : 'off'}, threads ${threadsSupported ? 'on' : 'off'}); add its URL`,
+        );
+      }
+    }
+  },
+
+  describe(): Omit<BackendInfo, 'name'> {
+    const { simd, threads } = getWasmInfo();
+    const info: Omit<BackendInfo, 'name'> = {};
+    if (simd !== undefined) info.simd = simd;
+    if (threads !== undefined) info.threads = threads;
+    return info;
+  },
+
+  explainFailure(): string | undefined {
+    if (typeof WebAssembly === 'undefined') return 'this runtime has no WebAssembly';
+    if (simdSupported === undefined || threadsSupported === undefined) return undefined;
+    const binary = binaryFor(simdSupported, threadsSupported);
+    return (
+      `the wasm module did not start: could not fetch or instantiate ${JSON.stringify(binary)} from ` +
+      `${locationOf(binary)}; serve the file and pass its URL with configureWasm({ wasmPaths }) before the first ` +
+      'setBackend("wasm") (under Vite: import it with ?url)'
+    );
+  },
+};
+
+function binaryFor(simd: boolean, threaded: boolean): WasmBinaryName {
+  if (simd && threaded) return 'tfjs-backend-wasm-threaded-simd.wasm';
+  return simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+}
+
+function locationOf(binary: WasmBinaryName): string {
+  if (appliedPaths === undefined) return 'the directory of the tfjs-backend-wasm script (the default)';
+  if (typeof appliedPaths === 'string') return JSON.stringify(withSlash(appliedPaths) + binary);
+  return JSON.stringify(appliedPaths[binary] ?? binary);
+}
+
+function validatePaths(paths: unknown): void {
+  if (typeof paths === 'string') {
+    if (paths.length === 0) throw new ConfigError('configureWasm({ wasmPaths }): expected a non-empty directory URL');
+    return;
+  }
+  if (typeof paths !== 'object' || paths === null || Array.isArray(paths)) {
+    throw new ConfigError(
+      `configureWasm({ wasmPaths }): expected a directory URL or a map of file name to URL, received ${typeof paths}`,
+    );
+  }
+  const entries = Object.entries(paths);
+  if (entries.length === 0) throw new ConfigError('configureWasm({ wasmPaths }): the map names no file');
+  for (const [name, url] of entries) {
+    if (!(WASM_BINARY_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(
+        `configureWasm({ wasmPaths }): unknown file ${JSON.stringify(name)}; expected one of ${WASM_BINARY_NAMES.join(', ')}`,
+      );
+    }
+    if (typeof url !== 'string' || url.length === 0) {
+      throw new ConfigError(`configureWasm({ wasmPaths }): the URL for ${JSON.stringify(name)} must be a non-empty string`);
+    }
+  }
+}
+
+// Always a full map: tfjs keeps an earlier map ahead of a later prefix, and insists on all three entries. A
+// directory becomes its three file URLs; an entry missing from the user's map gets the bare file name (prepare()
+// rejects that first when it is the build the page needs).
+function toTfjsPaths(paths: WasmPaths): Record<WasmBinaryName, string> {
+  const full = {} as Record<WasmBinaryName, string>;
+  for (const name of WASM_BINARY_NAMES) {
+    full[name] = typeof paths === 'string' ? withSlash(paths) + name : (paths[name] ?? name);
+  }
+  return full;
+}
+
+function withSlash(prefix: string): string {
+  return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+function samePaths(a: WasmPaths, b: WasmPaths | undefined): boolean {
+  if (b === undefined) return false;
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return WASM_BINARY_NAMES.every((name) => a[name] === b[name]);
+}
+
+// tfjs's init() evaluated these async flags, so they are cached by the time the module runs.
+function cachedFlag(name: string): boolean | undefined {
+  try {
+    return tf.env().getBool(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

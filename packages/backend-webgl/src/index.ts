@@ -1,0 +1,2 @@
+import './register.js';
+export * from './base.js';

@@ -1,0 +1,23 @@
+// The side effect of importing this package: tfjs-backend-webgl registers the tfjs `webgl` backend and its
+// kernels when imported in a browser, and core learns how to prepare, describe and explain it.
+import '@tensorflow/tfjs-backend-webgl';
+import { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerBackendBinding } from '@basicrnn/core';
+import { canCreateWebGLCanvas, NO_WEBGL_CONTEXT, WEBGL_BACKEND_NAME, webglBinding } from './base.js';
+
+// tfjs registers webgl only where it detects a browser. Elsewhere (Node) register it anyway, so that
+// setBackend('webgl') fails with the reason instead of "unknown backend"; with a canvas (an OffscreenCanvas
+// polyfill) it is the real backend. Priority 0, below cpu, keeps tfjs's automatic choice from ever trying it.
+if (tf.findBackendFactory(WEBGL_BACKEND_NAME) == null) {
+  tf.registerBackend(
+    WEBGL_BACKEND_NAME,
+    () => {
+      if (!canCreateWebGLCanvas()) throw new Error(NO_WEBGL_CONTEXT);
+      return new MathBackendWebGL();
+    },
+    0,
+  );
+}
+
+registerBackendBinding(webglBinding);
