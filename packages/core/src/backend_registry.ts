@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, BusyError, ConfigError, describe } from './errors.js';
+import { RnnSequence } from './kernel_names.js';
+import { useFusedKernel } from './ops/fused_flag.js';
 
 /** What the active backend reports about itself. Fields a backend does not have are absent. */
 export interface BackendInfo {
@@ -11,8 +13,13 @@ export interface BackendInfo {
   threads?: number;
   /** webgl: 1 or 2. */
   webglVersion?: number;
-  /** webgl: 32 when float32 textures are rendered, 16 otherwise (as the backend reports). */
+  /**
+   * webgl: the precision tfjs reports through `backend.floatPrecision()`. tfjs 4.22 reports 16 even when float32
+   * textures are rendered; `float32Textures` says what is really used.
+   */
   floatPrecision?: number;
+  /** webgl: whether float32 textures are rendered (full float32 precision). */
+  float32Textures?: boolean;
   /** Whether fused recurrence kernels are registered for this backend and enabled. */
   fusedKernels?: boolean;
 }
@@ -137,7 +144,7 @@ export async function setBackend(name: string): Promise<void> {
 export function getBackendInfo(): BackendInfo {
   const name = getBackend();
   const extra = bindings.get(name)?.describe?.() ?? {};
-  return { name, ...extra };
+  return { name, ...extra, fusedKernels: useFusedKernel(RnnSequence) };
 }
 
 function errorText(e: unknown): string {
