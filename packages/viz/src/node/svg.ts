@@ -1,0 +1,91 @@
+import { renderBackendChart, type BackendChartOptions, type BackendResult } from '../views/backend-chart.js';
+import { renderHiddenStates, type HiddenStatesData, type HiddenStatesOptions } from '../views/hidden-states.js';
+import { renderRnnWorking, type RnnWorkingData, type RnnWorkingOptions } from '../views/rnn-working.js';
+import { renderTrainingCurves, type TrainingCurvesOptions, type TrainingHistory } from '../views/training-curves.js';
+import { renderWeights, type WeightsData, type WeightsOptions } from '../views/weights.js';
+
+type NodeOptions<O> = Omit<O, 'document'>;
+
+/** A fresh, empty HTML document from linkedom to build SVGs in (loaded on first use). */
+export async function createDocument(): Promise<Document> {
+  const { parseHTML } = await import('linkedom');
+  return parseHTML('<!doctype html><html><head></head><body></body></html>').document;
+}
+
+/** Serialises a figure's root `<svg>` as a complete, standalone SVG document (XML prolog and namespace included). */
+export function serializeSvg(svg: Element): string {
+  if (!svg.getAttribute('xmlns')) svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${svg.outerHTML}\n`;
+}
+
+async function toSvg<D, O>(render: (data: D, options: O & { document: Document }) => Element, data: D, options: O): Promise<string> {
+  const document = await createDocument();
+  return serializeSvg(render(data, { ...options, document }));
+}
+
+/**
+ * The seed's three panels for one example (input sequence, output, final state) as a complete SVG document.
+ *
+ * @example
+ * ```ts
+ * const { output, state } = model.call(x);
+ * await writeFile('rnn.svg', await rnnWorkingSvg({ input: x, output, state, example: 3 }));
+ * ```
+ */
+export function rnnWorkingSvg(data: RnnWorkingData, options: NodeOptions<RnnWorkingOptions> = {}): Promise<string> {
+  return toSvg(renderRnnWorking, data, options);
+}
+
+/**
+ * The hidden state over time of one example (units × timesteps heatmap) as a complete SVG document.
+ *
+ * @example
+ * ```ts
+ * const { hiddenStates } = model.call(x, { returnHiddenStates: true });
+ * await writeFile('hidden.svg', await hiddenStatesSvg({ hiddenStates }));
+ * ```
+ */
+export function hiddenStatesSvg(data: HiddenStatesData, options: NodeOptions<HiddenStatesOptions> = {}): Promise<string> {
+  return toSvg(renderHiddenStates, data, options);
+}
+
+/**
+ * The kernel W, recurrent kernel U and bias as heatmaps, in a complete SVG document.
+ *
+ * @example
+ * ```ts
+ * const [kernel, recurrentKernel, bias] = model.getWeights();
+ * await writeFile('weights.svg', await weightsSvg({ kernel, recurrentKernel, bias }));
+ * ```
+ */
+export function weightsSvg(data: WeightsData, options: NodeOptions<WeightsOptions> = {}): Promise<string> {
+  return toSvg(renderWeights, data, options);
+}
+
+/**
+ * Loss and metric curves per epoch from a History, as a complete SVG document.
+ *
+ * @example
+ * ```ts
+ * const history = await model.fit(x, y, { epochs: 20, validationSplit: 0.2 });
+ * await writeFile('training.svg', await trainingCurvesSvg(history));
+ * ```
+ */
+export function trainingCurvesSvg(data: TrainingHistory, options: NodeOptions<TrainingCurvesOptions> = {}): Promise<string> {
+  return toSvg(renderTrainingCurves, data, options);
+}
+
+/**
+ * The per-backend timing and parity chart, as a complete SVG document.
+ *
+ * @example
+ * ```ts
+ * await writeFile('backends.svg', await backendChartSvg(results, { tolerance: 1e-5 }));
+ * ```
+ */
+export function backendChartSvg(
+  data: readonly BackendResult[],
+  options: NodeOptions<BackendChartOptions> = {},
+): Promise<string> {
+  return toSvg(renderBackendChart, data, options);
+}
