@@ -1,6 +1,7 @@
-// Side effects of importing @basicrnn/core, in one place (listed in package.json "sideEffects"):
-// the cpu reference backend, the recurrence op's one gradient, gradients of the tfjs kernels it runs through, the fused-kernel flag, and cpu as the active
-// backend when nothing else has been chosen yet.
+// Side effects of importing @basicrnn/core, in one place: the cpu reference backend, the recurrence op's one
+// gradient, gradients of the tfjs kernels it runs through, the fused-kernel flag, and cpu as the active backend
+// when nothing else has been chosen yet. package.json "sideEffects" lists this file and index.ts, which imports
+// it: bundlers skip the re-exports of a side-effect-free index and would drop this import with it.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerBackendBinding } from './backend_registry.js';
