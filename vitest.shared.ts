@@ -4,22 +4,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import type { ViteUserConfig } from 'vitest/config';
+import { assertChromium, chromiumArgs, chromiumPath } from './packages/test-kit/src/chromium.ts';
 
 export const sourceCondition = '@basicrnn/source';
 
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Flags that keep Debian Chromium quiet on a machine with no network and no GPU. */
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--enable-unsafe-swiftshader',
-  '--ignore-gpu-blocklist',
-];
+export { chromiumArgs, chromiumPath };
 
 const tfjsPackages = [
   '@tensorflow/tfjs-core',
@@ -60,10 +49,7 @@ export interface BrowserSuiteOptions {
 }
 
 export function browserConfig(options: BrowserSuiteOptions = {}): ViteUserConfig {
-  if (!existsSync(chromiumPath)) {
-    // A missing browser is a failure, never a silent skip.
-    throw new Error(`Chromium not found at ${chromiumPath}: install Debian's chromium (apt-get install -y chromium)`);
-  }
+  assertChromium();
   const headers: Record<string, string> = options.crossOriginIsolated
     ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
     : {};

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumArgs, chromiumPath } from '../../../../vitest.shared.ts';
+import { chromiumArgs, chromiumPath } from '@basicrnn/test-kit/chromium';
 
 const root = new URL('../../../../', import.meta.url).pathname;
 const PACKAGES = ['core', 'backend-wasm', 'backend-webgl', 'viz'] as const;
