@@ -9,12 +9,12 @@ import {
   orthogonal,
   setBackend,
   setFusedKernelsEnabled,
-  type Activation,
 } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomMask, uniform } from './data.js';
 import { layersModel } from './oracle.js';
-import { type RefConfig, type RefWeights, referenceBackward, referenceForward } from './reference.js';
+import { type ParityCase, refConfig } from './cases.js';
+import { type RefWeights, referenceBackward, referenceForward } from './reference.js';
 import { GRADIENT_FACTOR, compareArrays, toleranceFor } from './tolerances.js';
 import { trainingParityTests } from './training_parity.js';
 
@@ -28,23 +28,6 @@ export interface ParityContext {
   setup?: () => Promise<void> | void;
   /** Extra assertions once the backend is active (e.g. thread count obtained). */
   check?: () => Promise<void> | void;
-}
-
-/** One forward/gradient case: shapes and options. */
-export interface ParityCase {
-  name: string;
-  batch: number;
-  steps: number;
-  inputSize: number;
-  hidden: number;
-  outputSize: number;
-  activation?: Activation;
-  returnSequences?: boolean;
-  useBias?: boolean;
-  initialState?: boolean;
-  goBackwards?: boolean;
-  mask?: boolean;
-  seed?: number;
 }
 
 /** Forward cases: every option of the issue, each on its own, plus combinations. */
@@ -88,20 +71,6 @@ export const ORACLE_CASES: ParityCase[] = [
   FORWARD_CASES[12]!,
   FORWARD_CASES[7]!,
 ];
-
-function refConfig(c: ParityCase): RefConfig & { useBias: boolean } {
-  return {
-    batch: c.batch,
-    steps: c.steps,
-    inputSize: c.inputSize,
-    hidden: c.hidden,
-    outputSize: c.outputSize,
-    activation: c.activation ?? 'tanh',
-    returnSequences: c.returnSequences ?? false,
-    goBackwards: c.goBackwards ?? false,
-    useBias: c.useBias ?? true,
-  };
-}
 
 /** A model for a case, with weights from the seed plus a non-zero bias so biases are exercised. */
 export function modelFor(c: ParityCase): { model: BasicRNN; weights: RefWeights } {

@@ -32,34 +32,28 @@ describe('float64 reference', () => {
       referenceForward(c, weights, inputs).output.reduce((s, v, i) => s + v * upstream[i]!, 0);
     const grads = referenceBackward(c, w, inp, upstream);
     const eps = 1e-6;
+    /** Central difference of the loss with respect to arr[k]. */
+    const numeric = (arr: Float64Array, k: number) => {
+      const keep = arr[k]!;
+      arr[k] = keep + eps;
+      const plus = loss(w, inp);
+      arr[k] = keep - eps;
+      const minus = loss(w, inp);
+      arr[k] = keep;
+      return (plus - minus) / (2 * eps);
+    };
     let checked = 0;
-    for (const name of Object.keys(w) as (keyof typeof w)[]) {
-      const arr = w[name];
-      for (let k = 0; k < arr.length; k++) {
-        const keep = arr[k]!;
-        arr[k] = keep + eps;
-        const plus = loss(w, inp);
-        arr[k] = keep - eps;
-        const minus = loss(w, inp);
-        arr[k] = keep;
-        const numeric = (plus - minus) / (2 * eps);
+    const all: [Float64Array, Float64Array][] = [
+      ...(Object.keys(w) as (keyof typeof w)[]).map((name) => [w[name], grads[name]] as [Float64Array, Float64Array]),
+      [inp.x, grads.x],
+      ...(inp.h0 ? [[inp.h0, grads.h0] as [Float64Array, Float64Array]] : []),
+    ];
+    for (const [values, analytic] of all) {
+      for (let k = 0; k < values.length; k++) {
+        const n = numeric(values, k);
         // relu has kinks; a finite difference straddling one is not a derivative.
-        if (c.activation === 'relu' && Math.abs(numeric - grads[name][k]!) > 1e-4) continue;
-        expect(grads[name][k]!).toBeCloseTo(numeric, 6);
-        checked++;
-      }
-    }
-    for (const key of ['x', 'h0'] as const) {
-      const arr = inp[key] as Float64Array | undefined;
-      if (!arr) continue;
-      for (let k = 0; k < arr.length; k++) {
-        const keep = arr[k]!;
-        arr[k] = keep + eps;
-        const plus = loss(w, inp);
-        arr[k] = keep - eps;
-        const minus = loss(w, inp);
-        arr[k] = keep;
-        expect(grads[key][k]!).toBeCloseTo((plus - minus) / (2 * eps), 6);
+        if (c.activation === 'relu' && Math.abs(n - analytic[k]!) > 1e-4) continue;
+        expect(analytic[k]!).toBeCloseTo(n, 6);
         checked++;
       }
     }

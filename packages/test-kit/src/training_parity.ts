@@ -3,19 +3,11 @@ import { BasicRNN, type LossName } from '@basicrnn/core';
 import { describe, expect, it } from 'vitest';
 import { uniform } from './data.js';
 import { layersSequential, tfl } from './oracle.js';
-import { type RefConfig, referenceBackward, referenceForward } from './reference.js';
+import { type ParityCase, refConfig } from './cases.js';
+import { referenceBackward, referenceForward } from './reference.js';
 import { GRADIENT_FACTOR, compareArrays, toleranceFor } from './tolerances.js';
 
-interface TrainCase {
-  name: string;
-  batch: number;
-  steps: number;
-  inputSize: number;
-  hidden: number;
-  outputSize: number;
-  returnSequences?: boolean;
-  activation?: 'tanh' | 'relu' | 'sigmoid' | 'linear';
-}
+type TrainCase = ParityCase;
 
 const SGD_CASES: TrainCase[] = [
   { name: 'tanh, final output', batch: 4, steps: 6, inputSize: 3, hidden: 5, outputSize: 2 },
@@ -26,20 +18,6 @@ const ORACLE_TRAIN_CASES: (TrainCase & { loss: LossName })[] = [
   { name: 'MSE, final output', batch: 8, steps: 10, inputSize: 4, hidden: 12, outputSize: 2, loss: 'meanSquaredError' },
   { name: 'binary cross-entropy (sigmoid head), sequences', batch: 6, steps: 7, inputSize: 3, hidden: 8, outputSize: 1, returnSequences: true, loss: 'binaryCrossentropy' },
 ];
-
-function config(c: TrainCase, head: 'linear' | 'sigmoid' = 'linear'): RefConfig & { useBias: boolean } {
-  return {
-    batch: c.batch,
-    steps: c.steps,
-    inputSize: c.inputSize,
-    hidden: c.hidden,
-    outputSize: c.outputSize,
-    activation: c.activation ?? 'tanh',
-    returnSequences: c.returnSequences ?? false,
-    outputActivation: head,
-    useBias: true,
-  };
-}
 
 function newModel(c: TrainCase, head: 'linear' | 'sigmoid' = 'linear', seed = 21): BasicRNN {
   const model = new BasicRNN({
@@ -77,7 +55,7 @@ export function trainingParityTests(backend: string): void {
         const [kernel, recurrentKernel, bias, denseKernel, denseBias] = readWeights(model);
         const x = uniform(c.batch * c.steps * c.inputSize, 5);
         const y = uniform(outputShape(c).reduce((a, b) => a * b, 1), 6);
-        const cfg = config(c);
+        const cfg = refConfig(c);
         const w = { kernel: kernel!, recurrentKernel: recurrentKernel!, bias: bias!, denseKernel: denseKernel!, denseBias: denseBias! };
         const fwd = referenceForward(cfg, w, { x });
         const upstream = fwd.output.map((o, i) => (2 * (o - y[i]!)) / fwd.output.length);
@@ -106,7 +84,7 @@ export function trainingParityTests(backend: string): void {
         const head = c.loss === 'binaryCrossentropy' ? 'sigmoid' : 'linear';
         const model = newModel(c, head);
         const weights = model.getWeights();
-        const oracle = layersSequential(config(c, head), weights, {
+        const oracle = layersSequential(refConfig(c, head), weights, {
           optimizer: tfl.train.adam(0.01, 0.9, 0.999, 1e-7),
           loss: c.loss === 'binaryCrossentropy' ? 'binaryCrossentropy' : 'meanSquaredError',
         });

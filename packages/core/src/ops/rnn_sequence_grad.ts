@@ -23,18 +23,9 @@ export interface RnnSequenceGrads {
  */
 export function rnnSequenceGrad(inputs: RnnSequenceGradInputs, attrs: RnnSequenceGradAttrs): RnnSequenceGrads {
   if (useFusedKernel(RnnSequenceGrad)) {
-    const [dx, dKernel, dRecurrentKernel, dBias, dh0] = tf.engine().runKernel(
-      RnnSequenceGrad,
-      presentInputs(inputs),
-      attrs as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor[];
-    return {
-      dx: dx as tf.Tensor3D,
-      dKernel: dKernel as tf.Tensor2D,
-      dRecurrentKernel: dRecurrentKernel as tf.Tensor2D,
-      dBias: dBias as tf.Tensor1D,
-      dh0: dh0 as tf.Tensor2D,
-    };
+    return named(
+      tf.engine().runKernel(RnnSequenceGrad, presentInputs(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor[],
+    );
   }
   return rnnSequenceGradComposite(inputs, attrs);
 }
@@ -51,7 +42,7 @@ export function rnnSequenceGradComposite(
   const { x, kernel, recurrentKernel, h0, hiddenStates, dy, mask } = inputs;
   const [batch, steps, inputSize] = x.shape as [number, number, number];
   const hidden = recurrentKernel.shape[0] as number;
-  const result = tf.tidy(() => {
+  const grads = tf.tidy(() => {
     const states = tf.unstack(hiddenStates, 1);
     const upstream = tf.unstack(dy, 1);
     const maskSteps = mask === undefined ? null : maskColumns(mask, attrs.goBackwards);
@@ -81,7 +72,11 @@ export function rnnSequenceGradComposite(
     const dx = attrs.goBackwards ? tf.reverse(dxOrdered, 1) : dxOrdered;
     return [dx, dKernel, dRecurrentKernel, dBias, carry!] as tf.Tensor[];
   });
-  const [dx, dKernel, dRecurrentKernel, dBias, dh0] = result;
+  return named(grads);
+}
+
+/** The backward op's outputs by name (kernels return them in `RNN_SEQUENCE_GRAD_OUTPUTS` order). */
+function named([dx, dKernel, dRecurrentKernel, dBias, dh0]: tf.Tensor[]): RnnSequenceGrads {
   return {
     dx: dx as tf.Tensor3D,
     dKernel: dKernel as tf.Tensor2D,
