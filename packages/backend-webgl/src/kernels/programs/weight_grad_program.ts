@@ -1,0 +1,76 @@
+import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
+import { PACKED_HELPERS } from './glsl.js';
+
+/** Which sequence a {@link WeightGradProgram} multiplies with dz. */
+export type WeightGradSource =
+  /** x [B, T, I] in original time order (dW): step s reads x at T-1-s with goBackwards. */
+  | 'input'
+  /** The previous states h_{s-1} (dU): h0 [B, H] at step 0, else hiddenStates [B, T, H] at s-1. */
+  | 'previousState';
+
+/**
+ * A weight gradient summed over every batch row and timestep in one program:
+ * `out[k, n] = Σ_b Σ_s a[b, s, k] · dz[b, s, n]`, packed [K, N]. With a = x this is dW, with a = h_{s-1} it is
+ * dU. Each output texel walks the (b, s) pairs two steps per texel read, the same 2×2 outer-product update
+ * tfjs's packed matmul uses.
+ * Inputs: `deltas` dz [B, T, N] (processing order, zero padding), then `xs` [B, T, K] for 'input', or
+ * `states` [B, T, K] and `h0` [B, K] for 'previousState'.
+ */
+export class WeightGradProgram implements GPGPUProgram {
+  variableNames: string[];
+  packedInputs = true;
+  packedOutput = true;
+  outputShape: number[];
+  userCode: string;
+
+  constructor(batch: number, steps: number, inner: number, outer: number, source: WeightGradSource, goBackwards: boolean) {
+    this.outputShape = [inner, outer];
+    this.variableNames = source === 'input' ? ['deltas', 'xs'] : ['deltas', 'states', 'h0'];
+    // \`a\`: rows s and s+1 (processing order, s even) of the source, columns k and k+1, in texel order. For
+    // h_{s-1} those rows straddle two texels of the states: the loop carries the odd half of the texel before
+    // (h0's row at s = 0) in \`earlier\`, so a pair of steps still costs one read.
+    let rows: string;
+    if (source === 'previousState') {
+      rows = `vec4 current = getStates(b, s, k);
+        vec4 a = vec4(earlier, current.xy);
+        earlier = current.zw;`;
+    } else if (goBackwards) {
+      rows = `int t0 = ${steps - 1} - s;
+        int t1 = ${steps - 2} - s;
+        if (t1 < 0) t1 = 0;
+        vec4 a = vec4(rowOf(getXs(b, t0, k), imod(t0, 2)), rowOf(getXs(b, t1, k), imod(t1, 2)));`;
+    } else {
+      rows = 'vec4 a = getXs(b, s, k);';
+    }
+    const full = steps - (steps % 2);
+    const initEarlier = source === 'previousState' ? 'vec2 earlier = rowOf(getH0(b, k), imod(b, 2));' : '';
+    this.userCode = `
+      ${PACKED_HELPERS}
+
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int k = rc.x;
+        int n = rc.y;
+        vec4 acc = vec4(0.0);
+        for (int b = 0; b < ${batch}; b++) {
+          ${initEarlier}
+          for (int s = 0; s < ${full}; s += 2) {
+            ${rows}
+            vec4 d = getDeltas(b, s, n);
+            acc += a.xxyy * d.xyxy + a.zzww * d.zwzw;
+          }
+          ${steps % 2 === 1 ? `{
+            // The last step of an odd T has no partner row: use only the first half of the texels.
+            int s = ${steps - 1};
+            ${rows}
+            vec4 d = getDeltas(b, s, n);
+            acc += a.xxyy * d.xyxy;
+          }` : ''}
+        }
+        if (k + 1 >= ${inner}) acc.zw = vec2(0.0);
+        if (n + 1 >= ${outer}) { acc.y = 0.0; acc.w = 0.0; }
+        setOutput(acc);
+      }
+    `;
+  }
+}

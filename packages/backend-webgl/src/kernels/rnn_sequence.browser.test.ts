@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type Activation,
+  rnnSequence,
+  rnnSequenceComposite,
+  rnnSequenceGrad,
+  rnnSequenceGradComposite,
+  setBackend,
+  setFusedKernelsEnabled,
+} from '@basicrnn/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import '../index.js';
+
+interface Case {
+  batch: number;
+  steps: number;
+  input: number;
+  hidden: number;
+  activation: Activation;
+  goBackwards: boolean;
+  bias: boolean;
+  mask: boolean;
+}
+
+const CASES: Case[] = [
+  { batch: 1, steps: 7, input: 3, hidden: 5, activation: 'sigmoid', goBackwards: true, bias: true, mask: true },
+  { batch: 4, steps: 1, input: 1, hidden: 1, activation: 'relu', goBackwards: false, bias: false, mask: true },
+  { batch: 5, steps: 6, input: 5, hidden: 8, activation: 'linear', goBackwards: true, bias: false, mask: false },
+  // Long enough for a gathering pass mid-sequence (after 12 pending steps forward, 11 backward with a mask)
+  // and a step that starts from the gathered tensor.
+  { batch: 3, steps: 14, input: 2, hidden: 5, activation: 'tanh', goBackwards: true, bias: true, mask: true },
+];
+
+function random(shape: number[], seed: number, scale = 1): tf.Tensor {
+  return tf.mul(tf.randomUniform(shape, -1, 1, 'float32', seed), scale);
+}
+
+function inputsFor(c: Case, seed = 1) {
+  return tf.tidy(() => {
+  const mask = c.mask
+    ? tf.cast(tf.greater(tf.randomUniform([c.batch, c.steps], 0, 1, 'float32', seed + 5), 0.3), 'float32')
+    : tf.ones([c.batch, c.steps]);
+  return {
+    x: random([c.batch, c.steps, c.input], seed),
+    kernel: random([c.input, c.hidden], seed + 1, 0.6),
+    recurrentKernel: random([c.hidden, c.hidden], seed + 2, 0.5),
+    ...(c.bias ? { bias: random([c.hidden], seed + 3, 0.3) } : {}),
+    h0: random([c.batch, c.hidden], seed + 4, 0.5),
+    mask,
+  };
+  });
+}
+
+function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string, tol = 1e-4): void {
+  expect(actual.shape, what).toEqual(expected.shape);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - e[i]!) / (1 + Math.abs(e[i]!)));
+  expect(worst, what).toBeLessThanOrEqual(tol);
+}
+
+describe('fused webgl recurrence kernels', () => {
+  beforeAll(async () => {
+    await setBackend('webgl');
+  });
+  afterAll(() => setFusedKernelsEnabled(true));
+
+  for (const c of CASES) {
+    const label = `B${c.batch} T${c.steps} I${c.input} H${c.hidden} ${c.activation}${c.goBackwards ? ' goBackwards' : ''}${c.bias ? '' : ' no bias'}${c.mask ? ' mask' : ''}`;
+    it(`forward and backward match the composite: ${label}`, () => {
+      setFusedKernelsEnabled(true);
+      const before = tf.memory().numTensors;
+      const inputs = inputsFor(c);
+      const attrs = { activation: c.activation, goBackwards: c.goBackwards };
+      const fused = rnnSequence(inputs, attrs);
+      const reference = rnnSequenceComposite(inputs, attrs);
+      expectClose(fused, reference, 'hidden states');
+      const dy = tf.tidy(() => random([c.batch, c.steps, c.hidden], 9));
+      const gradInputs = { ...inputs, hiddenStates: reference, dy };
+      const masks = c.mask ? [true] : [true, false];
+      for (const withMask of masks) {
+        const { mask, ...rest } = gradInputs;
+        const gi = withMask ? gradInputs : rest;
+        const got = rnnSequenceGrad(gi, attrs);
+        const want = rnnSequenceGradComposite(gi, attrs);
+        for (const name of ['dx', 'dKernel', 'dRecurrentKernel', 'dBias', 'dh0'] as const) {
+          expectClose(got[name], want[name], `${name}${withMask ? '' : ' (no mask input)'}`);
+        }
+        tf.dispose([...Object.values(got), ...Object.values(want)]);
+      }
+      tf.dispose([fused, reference, dy, ...Object.values(inputs)]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('500 fused forward + backward passes leave no tensor and no backend data behind', () => {
+    setFusedKernelsEnabled(true);
+    const c: Case = { batch: 3, steps: 5, input: 2, hidden: 3, activation: 'tanh', goBackwards: true, bias: true, mask: true };
+    const inputs = inputsFor(c, 3);
+    const backend = tf.backend() as MathBackendWebGL;
+    const step = () =>
+      tf.tidy(() => {
+        // Through the engine and core's gradient, the way training reaches the kernels.
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(rnnSequence({ ...inputs, x: variables.x }, attrs))) as tf.Scalar, [variables.x]);
+        return [value, ...Object.values(grads)];
+      });
+    const attrs = { activation: c.activation, goBackwards: c.goBackwards };
+    const variables = { x: tf.variable(inputs.x) };
+    tf.dispose(step());
+    const tensors = tf.memory().numTensors;
+    const dataIds = backend.numDataIds();
+    for (let i = 0; i < 500; i++) tf.dispose(step());
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.numDataIds()).toBe(dataIds);
+    tf.dispose([variables.x, ...Object.values(inputs)]);
+  });
+});

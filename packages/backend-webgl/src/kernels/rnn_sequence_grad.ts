@@ -1,0 +1,125 @@
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import { RnnSequenceGrad, type RnnSequenceGradAttrs } from '@basicrnn/core';
+import { PackedInputs } from './packed_inputs.js';
+import { BiasGradProgram } from './programs/bias_grad_program.js';
+import { RnnCarryProgram, type CarryVariant } from './programs/rnn_carry_program.js';
+import { RnnDeltaProgram } from './programs/rnn_delta_program.js';
+import { RnnSlopeProgram } from './programs/rnn_slope_program.js';
+import type { RecurrenceShape } from './programs/rnn_step_program.js';
+import { SequenceMatMulProgram } from './programs/sequence_matmul_program.js';
+import { WeightGradProgram } from './programs/weight_grad_program.js';
+import { ProgramCache, maxPendingSteps } from './step_schedule.js';
+
+/** The inputs of a fused {@link RnnSequenceGrad} kernel; `mask` is absent when the op is called without one. */
+interface RnnSequenceGradKernelInputs {
+  x: TensorInfo;
+  kernel: TensorInfo;
+  recurrentKernel: TensorInfo;
+  h0: TensorInfo;
+  hiddenStates: TensorInfo;
+  dy: TensorInfo;
+  mask?: TensorInfo;
+}
+
+/**
+ * Backpropagation through time as T+6 shader programs: m·act'(h) for every step, T-1 carry steps that compute
+ * the total gradients g and gather them into one [B, T, H] tensor (see {@link RnnCarryProgram}), one for dh0,
+ * one for dz over all steps, then dx, dW, dU and db each as a single program over every batch row and timestep.
+ * Outputs, in order: dx [B, T, I] (original time order), dKernel [I, H], dRecurrentKernel [H, H], dBias [H],
+ * dh0 [B, H].
+ */
+export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
+  const inputs = args.inputs as RnnSequenceGradKernelInputs;
+  const backend = args.backend as MathBackendWebGL;
+  const { activation, goBackwards } = args.attrs as unknown as RnnSequenceGradAttrs;
+  const [batch, steps, inputSize] = inputs.x.shape as [number, number, number];
+  const hidden = inputs.recurrentKernel.shape[0] as number;
+  if (batch * steps * hidden * inputSize === 0) return zeroSizedGrads(backend, batch, steps, inputSize, hidden);
+
+  const packed = new PackedInputs(backend);
+  try {
+    const x = packed.prepare(inputs.x);
+    const kernel = packed.prepare(inputs.kernel);
+    const recurrent = packed.prepare(inputs.recurrentKernel);
+    const h0 = packed.prepare(inputs.h0);
+    const states = packed.prepare(inputs.hiddenStates);
+    const dy = packed.prepare(inputs.dy);
+    const mask = inputs.mask === undefined ? undefined : packed.prepare(inputs.mask);
+    const withMask = (list: TensorInfo[]) => (mask === undefined ? list : [...list, mask]);
+    const shape: RecurrenceShape = { batch, steps, hidden, activation, goBackwards };
+    const hasMask = mask !== undefined;
+
+    // Outputs follow WEBGL_LAZILY_UNPACK like any tfjs kernel's; intermediates stay packed (the `true`s).
+    const run = (program: GPGPUProgram, list: TensorInfo[], uniforms?: number[][]) =>
+      backend.runWebGLProgram(program, list, 'float32', uniforms);
+
+    // g_{T-1} is dy_{T-1}; each step s yields g_{s-1}, as a [B, H] tensor, and every few steps (and at s = 1)
+    // gathers them into one [B, T, H] tensor, as the forward kernel does.
+    const programs = new ProgramCache((v: CarryVariant) => new RnnCarryProgram(shape, hasMask, v));
+    // m·act'(h) for every step, once, so the steps' dot products read one cheap texel instead of two.
+    const slopes = backend.runWebGLProgram(new RnnSlopeProgram(shape, hasMask), withMask([states]), 'float32', undefined, true);
+    const fixed = withMask([dy, slopes, recurrent]);
+    const maxPending = maxPendingSteps(fixed.length + 1);
+    let pending: TensorInfo[] = [];
+    let gathered: TensorInfo | null = null;
+    const sourceOf = (s: number) => (s === steps - 1 ? 'dy' : pending.length > 0 ? 'pending' : 'gathered');
+    for (let s = steps - 1; s >= 1; s--) {
+      const source = sourceOf(s);
+      const flush = s === 1 || pending.length === maxPending;
+      const reads = flush ? pending : pending.slice(-1);
+      const variant: CarryVariant = {
+        source,
+        pending: source === 'pending' || flush ? reads.length : 0,
+        gathered: gathered !== null && (flush || source === 'gathered'),
+        output: flush ? 'flush' : 'step',
+      };
+      const list = [...fixed, ...(variant.gathered ? [gathered!] : []), ...(variant.pending > 0 ? reads : [])];
+      const out = backend.runWebGLProgram(programs.get(variant), list, 'float32', [[s]], true);
+      if (flush) {
+        for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+        if (gathered !== null) backend.disposeIntermediateTensorInfo(gathered);
+        pending = [];
+        gathered = out;
+      } else {
+        pending.push(out);
+      }
+    }
+    const initial: CarryVariant = { source: sourceOf(0), pending: 0, gathered: gathered !== null, output: 'initialState' };
+    const dh0 = run(programs.get(initial), [...fixed, ...(gathered ? [gathered] : [])], [[0]]);
+    backend.disposeIntermediateTensorInfo(slopes);
+    const grads = gathered ?? dy;
+    const deltas = backend.runWebGLProgram(new RnnDeltaProgram(shape, hasMask), withMask([grads, states]), 'float32', undefined, true);
+    if (gathered !== null) backend.disposeIntermediateTensorInfo(gathered);
+
+    const dx = run(
+      new SequenceMatMulProgram(batch, steps, hidden, inputSize, { transposeMatrix: true, reverseTime: goBackwards }),
+      [deltas, kernel],
+    );
+    const dKernel = run(new WeightGradProgram(batch, steps, inputSize, hidden, 'input', goBackwards), [deltas, x]);
+    const dRecurrent = run(
+      new WeightGradProgram(batch, steps, hidden, hidden, 'previousState', goBackwards),
+      [deltas, states, h0],
+    );
+    const dBias = run(new BiasGradProgram(batch, steps, hidden), [deltas]);
+    backend.disposeIntermediateTensorInfo(deltas);
+    return [dx, dKernel, dRecurrent, dBias, dh0];
+  } finally {
+    packed.dispose();
+  }
+}
+
+/** Zeros of the gradient shapes when a dimension is 0 (no program can run on an empty texture). */
+function zeroSizedGrads(backend: MathBackendWebGL, batch: number, steps: number, inputSize: number, hidden: number): TensorInfo[] {
+  const shapes = [[batch, steps, inputSize], [inputSize, hidden], [hidden, hidden], [hidden], [batch, hidden]];
+  return shapes.map((shape) =>
+    backend.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))),
+  );
+}
+
+/** Fused backward kernel of core's recurrence op ({@link RnnSequenceGrad}) on the `webgl` backend. */
+export const rnnSequenceGradConfig: KernelConfig = {
+  kernelName: RnnSequenceGrad,
+  backendName: 'webgl',
+  kernelFunc: rnnSequenceGradWebGL as unknown as KernelFunc,
+};
