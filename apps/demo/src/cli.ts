@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { BasicRNNError, LOSS_NAMES, OPTIMIZER_NAMES, type LossName } from '@basicrnn/core';
-import { VOCABULARY, TASKS, type TaskName } from './tasks/index.js';
+import { TASKS, VOCABULARY, effectiveInputSize, isCategorical, taskDefaults, trainingProblem, type SettingLabel, type TaskName } from './tasks/index.js';
 import { type MainJobOptions, type Reporter, TASK_TITLES, runMainJob } from './main_job.js';
 
 /** A usage mistake: printed without a stack trace, exit code 2. */
@@ -23,8 +23,9 @@ const positiveNumber = (value: string) => {
   return n;
 };
 
-const REGRESSION: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'huber'];
-const CLASSIFICATION: readonly LossName[] = ['binaryCrossentropy', 'sparseCategoricalCrossentropy', 'categoricalCrossentropy'];
+/** Names a setting as the user typed it: "--loss huber". */
+const flagLabel: SettingLabel = (setting, s) =>
+  setting === 'returnSequences' ? '--return-sequences' : setting === 'loss' ? `--loss ${s.loss}` : `--output-size ${s.outputSize}`;
 
 export function buildProgram(): Command {
   return new Command()
@@ -62,24 +63,12 @@ export function resolveOptions(flags: Record<string, unknown>, cwd: string): Mai
     throw new UsageError(`--input-size does not apply to --task ${task}: ${task === 'sine' ? 'the sine series has 1 feature per step' : `sentiment inputs are one-hot words (${VOCABULARY.length} features)`}`);
   }
   const returnSequences = flags.returnSequences === true;
-  if (returnSequences && task !== 'sine') {
-    throw new UsageError(`--return-sequences does not apply to --task ${task}: its label is one per sequence (sine forecasts at every step)`);
-  }
-  const loss = (flags.loss as LossName | undefined) ?? (task === 'sine' ? 'meanSquaredError' : 'binaryCrossentropy');
-  if (task === 'sine' && !REGRESSION.includes(loss)) {
-    throw new UsageError(`--loss ${loss} does not fit --task sine (a regression): use ${REGRESSION.join(', ')}`);
-  }
-  if (task !== 'sine' && !CLASSIFICATION.includes(loss)) {
-    throw new UsageError(`--loss ${loss} does not fit --task ${task} (a classification): use ${CLASSIFICATION.join(', ')}`);
-  }
-  const outputSize = (flags.outputSize as number | undefined) ?? (loss === 'sparseCategoricalCrossentropy' || loss === 'categoricalCrossentropy' ? 2 : 1);
-  if (loss === 'binaryCrossentropy' || task === 'sine') {
-    if (outputSize !== 1) throw new UsageError(`--output-size ${outputSize} does not fit --loss ${loss} on --task ${task}: it predicts one value`);
-  } else if (outputSize !== 2) {
-    throw new UsageError(`--output-size ${outputSize} does not fit --loss ${loss}: the ${task} task has 2 classes`);
-  }
-  const seqLength = (flags.seqLength as number | undefined) ?? (task === 'sentiment' ? 8 : 20);
-  const inputSize = task === 'sine' ? 1 : task === 'sentiment' ? VOCABULARY.length : ((flags.inputSize as number | undefined) ?? 10);
+  const loss = (flags.loss as LossName | undefined) ?? taskDefaults(task).loss;
+  const outputSize = (flags.outputSize as number | undefined) ?? (isCategorical(loss) ? 2 : 1);
+  const problem = trainingProblem({ task, loss, outputSize, returnSequences }, flagLabel);
+  if (problem !== null) throw new UsageError(problem);
+  const seqLength = (flags.seqLength as number | undefined) ?? taskDefaults(task).seqLength;
+  const inputSize = effectiveInputSize(task, (flags.inputSize as number | undefined) ?? 10);
   const samples = flags.samples as number;
   if (samples < 10) throw new UsageError(`--samples ${samples} is too few: at least 10 are needed to hold out test and validation examples`);
   const out = resolve(cwd, (flags.out as string | undefined) ?? 'basicrnn-out');

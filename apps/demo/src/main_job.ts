@@ -13,7 +13,7 @@ import {
   type OptimizerName,
 } from '@basicrnn/core';
 import { hiddenStatesSvg, rnnWorkingSvg, svgToPng, trainingCurvesSvg, weightsSvg } from '@basicrnn/viz/node';
-import { markerData, sentimentData, sineData, type TaskData, type TaskName } from './tasks/index.js';
+import { labelTensor, taskArrays, type TaskName } from './tasks/index.js';
 import { htmlReport } from './report.js';
 
 /** Everything the main job needs, as the CLI parsed and checked it. */
@@ -48,39 +48,6 @@ export const TASK_TITLES: Record<TaskName, string> = {
   marker: 'which marker (+2 or −2 on feature 0) appeared in the first half: memory across time',
   sentiment: 'sentiment of short reviews (one-hot words, negations included)',
 };
-
-/** Builds the task's data for the options (input size, labels per step for `returnSequences`). */
-export function taskData(o: MainJobOptions): TaskData {
-  switch (o.task) {
-    case 'sine': {
-      const d = sineData({ samples: o.samples, seqLength: o.seqLength, seed: o.seed });
-      if (!o.returnSequences) return d;
-      // Forecast the next value at every step: the label of step t is the input of step t + 1.
-      const y = new Float32Array(o.samples * o.seqLength);
-      for (let n = 0; n < o.samples; n++) {
-        for (let t = 0; t < o.seqLength; t++) {
-          y[n * o.seqLength + t] = t + 1 < o.seqLength ? d.x[n * o.seqLength + t + 1]! : d.y[n]!;
-        }
-      }
-      return { ...d, y, returnSequences: true };
-    }
-    case 'marker':
-      return markerData({ samples: o.samples, seqLength: o.seqLength, inputSize: o.inputSize, seed: o.seed });
-    case 'sentiment':
-      return sentimentData({ samples: o.samples, seqLength: o.seqLength, seed: o.seed });
-  }
-}
-
-/** Labels as the loss wants them: class indices [N] for the sparse loss, one-hot for categorical. */
-function labelTensor(d: TaskData, o: MainJobOptions, from: number, to: number): tf.Tensor {
-  const n = to - from;
-  const steps = d.shape.seqLength;
-  if (d.returnSequences) return tf.tensor3d(d.y.subarray(from * steps, to * steps), [n, steps, 1]);
-  const y = d.y.subarray(from, to);
-  if (o.loss === 'sparseCategoricalCrossentropy') return tf.tensor1d(Int32Array.from(y), 'int32');
-  if (o.loss === 'categoricalCrossentropy') return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(y), 'int32'), o.outputSize), 'float32'));
-  return tf.tensor2d(y, [n, 1]);
-}
 
 function shapeText(shape: readonly number[]): string {
   return `(${shape.join(', ')})`;
@@ -118,14 +85,14 @@ export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{
   model.build([null, o.seqLength, o.inputSize]);
   const summary = model.summary({ printFn: (l) => report.line(l) });
 
-  const data = taskData(o);
+  const data = taskArrays(o);
   const testCount = Math.max(1, Math.floor(o.samples * 0.2));
   const trainCount = o.samples - testCount;
   const xAll = tf.tensor3d(data.x, [o.samples, o.seqLength, o.inputSize]);
   const xTrain = tf.slice(xAll, [0, 0, 0], [trainCount, -1, -1]);
   const xTest = tf.slice(xAll, [trainCount, 0, 0], [testCount, -1, -1]);
-  const yTrain = labelTensor(data, o, 0, trainCount);
-  const yTest = labelTensor(data, o, trainCount, o.samples);
+  const yTrain = labelTensor(data, o.loss, 0, trainCount);
+  const yTest = labelTensor(data, o.loss, trainCount, o.samples);
   xAll.dispose();
 
   const batches = Math.ceil(trainCount * 0.8 / o.batchSize);
