@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { ConfigError, type BackendBinding, type BackendInfo } from '@basicrnn/core';
+import { ConfigError, RnnSequence, RnnSequenceGrad, type BackendBinding, type BackendInfo } from '@basicrnn/core';
+import { precompileRnnModule } from './kernels/rnn_module.js';
 
 /** The tfjs backend name this package binds. */
 export const WASM_BACKEND_NAME = 'wasm';
@@ -183,6 +184,14 @@ export const wasmBinding: BackendBinding = {
       env.getAsync('WASM_HAS_SIMD_SUPPORT'),
       env.getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
     ]);
+    // The fused recurrence module needs SIMD; without it (or if it does not compile here) core falls back to its
+    // composite. tfjs loads its threaded build, on a shared memory, exactly when both features are there.
+    try {
+      if (!simd) throw new Error('no wasm SIMD');
+      await precompileRnnModule(Boolean(threaded));
+    } catch {
+      unregisterFusedKernels();
+    }
     if (wasmInitialized()) return;
     simdSupported = Boolean(simd);
     threadsSupported = Boolean(threaded);
@@ -284,4 +293,11 @@ function cachedFlag(name: string): boolean | undefined {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Leaves the recurrence to core's composite on this page (the fused module cannot run here). */
+function unregisterFusedKernels(): void {
+  for (const name of [RnnSequence, RnnSequenceGrad]) {
+    if (tf.getKernel(name, WASM_BACKEND_NAME) !== undefined) tf.unregisterKernel(name, WASM_BACKEND_NAME);
+  }
 }

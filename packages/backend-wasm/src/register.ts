@@ -1,7 +1,15 @@
-// The side effect of importing this package: tfjs-backend-wasm registers the tfjs `wasm` backend and its kernels
-// when imported, and core learns how to prepare and describe it.
+// The side effects of importing this package: tfjs-backend-wasm registers the tfjs `wasm` backend and its kernels
+// when imported, core learns how to prepare and describe it, and the fused recurrence kernels are registered for
+// core's RnnSequence / RnnSequenceGrad ops (core uses them while fused kernels are enabled, its composite otherwise).
 import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import { registerBackendBinding } from '@basicrnn/core';
 import { wasmBinding } from './base.js';
+import { rnnSequenceConfig } from './kernels/RnnSequence.js';
+import { rnnSequenceGradConfig } from './kernels/RnnSequenceGrad.js';
 
 registerBackendBinding(wasmBinding);
+for (const config of [rnnSequenceConfig, rnnSequenceGradConfig]) {
+  // tfjs warns on a second registration; a second copy of this package in one bundle keeps the first one's.
+  if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
+}

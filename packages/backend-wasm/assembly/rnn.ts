@@ -1,0 +1,559 @@
+// Fused recurrence kernels for tfjs-backend-wasm, in AssemblyScript (compiled by scripts/build-wasm.mjs).
+//
+// The module imports the tfjs wasm module's own memory, so every pointer below is a byte offset into tfjs's
+// heap: kernels read input tensors and write output tensors in place, with no copies. It therefore must own no
+// memory itself: no static data, no allocation (runtime stub, never called). Scratch space is _malloc'ed by the
+// caller (sizes from forwardScratchBytes / backwardScratchBytes).
+//
+// Layout: tensors are row-major float32. Right-hand operands of the matmuls (W, U, Uᵀ, Wᵀ, dZ) are packed into
+// panels of 8 columns (zero-padded), so the 4x8 micro-kernels stream them contiguously and never need a column
+// tail on loads; only stores are clipped to the real width.
+
+const ACT_TANH: i32 = 0;
+const ACT_RELU: i32 = 1;
+const ACT_SIGMOID: i32 = 2;
+// ACT_LINEAR = 3: identity.
+
+const F: usize = 4; // bytes per float32
+const KC: i32 = 256; // depth block of the weight-gradient gemms: one 8-column panel of B is 8 KiB (L1)
+
+// ---------------------------------------------------------------------------------------------------------
+// Activations. tanh is Eigen's rational approximation (max abs error 4e-7 against float64 tanh): libm tanh
+// per element would cost more than the matmuls. sigmoid(z) = (1 + tanh(z/2)) / 2.
+
+// @ts-ignore: decorator
+@inline function tanh4(v: v128): v128 {
+  const clamp = f32x4.splat(7.90531110763549805);
+  const x = f32x4.max(f32x4.min(v, clamp), f32x4.neg(clamp));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  p = f32x4.mul(p, x);
+  let q = f32x4.splat(1.19825839466702e-6);
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.268434632439e-3));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
+  return f32x4.div(p, q);
+}
+
+// @ts-ignore: decorator
+@inline function activate4(z: v128, act: i32): v128 {
+  if (act == ACT_TANH) return tanh4(z);
+  if (act == ACT_RELU) return f32x4.max(z, f32x4.splat(0));
+  if (act == ACT_SIGMOID) {
+    const half = f32x4.splat(0.5);
+    return f32x4.add(half, f32x4.mul(half, tanh4(f32x4.mul(z, half))));
+  }
+  return z;
+}
+
+/** act'(z) from a = act(z): tanh 1 − a², sigmoid a(1 − a), relu [a > 0], linear 1. */
+// @ts-ignore: decorator
+@inline function slope4(a: v128, act: i32): v128 {
+  const one = f32x4.splat(1);
+  if (act == ACT_TANH) return f32x4.sub(one, f32x4.mul(a, a));
+  if (act == ACT_SIGMOID) return f32x4.mul(a, f32x4.sub(one, a));
+  if (act == ACT_RELU) return v128.and(f32x4.gt(a, f32x4.splat(0)), one);
+  return one;
+}
+
+// @ts-ignore: decorator
+@inline function activate1(z: f32, act: i32): f32 {
+  return f32x4.extract_lane(activate4(f32x4.splat(z), act), 0);
+}
+
+// @ts-ignore: decorator
+@inline function slope1(a: f32, act: i32): f32 {
+  return f32x4.extract_lane(slope4(f32x4.splat(a), act), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Packing. Right-hand operands are packed into panels of 8 columns, [n/8][k][8] floats, so the micro-kernel
+// streams B contiguously (32 bytes per k) whatever the source layout: a transposed view such as Uᵀ or Wᵀ is
+// packed straight from U or W. Columns past n are zero.
+
+// @ts-ignore: decorator
+@inline function pad8(n: i32): i32 {
+  return (n + 7) & ~7;
+}
+
+/** Bytes of one panel of `k` rows. */
+// @ts-ignore: decorator
+@inline function panelBytes(k: i32): usize {
+  return <usize>k * 32;
+}
+
+/** Packs B(p, q) = src + p·rsb + q·csb (bytes), p < k, q < n, into panels at dst. */
+function packPanels(src: usize, rsb: usize, csb: usize, k: i32, n: i32, dst: usize): void {
+  for (let j = 0; j < n; j += 8) {
+    const cols = min(8, n - j);
+    const panel = dst + <usize>(j >> 3) * panelBytes(k);
+    const col = src + <usize>j * csb;
+    if (cols == 8 && csb == F) {
+      for (let p = 0; p < k; p++) {
+        const from = col + <usize>p * rsb;
+        v128.store(panel + <usize>p * 32, v128.load(from));
+        v128.store(panel + <usize>p * 32, v128.load(from, 16), 16);
+      }
+    } else {
+      for (let p = 0; p < k; p++) {
+        const to = panel + <usize>p * 32;
+        const from = col + <usize>p * rsb;
+        for (let l = 0; l < 8; l++) store<f32>(to + <usize>l * F, l < cols ? load<f32>(from + <usize>l * csb) : 0);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// gemm: C[m, n] (+)= A[m, k] · B[k, n], 4x8 register blocks (8 f32x4 accumulators: fits x86's 16 vector
+// registers with room for B and the broadcast A).
+// A(i, p) is read at a + i·rsa + p·csa (bytes): a row-major A has csa = 4, a transposed view rsa = 4 (the weight
+// gradients Xᵀ·dZ and H_prevᵀ·dZ); a transposed A is first copied into a [k][4] micro-panel so the kernel reads
+// it contiguously. B comes packed (packPanels); C is row-major with pitch ldc, only its first n columns and
+// `rows` rows are written.
+
+// @ts-ignore: decorator
+@inline function storeRow(c: usize, v0: v128, v1: v128, cols: i32, acc: bool): void {
+  if (cols == 8) {
+    if (acc) {
+      v0 = f32x4.add(v0, v128.load(c));
+      v1 = f32x4.add(v1, v128.load(c, 16));
+    }
+    v128.store(c, v0);
+    v128.store(c, v1, 16);
+    return;
+  }
+  let v = v0;
+  let rem = cols;
+  if (cols >= 4) {
+    if (acc) v0 = f32x4.add(v0, v128.load(c));
+    v128.store(c, v0);
+    c += 16;
+    v = v1;
+    rem = cols - 4;
+  }
+  if (rem > 0) store<f32>(c, f32x4.extract_lane(v, 0) + (acc ? load<f32>(c) : 0));
+  if (rem > 1) store<f32>(c, f32x4.extract_lane(v, 1) + (acc ? load<f32>(c, 4) : 0), 4);
+  if (rem > 2) store<f32>(c, f32x4.extract_lane(v, 2) + (acc ? load<f32>(c, 8) : 0), 8);
+}
+
+function kernel4x8(a: usize, rsa: usize, csa: usize, b: usize, c: usize, ldc: usize, k: i32, rows: i32, cols: i32, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const r1 = rsa, r2 = rsa * 2, r3 = rsa * 3;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(s, b0));
+    c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + r1);
+    c10 = f32x4.add(c10, f32x4.mul(s, b0));
+    c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + r2);
+    c20 = f32x4.add(c20, f32x4.mul(s, b0));
+    c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + r3);
+    c30 = f32x4.add(c30, f32x4.mul(s, b0));
+    c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    a += csa;
+    b += 32;
+  }
+  storeRow(c, c00, c01, cols, acc);
+  if (rows > 1) storeRow(c + ldc, c10, c11, cols, acc);
+  if (rows > 2) storeRow(c + ldc * 2, c20, c21, cols, acc);
+  if (rows > 3) storeRow(c + ldc * 3, c30, c31, cols, acc);
+}
+
+function kernel1x8(a: usize, csa: usize, b: usize, c: usize, k: i32, cols: i32, acc: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const s = v128.load32_splat(a);
+    c0 = f32x4.add(c0, f32x4.mul(s, v128.load(b)));
+    c1 = f32x4.add(c1, f32x4.mul(s, v128.load(b, 16)));
+    a += csa;
+    b += 32;
+  }
+  storeRow(c, c0, c1, cols, acc);
+}
+
+/**
+ * C (+)= A·B with B already packed (kc rows per panel). `micro` is kc·16 bytes of scratch for a transposed A's
+ * micro-panel.
+ */
+function gemmPacked(a: usize, rsa: usize, csa: usize, panels: usize, c: usize, ldc: usize, m: i32, kc: i32, n: i32, acc: bool, micro: usize): void {
+  const transposed = rsa == F;
+  for (let i = 0; i < m; i += 4) {
+    const rows = min(4, m - i);
+    const ai = a + <usize>i * rsa;
+    const ci = c + <usize>i * ldc;
+    if (transposed) {
+      // [kc][4] copy of rows i..i+3 (zeros past m), reused by every column panel.
+      for (let p = 0; p < kc; p++) {
+        const from = ai + <usize>p * csa;
+        const to = micro + <usize>p * 16;
+        if (rows == 4) v128.store(to, v128.load(from));
+        else for (let l = 0; l < 4; l++) store<f32>(to + <usize>l * F, l < rows ? load<f32>(from + <usize>l * F) : 0);
+      }
+      for (let j = 0; j < n; j += 8) {
+        kernel4x8(micro, F, 16, panels + <usize>(j >> 3) * panelBytes(kc), ci + <usize>j * F, ldc, kc, rows, min(8, n - j), acc);
+      }
+    } else if (rows == 4) {
+      for (let j = 0; j < n; j += 8) {
+        kernel4x8(ai, rsa, csa, panels + <usize>(j >> 3) * panelBytes(kc), ci + <usize>j * F, ldc, kc, 4, min(8, n - j), acc);
+      }
+    } else {
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < n; j += 8) {
+          kernel1x8(ai + <usize>r * rsa, csa, panels + <usize>(j >> 3) * panelBytes(kc), ci + <usize>r * ldc + <usize>j * F, kc, min(8, n - j), acc);
+        }
+      }
+    }
+  }
+}
+
+/** Scratch bytes {@link gemm} needs for n columns: one depth block of B panels and an A micro-panel. */
+function gemmWorkBytes(n: i32): f64 {
+  return <f64>KC * <f64>pad8(n) * 4 + <f64>KC * 16;
+}
+
+/**
+ * C[m, n] (+)= A[m, k]·B[k, n] with B(p, q) at b + p·rsb + q·csb, in depth blocks of KC (each block's B panels
+ * stay in L2 while every row block of A goes through them). `work`: gemmWorkBytes(n).
+ */
+function gemm(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, acc: bool, work: usize): void {
+  if (k == 0) {
+    if (!acc) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n * F);
+    return;
+  }
+  const micro = work + <usize>KC * <usize>pad8(n) * F;
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    packPanels(b + <usize>p0 * rsb, rsb, csb, kc, n, work);
+    gemmPacked(a + <usize>p0 * csa, rsa, csa, work, c, ldc, m, kc, n, acc || p0 > 0, micro);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Forward.
+//
+// One fused pass per step and per 4x8 block of the new state: the accumulators start from the bias, take
+// x_t·W and h_{s−1}·U (one K loop over I + H), then the activation and the mask blend are applied in registers
+// and the block is stored straight into the output. No projection buffer, no second pass over the states.
+
+// Not inlined: it runs once per 4x8 block, and inlining it 4× per kernel (with the activations) triples the module.
+function storeState(h: usize, hPrev: usize, v0: v128, v1: v128, cols: i32, m: f32, act: i32): void {
+  v0 = activate4(v0, act);
+  v1 = activate4(v1, act);
+  if (cols == 8) {
+    if (m != 1) {
+      // A masked row keeps its state: h ← h_prev + m·(h − h_prev).
+      const mv = f32x4.splat(m);
+      const p0 = v128.load(hPrev);
+      const p1 = v128.load(hPrev, 16);
+      v0 = f32x4.add(p0, f32x4.mul(mv, f32x4.sub(v0, p0)));
+      v1 = f32x4.add(p1, f32x4.mul(mv, f32x4.sub(v1, p1)));
+    }
+    v128.store(h, v0);
+    v128.store(h, v1, 16);
+    return;
+  }
+  // Column tail: lane by lane, never touching memory past the row.
+  for (let l = 0; l < cols; l++) {
+    const q = l & 3;
+    const v = l < 4 ? v0 : v1;
+    let e = q == 0 ? f32x4.extract_lane(v, 0) : q == 1 ? f32x4.extract_lane(v, 1) : q == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+    if (m != 1) {
+      const pe = load<f32>(hPrev + <usize>l * F);
+      e = pe + m * (e - pe);
+    }
+    store<f32>(h + <usize>l * F, e);
+  }
+}
+
+/**
+ * Rows i..i+3, columns j..j+7 of one step. x, hPrev and mask point at row i, h at row i and column j (jb bytes);
+ * wp and up at the column panel of W and U, bp at column j of the 8-padded bias.
+ */
+function step4x8(
+  x: usize, xPitch: usize, wp: usize, inputSize: i32, hPrev: usize, hPitch: usize, up: usize, hidden: i32,
+  bp: usize, h: usize, outPitch: usize, mask: usize, maskPitch: usize, jb: usize, cols: i32, act: i32,
+): void {
+  const bias0 = v128.load(bp);
+  const bias1 = v128.load(bp, 16);
+  let c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
+  const r1 = xPitch, r2 = xPitch * 2, r3 = xPitch * 3;
+  let a = x;
+  let b = wp;
+  for (let p = 0; p < inputSize; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let sv = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(sv, b0));
+    c01 = f32x4.add(c01, f32x4.mul(sv, b1));
+    sv = v128.load32_splat(a + r1);
+    c10 = f32x4.add(c10, f32x4.mul(sv, b0));
+    c11 = f32x4.add(c11, f32x4.mul(sv, b1));
+    sv = v128.load32_splat(a + r2);
+    c20 = f32x4.add(c20, f32x4.mul(sv, b0));
+    c21 = f32x4.add(c21, f32x4.mul(sv, b1));
+    sv = v128.load32_splat(a + r3);
+    c30 = f32x4.add(c30, f32x4.mul(sv, b0));
+    c31 = f32x4.add(c31, f32x4.mul(sv, b1));
+    a += F;
+    b += 32;
+  }
+  const q1 = hPitch, q2 = hPitch * 2, q3 = hPitch * 3;
+  a = hPrev;
+  b = up;
+  for (let p = 0; p < hidden; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let sv = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(sv, b0));
+    c01 = f32x4.add(c01, f32x4.mul(sv, b1));
+    sv = v128.load32_splat(a + q1);
+    c10 = f32x4.add(c10, f32x4.mul(sv, b0));
+    c11 = f32x4.add(c11, f32x4.mul(sv, b1));
+    sv = v128.load32_splat(a + q2);
+    c20 = f32x4.add(c20, f32x4.mul(sv, b0));
+    c21 = f32x4.add(c21, f32x4.mul(sv, b1));
+    sv = v128.load32_splat(a + q3);
+    c30 = f32x4.add(c30, f32x4.mul(sv, b0));
+    c31 = f32x4.add(c31, f32x4.mul(sv, b1));
+    a += F;
+    b += 32;
+  }
+  const pj = hPrev + jb;
+  storeState(h, pj, c00, c01, cols, load<f32>(mask), act);
+  storeState(h + outPitch, pj + q1, c10, c11, cols, load<f32>(mask + maskPitch), act);
+  storeState(h + outPitch * 2, pj + q2, c20, c21, cols, load<f32>(mask + maskPitch * 2), act);
+  storeState(h + outPitch * 3, pj + q3, c30, c31, cols, load<f32>(mask + maskPitch * 3), act);
+}
+
+/** One row of {@link step4x8}, for the batch tail. */
+function step1x8(
+  x: usize, wp: usize, inputSize: i32, hPrev: usize, up: usize, hidden: i32,
+  bp: usize, h: usize, mask: usize, jb: usize, cols: i32, act: i32,
+): void {
+  let c0 = v128.load(bp);
+  let c1 = v128.load(bp, 16);
+  let a = x;
+  let b = wp;
+  for (let p = 0; p < inputSize; p++) {
+    const sv = v128.load32_splat(a);
+    c0 = f32x4.add(c0, f32x4.mul(sv, v128.load(b)));
+    c1 = f32x4.add(c1, f32x4.mul(sv, v128.load(b, 16)));
+    a += F;
+    b += 32;
+  }
+  a = hPrev;
+  b = up;
+  for (let p = 0; p < hidden; p++) {
+    const sv = v128.load32_splat(a);
+    c0 = f32x4.add(c0, f32x4.mul(sv, v128.load(b)));
+    c1 = f32x4.add(c1, f32x4.mul(sv, v128.load(b, 16)));
+    a += F;
+    b += 32;
+  }
+  storeState(h, hPrev + jb, c0, c1, cols, load<f32>(mask), act);
+}
+
+/** Bytes of scratch {@link forward} needs: W and U in panels, the bias padded to H8 and a mask of ones [B, T]. */
+export function forwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
+  return (<f64>(inputSize + hidden + 1) * <f64>pad8(hidden) + <f64>batch * <f64>steps) * 4;
+}
+
+/**
+ * Hidden states out[B, T, H] in processing order: h_s = act(x_t·W + h_{s−1}·U + b) where t = s, or T−1−s
+ * when `backwards`; a masked step (mask[b, t] = 0) carries h_{s−1}. `bias` and `mask` [B, T] are 0 when absent.
+ */
+export function forward(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, mask: usize, out: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, backwards: bool,
+): void {
+  const hBytes = <usize>hidden * F;
+  const hpBytes = <usize>pad8(hidden) * F;
+  const wp = scratch; // panels of W
+  const up = wp + <usize>inputSize * hpBytes; // panels of U
+  const bp = up + <usize>hidden * hpBytes; // bias, zero-padded to 8 columns
+  packPanels(w, hBytes, F, inputSize, hidden, wp);
+  packPanels(u, hBytes, F, hidden, hidden, up);
+  memory.fill(bp, 0, hpBytes);
+  if (bias != 0) memory.copy(bp, bias, hBytes);
+  if (mask == 0) {
+    mask = bp + hpBytes;
+    for (let i = 0; i < batch * steps; i++) store<f32>(mask + <usize>i * F, 1);
+  }
+
+  const outPitch = <usize>steps * hBytes;
+  const xPitch = <usize>steps * <usize>inputSize * F;
+  const maskPitch = <usize>steps * F;
+  for (let s = 0; s < steps; s++) {
+    const t = backwards ? steps - 1 - s : s;
+    const xT = x + <usize>t * <usize>inputSize * F;
+    const maskT = mask + <usize>t * F;
+    const hT = out + <usize>s * hBytes;
+    const prev = s == 0 ? h0 : hT - hBytes;
+    const prevPitch = s == 0 ? hBytes : outPitch;
+    for (let j = 0; j < hidden; j += 8) {
+      const cols = min(8, hidden - j);
+      const jb = <usize>j * F;
+      const wj = wp + <usize>(j >> 3) * panelBytes(inputSize);
+      const uj = up + <usize>(j >> 3) * panelBytes(hidden);
+      let i = 0;
+      for (; i + 4 <= batch; i += 4) {
+        step4x8(
+          xT + <usize>i * xPitch, xPitch, wj, inputSize, prev + <usize>i * prevPitch, prevPitch, uj, hidden,
+          bp + jb, hT + <usize>i * outPitch + jb, outPitch, maskT + <usize>i * maskPitch, maskPitch, jb, cols, act,
+        );
+      }
+      for (; i < batch; i++) {
+        step1x8(
+          xT + <usize>i * xPitch, wj, inputSize, prev + <usize>i * prevPitch, uj, hidden,
+          bp + jb, hT + <usize>i * outPitch + jb, maskT + <usize>i * maskPitch, jb, cols, act,
+        );
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Backward (BPTT).
+//
+// Gradients that flow back over many steps shrink geometrically into float32's subnormal range, where x86
+// arithmetic runs ~100× slower (wasm has no flush-to-zero mode): B8·T1000·H128 with a loss on the last step only
+// took 585 ms instead of ~50. So g and dz are flushed to zero below 1e-30 in magnitude, far below anything
+// that can move a float32 weight (and far below the parity tolerances).
+
+const TINY: f32 = 1e-30;
+
+// @ts-ignore: decorator
+@inline function flush4(v: v128): v128 {
+  return v128.and(v, f32x4.ge(f32x4.abs(v), f32x4.splat(TINY)));
+}
+
+// @ts-ignore: decorator
+@inline function flush1(v: f32): f32 {
+  return abs(v) >= TINY ? v : 0;
+}
+
+/**
+ * Bytes of scratch {@link backward} needs: Uᵀ in panels, dZ [B·T, H8], H_prev [B·T, H], the carried gradient
+ * and g [B, H8] each, and gemm's work space.
+ */
+export function backwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
+  const hp = <f64>pad8(hidden);
+  const rows = <f64>batch * <f64>steps;
+  return (<f64>hidden * hp + rows * hp + rows * <f64>hidden + 2 * <f64>batch * hp) * 4 + gemmWorkBytes(max(hidden, inputSize));
+}
+
+/**
+ * Gradients of {@link forward}: dx [B, T, I] in original time order, dW [I, H], dU [H, H], db [H], dh0 [B, H].
+ * `hs` and `dy` [B, T, H] are in processing order; `mask` is 0 when absent (all steps taken).
+ * g_s = dy_s + carry; dz_s = m·g_s⊙act'(h_s); carry ← dz_s·Uᵀ + (1 − m)·g_s; the weight gradients are single
+ * gemms over all B·T rows once every dz is known.
+ */
+export function backward(
+  x: usize, w: usize, u: usize, h0: usize, hs: usize, dy: usize, mask: usize,
+  dx: usize, dw: usize, du: usize, db: usize, dh0: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, backwards: bool,
+): void {
+  const hp = pad8(hidden);
+  const hpBytes = <usize>hp * F;
+  const hBytes = <usize>hidden * F;
+  const rows = batch * steps;
+  const ut = scratch; // Uᵀ in panels
+  const dz = ut + <usize>hidden * hpBytes; // [B, T, H8], original time order
+  const hPrev = dz + <usize>rows * hpBytes; // [B, T, H], original time order, aligned with dz
+  const carry = hPrev + <usize>rows * hBytes; // [B, H8]
+  const g = carry + <usize>batch * hpBytes; // [B, H8]
+  const work = g + <usize>batch * hpBytes; // gemm
+  packPanels(u, F, hBytes, hidden, hidden, ut); // Uᵀ(p, q) = U[q, p]
+  memory.fill(carry, 0, <usize>batch * hpBytes);
+
+  const seqPitch = <usize>steps * hBytes; // bytes between batch rows of hs, dy
+  const dzPitch = <usize>steps * hpBytes;
+  const vecEnd = hidden & ~3;
+  for (let s = steps - 1; s >= 0; s--) {
+    const t = backwards ? steps - 1 - s : s;
+    const dzT = dz + <usize>t * hpBytes;
+    for (let bi = 0; bi < batch; bi++) {
+      const m: f32 = mask == 0 ? 1 : load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const mv = f32x4.splat(m);
+      const dyRow = dy + <usize>bi * seqPitch + <usize>s * hBytes;
+      const hRow = hs + <usize>bi * seqPitch + <usize>s * hBytes;
+      const cRow = carry + <usize>bi * hpBytes;
+      const gRow = g + <usize>bi * hpBytes;
+      const dzRow = dzT + <usize>bi * dzPitch;
+      let j = 0;
+      for (; j < vecEnd; j += 4) {
+        const o = <usize>j * F;
+        const gv = flush4(f32x4.add(v128.load(dyRow + o), v128.load(cRow + o)));
+        v128.store(gRow + o, gv);
+        v128.store(dzRow + o, flush4(f32x4.mul(f32x4.mul(gv, slope4(v128.load(hRow + o), act)), mv)));
+      }
+      for (; j < hidden; j++) {
+        const o = <usize>j * F;
+        const gs = flush1(load<f32>(dyRow + o) + load<f32>(cRow + o));
+        store<f32>(gRow + o, gs);
+        store<f32>(dzRow + o, flush1(gs * slope1(load<f32>(hRow + o), act) * m));
+      }
+    }
+    // carry = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
+    gemmPacked(dzT, dzPitch, F, ut, carry, hpBytes, batch, hidden, hidden, false, work);
+    if (mask != 0) {
+      for (let bi = 0; bi < batch; bi++) {
+        const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+        if (m == 1) continue;
+        const keep = f32x4.splat(1 - m);
+        const cRow = carry + <usize>bi * hpBytes;
+        const gRow = g + <usize>bi * hpBytes;
+        // Rows are padded to 8 columns, so whole vectors cover the tail.
+        for (let j = 0; j < hidden; j += 4) {
+          const o = <usize>j * F;
+          v128.store(cRow + o, f32x4.add(v128.load(cRow + o), f32x4.mul(keep, v128.load(gRow + o))));
+        }
+      }
+    }
+  }
+  for (let bi = 0; bi < batch; bi++) memory.copy(dh0 + <usize>bi * hBytes, carry + <usize>bi * hpBytes, hBytes);
+
+  // H_prev[b, t] = the state step t started from (h0 for the first processed step), in original time order.
+  for (let bi = 0; bi < batch; bi++) {
+    for (let s = 0; s < steps; s++) {
+      const t = backwards ? steps - 1 - s : s;
+      const src = s == 0 ? h0 + <usize>bi * hBytes : hs + <usize>bi * seqPitch + <usize>(s - 1) * hBytes;
+      memory.copy(hPrev + (<usize>bi * <usize>steps + <usize>t) * hBytes, src, hBytes);
+    }
+  }
+
+  // Weight gradients over all B·T rows at once, A read transposed in place.
+  gemm(hPrev, F, hBytes, dz, hpBytes, F, du, hBytes, hidden, rows, hidden, false, work);
+  gemm(x, F, <usize>inputSize * F, dz, hpBytes, F, dw, hBytes, inputSize, rows, hidden, false, work);
+  // dx = dZ·Wᵀ, already in original time order; Wᵀ(p, q) = W[q, p].
+  gemm(dz, hpBytes, F, w, F, hBytes, dx, <usize>inputSize * F, rows, hidden, inputSize, false, work);
+
+  // db = Σ_rows dZ (columns past H are summed too and dropped).
+  for (let j = 0; j < hp; j += 4) {
+    let sum = f32x4.splat(0);
+    for (let r = 0; r < rows; r++) sum = f32x4.add(sum, v128.load(dz + <usize>r * hpBytes + <usize>j * F));
+    const o = <usize>j * F;
+    if (j + 4 <= hidden) v128.store(db + o, sum);
+    else {
+      for (let l = 0; l < hidden - j; l++) {
+        // extract_lane needs a constant lane index.
+        const v = l == 0 ? f32x4.extract_lane(sum, 0) : l == 1 ? f32x4.extract_lane(sum, 1) : f32x4.extract_lane(sum, 2);
+        store<f32>(db + o + <usize>l * F, v);
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import '../index.js';
+import { expectWasmBuildOfSuite } from '../test/expect_wasm_build.js';
+import { fusedKernelTests } from '../test/fused_kernel_tests.js';
+import { it } from 'vitest';
+
+// Runs in both browser suites: the plain page instantiates the module over tfjs's plain memory, the cross-origin
+// isolated page over the threaded build's shared memory.
+fusedKernelTests(__WASM_THREADS_SUITE__ ? 'Chromium, cross-origin isolated, threaded build' : 'Chromium, 1 thread');
+
+it('runs on the build this suite is about', () => {
+  expectWasmBuildOfSuite();
+});

@@ -1,0 +1,108 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { RNN_WASM_PLAIN, RNN_WASM_SHARED } from './rnn_wasm_binary.js';
+
+/**
+ * The exports of the fused recurrence module (assembly/rnn.ts). Pointers are byte offsets into tfjs's wasm heap,
+ * which the module imports as its own memory, so kernels read and write tensors in place.
+ */
+export interface RnnModule {
+  forwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
+  forward(
+    x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, out: number,
+    scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
+    backwards: number,
+  ): void;
+  backwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
+  backward(
+    x: number, kernel: number, recurrentKernel: number, h0: number, hiddenStates: number, dy: number, mask: number,
+    dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, scratch: number,
+    batch: number, steps: number, inputSize: number, hidden: number, activation: number, backwards: number,
+  ): void;
+}
+
+/** Activation codes of the module (assembly/rnn.ts ACT_*). */
+export const ACTIVATION_CODES: Readonly<Record<string, number>> = { tanh: 0, relu: 1, sigmoid: 2, linear: 3 };
+
+/** The parts of tfjs's Emscripten module the kernels use (not in its published types). */
+interface EmscriptenHeap {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  /** Set by the threaded build (its memory is created in JS and shared with the workers). */
+  wasmMemory?: WebAssembly.Memory;
+  /** The instance exports; the unthreaded builds export their memory here. */
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+type Variant = 'plain' | 'shared';
+
+const compiled: Partial<Record<Variant, WebAssembly.Module>> = {};
+const instances = new WeakMap<WebAssembly.Memory, RnnModule>();
+
+function bytesOf(variant: Variant): Uint8Array<ArrayBuffer> {
+  const text = atob(variant === 'plain' ? RNN_WASM_PLAIN : RNN_WASM_SHARED);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compiles the module asynchronously, so that the first kernel call only has to instantiate it (Chromium refuses
+ * to compile modules over 4 KiB synchronously on the main thread). `shared`: for the threaded tfjs build, whose
+ * memory is shared. Called by the binding's `prepare()`; without it the first kernel call compiles synchronously,
+ * which is fine in Node and workers.
+ */
+export async function precompileRnnModule(shared: boolean): Promise<void> {
+  const variant: Variant = shared ? 'shared' : 'plain';
+  compiled[variant] ??= await WebAssembly.compile(bytesOf(variant));
+}
+
+/** tfjs's wasm memory, from whichever build is loaded. */
+function memoryOf(heap: EmscriptenHeap): WebAssembly.Memory {
+  const memory = heap.wasmMemory ?? heap.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error(
+      'fused recurrence kernels: could not find the WebAssembly.Memory of the tfjs wasm module ' +
+        '(expected Module.wasmMemory or Module.asm.memory); turn fused kernels off with setFusedKernelsEnabled(false)',
+    );
+  }
+  return memory;
+}
+
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The module instance bound to this backend's memory (instantiated once per memory). */
+export function rnnModuleFor(backend: BackendWasm): RnnModule {
+  const memory = memoryOf(backend.wasm as unknown as EmscriptenHeap);
+  let instance = instances.get(memory);
+  if (instance === undefined) {
+    const variant: Variant = isShared(memory) ? 'shared' : 'plain';
+    const module = (compiled[variant] ??= new WebAssembly.Module(bytesOf(variant)));
+    instance = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as RnnModule;
+    instances.set(memory, instance);
+  }
+  return instance;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function pointerOf(backend: BackendWasm, tensor: TensorInfo): number {
+  return backend.dataIdMap.get(tensor.dataId)!.memoryOffset;
+}
+
+/**
+ * Runs `body` with `bytes` of uninitialised scratch from tfjs's allocator, freed afterwards even on error, so a
+ * kernel call leaves the heap as it found it (beyond its outputs).
+ */
+export function withScratch<T>(backend: BackendWasm, bytes: number, body: (scratch: number) => T): T {
+  const heap = backend.wasm as unknown as EmscriptenHeap;
+  // `>>> 0`: offsets past 2 GiB come back negative from the i32 ABI (as in tfjs's own backend).
+  const scratch = heap._malloc(Math.max(bytes, 16)) >>> 0;
+  if (scratch === 0) throw new Error(`fused recurrence kernels: could not allocate ${bytes} bytes of wasm memory`);
+  try {
+    return body(scratch);
+  } finally {
+    heap._free(scratch);
+  }
+}
