@@ -18,7 +18,8 @@ export function rnnSequence(inputs: RnnSequenceInputs, attrs: RnnSequenceAttrs):
     // position and tfjs cannot save an absent one.
     return tf.tidy(() => {
       const [batch, steps] = inputs.x.shape as [number, number, number];
-      const mask = inputs.mask ?? tf.ones([batch, steps]);
+      const given = inputs.mask;
+      const mask = given === undefined ? tf.ones([batch, steps]) : given.dtype === 'float32' ? given : tf.cast(given, 'float32');
       return tf.engine().runKernel(
         RnnSequence,
         presentInputs({ ...inputs, mask }),
