@@ -24,7 +24,7 @@ describe('pnpm start (the main job)', () => {
     const { code, stdout, stderr } = start(['--epochs', '2', '--samples', '120', '--hidden-size', '16', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Backend: wasm \(SIMD, 1 thread\)$/m);
+    expect(stdout).toMatch(/^Backend: wasm \(SIMD, 1 thread, fused kernels\)$/m);
     expect(stdout).toMatch(/^Output shape: \(32, 1\)$/m);
     expect(stdout).toMatch(/^State shape: \(32, 16\)$/m);
     // 16·(1+16+1) + 1·(16+1) = 288 + 17
@@ -56,7 +56,7 @@ describe('pnpm start (the main job)', () => {
     // Off a terminal pnpm echoes the script it runs ("$ node scripts/start.mjs") on stderr; nothing else may appear.
     expect(stderr.replace(/^\$ node scripts\/start\.mjs\n/, '')).toBe('');
     expect(code).toBe(0);
-    expect(stdout.split('\n')[0]).toBe('Backend: wasm (SIMD, 1 thread)');
+    expect(stdout.split('\n')[0]).toBe('Backend: wasm (SIMD, 1 thread, fused kernels)');
     expect(stdout).toMatch(/^Output shape: \(32, 1\)$/m);
     expect(stdout).toMatch(/^State shape: \(32, 64\)$/m);
     expect(stdout).toMatch(/^Epoch 10\/10 /m);

@@ -61,7 +61,11 @@ function shapeText(shape: readonly number[]): string {
 export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{ files: string[]; history: History; evaluation: number[] }> {
   await setBackend(o.backend);
   const info = getBackendInfo();
-  const extras = [info.simd === undefined ? '' : info.simd ? 'SIMD' : 'no SIMD', info.threads === undefined ? '' : `${info.threads} thread${info.threads === 1 ? '' : 's'}`].filter(Boolean);
+  const extras = [
+    info.simd === undefined ? '' : info.simd ? 'SIMD' : 'no SIMD',
+    info.threads === undefined ? '' : `${info.threads} thread${info.threads === 1 ? '' : 's'}`,
+    info.fusedKernels ? 'fused kernels' : '',
+  ].filter(Boolean);
   report.line(`Backend: ${info.name}${extras.length ? ` (${extras.join(', ')})` : ''}`);
   report.line(`Task: ${o.task} — ${TASK_TITLES[o.task]}`);
 
