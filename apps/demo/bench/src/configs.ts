@@ -1,0 +1,113 @@
+// The benchmark's model shapes, its run plans (how many runs a cell gets) and its flop counts.
+
+/** One model shape: batch, steps, input size, hidden size, output size. */
+export interface BenchConfig {
+  name: ConfigName;
+  batch: number;
+  steps: number;
+  inputSize: number;
+  hiddenSize: number;
+  outputSize: number;
+}
+
+export const CONFIG_NAMES = ['S', 'M', 'L', 'Long'] as const;
+export type ConfigName = (typeof CONFIG_NAMES)[number];
+
+/** S, M, L from the issue, and a long sequence; one output unit (the seed's Dense(1) head). */
+export const CONFIGS: Record<ConfigName, BenchConfig> = {
+  S: { name: 'S', batch: 1, steps: 50, inputSize: 8, hiddenSize: 32, outputSize: 1 },
+  M: { name: 'M', batch: 32, steps: 20, inputSize: 10, hiddenSize: 64, outputSize: 1 },
+  L: { name: 'L', batch: 64, steps: 100, inputSize: 32, hiddenSize: 256, outputSize: 1 },
+  Long: { name: 'Long', batch: 8, steps: 1000, inputSize: 16, hiddenSize: 128, outputSize: 1 },
+};
+
+/** `S,m,long` → ['S', 'M', 'Long']; throws on an unknown name. */
+export function parseConfigNames(list: string): ConfigName[] {
+  const names = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return names.map((raw) => {
+    const hit = CONFIG_NAMES.find((n) => n.toLowerCase() === raw.toLowerCase());
+    if (hit === undefined) throw new Error(`--configs: unknown config ${JSON.stringify(raw)}; expected some of ${CONFIG_NAMES.join(', ')}`);
+    return hit;
+  });
+}
+
+/** `B1·T50·I8·H32` */
+export function describeConfig(c: BenchConfig): string {
+  return `B${c.batch}·T${c.steps}·I${c.inputSize}·H${c.hiddenSize}`;
+}
+
+/** Forward flops: 2·B·T·(I·H + H·H) for the recurrence plus 2·B·H·O for the head. */
+export function forwardFlops(c: BenchConfig): number {
+  const { batch: b, steps: t, inputSize: i, hiddenSize: h, outputSize: o } = c;
+  return 2 * b * t * (i * h + h * h) + 2 * b * h * o;
+}
+
+/** A training step counts as ~3× the forward pass (forward, then gradients for activations and for weights). */
+export function trainFlops(c: BenchConfig): number {
+  return 3 * forwardFlops(c);
+}
+
+/**
+ * How many runs a cell gets. After the warm-up, a variant whose sample (one run, or a group of back-to-back runs
+ * lasting ≥ minSampleMs) takes t ms gets clamp(round(budgetMs / t), minRuns, maxRuns) timed samples; if that
+ * would take longer than hardCapMs, it gets max(minSlowRuns, floor(hardCapMs / t)) instead (slow peers, e.g.
+ * tfjs-layers on a 1000-step sequence), and one whose cold first run exceeds coldOnlyMs keeps just that run.
+ */
+export interface RunPlan {
+  budgetMs: number;
+  minRuns: number;
+  maxRuns: number;
+  hardCapMs: number;
+  minSlowRuns: number;
+  /** Untimed warm-up runs while a run is faster than warmupFastMs (at least one always). */
+  maxWarmupRuns: number;
+  warmupFastMs: number;
+  /** A variant whose first (cold) run takes longer than this keeps that one run as its time. */
+  coldOnlyMs: number;
+  /** Runs faster than this are timed back to back in groups lasting at least this long (timer resolution). */
+  minSampleMs: number;
+}
+
+export const FULL_PLAN: RunPlan = {
+  budgetMs: 1500,
+  minRuns: 10,
+  maxRuns: 200,
+  hardCapMs: 5000,
+  minSlowRuns: 1,
+  maxWarmupRuns: 3,
+  warmupFastMs: 100,
+  coldOnlyMs: 5000,
+  minSampleMs: 5,
+};
+
+export const QUICK_PLAN: RunPlan = {
+  budgetMs: 150,
+  minRuns: 3,
+  maxRuns: 15,
+  hardCapMs: 1000,
+  minSlowRuns: 1,
+  maxWarmupRuns: 1,
+  warmupFastMs: 0,
+  coldOnlyMs: 1000,
+  minSampleMs: 2,
+};
+
+/** Once a worker's share of the time budget is spent, every remaining variant gets one cold run. */
+export function outOfTime(plan: RunPlan): RunPlan {
+  return { ...plan, coldOnlyMs: 0 };
+}
+
+/** The browser and Node variants the bench knows. */
+export const VARIANTS = ['node-cpu', 'node-wasm', 'browser-wasm', 'browser-wasm-threads', 'browser-webgl'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** What one worker (a Node process or a browser page) is asked to run. */
+export interface WorkerRequest {
+  variant: Variant;
+  configs: ConfigName[];
+  quick: boolean;
+  /** Also time ONNX Runtime Web (wasm, one thread) in this worker. */
+  ort: boolean;
+  /** Epoch ms after which the worker stops taking repeated runs (see outOfTime). */
+  deadline: number;
+}

@@ -1,0 +1,47 @@
+// One Node process per backend: `node dist/node/node_worker.js <request JSON> <output file>`. Progress goes to
+// stderr; the BackendReport is written as JSON to the output file.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import '@basicrnn/backend-wasm';
+import { getWasmInfo } from '@basicrnn/backend-wasm';
+import type { WorkerRequest } from './configs.js';
+import type { OrtModule } from './ort.js';
+import { runSuite } from './suite.js';
+
+async function main(): Promise<void> {
+  const [requestJson, outFile] = process.argv.slice(2);
+  if (requestJson === undefined || outFile === undefined) throw new Error('usage: node_worker.js <request JSON> <output file>');
+  const request = JSON.parse(requestJson) as WorkerRequest;
+  const backend = request.variant === 'node-wasm' ? 'wasm' : 'cpu';
+
+  let ort: OrtModule | undefined;
+  if (request.ort) {
+    ort = (await import('onnxruntime-web')) as OrtModule;
+    ort.env.wasm.numThreads = 1; // one thread, and no worker: set before the first session starts ORT
+    ort.env.logLevel = 'error';
+  }
+  const report = await runSuite({
+    variant: request.variant,
+    backend,
+    configs: request.configs,
+    quick: request.quick,
+    deadline: request.deadline,
+    ...(ort ? { ort } : {}),
+    log: (line) => process.stderr.write(`${line}\n`),
+    environment: {
+      runtime: `Node ${process.version}`,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      ...(backend === 'wasm' ? { wasm: getWasmInfo() } : {}),
+      ...(ort ? { ortVersion: ort.env.versions.web ?? ort.env.versions.common } : {}),
+    },
+  });
+  writeFileSync(outFile, JSON.stringify(report));
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

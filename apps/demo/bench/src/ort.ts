@@ -1,0 +1,99 @@
+// ONNX Runtime Web (wasm execution provider, one thread) on the same model: the graph from onnx.ts with our
+// weights, checked against our output before it is timed.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as ortTypes from 'onnxruntime-web';
+import type { BenchConfig } from './configs.js';
+import type { Timing } from './measure.js';
+import { encodeBasicRnnModel } from './onnx.js';
+
+export type OrtModule = typeof ortTypes;
+
+export interface OrtResult {
+  /** Largest |ORT − ours| on the forward output; ORT is timed only when it is within tolerance. */
+  maxAbsDiff?: number;
+  tolerance: number;
+  /** Timed beside ours' forward pass, alternating with it (no tfjs dispatches or tensor bytes of its own). */
+  timing?: Timing;
+  coldOnly?: boolean;
+  /** Why ORT was not timed. */
+  error?: string;
+  threads: number;
+  modelBytes?: number;
+}
+
+export const ORT_TOLERANCE = 1e-4;
+
+/** A verified ORT session ready to be timed beside ours, or the reason it is not. */
+export interface PreparedOrt {
+  result: OrtResult;
+  /** One forward pass, output read (present only when the output matched ours). */
+  run?: () => Promise<void>;
+  release: () => Promise<void>;
+}
+
+/**
+ * Builds the ONNX model from our weights, runs it once in ONNX Runtime Web and compares with our output.
+ * `weights` are ours in Keras order (kernel, recurrentKernel, bias, denseKernel, denseBias); `expected` is our
+ * forward output for `x` with those weights. Never throws: a failure is reported in the result, and the rest of
+ * the benchmark goes on.
+ */
+export async function prepareOrt(
+  ort: OrtModule,
+  c: BenchConfig,
+  weights: readonly tf.Tensor[],
+  x: tf.Tensor,
+  expected: ArrayLike<number>,
+): Promise<PreparedOrt> {
+  const result: OrtResult = { tolerance: ORT_TOLERANCE, threads: ort.env.wasm.numThreads ?? 0 };
+  let session: ortTypes.InferenceSession | undefined;
+  const release = async () => {
+    await session?.release();
+    session = undefined;
+  };
+  try {
+    const [kernel, recurrentKernel, bias, denseKernel, denseBias] = await Promise.all(weights.map((w) => w.data() as Promise<Float32Array>));
+    const model = encodeBasicRnnModel(
+      {
+        inputSize: c.inputSize,
+        hiddenSize: c.hiddenSize,
+        outputSize: c.outputSize,
+        kernel: kernel!,
+        recurrentKernel: recurrentKernel!,
+        bias: bias!,
+        denseKernel: denseKernel!,
+        denseBias: denseBias!,
+      },
+      c.batch,
+      c.steps,
+    );
+    result.modelBytes = model.length;
+    session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const feeds = { x: new ort.Tensor('float32', (await x.data()) as Float32Array, x.shape) };
+    const forward = async (): Promise<Float32Array> => {
+      const out = await session!.run(feeds);
+      const y = out.y!;
+      const data = (await y.getData()) as Float32Array; // already on the CPU with the wasm provider
+      y.dispose();
+      return data;
+    };
+    const got = await forward();
+    let max = got.length === expected.length ? 0 : Infinity;
+    for (let i = 0; i < got.length && max !== Infinity; i++) max = Math.max(max, Math.abs(got[i]! - expected[i]!));
+    result.maxAbsDiff = max;
+    if (!(max <= ORT_TOLERANCE)) {
+      result.error = `output differs from ours by ${max} (> ${ORT_TOLERANCE}); not timed`;
+      return { result, release };
+    }
+    return {
+      result,
+      run: async () => {
+        await forward();
+      },
+      release,
+    };
+  } catch (e) {
+    result.error = `ONNX Runtime failed: ${e instanceof Error ? e.message : String(e)}`;
+    await release();
+    return { result, release };
+  }
+}

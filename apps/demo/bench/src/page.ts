@@ -1,0 +1,96 @@
+// The browser half of the benchmark: one page load runs one variant (wasm, wasm with threads on a cross-origin
+// isolated page, or webgl) and hands its BackendReport to the Playwright driver through exposed functions.
+import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import threadedSimdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { configureWasm, getWasmInfo } from '@basicrnn/backend-wasm';
+import { getWebGLInfo } from '@basicrnn/backend-webgl';
+import type { WorkerRequest } from './configs.js';
+import type { OrtModule } from './ort.js';
+import { runSuite } from './suite.js';
+
+declare global {
+  interface Window {
+    /** Exposed by the driver: receives the BackendReport as JSON. */
+    __benchDone?: (json: string) => Promise<void>;
+    /** Exposed by the driver: receives a failure message. */
+    __benchFail?: (message: string) => Promise<void>;
+  }
+}
+
+/** Threads asked of the threaded wasm build (the driver pretends the machine has 8 logical cores). */
+const REQUESTED_THREADS = 4;
+
+async function main(): Promise<void> {
+  const raw = new URLSearchParams(location.search).get('request');
+  if (raw === null) throw new Error('no ?request= in the page URL: this page is driven by bench/run.mjs');
+  const request = JSON.parse(raw) as WorkerRequest;
+  const threaded = request.variant === 'browser-wasm-threads';
+  const backend = request.variant === 'browser-webgl' ? 'webgl' : 'wasm';
+  if (threaded && !self.crossOriginIsolated) throw new Error('browser-wasm-threads needs a cross-origin isolated page (COOP/COEP headers)');
+
+  configureWasm({
+    wasmPaths: {
+      'tfjs-backend-wasm.wasm': plainWasm,
+      'tfjs-backend-wasm-simd.wasm': simdWasm,
+      'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasm,
+    },
+    ...(threaded ? { threads: REQUESTED_THREADS } : {}),
+  });
+
+  let ort: OrtModule | undefined;
+  if (request.ort) {
+    ort = (await import('onnxruntime-web/wasm')) as unknown as OrtModule;
+    ort.env.wasm.wasmPaths = { wasm: ortWasm };
+    ort.env.wasm.numThreads = 1; // one thread, no proxy worker
+    ort.env.logLevel = 'error';
+  }
+
+  const report = await runSuite({
+    variant: request.variant,
+    backend,
+    configs: request.configs,
+    quick: request.quick,
+    deadline: request.deadline,
+    ...(ort ? { ort } : {}),
+    log: (line) => console.log(line),
+    environment: {
+      userAgent: navigator.userAgent,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      crossOriginIsolated: self.crossOriginIsolated,
+      webglRenderer: webglRenderer(),
+      ...(backend === 'wasm' ? { wasm: getWasmInfo(), requestedThreads: threaded ? REQUESTED_THREADS : 1 } : {}),
+      ...(backend === 'webgl' ? { webgl: getWebGLInfo() } : {}),
+      ...(ort ? { ortVersion: ort.env.versions.web ?? ort.env.versions.common } : {}),
+    },
+    beforeConfigs: () => {
+      // The issue's contract for the threaded variant: it must really run threads, else the row is meaningless.
+      if (threaded) {
+        const threads = getWasmInfo().threads ?? 1;
+        if (threads < 2) throw new Error(`browser-wasm-threads: asked for ${REQUESTED_THREADS} threads, got ${threads}`);
+      }
+    },
+  });
+  await window.__benchDone!(JSON.stringify(report));
+}
+
+/** The unmasked WebGL renderer (e.g. SwiftShader): says whether webgl numbers come from a GPU at all. */
+function webglRenderer(): string | undefined {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (gl === null) return undefined;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return renderer;
+  } catch {
+    return undefined;
+  }
+}
+
+main().catch(async (e: unknown) => {
+  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  console.error(message);
+  await window.__benchFail?.(message);
+});

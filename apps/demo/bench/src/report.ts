@@ -1,0 +1,231 @@
+// Turns the workers' BackendReports into the one table the bench prints (markdown) and the JSON it writes.
+import { FULL_PLAN, type ConfigName } from './configs.js';
+import type { VariantResult } from './measure.js';
+import type { OrtResult } from './ort.js';
+import type { BackendReport, ConfigResult } from './suite.js';
+
+/** A worker that failed: its variant and why. */
+export interface FailedWorker {
+  variant: string;
+  error: string;
+}
+
+/** One table row, as numbers (the JSON keeps these; the markdown formats them). */
+export interface Row {
+  environment: string;
+  backend: string;
+  variant: string;
+  config: ConfigName;
+  shape: string;
+  oursFwdMs: number;
+  layersFwdMs: number;
+  fwdSpeedup: number;
+  ortFwdMs: number | null;
+  ortSpeedup: number | null;
+  ortRuns: number;
+  ortCold: boolean;
+  ortNote?: string;
+  oursTrainMs: number;
+  layersTrainMs: number;
+  trainSpeedup: number;
+  unfusedFwdMs: number | null;
+  unfusedTrainMs: number | null;
+  gflopsFwd: number;
+  gflopsTrain: number;
+  matmulGflops: number;
+  peakShareFwd: number;
+  peakShareTrain: number;
+  dispatchesOurs: [number, number];
+  dispatchesLayers: [number, number];
+  dispatchUnit: 'programs' | 'kernels';
+  peakBytesFwd: [number, number];
+  peakBytesTrain: [number, number];
+  /** Timed samples behind each median: ours fwd, layers fwd, ours train, layers train, fused off fwd, fused off train. */
+  runs: [number, number, number, number, number, number];
+  /** Which of those are a single cold run (see VariantResult.coldOnly). */
+  cold: [boolean, boolean, boolean, boolean, boolean, boolean];
+  layersMaxAbsDiff: number;
+}
+
+export function environmentLabel(report: BackendReport, chromium: string | undefined): string {
+  return report.variant.startsWith('node') ? `Node ${String(report.environment.runtime ?? '').replace('Node ', '')}` : `Chromium ${chromium ?? ''}`.trim();
+}
+
+export function backendLabel(report: BackendReport): string {
+  const { info } = report;
+  if (info.name === 'wasm') {
+    const threads = info.threads ?? 1;
+    return `wasm (${info.simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
+  }
+  if (info.name === 'webgl') {
+    const renderer = String(report.environment.webglRenderer ?? '');
+    const soft = /swiftshader/i.test(renderer) ? ', SwiftShader' : '';
+    return `webgl (WebGL${info.webglVersion ?? '?'}${soft})`;
+  }
+  return info.name;
+}
+
+/** Rows for every backend report; ORT numbers come from the report in the same environment that ran ORT. */
+export function buildRows(reports: readonly BackendReport[], chromium: string | undefined): Row[] {
+  const ortByEnv = new Map<string, Map<ConfigName, OrtResult>>();
+  for (const r of reports) {
+    const env = r.variant.startsWith('node') ? 'node' : 'browser';
+    for (const c of r.results) {
+      if (c.ort === undefined) continue;
+      if (!ortByEnv.has(env)) ortByEnv.set(env, new Map());
+      ortByEnv.get(env)!.set(c.config, c.ort);
+    }
+  }
+  const rows: Row[] = [];
+  for (const r of reports) {
+    const env = r.variant.startsWith('node') ? 'node' : 'browser';
+    for (const c of r.results) rows.push(row(r, c, ortByEnv.get(env)?.get(c.config), chromium));
+  }
+  return rows;
+}
+
+function row(r: BackendReport, c: ConfigResult, ort: OrtResult | undefined, chromium: string | undefined): Row {
+  const fwd = c.forward;
+  const train = c.train;
+  const ms = (v: VariantResult | undefined) => v?.timing.medianMs ?? NaN;
+  const dispatch = (v: VariantResult | undefined) => (v === undefined ? NaN : (v.dispatches.programs ?? v.dispatches.kernels));
+  const gflopsFwd = c.forwardFlops / (ms(fwd.ours) * 1e6);
+  const gflopsTrain = c.trainFlops / (ms(train.ours) * 1e6);
+  const ortMs = ort?.timing?.medianMs ?? null;
+  const out: Row = {
+    environment: environmentLabel(r, chromium),
+    backend: backendLabel(r),
+    variant: r.variant,
+    config: c.config,
+    shape: c.shape,
+    oursFwdMs: ms(fwd.ours),
+    layersFwdMs: ms(fwd.layers),
+    fwdSpeedup: ms(fwd.layers) / ms(fwd.ours),
+    ortFwdMs: ortMs,
+    ortSpeedup: ortMs === null ? null : ortMs / ms(fwd.ours),
+    ortRuns: ort?.timing?.samples ?? 0,
+    ortCold: ort?.coldOnly ?? false,
+    oursTrainMs: ms(train.ours),
+    layersTrainMs: ms(train.layers),
+    trainSpeedup: ms(train.layers) / ms(train.ours),
+    unfusedFwdMs: fwd.oursUnfused ? ms(fwd.oursUnfused) : null,
+    unfusedTrainMs: train.oursUnfused ? ms(train.oursUnfused) : null,
+    gflopsFwd,
+    gflopsTrain,
+    matmulGflops: r.matmul.gflops,
+    peakShareFwd: gflopsFwd / r.matmul.gflops,
+    peakShareTrain: gflopsTrain / r.matmul.gflops,
+    dispatchesOurs: [dispatch(fwd.ours), dispatch(train.ours)],
+    dispatchesLayers: [dispatch(fwd.layers), dispatch(train.layers)],
+    dispatchUnit: r.backend === 'webgl' ? 'programs' : 'kernels',
+    peakBytesFwd: [fwd.ours?.memory.peakBytesAboveStart ?? NaN, fwd.layers?.memory.peakBytesAboveStart ?? NaN],
+    peakBytesTrain: [train.ours?.memory.peakBytesAboveStart ?? NaN, train.layers?.memory.peakBytesAboveStart ?? NaN],
+    runs: [fwd.ours, fwd.layers, train.ours, train.layers, fwd.oursUnfused, train.oursUnfused].map((v) => v?.timing.samples ?? 0) as Row['runs'],
+    cold: [fwd.ours, fwd.layers, train.ours, train.layers, fwd.oursUnfused, train.oursUnfused].map((v) => v?.coldOnly ?? false) as Row['cold'],
+    layersMaxAbsDiff: c.layersMaxAbsDiff,
+  };
+  if (ort?.error !== undefined) out.ortNote = ort.error;
+  return out;
+}
+
+const HEADER = [
+  'environment',
+  'backend',
+  'config',
+  'ours fwd ms',
+  'tfjs-layers fwd ms',
+  'speedup',
+  'ORT fwd ms',
+  'ORT/ours',
+  'ours train ms',
+  'tfjs-layers train ms',
+  'speedup',
+  'fused off fwd / train ms',
+  'GFLOP/s fwd / train',
+  '% of matmul peak fwd / train',
+  'dispatches ours fwd / train',
+  'dispatches layers fwd / train',
+  'peak bytes fwd ours / layers',
+  'peak bytes train ours / layers',
+];
+
+/** The markdown table, one row per backend and config, failed workers as rows that say why. */
+export function markdownTable(rows: readonly Row[], failed: readonly FailedWorker[]): string {
+  const lines = [`| ${HEADER.join(' | ')} |`, `|${HEADER.map((_, i) => (i < 3 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const r of rows) {
+    const t = (value: number | null, i: number) => (value === null ? 'n/a' : ms(value, r.runs[i]!, r.cold[i]!));
+    const cells = [
+      r.environment,
+      r.backend,
+      `${r.config} ${r.shape}`,
+      t(r.oursFwdMs, 0),
+      t(r.layersFwdMs, 1),
+      times(r.fwdSpeedup),
+      r.ortFwdMs === null ? (r.ortNote ? 'n/a‡' : '—') : ms(r.ortFwdMs, r.ortRuns, r.ortCold),
+      r.ortSpeedup === null ? '—' : times(r.ortSpeedup),
+      t(r.oursTrainMs, 2),
+      t(r.layersTrainMs, 3),
+      times(r.trainSpeedup),
+      r.unfusedFwdMs === null ? 'no fused kernel' : `${t(r.unfusedFwdMs, 4)} / ${t(r.unfusedTrainMs, 5)}`,
+      `${num(r.gflopsFwd)} / ${num(r.gflopsTrain)}`,
+      `${pct(r.peakShareFwd)} / ${pct(r.peakShareTrain)}`,
+      `${r.dispatchesOurs[0]} / ${r.dispatchesOurs[1]}`,
+      `${r.dispatchesLayers[0]} / ${r.dispatchesLayers[1]}`,
+      `${bytes(r.peakBytesFwd[0])} / ${bytes(r.peakBytesFwd[1])}`,
+      `${bytes(r.peakBytesTrain[0])} / ${bytes(r.peakBytesTrain[1])}`,
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  for (const f of failed) {
+    const cells = HEADER.map(() => '');
+    cells[0] = f.variant;
+    cells[1] = `failed: ${f.error.split('\n')[0]!.replaceAll('|', '\\|').slice(0, 200)}`;
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** What the columns mean, printed under the table. */
+export function legend(rows: readonly Row[]): string[] {
+  const notes = [
+    'Times are medians per run after warm-up; results are read back to the CPU inside every timed run. Samples of ours, tfjs-layers, "fused off" (and ORT) alternate (A, B, C, A, B, C, …); runs shorter than 5 ms are timed in back-to-back groups of ≥ 5 ms (2 ms with --quick) per sample, since browser timers are coarse (100 µs without cross-origin isolation).',
+    '† fewer than 10 timed samples (cells slower than ~0.5 s are capped at ~5 s of runs; --quick caps all). A variant whose first run exceeds 5 s (1 s with --quick) gets one more run as its only sample; * one cold run only: the first run exceeded 3× that, or the worker had spent its share of the time budget (on webgl a cold run includes shader compilation).',
+    'speedup = tfjs-layers time / ours; ORT/ours = ONNX Runtime Web time / ours (ORT: wasm, 1 thread, same weights, output checked against ours within 1e-4; in the browser it ran on the plain wasm page and is repeated on every browser row, in Node likewise).',
+    'GFLOP/s counts 2·B·T·(I·H + H·H) + 2·B·H·O per forward pass and 3× that per training step; % of matmul peak divides by the same backend\'s large square tf.matMul throughput measured in the same worker, fastest run before and after the configs (1024×1024; 512×512 on cpu, where 1024² takes seconds per run).',
+    'dispatches: shader programs run on webgl (runWebGLProgram, uploads and layout conversions included), kernel calls on wasm and cpu (counted at the kernel registry, a fused kernel once).',
+    'peak bytes: tf.memory().numBytes high-water mark during one call, above the bytes alive before it (weights, inputs and optimizer state excluded); taken as tf.profile takes peakBytes (live bytes after each kernel), at the kernel registry, during the timed runs.',
+    'Training step: Adam (lr 1e-3, epsilon 1e-7) on mean squared error, trainOnBatch, then the last weight read back so that the optimizer update is inside the timing for both libraries.',
+  ];
+  const ortNotes = [...new Set(rows.filter((r) => r.ortNote).map((r) => `${r.environment} ${r.config}: ${r.ortNote}`))];
+  if (ortNotes.length > 0) notes.push(`‡ ORT not timed: ${ortNotes.join('; ')}`);
+  return notes;
+}
+
+function ms(v: number, runs: number, cold = false): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  const text = v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
+  if (cold) return `${text}*`;
+  return runs < FULL_PLAN.minRuns ? `${text}†` : text;
+}
+
+function times(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  return `${v < 10 ? v.toFixed(2) : v.toFixed(1)}×`;
+}
+
+function num(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  return v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v.toFixed(1);
+}
+
+function pct(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+}
+
+function bytes(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  if (v < 1024) return `${v} B`;
+  if (v < 1024 * 1024) return `${(v / 1024).toFixed(1)} KiB`;
+  return `${(v / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,323 @@
+// Drives the benchmark: one Node process per Node backend, one headless Chromium page per browser variant (served
+// here, with COOP/COEP for the threaded one), then prints the table and writes bench-results/latest.{json,md}.
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { arch, cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
+import { extname, join, normalize, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Browser } from 'playwright';
+import { CONFIG_NAMES, VARIANTS, describeConfig, CONFIGS, parseConfigNames, type ConfigName, type Variant, type WorkerRequest } from './configs.js';
+import { buildRows, legend, markdownTable, type FailedWorker } from './report.js';
+import type { BackendReport } from './suite.js';
+
+/** Options parsed by run.mjs. */
+export interface BenchOptions {
+  quick: boolean;
+  only?: 'node' | 'browser';
+  configs?: string;
+  variants?: string;
+  repoRoot: string;
+  benchDir: string;
+}
+
+/** Debian's Chromium; Playwright's own browser download does not work here. */
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The flags of vitest.shared.ts's chromiumArgs (a quiet Chromium with no network and no GPU). */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist',
+];
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * Seconds the workers may take in all (the builds come before): each worker gets a share by weight, as a
+ * deadline after which it takes one cold run per variant, so the whole bench ends in bounded time even on a
+ * loaded machine. Unused time passes on to the workers after it.
+ */
+const TIME_BUDGET_S = { full: 12 * 60, quick: 5 * 60 };
+const WORKER_WEIGHT: Record<Variant, number> = {
+  'node-cpu': 1,
+  'node-wasm': 1,
+  'browser-wasm': 1,
+  'browser-wasm-threads': 1,
+  'browser-webgl': 1.5,
+};
+/** Past its deadline a worker still finishes its remaining configs with single runs; past this, it is stopped. */
+const WORKER_GRACE_S = 180;
+
+export async function runBench(options: BenchOptions): Promise<number> {
+  const started = Date.now();
+  const configs: ConfigName[] = options.configs ? parseConfigNames(options.configs) : [...CONFIG_NAMES];
+  let variants: Variant[] = [...VARIANTS];
+  if (options.variants) {
+    const asked = options.variants.split(',').map((s) => s.trim());
+    const unknown = asked.filter((v) => !(VARIANTS as readonly string[]).includes(v));
+    if (unknown.length > 0) throw new Error(`--variants: unknown ${unknown.join(', ')}; expected some of ${VARIANTS.join(', ')}`);
+    variants = variants.filter((v) => asked.includes(v));
+  }
+  if (options.only) variants = variants.filter((v) => v.startsWith(options.only!));
+  const nodeVariants = variants.filter((v) => v.startsWith('node'));
+  const browserVariants = variants.filter((v) => v.startsWith('browser'));
+  // ORT runs once per environment, in the plain wasm worker when there is one.
+  const ortNode = nodeVariants.includes('node-wasm') ? 'node-wasm' : nodeVariants[0];
+  const ortBrowser = browserVariants.includes('browser-wasm') ? 'browser-wasm' : browserVariants[0];
+  const loadStart = loadavg();
+  log(`basicrnn bench: ${variants.join(', ')} × ${configs.map((c) => `${c} (${describeConfig(CONFIGS[c])})`).join(', ')}${options.quick ? ' (quick)' : ''}`);
+  if (loadStart[0]! > cpus().length * 0.5) {
+    log(`note: load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores: other work is running, numbers will be noisy`);
+  }
+
+  const reports: BackendReport[] = [];
+  const failed: FailedWorker[] = [];
+  const budgetEnd = started + (options.quick ? TIME_BUDGET_S.quick : TIME_BUDGET_S.full) * 1000;
+  const pending = new Set<Variant>(variants);
+  // This worker's deadline: its weighted share of the time left; the hard stop comes WORKER_GRACE_S later.
+  const slot = (variant: Variant) => {
+    const weights = [...pending].reduce((sum, v) => sum + WORKER_WEIGHT[v], 0);
+    const share = Math.max(0, budgetEnd - Date.now()) * (WORKER_WEIGHT[variant] / weights);
+    pending.delete(variant);
+    const deadline = Date.now() + share;
+    return { deadline, timeoutMs: share + WORKER_GRACE_S * 1000 };
+  };
+  for (const variant of nodeVariants) {
+    const { deadline, timeoutMs } = slot(variant);
+    const request: WorkerRequest = { variant, configs, quick: options.quick, ort: variant === ortNode, deadline };
+    try {
+      reports.push(await runNodeWorker(options.benchDir, request, timeoutMs));
+    } catch (e) {
+      failed.push({ variant, error: errorText(e) });
+      log(`[${variant}] failed: ${errorText(e)}`);
+    }
+  }
+
+  let chromiumVersion: string | undefined;
+  if (browserVariants.length > 0) {
+    const webDir = join(options.benchDir, 'dist', 'web');
+    const plain = await serve(webDir, false);
+    const isolated = await serve(webDir, true);
+    let browser: Browser | undefined;
+    try {
+      const { chromium } = await import('playwright');
+      if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+      chromiumVersion = browser.version();
+      for (const variant of browserVariants) {
+        const { deadline, timeoutMs } = slot(variant);
+        const request: WorkerRequest = { variant, configs, quick: options.quick, ort: variant === ortBrowser, deadline };
+        const origin = variant === 'browser-wasm-threads' ? isolated.origin : plain.origin;
+        try {
+          reports.push(await runPage(browser, origin, request, timeoutMs));
+        } catch (e) {
+          failed.push({ variant, error: errorText(e) });
+          log(`[${variant}] failed: ${errorText(e)}`);
+        }
+      }
+    } catch (e) {
+      for (const variant of browserVariants.filter((v) => !reports.some((r) => r.variant === v) && !failed.some((f) => f.variant === v))) {
+        failed.push({ variant, error: errorText(e) });
+      }
+      log(`browser part failed: ${errorText(e)}`);
+    } finally {
+      await browser?.close();
+      plain.server.close();
+      isolated.server.close();
+    }
+  }
+
+  const rows = buildRows(reports, chromiumVersion);
+  const durationS = (Date.now() - started) / 1000;
+  const machine = {
+    os: `${osType()} ${release()} ${arch()}`,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    chromium: chromiumVersion ?? null,
+    loadAverageStart: loadStart,
+    loadAverageEnd: loadavg(),
+  };
+  const versions = {
+    tfjs: packageVersion(options.benchDir, '@tensorflow/tfjs'),
+    'tfjs-core': packageVersion(options.benchDir, '@tensorflow/tfjs-core'),
+    'onnxruntime-web': packageVersion(options.benchDir, 'onnxruntime-web'),
+  };
+  const date = new Date().toISOString();
+  const table = markdownTable(rows, failed);
+  const notes = legend(rows);
+  const header = [
+    `# basicrnn benchmark${options.quick ? ' (quick: few runs, smoke test only)' : ''}`,
+    '',
+    `- date: ${date}; total runtime ${durationS.toFixed(0)} s`,
+    `- machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; load average at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}, at end ${machine.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}`,
+    `- Node ${process.version}${chromiumVersion ? `, Chromium ${chromiumVersion} (headless)` : ''}; tfjs ${versions.tfjs}, onnxruntime-web ${versions['onnxruntime-web']}${gitCommit(options.repoRoot) ? `; commit ${gitCommit(options.repoRoot)}` : ''}`,
+    ...backendLines(reports),
+  ];
+  const markdown = [...header, '', table, '', ...notes.map((n) => `- ${n}`), ''].join('\n');
+  process.stdout.write(`\n${markdown}\n`);
+
+  const outDir = join(options.repoRoot, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const json = {
+    date,
+    durationS,
+    options: { quick: options.quick, only: options.only ?? null, configs, variants },
+    machine,
+    versions,
+    commit: gitCommit(options.repoRoot),
+    rows,
+    failed,
+    reports,
+    notes,
+  };
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(outDir, 'latest.md'), markdown);
+  log(`wrote ${relative(process.cwd(), join(outDir, 'latest.json'))} and latest.md (${durationS.toFixed(0)} s)`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+function backendLines(reports: readonly BackendReport[]): string[] {
+  return reports.map((r) => {
+    const env = r.environment;
+    const details = [
+      `fused kernels: forward ${r.fused.forward ? 'registered' : 'none'}, backward ${r.fused.backward ? 'registered' : 'none'}`,
+      `${r.matmul.size}×${r.matmul.size} matMul ${r.matmul.gflops.toFixed(2)} GFLOP/s`,
+    ];
+    if (env.webglRenderer && r.backend === 'webgl') details.push(`renderer ${String(env.webglRenderer)}`);
+    if (r.backend === 'wasm') details.push(`threads ${r.info.threads ?? 1}${env.requestedThreads ? ` (asked ${String(env.requestedThreads)}, hardwareConcurrency ${String(env.hardwareConcurrency)})` : ''}`);
+    return `- ${r.variant}: ${details.join('; ')}`;
+  });
+}
+
+async function runNodeWorker(benchDir: string, request: WorkerRequest, timeoutMs: number): Promise<BackendReport> {
+  const tmp = mkdtempSync(join(tmpdir(), 'basicrnn-bench-'));
+  const outFile = join(tmp, `${request.variant}.json`);
+  try {
+    const child = spawn(process.execPath, [join(benchDir, 'dist', 'node', 'node_worker.js'), JSON.stringify(request), outFile], {
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    const tail: string[] = [];
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      // tfjs-core greets Node users with an advert for tfjs-node; it says nothing about this run.
+      if (/tfjs-node|Hi there|To speed things up dramatically|npm i @tensorflow|^={10,}|^\s*$/.test(line)) return;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      log(`[${request.variant}] ${line}`);
+    });
+    const code = await new Promise<number | null>((resolveExit, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`timed out after ${(timeoutMs / 1000).toFixed(0)} s`));
+      }, timeoutMs);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolveExit(c);
+      });
+    });
+    if (code !== 0 || !existsSync(outFile)) throw new Error(`worker exited with ${code}: ${tail.slice(-5).join(' / ')}`);
+    return JSON.parse(readFileSync(outFile, 'utf8')) as BackendReport;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function runPage(browser: Browser, origin: string, request: WorkerRequest, timeoutMs: number): Promise<BackendReport> {
+  const context = await browser.newContext();
+  try {
+    if (request.variant === 'browser-wasm-threads') {
+      // The threaded build sizes its pool from hardwareConcurrency (2 here, which gave one thread): pretend 8.
+      await context.addInitScript(() => {
+        Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => 8 });
+      });
+    }
+    const page = await context.newPage();
+    const result = new Promise<BackendReport>((resolveReport, reject) => {
+      void page.exposeFunction('__benchDone', (json: string) => resolveReport(JSON.parse(json) as BackendReport));
+      void page.exposeFunction('__benchFail', (message: string) => reject(new Error(message)));
+      page.on('crash', () => reject(new Error('the page crashed')));
+      page.on('pageerror', (e) => log(`[${request.variant}] page error: ${e.message}`));
+    });
+    page.on('console', (msg) => {
+      // SwiftShader reports every synchronous read-back as a "GPU stall"; the bench reads back on purpose.
+      if (!msg.text().includes('GL Driver Message')) log(`[${request.variant}] ${msg.text()}`);
+    });
+    await page.goto(`${origin}/page.html?request=${encodeURIComponent(JSON.stringify(request))}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${(timeoutMs / 1000).toFixed(0)} s`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([result, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.css': 'text/css',
+};
+
+/** A static server for the built page on 127.0.0.1; `isolated` adds COOP/COEP to every response. */
+async function serve(root: string, isolated: boolean): Promise<{ server: Server; origin: string }> {
+  if (!existsSync(join(root, 'page.html'))) throw new Error(`${root}/page.html is missing: the browser page was not built`);
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    const file = normalize(join(root, path));
+    if (!file.startsWith(resolve(root)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    const headers: Record<string, string> = {
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-store',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    };
+    if (isolated) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+    }
+    res.writeHead(200, headers);
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the page server has no port');
+  return { server, origin: `http://127.0.0.1:${address.port}` };
+}
+
+function packageVersion(fromDir: string, name: string): string | null {
+  for (let dir = fromDir; ; dir = resolve(dir, '..')) {
+    const file = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (dir === resolve(dir, '..')) return null;
+  }
+}
+
+let commit: string | null | undefined;
+function gitCommit(repoRoot: string): string | null {
+  if (commit === undefined) {
+    const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
+    commit = r.status === 0 ? r.stdout.trim() : null;
+  }
+  return commit;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
