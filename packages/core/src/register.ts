@@ -1,17 +1,22 @@
-// Side effects of importing @basicrnn/core, in one place: the cpu reference backend, the recurrence op's one
-// gradient, gradients of the tfjs kernels it runs through, the fused-kernel flag, and cpu as the active backend
+// Side effects of importing @basicrnn/core, in one place: the cpu reference backend and its fused recurrence
+// kernels, the recurrence op's one gradient, gradients of the tfjs kernels it runs through, the fused-kernel flag, and cpu as the active backend
 // when nothing else has been chosen yet. package.json "sideEffects" lists this file and index.ts, which imports
 // it: bundlers skip the re-exports of a side-effect-free index and would drop this import with it.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerBackendBinding } from './backend_registry.js';
 import { registerOpGradients } from './gradients/op_gradients.js';
+import { cpuRnnSequenceConfig } from './kernels/cpu_rnn_sequence.js';
+import { cpuRnnSequenceGradConfig } from './kernels/cpu_rnn_sequence_grad.js';
 import { rnnSequenceGradConfig } from './gradients/rnn_sequence_grad.js';
 import { registerFusedFlag } from './ops/fused_flag.js';
 
 tf.registerGradient(rnnSequenceGradConfig);
 registerOpGradients();
 registerFusedFlag();
+for (const config of [cpuRnnSequenceConfig, cpuRnnSequenceGradConfig]) {
+  if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
+}
 registerBackendBinding(cpuBinding());
 
 // tfjs would otherwise pick the highest-priority registered backend lazily at the first op, and an async one

@@ -6,7 +6,7 @@ import {
   type RnnSequenceGradInputs,
 } from '../kernel_names.js';
 import { useFusedKernel } from './fused_flag.js';
-import { maskColumns, presentInputs } from './rnn_sequence.js';
+import { batchMajor, maskColumns, presentInputs, timeMajor } from './rnn_sequence.js';
 
 /** Gradients of the recurrence with respect to each of its inputs. `dBias` is always computed. */
 export interface RnnSequenceGrads {
@@ -43,8 +43,10 @@ export function rnnSequenceGradComposite(
   const [batch, steps, inputSize] = x.shape as [number, number, number];
   const hidden = recurrentKernel.shape[0] as number;
   const grads = tf.tidy(() => {
-    const states = tf.unstack(hiddenStates, 1);
-    const upstream = tf.unstack(dy, 1);
+    // Time-major, as the forward composite: steps are contiguous blocks.
+    const statesTm = batchMajor(hiddenStates);
+    const states = tf.unstack(statesTm);
+    const upstream = tf.unstack(batchMajor(dy));
     const maskSteps = mask === undefined ? null : maskColumns(mask, attrs.goBackwards);
     const recurrentT = tf.transpose(recurrentKernel);
 
@@ -61,15 +63,16 @@ export function rnnSequenceGradComposite(
       dz[t] = dzt;
     }
 
-    const dzAll = tf.reshape(tf.stack(dz, 1), [batch * steps, hidden]);
-    const previous = steps === 1 ? tf.expandDims(h0, 1) : tf.concat([tf.expandDims(h0, 1), tf.slice(hiddenStates, [0, 0, 0], [batch, steps - 1, hidden])], 1);
-    const ordered = attrs.goBackwards ? tf.reverse(x, 1) : x;
-    const xFlat = tf.reshape(ordered, [batch * steps, inputSize]);
-    const dRecurrentKernel = tf.matMul(tf.reshape(previous, [batch * steps, hidden]), dzAll, true, false);
+    // Rows are (step, example) pairs; the weight gradients sum over all of them in one matmul each.
+    const dzAll = tf.reshape(tf.stack(dz), [steps * batch, hidden]);
+    const first = tf.expandDims(h0, 0);
+    const previous = steps === 1 ? first : tf.concat([first, tf.slice(statesTm, [0, 0, 0], [steps - 1, batch, hidden])]);
+    const xFlat = tf.reshape(timeMajor(x, attrs.goBackwards), [steps * batch, inputSize]);
+    const dRecurrentKernel = tf.matMul(tf.reshape(previous, [steps * batch, hidden]), dzAll, true, false);
     const dKernel = tf.matMul(xFlat, dzAll, true, false);
     const dBias = tf.sum(dzAll, 0);
-    const dxOrdered = tf.reshape(tf.matMul(dzAll, kernel, false, true), [batch, steps, inputSize]);
-    const dx = attrs.goBackwards ? tf.reverse(dxOrdered, 1) : dxOrdered;
+    const dxOrdered = tf.reshape(tf.matMul(dzAll, kernel, false, true), [steps, batch, inputSize]);
+    const dx = batchMajor(attrs.goBackwards ? tf.reverse(dxOrdered, 0) : dxOrdered);
     return [dx, dKernel, dRecurrentKernel, dBias, carry!] as tf.Tensor[];
   });
   return named(grads);

@@ -1,0 +1,79 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { type Activation, RnnSequence } from '../kernel_names.js';
+
+/** The slice of tfjs-backend-cpu's backend object the kernels use. */
+export interface CpuBackend {
+  readSync(dataId: object): ArrayLike<number>;
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
+
+/** The activation as a scalar function. */
+export function scalarActivation(activation: Activation): (z: number) => number {
+  switch (activation) {
+    case 'tanh':
+      return Math.tanh;
+    case 'relu':
+      return (z) => (z > 0 ? z : 0);
+    case 'sigmoid':
+      return (z) => 1 / (1 + Math.exp(-z));
+    case 'linear':
+      return (z) => z;
+  }
+}
+
+/**
+ * The whole recurrence in one kernel call on the cpu backend: plain loops over the backend's typed arrays, with
+ * float64 accumulators, no tensors per step. Each step's `b + x_t·W + h·U` is computed row by row (i-k-j order,
+ * so the inner loop walks contiguous rows of W and U). A step whose mask is 0 carries the state over.
+ */
+export const cpuRnnSequenceConfig: tf.KernelConfig = {
+  kernelName: RnnSequence,
+  backendName: 'cpu',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const cpu = backend as unknown as CpuBackend;
+    const { x, kernel, recurrentKernel, bias, h0, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const { activation, goBackwards } = attrs as unknown as { activation: Activation; goBackwards: boolean };
+    const [B, T, I] = x!.shape as [number, number, number];
+    const H = kernel!.shape[1]!;
+    const xs = cpu.readSync(x!.dataId);
+    const w = cpu.readSync(kernel!.dataId);
+    const u = cpu.readSync(recurrentKernel!.dataId);
+    const b = bias === undefined ? null : cpu.readSync(bias.dataId);
+    const m = mask === undefined ? null : cpu.readSync(mask.dataId);
+    const act = scalarActivation(activation);
+
+    const out = new Float32Array(B * T * H);
+    const h = Float64Array.from(cpu.readSync(h0!.dataId));
+    const z = new Float64Array(H);
+    for (let n = 0; n < B; n++) {
+      const hRow = n * H;
+      for (let s = 0; s < T; s++) {
+        const t = goBackwards ? T - 1 - s : s;
+        const keep = m === null ? 1 : m[n * T + t]!;
+        if (keep !== 0) {
+          for (let j = 0; j < H; j++) z[j] = b === null ? 0 : b[j]!;
+          const xRow = (n * T + t) * I;
+          for (let i = 0; i < I; i++) {
+            const v = xs[xRow + i]!;
+            if (v === 0) continue;
+            const wRow = i * H;
+            for (let j = 0; j < H; j++) z[j]! += v * w[wRow + j]!;
+          }
+          for (let k = 0; k < H; k++) {
+            const v = h[hRow + k]!;
+            if (v === 0) continue;
+            const uRow = k * H;
+            for (let j = 0; j < H; j++) z[j]! += v * u[uRow + j]!;
+          }
+          for (let j = 0; j < H; j++) {
+            const a = act(z[j]!);
+            h[hRow + j] = keep === 1 ? a : h[hRow + j]! + keep * (a - h[hRow + j]!);
+          }
+        }
+        const o = (n * T + s) * H;
+        for (let j = 0; j < H; j++) out[o + j] = h[hRow + j]!;
+      }
+    }
+    return cpu.makeTensorInfo([B, T, H], 'float32', out);
+  },
+};
