@@ -3,4 +3,14 @@ import { browserConfig } from '../../vitest.shared.ts';
 
 // Not part of `pnpm test`: a quick timing of the fused kernels against the composite and tfjs-layers in headless
 // Chromium (software WebGL here). Run with `pnpm exec vitest run -c vitest.timing-webgl.config.ts`.
-export default defineConfig(browserConfig({ include: ['src/test/*.timing.ts'], testTimeout: 600_000 }));
+// TIMING_CONFIGS=S,M,L,Long picks shapes (default all); TIMING_RUNS=n overrides the runs per median.
+export default defineConfig(
+  browserConfig({
+    include: ['src/test/*.timing.ts'],
+    testTimeout: 3_600_000,
+    define: {
+      __TIMING_CONFIGS__: JSON.stringify(process.env.TIMING_CONFIGS ?? ''),
+      __TIMING_RUNS__: JSON.stringify(Number(process.env.TIMING_RUNS ?? 0)),
+    },
+  }),
+);

@@ -8,7 +8,7 @@ import { RnnDeltaProgram } from './programs/rnn_delta_program.js';
 import { RnnSlopeProgram } from './programs/rnn_slope_program.js';
 import type { RecurrenceShape } from './programs/rnn_step_program.js';
 import { SequenceMatMulProgram } from './programs/sequence_matmul_program.js';
-import { WeightGradProgram } from './programs/weight_grad_program.js';
+import { WeightGradProgram, weightGradReadsFlat } from './programs/weight_grad_program.js';
 import { ProgramCache, maxPendingSteps } from './step_schedule.js';
 
 /** The inputs of a fused {@link RnnSequenceGrad} kernel; `mask` is absent when the op is called without one. */
@@ -96,10 +96,13 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
       new SequenceMatMulProgram(batch, steps, hidden, inputSize, { transposeMatrix: true, reverseTime: goBackwards }),
       [deltas, kernel],
     );
-    const dKernel = run(new WeightGradProgram(batch, steps, inputSize, hidden, 'input', goBackwards), [deltas, x]);
+    // With T even the weight gradients read [B·T, ·] views of the sequences (free reshapes, see weightGradReadsFlat).
+    const rows = (info: TensorInfo): TensorInfo =>
+      weightGradReadsFlat(steps) ? { ...info, shape: [batch * steps, info.shape[2] as number] } : info;
+    const dKernel = run(new WeightGradProgram(batch, steps, inputSize, hidden, 'input', goBackwards), [rows(deltas), rows(x)]);
     const dRecurrent = run(
       new WeightGradProgram(batch, steps, hidden, hidden, 'previousState', goBackwards),
-      [deltas, states, h0],
+      [rows(deltas), rows(states), h0],
     );
     const dBias = run(new BiasGradProgram(batch, steps, hidden), [deltas]);
     backend.disposeIntermediateTensorInfo(deltas);

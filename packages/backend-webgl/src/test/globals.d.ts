@@ -5,3 +5,8 @@ declare module '*.wasm?url' {
   const url: string;
   export default url;
 }
+
+/** Timing script only (vitest.timing-webgl.config.ts): config names from TIMING_CONFIGS, '' for all. */
+declare const __TIMING_CONFIGS__: string;
+/** Timing script only: runs per median from TIMING_RUNS, 0 for each config's default. */
+declare const __TIMING_RUNS__: number;

@@ -6,14 +6,20 @@ import { BasicRNN, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
 import { it } from 'vitest';
 import '../index.js';
 
-const CONFIGS = [
-  { name: 'S', batch: 1, steps: 50, input: 8, hidden: 32 },
-  { name: 'M', batch: 32, steps: 20, input: 10, hidden: 64 },
+const ALL_CONFIGS = [
+  { name: 'S', batch: 1, steps: 50, input: 8, hidden: 32, runs: 15 },
+  { name: 'M', batch: 32, steps: 20, input: 10, hidden: 64, runs: 15 },
+  // Large shapes take seconds per call on software WebGL: fewer runs.
+  { name: 'L', batch: 64, steps: 100, input: 32, hidden: 256, runs: 5 },
+  { name: 'Long', batch: 8, steps: 1000, input: 16, hidden: 128, runs: 5 },
 ];
-const RUNS = Number(new URLSearchParams(globalThis.location?.search ?? '').get('runs') ?? 15);
+// TIMING_CONFIGS=S,L (names, comma-separated) picks configs; TIMING_RUNS overrides the runs of each.
+const CONFIGS = __TIMING_CONFIGS__
+  ? ALL_CONFIGS.filter((c) => __TIMING_CONFIGS__.split(',').includes(c.name))
+  : ALL_CONFIGS;
 
-async function median(run: () => Promise<unknown>, runs = RUNS): Promise<number> {
-  for (let i = 0; i < 3; i++) await run();
+async function median(run: () => Promise<unknown>, runs: number): Promise<number> {
+  for (let i = 0; i < Math.min(3, runs); i++) await run();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
@@ -28,6 +34,7 @@ it('times fused / composite / tfjs-layers (median ms)', async () => {
   await setBackend('webgl');
   const rows: string[] = [];
   for (const c of CONFIGS) {
+    const runs = __TIMING_RUNS__ > 0 ? __TIMING_RUNS__ : c.runs;
     const x = tf.randomUniform([c.batch, c.steps, c.input], -1, 1, 'float32', 1);
     const y = tf.randomUniform([c.batch, 1], -1, 1, 'float32', 2);
     const model = new BasicRNN({ hiddenSize: c.hidden, outputSize: 1, seed: 5 });
@@ -41,8 +48,8 @@ it('times fused / composite / tfjs-layers (median ms)', async () => {
         const out = model.predict(x);
         await out.data();
         out.dispose();
-      });
-      result[`${label} train`] = await median(() => model.trainOnBatch(x, y));
+      }, runs);
+      result[`${label} train`] = await median(() => model.trainOnBatch(x, y), runs);
     }
     setFusedKernelsEnabled(true);
     const layers = tfl.sequential({
@@ -56,12 +63,13 @@ it('times fused / composite / tfjs-layers (median ms)', async () => {
       const out = layers.predict(x) as tfl.Tensor;
       await out.data();
       out.dispose();
-    });
-    result['layers train'] = await median(() => layers.trainOnBatch(x, y));
+    }, runs);
+    result['layers train'] = await median(() => layers.trainOnBatch(x, y), runs);
     layers.dispose();
     model.dispose();
     tf.dispose([x, y]);
     const f = (k: string) => result[k]!.toFixed(1);
+    rows.push(`${c.name} = B${c.batch}·T${c.steps}·I${c.input}·H${c.hidden}, median of ${runs}`);
     for (const phase of ['predict', 'train']) {
       const speedup = result[`layers ${phase}`]! / result[`fused ${phase}`]!;
       rows.push(
