@@ -22,9 +22,33 @@ export function scalarActivation(activation: Activation): (z: number) => number 
 }
 
 /**
+ * z += v[offset .. offset+rows) · m, for a row-major m [rows, cols]. Four rows of m per pass over z: a quarter of
+ * the loads and stores of z, about twice as fast as one row at a time in V8.
+ */
+export function addVectorTimesMatrix(z: Float64Array, v: ArrayLike<number>, offset: number, rows: number, m: ArrayLike<number>, cols: number): void {
+  let k = 0;
+  for (; k + 3 < rows; k += 4) {
+    const a = v[offset + k]!;
+    const b = v[offset + k + 1]!;
+    const c = v[offset + k + 2]!;
+    const d = v[offset + k + 3]!;
+    const r0 = k * cols;
+    const r1 = r0 + cols;
+    const r2 = r1 + cols;
+    const r3 = r2 + cols;
+    for (let j = 0; j < cols; j++) z[j]! += a * m[r0 + j]! + b * m[r1 + j]! + c * m[r2 + j]! + d * m[r3 + j]!;
+  }
+  for (; k < rows; k++) {
+    const a = v[offset + k]!;
+    const r = k * cols;
+    for (let j = 0; j < cols; j++) z[j]! += a * m[r + j]!;
+  }
+}
+
+/**
  * The whole recurrence in one kernel call on the cpu backend: plain loops over the backend's typed arrays, with
- * float64 accumulators, no tensors per step. Each step's `b + x_t·W + h·U` is computed row by row (i-k-j order,
- * so the inner loop walks contiguous rows of W and U). A step whose mask is 0 carries the state over.
+ * float64 accumulators, no tensors per step. Each step's `b + x_t·W + h·U` walks contiguous rows of W and U
+ * ({@link addVectorTimesMatrix}). A step whose mask is 0 carries the state over.
  */
 export const cpuRnnSequenceConfig: tf.KernelConfig = {
   kernelName: RnnSequence,
@@ -52,19 +76,8 @@ export const cpuRnnSequenceConfig: tf.KernelConfig = {
         const keep = m === null ? 1 : m[n * T + t]!;
         if (keep !== 0) {
           for (let j = 0; j < H; j++) z[j] = b === null ? 0 : b[j]!;
-          const xRow = (n * T + t) * I;
-          for (let i = 0; i < I; i++) {
-            const v = xs[xRow + i]!;
-            if (v === 0) continue;
-            const wRow = i * H;
-            for (let j = 0; j < H; j++) z[j]! += v * w[wRow + j]!;
-          }
-          for (let k = 0; k < H; k++) {
-            const v = h[hRow + k]!;
-            if (v === 0) continue;
-            const uRow = k * H;
-            for (let j = 0; j < H; j++) z[j]! += v * u[uRow + j]!;
-          }
+          addVectorTimesMatrix(z, xs, (n * T + t) * I, I, w, H);
+          addVectorTimesMatrix(z, h, hRow, H, u, H);
           for (let j = 0; j < H; j++) {
             const a = act(z[j]!);
             h[hRow + j] = keep === 1 ? a : h[hRow + j]! + keep * (a - h[hRow + j]!);
