@@ -40,7 +40,8 @@ export interface BackendBinding {
 }
 
 const bindings = new Map<string, BackendBinding>();
-const busyReasons = new Set<string>();
+/** Open holds on the active backend (training runs); each hold is its own token. */
+const holds = new Set<{ reason: string }>();
 
 /**
  * Registers a backend binding. Registering the same object twice is a no-op; a different object under a
@@ -63,10 +64,10 @@ export function registerBackendBinding(binding: BackendBinding): void {
  * @internal
  */
 export function holdBackend(reason: string): () => void {
-  const token = `${reason}#${busyReasons.size}#${Math.random()}`;
-  busyReasons.add(token);
+  const token = { reason };
+  holds.add(token);
   return () => {
-    busyReasons.delete(token);
+    holds.delete(token);
   };
 }
 
@@ -100,9 +101,10 @@ export async function setBackend(name: string): Promise<void> {
   if (typeof name !== 'string' || name.length === 0) {
     throw new ConfigError(`setBackend(name): expected a backend name string, received ${describe(name)}`);
   }
-  if (busyReasons.size > 0) {
+  if (holds.size > 0) {
+    const what = [...holds].map((h) => h.reason).join(', ');
     throw new BusyError(
-      `setBackend(${describe(name)}): a training run holds the backend; switch after fit() resolves or abort it first`,
+      `setBackend(${describe(name)}): ${what} holds the backend; switch after it resolves (abort fit() to stop early)`,
     );
   }
   const known = listBackends();

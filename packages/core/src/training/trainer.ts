@@ -307,7 +307,7 @@ export class Trainer {
     return out;
   }
 
-  /** Labels as the loss wants them: float32, and class indices flattened for the sparse loss. */
+  /** Labels as float32 (int32 or bool labels are accepted; the sparse loss turns them back into indices). */
   private labels(y: tf.Tensor): tf.Tensor {
     return y.dtype === 'float32' ? y : tf.cast(y, 'float32');
   }
