@@ -21,6 +21,20 @@ export function scalarActivation(activation: Activation): (z: number) => number 
   }
 }
 
+/** act'(z) as a function of a = act(z), as the composite computes it (the saved states are the outputs). */
+export function scalarActivationSlope(activation: Activation): (a: number) => number {
+  switch (activation) {
+    case 'tanh':
+      return (a) => 1 - a * a;
+    case 'relu':
+      return (a) => (a > 0 ? 1 : 0);
+    case 'sigmoid':
+      return (a) => a * (1 - a);
+    case 'linear':
+      return () => 1;
+  }
+}
+
 /**
  * z += v[offset .. offset+rows) · m, for a row-major m [rows, cols]. Four rows of m per pass over z: a quarter of
  * the loads and stores of z, about twice as fast as one row at a time in V8.

@@ -1,20 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { type Activation, RnnSequenceGrad } from '../kernel_names.js';
-import type { CpuBackend } from './cpu_rnn_sequence.js';
-
-/** act'(z) from a = act(z), as the composite computes it. */
-function slope(activation: Activation, a: number): number {
-  switch (activation) {
-    case 'tanh':
-      return 1 - a * a;
-    case 'relu':
-      return a > 0 ? 1 : 0;
-    case 'sigmoid':
-      return a * (1 - a);
-    case 'linear':
-      return 1;
-  }
-}
+import { type CpuBackend, scalarActivationSlope } from './cpu_rnn_sequence.js';
 
 /**
  * BPTT in one kernel call on the cpu backend. Walks each example's steps backwards with a float64 carry:
@@ -38,6 +24,7 @@ export const cpuRnnSequenceGradConfig: tf.KernelConfig = {
     const hs = cpu.readSync(hiddenStates!.dataId);
     const up = cpu.readSync(dy!.dataId);
     const m = mask === undefined ? null : cpu.readSync(mask.dataId);
+    const slope = scalarActivationSlope(activation);
 
     const dx = new Float32Array(B * T * I);
     const dW = new Float64Array(I * H);
@@ -56,7 +43,7 @@ export const cpuRnnSequenceGradConfig: tf.KernelConfig = {
         const row = (n * T + s) * H;
         for (let j = 0; j < H; j++) {
           g[j] = up[row + j]! + carry[j]!;
-          dz[j] = keep * g[j]! * slope(activation, hs[row + j]!);
+          dz[j] = keep * g[j]! * slope(hs[row + j]!);
         }
         // h_{t−1}: the previous processed state, or h0 before the first step.
         const prev = s === 0 ? hInit : hs;
