@@ -15,6 +15,8 @@ export type { OptimizerName } from './training/optimizers.js';
 export { getBackend, getBackendInfo, listBackends, registerBackendBinding, setBackend } from './backend_registry.js';
 export type { BackendBinding, BackendInfo } from './backend_registry.js';
 export * from './errors.js';
+export { UnknownOptionError, checkOptions, closestName, editDistance } from './options.js';
+export type { OptionCheck, OptionSchema } from './options.js';
 export * from './kernel_names.js';
 export { rnnSequence, rnnSequenceComposite } from './ops/rnn_sequence.js';
 export { rnnSequenceGrad, rnnSequenceGradComposite } from './ops/rnn_sequence_grad.js';
