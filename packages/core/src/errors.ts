@@ -34,6 +34,19 @@ export class BusyError extends BasicRNNError {}
 /** A model was used after `dispose()`. */
 export class DisposedError extends BasicRNNError {}
 
+/** An operation would allocate more than the allocation limit (see `setAllocationLimit`); nothing was allocated. */
+export class ResourceLimitError extends BasicRNNError {
+  constructor(
+    message: string,
+    /** Bytes the operation asked for. */
+    readonly bytes: number,
+    /** The limit in force. */
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Training needs `compile()` first. */
 export class NotCompiledError extends BasicRNNError {}
 

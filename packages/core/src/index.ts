@@ -15,6 +15,7 @@ export type { OptimizerName } from './training/optimizers.js';
 export { getBackend, getBackendInfo, listBackends, registerBackendBinding, setBackend } from './backend_registry.js';
 export type { BackendBinding, BackendInfo } from './backend_registry.js';
 export * from './errors.js';
+export { DEFAULT_ALLOCATION_LIMIT_BYTES, assertAllocation, float32Bytes, formatBytes, getAllocationLimit, setAllocationLimit } from './limits.js';
 export { UnknownOptionError, checkOptions, closestName, editDistance } from './options.js';
 export type { OptionCheck, OptionSchema } from './options.js';
 export * from './kernel_names.js';
