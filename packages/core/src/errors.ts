@@ -78,3 +78,10 @@ export function describe(value: unknown): string {
   }
   return String(value);
 }
+
+/**
+ * Saving or loading a model failed: a destination or source that cannot be used, a file that is missing,
+ * truncated or corrupt, or an artifact that does not match what it claims. The previous saved model and the
+ * model in memory are unchanged.
+ */
+export class ModelIOError extends BasicRNNError {}
