@@ -16,6 +16,8 @@ export { getBackend, getBackendInfo, listBackends, registerBackendBinding, setBa
 export type { BackendBinding, BackendInfo } from './backend_registry.js';
 export * from './errors.js';
 export { DEFAULT_ALLOCATION_LIMIT_BYTES, assertAllocation, float32Bytes, formatBytes, getAllocationLimit, setAllocationLimit } from './limits.js';
+export { INDEXED_DB_SCHEME, LOCAL_STORAGE_SCHEME, atomicIndexedDB, atomicLocalStorage } from './io/browser_storage.js';
+export type { ModelStore } from './io/browser_storage.js';
 export { UnknownOptionError, checkOptions, closestName, editDistance } from './options.js';
 export type { OptionCheck, OptionSchema } from './options.js';
 export * from './kernel_names.js';

@@ -50,7 +50,7 @@ describe('fileSystem handler', () => {
     const saved = artifacts(1);
     const result = await fileSystem(dir).save(saved);
     expect(result.modelArtifactsInfo.weightDataBytes).toBe(64);
-    const loaded = await fileSystem(dir).load!();
+    const loaded = await fileSystem(dir).load();
     expect(loaded.modelTopology).toEqual(saved.modelTopology);
     expect(loaded.weightSpecs).toEqual(saved.weightSpecs);
     expect(bytesOf(loaded)).toEqual(bytesOf(saved));
@@ -102,7 +102,7 @@ describe('fileSystem handler', () => {
     const files = readdirSync(dir).sort();
     expect(files.filter((f) => f.endsWith('.bin'))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(bytesOf(await fileSystem(dir).load!())).toEqual(bytesOf(artifacts(6)));
+    expect(bytesOf(await fileSystem(dir).load())).toEqual(bytesOf(artifacts(6)));
   });
 
   it('loads a directory written by tfjs-node (weights.bin, no hashes) and replaces it on save', async () => {
@@ -110,7 +110,7 @@ describe('fileSystem handler', () => {
     const a = artifacts(7);
     writeFileSync(join(dir, 'weights.bin'), new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData!)));
     writeFileSync(join(dir, MODEL_JSON), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-    expect(bytesOf(await fileSystem(dir).load!())).toEqual(bytesOf(a));
+    expect(bytesOf(await fileSystem(dir).load())).toEqual(bytesOf(a));
     await fileSystem(dir).save(artifacts(8));
     expect(readdirSync(dir)).not.toContain('weights.bin');
   });
@@ -125,23 +125,23 @@ describe('fileSystem handler', () => {
     const flipped = Buffer.from(good);
     flipped[5] = flipped[5]! ^ 0x10;
     writeFileSync(shard, flipped);
-    await expect(fileSystem(dir).load!()).rejects.toThrow(/is corrupt: its SHA-256/);
+    await expect(fileSystem(dir).load()).rejects.toThrow(/is corrupt: its SHA-256/);
 
     // Without the hash (a foreign file), truncation is still caught from the manifest's sizes.
     const noHash = { ...json, weightsManifest: [{ paths: json.weightsManifest[0].paths, weights: json.weightsManifest[0].weights }] };
     writeFileSync(join(dir, MODEL_JSON), JSON.stringify(noHash));
     writeFileSync(shard, good.subarray(0, 60));
-    await expect(fileSystem(dir).load!()).rejects.toThrow(/hold 60 bytes, the manifest's 2 weights need 64/);
+    await expect(fileSystem(dir).load()).rejects.toThrow(/hold 60 bytes, the manifest's 2 weights need 64/);
 
     await fsp.rm(shard);
-    await expect(fileSystem(dir).load!()).rejects.toThrow(/weightsManifest\[0\]\.paths\[0\]: cannot read the weights file/);
+    await expect(fileSystem(dir).load()).rejects.toThrow(/weightsManifest\[0\]\.paths\[0\]: cannot read the weights file/);
 
     writeFileSync(join(dir, MODEL_JSON), JSON.stringify({ ...noHash, weightsManifest: [{ paths: ['../escape.bin'], weights: [] }] }));
-    await expect(fileSystem(dir).load!()).rejects.toThrow(/expected a file name inside the model's directory/);
+    await expect(fileSystem(dir).load()).rejects.toThrow(/expected a file name inside the model's directory/);
 
     writeFileSync(join(dir, MODEL_JSON), '{"modelTopology": ');
-    await expect(fileSystem(dir).load!()).rejects.toThrow(ModelIOError);
-    await expect(fileSystem(join(dir, 'nothing-here')).load!()).rejects.toThrow(/no model at .*file not found/);
+    await expect(fileSystem(dir).load()).rejects.toThrow(ModelIOError);
+    await expect(fileSystem(join(dir, 'nothing-here')).load()).rejects.toThrow(/no model at .*file not found/);
     expect(() => fileSystem('')).toThrow(ConfigError);
   });
 
@@ -157,7 +157,7 @@ describe('fileSystem handler', () => {
     const dir = freshDir();
     await fileSystem(dir).save(artifacts(10));
     const crash = Object.assign(new Error('simulated crash'), { code: 'EIO' });
-    const calls: Record<string, number> = { writeFile: 0, rename: 0, rm: 0 };
+    const calls = { writeFile: 0, rename: 0, rm: 0 };
     const realRename = fsp.rename.bind(fsp);
     vi.spyOn(fsp, 'rm').mockImplementation(async () => {
       if (step === 'rm' && calls.rm++ === nth) throw crash;
@@ -181,12 +181,12 @@ describe('fileSystem handler', () => {
     }
     await fileSystem(dir).save(artifacts(11)).catch(() => undefined);
     vi.restoreAllMocks();
-    const loaded = await fileSystem(dir).load!();
+    const loaded = await fileSystem(dir).load();
     expect(bytesOf(loaded)).toEqual(bytesOf(artifacts(expectModel === 'old' ? 10 : 11)));
     // The next save works and clears what the crash left.
     await fileSystem(dir).save(artifacts(12));
     expect(readdirSync(dir).filter((f) => f !== MODEL_JSON && !f.endsWith('.tmp'))).toHaveLength(1);
-    expect(bytesOf(await fileSystem(dir).load!())).toEqual(bytesOf(artifacts(12)));
+    expect(bytesOf(await fileSystem(dir).load())).toEqual(bytesOf(artifacts(12)));
   });
 
   it('a failed save (disk full) removes its temporary files and reports ModelIOError; the old model loads', async () => {
@@ -208,6 +208,6 @@ describe('fileSystem handler', () => {
     expect(err).toBeInstanceOf(ModelIOError);
     expect((err as Error).message).toMatch(/no space left on device; the previous model is unchanged/);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(bytesOf(await fileSystem(dir).load!())).toEqual(bytesOf(artifacts(13)));
+    expect(bytesOf(await fileSystem(dir).load())).toEqual(bytesOf(artifacts(13)));
   });
 });

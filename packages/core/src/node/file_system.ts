@@ -4,6 +4,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ModelIOError, describe } from '../errors.js';
+import type { ModelStore } from '../io/browser_storage.js';
 
 /** The URL scheme this handler answers to in `tf.io` routers, `model.save` and `loadModel`. */
 export const FILE_SCHEME = 'file://';
@@ -37,7 +38,7 @@ export interface HashedWeightsGroup {
  * const handler = fileSystem('./my-model'); // or 'file://./my-model'
  * ```
  */
-export function fileSystem(path: string): tf.io.IOHandler {
+export function fileSystem(path: string): ModelStore {
   if (typeof path !== 'string' || path.length === 0 || path === FILE_SCHEME) {
     throw new ConfigError(`fileSystem(path): expected a directory path or file:// URL, received ${describe(path)}`);
   }
