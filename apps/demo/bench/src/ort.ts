@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as ortTypes from 'onnxruntime-web';
 import type { BenchConfig } from './configs.js';
 import type { Timing } from './measure.js';
-import { encodeBasicRnnModel } from './onnx.js';
+import { encodeModel } from '@basicrnn/onnx';
 
 export type OrtModule = typeof ortTypes;
 
@@ -52,19 +52,33 @@ export async function prepareOrt(
   };
   try {
     const [kernel, recurrentKernel, bias, denseKernel, denseBias] = await Promise.all(weights.map((w) => w.data() as Promise<Float32Array>));
-    const model = encodeBasicRnnModel(
+    // The same writer as @basicrnn/onnx's toOnnx, with the bench's fixed shapes.
+    const model = encodeModel(
       {
+        name: 'basic_rnn',
         inputSize: c.inputSize,
-        hiddenSize: c.hiddenSize,
-        outputSize: c.outputSize,
-        kernel: kernel!,
-        recurrentKernel: recurrentKernel!,
-        bias: bias!,
-        denseKernel: denseKernel!,
-        denseBias: denseBias!,
+        layers: [
+          {
+            kind: 'recurrent',
+            forward: {
+              name: 'simple_rnn',
+              cell: 'simpleRNN',
+              units: c.hiddenSize,
+              inputSize: c.inputSize,
+              activation: 'tanh',
+              goBackwards: false,
+              returnSequences: false,
+              kernel: kernel!,
+              recurrentKernel: recurrentKernel!,
+              bias: bias!,
+            },
+          },
+          { kind: 'dense', name: 'dense', units: c.outputSize, inputSize: c.hiddenSize, activation: 'linear', kernel: denseKernel!, bias: denseBias! },
+        ],
       },
       c.batch,
       c.steps,
+      false,
     );
     result.modelBytes = model.length;
     session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });

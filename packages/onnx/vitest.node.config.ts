@@ -1,0 +1,4 @@
+import { defineConfig } from 'vitest/config';
+import { nodeConfig } from '../../vitest.shared.ts';
+
+export default defineConfig(nodeConfig());
