@@ -18,6 +18,8 @@ export * from './errors.js';
 export { DEFAULT_ALLOCATION_LIMIT_BYTES, assertAllocation, float32Bytes, formatBytes, getAllocationLimit, setAllocationLimit } from './limits.js';
 export { INDEXED_DB_SCHEME, LOCAL_STORAGE_SCHEME, atomicIndexedDB, atomicLocalStorage } from './io/browser_storage.js';
 export type { ModelStore } from './io/browser_storage.js';
+export { QUANTIZATION_DTYPES, quantizeWeights, toFloat16 } from './io/quantize.js';
+export type { QuantizationDtype } from './io/quantize.js';
 export { UnknownOptionError, checkOptions, closestName, editDistance } from './options.js';
 export type { OptionCheck, OptionSchema } from './options.js';
 export * from './kernel_names.js';
