@@ -346,6 +346,7 @@ export class Trainer {
       this.optimizer.applyGradients(grads);
       return [loss, ...metrics];
     } catch (cause) {
+      releaseTapeAfterFailure();
       if (isBasicRNNError(cause)) throw cause;
       const partial = updating ? ' while applying the update (the weights may be partly updated)' : ' before the update (nothing was changed)';
       throw new TrainingError(
@@ -455,6 +456,18 @@ function assertOptimizerUsable(optimizer: tf.Optimizer, argument: string): void 
       throw new DisposedError(`${argument} has been disposed; compile() again with a new optimizer`);
     }
   }
+}
+
+/**
+ * While gradients are recorded, tfjs keeps a clone of every tensor a kernel saves for its backward pass, and frees
+ * them only when the backward pass runs. A forward pass that throws under `tf.variableGrads` never gets there: free
+ * what the abandoned tape holds (tfjs-core 4.22's engine state). Skipped when an outer `tf.grad` is still recording.
+ */
+function releaseTapeAfterFailure(): void {
+  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number; activeTape?: { saved?: tf.Tensor[] }[] | null } }).state;
+  if (state === undefined || state.gradientDepth !== 0 || !Array.isArray(state.activeTape)) return;
+  for (const node of state.activeTape) tf.dispose(node.saved ?? []);
+  state.activeTape = null;
 }
 
 function sliceBatch(t: tf.Tensor, start: number, size: number): tf.Tensor {
