@@ -51,9 +51,9 @@ export function checkViewArgs(
 }
 
 /**
- * The known key nearest to `key` when it is a plausible misspelling: the same letters in another case, or a
- * Levenshtein distance of at most a third of its length (1 to 3). Core's option check (which viz does not import)
- * applies the same rule.
+ * The known key nearest to `key` when it is a plausible misspelling: the same letters in another case, or an edit
+ * distance (insertions, deletions, substitutions, adjacent swaps) of at most a third of its length, 1 to 3 — the rule
+ * of core's option check, which viz does not import.
  */
 function closestKey(key: string, keys: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
@@ -61,20 +61,24 @@ function closestKey(key: string, keys: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of keys) {
-    const d = candidate.toLowerCase() === lower ? 0 : levenshtein(lower, candidate.toLowerCase());
+    const d = candidate.toLowerCase() === lower ? 0 : typoDistance(lower, candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;
 }
 
-function levenshtein(a: string, b: string): number {
+/** Levenshtein distance with adjacent swaps counted as one edit, over three rolling rows. */
+function typoDistance(a: string, b: string): number {
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let d = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      current[j] = d;
     }
-    previous = current;
+    [before, previous] = [previous, current];
   }
   return previous[b.length]!;
 }
