@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { ConfigError, RnnSequence, RnnSequenceGrad, type BackendBinding, type BackendInfo } from '@basicrnn/core';
+import {
+  ConfigError,
+  RnnSequence,
+  RnnSequenceGrad,
+  checkOptions,
+  type BackendBinding,
+  type BackendInfo,
+  type OptionSchema,
+} from '@basicrnn/core';
 import { precompileRnnModule } from './kernels/rnn_module.js';
 
 /** The tfjs backend name this package binds. */
@@ -52,7 +60,15 @@ export interface WasmInfo {
   binary?: WasmBinaryName;
 }
 
-const CONFIG_KEYS: readonly string[] = ['wasmPaths', 'threads'];
+/** Schema of {@link configureWasm}'s options (core's one option check: unknown keys get a did-you-mean). */
+const WASM_CONFIG: OptionSchema = {
+  wasmPaths: (value) => validatePaths(value),
+  threads: (value, argument) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new ConfigError(`${argument}: expected a positive integer, received ${String(value)}`);
+    }
+  },
+};
 
 // What configureWasm applied, so a later call can be compared with it and prepare() can check the paths.
 let requestedThreads: number | undefined;
@@ -91,20 +107,7 @@ let threadsSupported: boolean | undefined;
  * ```
  */
 export function configureWasm(config: WasmConfig): void {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ConfigError(`configureWasm(config): expected an object { wasmPaths?, threads? }, received ${typeof config}`);
-  }
-  const unknown = Object.keys(config).filter((key) => !CONFIG_KEYS.includes(key));
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      `configureWasm(config): unknown option(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected wasmPaths, threads`,
-    );
-  }
-  const { wasmPaths, threads } = config;
-  if (threads !== undefined && (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1)) {
-    throw new ConfigError(`configureWasm({ threads }): expected a positive integer, received ${String(threads)}`);
-  }
-  if (wasmPaths !== undefined) validatePaths(wasmPaths);
+  const { wasmPaths, threads } = checkOptions<WasmConfig>(config, WASM_CONFIG, 'configureWasm(config)');
 
   if (wasmInitialized()) {
     const actual = getThreadsCount();

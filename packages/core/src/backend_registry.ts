@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, BusyError, ConfigError, describe } from './errors.js';
 import { RnnSequence } from './kernel_names.js';
 import { useFusedKernel } from './ops/fused_flag.js';
+import { checkOptions, type OptionSchema } from './options.js';
+import { assertFunction } from './validate.js';
 
 /** What the active backend reports about itself. Fields a backend does not have are absent. */
 export interface BackendInfo {
@@ -39,6 +41,18 @@ export interface BackendBinding {
   explainFailure?(): string | undefined;
 }
 
+/** Schema of a {@link BackendBinding} (`name` is required). */
+export const BACKEND_BINDING_SCHEMA: OptionSchema = {
+  name: (value, argument) => {
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new ConfigError(`${argument}: expected a backend name string, received ${describe(value)}`);
+    }
+  },
+  prepare: assertFunction,
+  describe: assertFunction,
+  explainFailure: assertFunction,
+};
+
 const bindings = new Map<string, BackendBinding>();
 /** Open holds on the active backend (training runs); each hold is its own token. */
 const holds = new Set<{ reason: string }>();
@@ -48,6 +62,7 @@ const holds = new Set<{ reason: string }>();
  * name already taken throws, so two copies of a backend package cannot silently replace each other.
  */
 export function registerBackendBinding(binding: BackendBinding): void {
+  checkOptions<BackendBinding>(binding, BACKEND_BINDING_SCHEMA, 'registerBackendBinding(binding)', ['name']);
   const existing = bindings.get(binding.name);
   if (existing === binding) return;
   if (existing !== undefined) {

@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, DisposedError, NotBuiltError, NotCompiledError, ShapeError, WeightsError, describe } from './errors.js';
+import { assertModelFree } from './busy.js';
+import { DTypeError, DisposedError, NotBuiltError, NotCompiledError, ShapeError, WeightsError, describe } from './errors.js';
 import { deriveSeed, glorotUniform, orthogonal } from './initializers.js';
-import { ACTIVATIONS, type Activation } from './kernel_names.js';
+import type { Activation } from './kernel_names.js';
 import { rnnSequence } from './ops/rnn_sequence.js';
+import { assertAllocation } from './limits.js';
+import { BASIC_RNN_CONFIG, CALL_OPTIONS, PREDICT_OPTIONS, SUMMARY_OPTIONS, basicRnnActivationBytes, basicRnnBuildBytes, basicRnnPredictBytes } from './model_options.js';
+import { checkOptions } from './options.js';
 import { formatSummary, type SummaryOptions } from './summary.js';
 import { Trainer, type CompileConfig, type EvaluateOptions, type FitOptions, type History, type TrainResult } from './training/trainer.js';
-import { OUTPUT_ACTIVATIONS, type OutputActivation } from './training/losses.js';
-import { assertBoolean, assertFloatTensor, assertOneOf, assertPositiveInt } from './validate.js';
+import type { OutputActivation } from './training/losses.js';
+import { assertFloatTensor, assertLive, assertNonEmptySequence, assertPositiveInt } from './validate.js';
 
 /** Configuration of a {@link BasicRNN}. */
 export interface BasicRNNConfig {
@@ -115,24 +119,11 @@ export class BasicRNN {
   private readonly variablePrefix: string;
 
   constructor(config: BasicRNNConfig) {
-    if (config === null || typeof config !== 'object') {
-      throw new ConfigError(`BasicRNN(config): expected an options object, received ${describe(config)}`);
-    }
-    assertPositiveInt(config.hiddenSize, 'BasicRNN config.hiddenSize');
-    assertPositiveInt(config.outputSize, 'BasicRNN config.outputSize');
+    checkOptions<BasicRNNConfig>(config, BASIC_RNN_CONFIG, 'BasicRNN(config)', ['hiddenSize', 'outputSize']);
     const activation = config.activation ?? 'tanh';
-    assertOneOf(activation, ACTIVATIONS, 'BasicRNN config.activation');
     const outputActivation = config.outputActivation ?? 'linear';
-    assertOneOf(outputActivation, OUTPUT_ACTIVATIONS, 'BasicRNN config.outputActivation');
-    for (const flag of ['returnSequences', 'useBias', 'goBackwards'] as const) {
-      if (config[flag] !== undefined) assertBoolean(config[flag], `BasicRNN config.${flag}`);
-    }
-    if (config.seed !== undefined && (typeof config.seed !== 'number' || !Number.isInteger(config.seed))) {
-      throw new ConfigError(`BasicRNN config.seed: expected an integer, received ${describe(config.seed)}`);
-    }
-    if (config.name !== undefined && (typeof config.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(config.name))) {
-      throw new ConfigError(`BasicRNN config.name: expected letters, digits, '_', '.', '-', received ${describe(config.name)}`);
-    }
+    // The [H,H] recurrent kernel alone can be absurd: refuse it now rather than when build allocates (input size 1).
+    assertAllocation(basicRnnBuildBytes(1, config.hiddenSize, config.outputSize, config.useBias ?? true), 'the weights', 'BasicRNN(config).hiddenSize');
     this.hiddenSize = config.hiddenSize;
     this.outputSize = config.outputSize;
     this.returnSequences = config.returnSequences ?? false;
@@ -181,6 +172,7 @@ export class BasicRNN {
     const [, , inputSize] = shape;
     const h = this.hiddenSize;
     const o = this.outputSize;
+    assertAllocation(basicRnnBuildBytes(inputSize, h, o, this.useBias), 'the weights and their initialisation', 'build(inputShape)');
     const values: [WeightName, Float32Array, number[]][] = [
       ['kernel', glorotUniform(inputSize, h, deriveSeed(this.seed, 0)), [inputSize, h]],
       ['recurrentKernel', orthogonal(h, h, deriveSeed(this.seed, 1)), [h, h]],
@@ -197,12 +189,10 @@ export class BasicRNN {
   call(x: tf.Tensor, options: CallOptions = {}): CallResult {
     this.assertUsable();
     assertFloatTensor(x, 3, 'call(x)');
-    if (options === null || typeof options !== 'object') {
-      throw new ConfigError(`call(x, options): expected an options object, received ${describe(options)}`);
-    }
-    if (this.built === null) this.build([null, null, x.shape[2]!]);
-    const built = this.checkInput(x, 'call(x)');
+    checkOptions<CallOptions>(options, CALL_OPTIONS, 'call(x, options)');
+    assertNonEmptySequence(x, 'call(x)');
     const [batch, steps] = x.shape as [number, number, number];
+    assertAllocation(basicRnnActivationBytes(batch, steps, this.hiddenSize, this.outputSize, this.returnSequences), 'the forward pass', 'call(x)');
     const { initialState, mask } = options;
     if (initialState !== undefined) {
       assertFloatTensor(initialState, 2, 'call(x, { initialState })');
@@ -216,10 +206,14 @@ export class BasicRNN {
       if (!(mask instanceof tf.Tensor) || mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== steps) {
         throw new ShapeError(`call(x, { mask }): expected a tensor of shape ${describe([batch, steps])}, received ${describe(mask)}`);
       }
+      assertLive(mask, 'call(x, { mask })');
       if (mask.dtype === 'string' || mask.dtype === 'complex64') {
-        throw new ShapeError(`call(x, { mask }): expected dtype bool or float32, received ${mask.dtype}`);
+        throw new DTypeError(`call(x, { mask }): expected dtype bool or float32, received ${mask.dtype}`);
       }
     }
+    // Everything is validated before the first call builds the model, so a rejected call changes nothing.
+    if (this.built === null) this.build([null, null, x.shape[2]!]);
+    const built = this.checkInput(x, 'call(x)');
     const w = built.weights;
     return tf.tidy(() => {
       const h0 = initialState ?? tf.zeros([batch, this.hiddenSize]);
@@ -251,8 +245,14 @@ export class BasicRNN {
   predict(x: tf.Tensor, options: PredictOptions = {}): tf.Tensor {
     this.assertUsable();
     assertFloatTensor(x, 3, 'predict(x)');
-    const batchSize = options.batchSize ?? 32;
-    assertPositiveInt(batchSize, 'predict(x, { batchSize })');
+    const { batchSize = 32 } = checkOptions<PredictOptions>(options, PREDICT_OPTIONS, 'predict(x, options)');
+    assertNonEmptySequence(x, 'predict(x)');
+    const [examples, steps] = x.shape as [number, number, number];
+    assertAllocation(
+      basicRnnPredictBytes(examples, Math.min(batchSize, examples), steps, this.hiddenSize, this.outputSize, this.returnSequences),
+      'the forward pass and its outputs',
+      'predict(x)',
+    );
     if (this.built === null) this.build([null, null, x.shape[2]!]);
     this.checkInput(x, 'predict(x)');
     const total = x.shape[0];
@@ -286,6 +286,7 @@ export class BasicRNN {
    */
   setWeights(weights: readonly tf.Tensor[]): void {
     this.assertUsable();
+    assertModelFree(this, 'setWeights(weights)');
     const names = this.weightNames();
     if (!Array.isArray(weights) || weights.length !== names.length) {
       throw new WeightsError(
@@ -301,11 +302,12 @@ export class BasicRNN {
     names.forEach((name, i) => {
       const w = weights[i];
       const want = expected[name];
-      if (!(w instanceof tf.Tensor) || w.isDisposed) {
+      if (!(w instanceof tf.Tensor)) {
         throw new WeightsError(`setWeights(weights[${i}] ${name}): expected a tensor of shape ${describe(want)}, received ${describe(w)}`);
       }
+      assertLive(w, `setWeights(weights[${i}] ${name})`);
       if (w.dtype !== 'float32') {
-        throw new WeightsError(`setWeights(weights[${i}] ${name}): expected dtype float32, received ${w.dtype}`);
+        throw new DTypeError(`setWeights(weights[${i}] ${name}): expected dtype float32, received ${w.dtype} (cast with tf.cast(w, 'float32'))`);
       }
       if (w.shape.length !== want.length || w.shape.some((d: number, k: number) => d !== want[k])) {
         throw new WeightsError(`setWeights(weights[${i}] ${name}): expected shape ${describe(want)}, received ${describe(w.shape)}`);
@@ -326,11 +328,9 @@ export class BasicRNN {
 
   /** Returns the Keras-style summary table and prints it through `printFn` (default `console.log`). */
   summary(options: SummaryOptions = {}): string {
+    checkOptions<SummaryOptions>(options, SUMMARY_OPTIONS, 'summary(options)');
     const built = this.requireBuilt('summary()');
     const printFn = options.printFn ?? ((line: string) => console.log(line));
-    if (typeof printFn !== 'function') {
-      throw new ConfigError(`summary({ printFn }): expected a function, received ${describe(printFn)}`);
-    }
     const b = built.batchSize;
     const t = built.seqLength;
     const text = formatSummary(
@@ -358,6 +358,7 @@ export class BasicRNN {
   /** Prepares training: optimizer, loss, metrics (Keras `compile`). See {@link CompileConfig}. */
   compile(config: CompileConfig): void {
     this.assertUsable();
+    assertModelFree(this, 'compile(config)');
     const next = new Trainer(this, config);
     this.trainer?.dispose();
     this.trainer = next;
@@ -386,6 +387,7 @@ export class BasicRNN {
   /** Frees the weights and the optimizer's state. The model cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
+    assertModelFree(this, 'dispose()');
     this.trainer?.dispose();
     this.trainer = null;
     if (this.built !== null) for (const v of this.built.weights.values()) v.dispose();

@@ -12,6 +12,8 @@ export type OptionSchema = Readonly<Record<string, OptionCheck | null>>;
 
 /** An option name that the entry point does not know (a misspelling, or an option of another entry point). */
 export class UnknownOptionError extends ConfigError {
+  override name = 'UnknownOptionError';
+
   constructor(
     message: string,
     /** The key that was not recognised. */

@@ -1,6 +1,15 @@
 /**
+ * The brand of basicrnn errors, `Symbol.for('basicrnn.error')`, the same registered symbol `@basicrnn/core` puts on
+ * `BasicRNNError`. viz does not import core, so it marks its errors with the symbol: core's `isBasicRNNError(e)` and
+ * `e instanceof BasicRNNError` are true for every {@link VizError}.
+ */
+const BASICRNN_ERROR_BRAND = Symbol.for('basicrnn.error');
+
+/**
  * Every error thrown by `@basicrnn/viz` extends {@link VizError}, so `catch (e) { if (e instanceof VizError) … }`
- * separates bad plot input from anything else. Messages name the argument, what was expected and what was received.
+ * separates bad plot input from anything else; they are basicrnn library errors too (`isBasicRNNError(e)` and
+ * `e instanceof BasicRNNError` from `@basicrnn/core` are true). Messages name the argument, what was expected and
+ * what was received. Each class sets its `name` as a string literal, so names survive minification.
  *
  * @example
  * ```ts
@@ -12,23 +21,36 @@
  * ```
  */
 export class VizError extends Error {
+  override name = 'VizError';
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
+Object.defineProperty(VizError.prototype, BASICRNN_ERROR_BRAND, { value: true });
 
 /** An array or tensor has the wrong rank or shape, or two arguments disagree on a dimension (batch, timesteps). */
-export class VizShapeError extends VizError {}
+export class VizShapeError extends VizError {
+  override name = 'VizShapeError';
+}
 
-/** A value is outside what is accepted: an index out of range, a non-numeric entry, a disposed tensor, bad options. */
-export class VizValueError extends VizError {}
+/**
+ * A value is outside what is accepted: an index out of range, a non-numeric entry, a disposed tensor, bad options,
+ * a missing data argument, an unknown option or data key.
+ */
+export class VizValueError extends VizError {
+  override name = 'VizValueError';
+}
 
 /** The environment lacks something the call needs, for example a DOM `document` to mount a plot into. */
-export class VizEnvironmentError extends VizError {}
+export class VizEnvironmentError extends VizError {
+  override name = 'VizEnvironmentError';
+}
 
 /** A plot handle was used after `dispose()`. */
-export class VizDisposedError extends VizError {}
+export class VizDisposedError extends VizError {
+  override name = 'VizDisposedError';
+}
 
 /** Formats a shape for messages: `[32,20,10]`. */
 export function formatShape(shape: readonly number[]): string {

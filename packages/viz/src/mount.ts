@@ -1,10 +1,21 @@
 import { VizDisposedError, VizEnvironmentError, VizValueError, describeValue } from './errors.js';
 import { ensureFont, type FontSource } from './font.js';
-import { renderBackendChart, type BackendChartOptions, type BackendResult } from './views/backend-chart.js';
-import { renderHiddenStates, type HiddenStatesData, type HiddenStatesOptions } from './views/hidden-states.js';
-import { renderRnnWorking, type RnnWorkingData, type RnnWorkingOptions } from './views/rnn-working.js';
-import { renderTrainingCurves, type TrainingCurvesOptions, type TrainingHistory } from './views/training-curves.js';
-import { renderWeights, type WeightsData, type WeightsOptions } from './views/weights.js';
+import { MOUNT_OPTION_KEYS, checkKeys, checkViewArgs } from './options.js';
+import {
+  BACKEND_CHART_OPTION_KEYS,
+  renderBackendChart,
+  type BackendChartOptions,
+  type BackendResult,
+} from './views/backend-chart.js';
+import { HIDDEN_STATES_KEYS, renderHiddenStates, type HiddenStatesData, type HiddenStatesOptions } from './views/hidden-states.js';
+import { RNN_WORKING_KEYS, renderRnnWorking, type RnnWorkingData, type RnnWorkingOptions } from './views/rnn-working.js';
+import {
+  TRAINING_CURVES_OPTION_KEYS,
+  renderTrainingCurves,
+  type TrainingCurvesOptions,
+  type TrainingHistory,
+} from './views/training-curves.js';
+import { WEIGHTS_KEYS, renderWeights, type WeightsData, type WeightsOptions } from './views/weights.js';
 
 /** Options of every `plot…` function that mounts into the DOM. */
 export interface MountOptions {
@@ -46,6 +57,12 @@ function resolveTarget(target: Element | string, caller: string): Element {
     throw new VizValueError(`target: expected a DOM element or a CSS selector, received ${describeValue(target)}`);
   }
   return target;
+}
+
+/** Splits a `plot…` function's options into the view's and the mount's own (`font`). */
+function splitOptions<O extends MountOptions>(options: O): [Omit<O, 'font'>, MountOptions] {
+  const { font, ...view } = options;
+  return [view, font === undefined ? {} : { font }];
 }
 
 /** Mounts any `render(data, document)` into `target` behind a {@link VizHandle}. */
@@ -104,7 +121,9 @@ export function plotRnnWorking(
   data: RnnWorkingData,
   options: RnnWorkingOptions & MountOptions = {},
 ): VizHandle<RnnWorkingData> {
-  return mount(target, data, (d, document) => renderRnnWorking(d, { ...options, document }), 'plotRnnWorking', options);
+  checkViewArgs(RNN_WORKING_KEYS, data, options, 'plotRnnWorking', MOUNT_OPTION_KEYS);
+  const [view, mountOptions] = splitOptions(options);
+  return mount(target, data, (d, document) => renderRnnWorking(d, { ...view, document }), 'plotRnnWorking', mountOptions);
 }
 
 /**
@@ -121,7 +140,9 @@ export function plotHiddenStates(
   data: HiddenStatesData,
   options: HiddenStatesOptions & MountOptions = {},
 ): VizHandle<HiddenStatesData> {
-  return mount(target, data, (d, document) => renderHiddenStates(d, { ...options, document }), 'plotHiddenStates', options);
+  checkViewArgs(HIDDEN_STATES_KEYS, data, options, 'plotHiddenStates', MOUNT_OPTION_KEYS);
+  const [view, mountOptions] = splitOptions(options);
+  return mount(target, data, (d, document) => renderHiddenStates(d, { ...view, document }), 'plotHiddenStates', mountOptions);
 }
 
 /**
@@ -138,7 +159,9 @@ export function plotWeights(
   data: WeightsData,
   options: WeightsOptions & MountOptions = {},
 ): VizHandle<WeightsData> {
-  return mount(target, data, (d, document) => renderWeights(d, { ...options, document }), 'plotWeights', options);
+  checkViewArgs(WEIGHTS_KEYS, data, options, 'plotWeights', MOUNT_OPTION_KEYS);
+  const [view, mountOptions] = splitOptions(options);
+  return mount(target, data, (d, document) => renderWeights(d, { ...view, document }), 'plotWeights', mountOptions);
 }
 
 /**
@@ -156,7 +179,9 @@ export function plotTrainingCurves(
   data: TrainingHistory = { epoch: [], history: {} },
   options: TrainingCurvesOptions & MountOptions = {},
 ): VizHandle<TrainingHistory> {
-  return mount(target, data, (d, document) => renderTrainingCurves(d, { ...options, document }), 'plotTrainingCurves', options);
+  checkKeys(options, [...TRAINING_CURVES_OPTION_KEYS, ...MOUNT_OPTION_KEYS], 'plotTrainingCurves(target, data, options)');
+  const [view, mountOptions] = splitOptions(options);
+  return mount(target, data, (d, document) => renderTrainingCurves(d, { ...view, document }), 'plotTrainingCurves', mountOptions);
 }
 
 /**
@@ -172,5 +197,7 @@ export function plotBackendChart(
   data: readonly BackendResult[],
   options: BackendChartOptions & MountOptions = {},
 ): VizHandle<readonly BackendResult[]> {
-  return mount(target, data, (d, document) => renderBackendChart(d, { ...options, document }), 'plotBackendChart', options);
+  checkKeys(options, [...BACKEND_CHART_OPTION_KEYS, ...MOUNT_OPTION_KEYS], 'plotBackendChart(target, data, options)');
+  const [view, mountOptions] = splitOptions(options);
+  return mount(target, data, (d, document) => renderBackendChart(d, { ...view, document }), 'plotBackendChart', mountOptions);
 }

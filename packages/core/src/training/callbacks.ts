@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, describe } from '../errors.js';
 import type { BasicRNN } from '../model.js';
+import { UnknownOptionError, checkOptions, closestName, type OptionSchema } from '../options.js';
+import { assertBoolean, assertFiniteNumber, assertNonNegativeInt, assertString, oneOf } from '../validate.js';
 
 /** Per-epoch or per-batch values: `loss`, metrics, `val_*`, and `batch`/`size` in batch logs. */
 export type Logs = Record<string, number>;
@@ -21,16 +23,42 @@ export interface Callback {
 
 const HOOKS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
 
+/**
+ * Checks `fit`'s callbacks: each an object with at least one hook. Callback objects may carry other members (state,
+ * getters), so other keys are accepted, except a function whose name is a likely misspelling of a hook
+ * (`onEpochEnds`), which would otherwise never be called.
+ */
 export function normalizeCallbacks(callbacks: Callback | Callback[] | undefined): Callback[] {
   if (callbacks === undefined) return [];
   const list = Array.isArray(callbacks) ? callbacks : [callbacks];
   list.forEach((cb, i) => {
+    const where = `fit(x, y, options).callbacks[${i}]`;
     if (cb === null || typeof cb !== 'object' || !HOOKS.some((h) => typeof (cb as Record<string, unknown>)[h] === 'function')) {
-      throw new ConfigError(`fit({ callbacks[${i}] }): expected an object with hooks (${HOOKS.join(', ')}), received ${describe(cb)}`);
+      throw new ConfigError(`${where}: expected an object with hooks (${HOOKS.join(', ')}), received ${describe(cb)}`);
+    }
+    for (const key of Object.keys(cb)) {
+      if ((HOOKS as readonly string[]).includes(key) || typeof (cb as Record<string, unknown>)[key] !== 'function') continue;
+      const suggestion = closestName(key, HOOKS);
+      if (suggestion !== undefined) {
+        throw new UnknownOptionError(
+          `${where}: unknown hook ${JSON.stringify(key)}; did you mean ${JSON.stringify(suggestion)}? Hooks: ${HOOKS.join(', ')}`,
+          key,
+          suggestion,
+        );
+      }
     }
   });
   return list;
 }
+
+/** Schema of {@link earlyStopping}'s options. */
+export const EARLY_STOPPING_OPTIONS: OptionSchema = {
+  monitor: assertString,
+  patience: assertNonNegativeInt,
+  minDelta: assertFiniteNumber,
+  mode: oneOf(['min', 'max', 'auto']),
+  restoreBestWeights: assertBoolean,
+};
 
 /** Options of {@link earlyStopping} (Keras `EarlyStopping`). */
 export interface EarlyStoppingOptions {
@@ -56,15 +84,11 @@ export interface EarlyStoppingOptions {
  * ```
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { readonly stoppedEpoch: number | null; readonly best: number } {
+  checkOptions<EarlyStoppingOptions>(options, EARLY_STOPPING_OPTIONS, 'earlyStopping(options)');
   const monitor = options.monitor ?? 'val_loss';
   const patience = options.patience ?? 0;
   const minDelta = Math.abs(options.minDelta ?? 0);
-  if (typeof monitor !== 'string') throw new ConfigError(`earlyStopping({ monitor }): expected a log key, received ${describe(monitor)}`);
-  if (!Number.isInteger(patience) || patience < 0) {
-    throw new ConfigError(`earlyStopping({ patience }): expected a non-negative integer, received ${describe(patience)}`);
-  }
   const mode = options.mode ?? 'auto';
-  if (!['min', 'max', 'auto'].includes(mode)) throw new ConfigError(`earlyStopping({ mode }): expected 'min', 'max' or 'auto', received ${describe(mode)}`);
   const maximize = mode === 'max' || (mode === 'auto' && /acc|accuracy|auc/.test(monitor));
   let model: BasicRNN | null = null;
   let best = maximize ? -Infinity : Infinity;
@@ -111,7 +135,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
       }
     },
     onTrainEnd() {
-      if (bestWeights !== null && model !== null) model.setWeights(bestWeights);
+      // fit still holds the model (setWeights is refused while it runs): write the variables directly, between steps.
+      if (bestWeights !== null && model !== null) model.trainableVariables().forEach((v, i) => v.assign(bestWeights![i]!));
       tf.dispose(bestWeights ?? []);
       bestWeights = null;
     },

@@ -1,9 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { holdBackend } from '../backend_registry.js';
-import { ConfigError, DTypeError, NonFiniteError, ShapeError, describe } from '../errors.js';
+import { holdModel } from '../busy.js';
+import { ConfigError, DTypeError, DisposedError, NonFiniteError, ShapeError, TrainingError, describe, isBasicRNNError } from '../errors.js';
 import { SeededRandom, deriveSeed } from '../initializers.js';
+import { assertAllocation, float32Bytes } from '../limits.js';
 import type { BasicRNN } from '../model.js';
-import { assertFloatTensor, assertOneOf, assertPositiveInt } from '../validate.js';
+import { basicRnnActivationBytes } from '../model_options.js';
+import { checkOptions, type OptionSchema } from '../options.js';
+import {
+  assertBoolean,
+  assertFloatTensor,
+  assertInteger,
+  assertLive,
+  assertNonEmptySequence,
+  assertOneOf,
+  assertPositiveInt,
+  assertPositiveNumber,
+  oneOf,
+} from '../validate.js';
 import { type Callback, normalizeCallbacks } from './callbacks.js';
 import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
@@ -62,6 +76,39 @@ export interface History {
   history: Record<string, number[]>;
 }
 
+/** Schema of `compile(config)` (`optimizer` and `loss` are required; the optimizer and metrics are checked below). */
+export const COMPILE_OPTIONS: OptionSchema = {
+  optimizer: null,
+  learningRate: null,
+  loss: oneOf(LOSS_NAMES),
+  metrics: null,
+  clipNorm: assertPositiveNumber,
+  clipValue: assertPositiveNumber,
+};
+
+/** Schema of `fit(x, y, options)`: one entry per {@link FitOptions} key (add a key here when adding an option). */
+export const FIT_OPTIONS: OptionSchema = {
+  epochs: assertPositiveInt,
+  batchSize: assertPositiveInt,
+  shuffle: assertBoolean,
+  seed: assertInteger,
+  validationSplit: (value, argument) => {
+    if (typeof value !== 'number' || !(value > 0 && value < 1)) {
+      throw new ConfigError(`${argument}: expected a number in (0, 1), received ${describe(value)}`);
+    }
+  },
+  validationData: null,
+  callbacks: null,
+  signal: (value, argument) => {
+    if (!(typeof value === 'object' && value !== null && 'aborted' in value)) {
+      throw new ConfigError(`${argument}: expected an AbortSignal, received ${describe(value)}`);
+    }
+  },
+};
+
+/** Schema of `evaluate(x, y, options)`. */
+export const EVALUATE_OPTIONS: OptionSchema = { batchSize: assertPositiveInt };
+
 /** Compiled training state of one model: optimizer, loss, metrics. */
 export class Trainer {
   private readonly optimizer: tf.Optimizer;
@@ -76,10 +123,7 @@ export class Trainer {
     private readonly model: BasicRNN,
     config: CompileConfig,
   ) {
-    if (config === null || typeof config !== 'object') {
-      throw new ConfigError(`compile(config): expected { optimizer, loss, metrics? }, received ${describe(config)}`);
-    }
-    assertOneOf(config.loss, LOSS_NAMES, 'compile({ loss })');
+    checkOptions<CompileConfig>(config, COMPILE_OPTIONS, 'compile(config)', ['optimizer', 'loss']);
     const metrics = config.metrics ?? [];
     if (!Array.isArray(metrics)) {
       throw new ConfigError(`compile({ metrics }): expected an array of metric names, received ${describe(metrics)}`);
@@ -88,13 +132,8 @@ export class Trainer {
     if (new Set(metrics).size !== metrics.length) {
       throw new ConfigError(`compile({ metrics }): each metric may appear once, received ${describe(metrics)}`);
     }
-    for (const key of ['clipNorm', 'clipValue'] as const) {
-      const v = config[key];
-      if (v !== undefined && (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))) {
-        throw new ConfigError(`compile({ ${key} }): expected a positive finite number, received ${describe(v)}`);
-      }
-    }
     if (config.optimizer instanceof tf.Optimizer) {
+      assertOptimizerUsable(config.optimizer, 'compile(config).optimizer');
       if (config.learningRate !== undefined) {
         throw new ConfigError('compile({ learningRate }): set the learning rate on the Optimizer instance you pass, not here');
       }
@@ -114,33 +153,23 @@ export class Trainer {
   /** One gradient step. Checks loss and gradients before the update, so a non-finite step changes nothing. */
   async trainOnBatch(x: tf.Tensor, y: tf.Tensor): Promise<TrainResult> {
     this.checkPair(x, y, 'trainOnBatch');
-    this.ensureBuilt(x, 'trainOnBatch');
+    this.checkTrainingSize(x, x.shape[0], 'trainOnBatch(x, y)');
+    const releaseModel = holdModel(this.model, 'trainOnBatch()', 'trainOnBatch(x, y)');
     const release = holdBackend('trainOnBatch');
     try {
-      return this.format(await this.step(x, y, 0, 0));
+      this.ensureBuilt(x, 'trainOnBatch');
+      return this.format(await this.step(x, y, 0, 0, 'trainOnBatch(x, y)'));
     } finally {
       release();
+      releaseModel();
     }
   }
 
   async fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<History> {
-    if (options === null || typeof options !== 'object') {
-      throw new ConfigError(`fit(x, y, options): expected an options object, received ${describe(options)}`);
-    }
+    checkOptions<FitOptions>(options, FIT_OPTIONS, 'fit(x, y, options)');
     const epochs = options.epochs ?? 1;
     const batchSize = options.batchSize ?? 32;
-    assertPositiveInt(epochs, 'fit({ epochs })');
-    assertPositiveInt(batchSize, 'fit({ batchSize })');
     const { validationSplit, validationData, signal } = options;
-    if (validationSplit !== undefined && (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1))) {
-      throw new ConfigError(`fit({ validationSplit }): expected a number in (0, 1), received ${describe(validationSplit)}`);
-    }
-    if (options.seed !== undefined && !Number.isInteger(options.seed)) {
-      throw new ConfigError(`fit({ seed }): expected an integer, received ${describe(options.seed)}`);
-    }
-    if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
-      throw new ConfigError(`fit({ signal }): expected an AbortSignal, received ${describe(signal)}`);
-    }
     const callbacks = normalizeCallbacks(options.callbacks);
     this.checkPair(x, y, 'fit');
     if (validationData !== undefined) {
@@ -158,10 +187,14 @@ export class Trainer {
       );
     }
 
-    this.ensureBuilt(x, 'fit');
+    // A validation split copies x and y once; each batch is gathered, then trained through time.
+    if (split !== total) assertAllocation(float32Bytes(x.shape) + float32Bytes(y.shape), 'the training/validation split of x and y', 'fit(x, y, options).validationSplit');
+    this.checkTrainingSize(x, Math.min(batchSize, split), 'fit(x, y, options).batchSize');
+    const releaseModel = holdModel(this.model, 'fit()', 'fit(x, y)');
     const release = holdBackend('fit');
     const owned: tf.Tensor[] = [];
     try {
+      this.ensureBuilt(x, 'fit');
       const [xTrain, yTrain] = split === total ? [x, y] : [sliceBatch(x, 0, split), sliceBatch(y, 0, split)];
       let validation: [tf.Tensor, tf.Tensor] | null = validationData ?? null;
       if (split !== total) {
@@ -190,7 +223,7 @@ export class Trainer {
           );
           let values: number[];
           try {
-            values = await this.step(xb, yb, epoch, batch);
+            values = await this.step(xb, yb, epoch, batch, 'fit(x, y)');
           } finally {
             tf.dispose([xb, yb]);
           }
@@ -217,15 +250,29 @@ export class Trainer {
     } finally {
       tf.dispose(owned);
       release();
+      releaseModel();
     }
   }
 
   async evaluate(x: tf.Tensor, y: tf.Tensor, options: EvaluateOptions): Promise<TrainResult> {
-    const batchSize = options?.batchSize ?? 32;
-    assertPositiveInt(batchSize, 'evaluate({ batchSize })');
+    checkOptions<EvaluateOptions>(options, EVALUATE_OPTIONS, 'evaluate(x, y, options)');
+    const batchSize = options.batchSize ?? 32;
     this.checkPair(x, y, 'evaluate');
-    this.ensureBuilt(x, 'evaluate');
-    return this.format(await this.evaluateValues(x, y, batchSize));
+    const [examples, steps] = x.shape as [number, number, number];
+    const chunk = Math.min(batchSize, examples);
+    const m = this.model;
+    assertAllocation(
+      float32Bytes([chunk, steps, x.shape[2]!]) + basicRnnActivationBytes(chunk, steps, m.hiddenSize, m.outputSize, m.returnSequences),
+      'one batch and its forward pass',
+      'evaluate(x, y, options).batchSize',
+    );
+    const releaseModel = holdModel(this.model, 'evaluate()', 'evaluate(x, y)');
+    try {
+      this.ensureBuilt(x, 'evaluate');
+      return this.format(await this.evaluateValues(x, y, batchSize));
+    } finally {
+      releaseModel();
+    }
   }
 
   dispose(): void {
@@ -252,44 +299,82 @@ export class Trainer {
     return Array.from(sums, (s) => s / total);
   }
 
-  /** Forward, loss, gradients, guard, update. Returns [loss, ...metrics]. */
-  private async step(x: tf.Tensor, y: tf.Tensor, epoch: number, batch: number): Promise<number[]> {
+  /**
+   * Forward, loss, gradients, guard, update. Returns [loss, ...metrics]. All or nothing: what can fail is checked
+   * before the update (optimizer usable, loss and gradients finite), and on any failure every tensor of the step is
+   * freed and a typed error thrown (tfjs's own error as its `cause`).
+   */
+  private async step(x: tf.Tensor, y: tf.Tensor, epoch: number, batch: number, where: string): Promise<number[]> {
+    this.assertOptimizerUsable(where);
     const variables = this.model.trainableVariables();
     const head = this.model.outputActivation;
-    const { grads, packed } = tf.tidy(() => {
-      const labels = this.labels(y);
-      let output: tf.Tensor | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        output = tf.keep(this.model.forward(x));
-        return computeLoss(this.loss, labels, output, head);
-      }, variables);
-      const out = output as unknown as tf.Tensor;
-      const clipped = this.clip(grads);
-      // 0·g sums to 0 when every element is finite and to NaN otherwise: one cheap probe for all gradients.
-      const probe = tf.addN(Object.values(clipped).map((g) => tf.sum(tf.mul(g, 0))));
-      const packed = tf.stack([
-        value,
-        probe,
-        ...this.metrics.map((m) => computeMetric(m.kind, labels, out, head)),
-      ]);
-      out.dispose();
-      return { grads: clipped, packed };
-    });
-    const values = Array.from(await packed.data());
-    packed.dispose();
-    const [loss, probe, ...metrics] = values as [number, number, ...number[]];
-    if (!Number.isFinite(loss) || probe !== 0) {
-      tf.dispose(grads);
-      const what = Number.isFinite(loss) ? 'a gradient' : `the loss (${loss})`;
-      throw new NonFiniteError(
-        `training stopped at epoch ${epoch}, batch ${batch}: ${what} is not finite; the weights and optimizer state of the last finite step are kept (lower the learning rate, set clipNorm, or check the data)`,
-        epoch,
-        batch,
+    let output: tf.Tensor | null = null;
+    let grads: tf.NamedTensorMap = {};
+    let packed: tf.Tensor | null = null;
+    let updating = false;
+    try {
+      ({ grads, packed } = tf.tidy(() => {
+        const labels = this.labels(y);
+        const { value, grads } = tf.variableGrads(() => {
+          output = tf.keep(this.model.forward(x));
+          return computeLoss(this.loss, labels, output, head);
+        }, variables);
+        const out = output as unknown as tf.Tensor;
+        const clipped = this.clip(grads);
+        // 0·g sums to 0 when every element is finite and to NaN otherwise: one cheap probe for all gradients.
+        const probe = tf.addN(Object.values(clipped).map((g) => tf.sum(tf.mul(g, 0))));
+        const packed = tf.stack([
+          value,
+          probe,
+          ...this.metrics.map((m) => computeMetric(m.kind, labels, out, head)),
+        ]);
+        return { grads: clipped, packed };
+      }));
+      const values = Array.from(await packed.data());
+      const [loss, probe, ...metrics] = values as [number, number, ...number[]];
+      if (!Number.isFinite(loss) || probe !== 0) {
+        const what = Number.isFinite(loss) ? 'a gradient' : `the loss (${loss})`;
+        throw new NonFiniteError(
+          `training stopped at epoch ${epoch}, batch ${batch}: ${what} is not finite; the weights and optimizer state of the last finite step are kept (lower the learning rate, set clipNorm, or check the data)`,
+          epoch,
+          batch,
+        );
+      }
+      // The await above let other code run (a callback of another model, a timer): check again before updating.
+      this.assertOptimizerUsable(where);
+      updating = true;
+      this.optimizer.applyGradients(grads);
+      return [loss, ...metrics];
+    } catch (cause) {
+      releaseTapeAfterFailure();
+      if (isBasicRNNError(cause)) throw cause;
+      const partial = updating ? ' while applying the update (the weights may be partly updated)' : ' before the update (nothing was changed)';
+      throw new TrainingError(
+        `${where}: the training step at epoch ${epoch}, batch ${batch} failed${partial}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
       );
+    } finally {
+      tf.dispose([...Object.values(grads), ...(packed === null ? [] : [packed]), ...(output === null ? [] : [output])]);
     }
-    this.optimizer.applyGradients(grads);
-    tf.dispose(grads);
-    return [loss, ...metrics];
+  }
+
+  /** Throws {@link DisposedError} when the optimizer's own tensors are gone (a `tf.train` optimizer the caller disposed). */
+  private assertOptimizerUsable(where: string): void {
+    assertOptimizerUsable(this.optimizer, `${where}: the optimizer of compile()`);
+  }
+
+  /**
+   * Refuses a training call whose data batches or activations through time would exceed the allocation limit:
+   * one gathered batch of x, and a training step over `batch` examples.
+   */
+  private checkTrainingSize(x: tf.Tensor, batch: number, argument: string): void {
+    const [, steps, features] = x.shape as [number, number, number];
+    const m = this.model;
+    assertAllocation(
+      float32Bytes([batch, steps, features]) + basicRnnActivationBytes(batch, steps, m.hiddenSize, m.outputSize, m.returnSequences, true),
+      'one batch and its activations through time',
+      argument,
+    );
   }
 
   private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
@@ -332,10 +417,12 @@ export class Trainer {
   /** Validates an (x, y) pair against the model and the loss before anything runs. */
   private checkPair(x: tf.Tensor, y: tf.Tensor, where: string): void {
     assertFloatTensor(x, 3, `${where}(x)`);
+    assertNonEmptySequence(x, `${where}(x)`);
     if (this.model.isBuilt) this.model.checkInput(x, `${where}(x)`);
-    if (!(y instanceof tf.Tensor) || y.isDisposed) {
+    if (!(y instanceof tf.Tensor)) {
       throw new ShapeError(`${where}(y): expected a tensor of labels, received ${describe(y)}`);
     }
+    assertLive(y, `${where}(y)`);
     if (y.dtype === 'string' || y.dtype === 'complex64') {
       throw new DTypeError(`${where}(y): expected numeric labels (float32, int32 or bool), received ${y.dtype}`);
     }
@@ -356,6 +443,31 @@ export class Trainer {
       throw new ConfigError(`compile({ loss: '${this.loss}' }): needs outputSize ≥ 2 (one unit per class), the model has ${this.model.outputSize}`);
     }
   }
+}
+
+/**
+ * Throws {@link DisposedError} when a tfjs optimizer has been disposed: its own tensors (SGD's learning-rate scalar,
+ * Adam's β powers, any optimizer's moment variables) are gone, and `applyGradients` would fail half-way.
+ */
+function assertOptimizerUsable(optimizer: tf.Optimizer, argument: string): void {
+  for (const value of Object.values(optimizer)) {
+    const slots: unknown[] = Array.isArray(value) ? value.map((v: { variable?: unknown } | null) => v?.variable) : [value];
+    if (slots.some((t) => t instanceof tf.Tensor && t.isDisposed)) {
+      throw new DisposedError(`${argument} has been disposed; compile() again with a new optimizer`);
+    }
+  }
+}
+
+/**
+ * While gradients are recorded, tfjs keeps a clone of every tensor a kernel saves for its backward pass, and frees
+ * them only when the backward pass runs. A forward pass that throws under `tf.variableGrads` never gets there: free
+ * what the abandoned tape holds (tfjs-core 4.22's engine state). Skipped when an outer `tf.grad` is still recording.
+ */
+function releaseTapeAfterFailure(): void {
+  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number; activeTape?: { saved?: tf.Tensor[] }[] | null } }).state;
+  if (state === undefined || state.gradientDepth !== 0 || !Array.isArray(state.activeTape)) return;
+  for (const node of state.activeTape) tf.dispose(node.saved ?? []);
+  state.activeTape = null;
 }
 
 function sliceBatch(t: tf.Tensor, start: number, size: number): tf.Tensor {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { VizValueError, describeValue } from '../errors.js';
+import { checkKeys } from '../options.js';
 import { FONT_FAMILY } from '../theme.js';
 
 /** Options of {@link svgToPng}. */
@@ -37,6 +38,7 @@ export async function svgToPng(svg: string, options: PngOptions = {}): Promise<U
   if (typeof svg !== 'string' || !svg.includes('<svg')) {
     throw new VizValueError(`svg: expected an SVG document string, received ${describeValue(svg)}`);
   }
+  checkKeys(options, ['scale', 'width', 'background'], 'svgToPng(svg, options)');
   const { scale = 2, width, background } = options;
   if (!(typeof scale === 'number' && scale > 0 && scale <= 16)) {
     throw new VizValueError(`scale: expected a number in (0, 16], received ${describeValue(scale)}`);

@@ -1,8 +1,14 @@
-import { renderBackendChart, type BackendChartOptions, type BackendResult } from '../views/backend-chart.js';
-import { renderHiddenStates, type HiddenStatesData, type HiddenStatesOptions } from '../views/hidden-states.js';
-import { renderRnnWorking, type RnnWorkingData, type RnnWorkingOptions } from '../views/rnn-working.js';
-import { renderTrainingCurves, type TrainingCurvesOptions, type TrainingHistory } from '../views/training-curves.js';
-import { renderWeights, type WeightsData, type WeightsOptions } from '../views/weights.js';
+import { checkKeys, checkViewArgs } from '../options.js';
+import { BACKEND_CHART_OPTION_KEYS, renderBackendChart, type BackendChartOptions, type BackendResult } from '../views/backend-chart.js';
+import { HIDDEN_STATES_KEYS, renderHiddenStates, type HiddenStatesData, type HiddenStatesOptions } from '../views/hidden-states.js';
+import { RNN_WORKING_KEYS, renderRnnWorking, type RnnWorkingData, type RnnWorkingOptions } from '../views/rnn-working.js';
+import {
+  TRAINING_CURVES_OPTION_KEYS,
+  renderTrainingCurves,
+  type TrainingCurvesOptions,
+  type TrainingHistory,
+} from '../views/training-curves.js';
+import { WEIGHTS_KEYS, renderWeights, type WeightsData, type WeightsOptions } from '../views/weights.js';
 
 type NodeOptions<O> = Omit<O, 'document'>;
 
@@ -32,7 +38,8 @@ async function toSvg<D, O>(render: (data: D, options: O & { document: Document }
  * await writeFile('rnn.svg', await rnnWorkingSvg({ input: x, output, state, example: 3 }));
  * ```
  */
-export function rnnWorkingSvg(data: RnnWorkingData, options: NodeOptions<RnnWorkingOptions> = {}): Promise<string> {
+export async function rnnWorkingSvg(data: RnnWorkingData, options: NodeOptions<RnnWorkingOptions> = {}): Promise<string> {
+  checkViewArgs(RNN_WORKING_KEYS, data, options, 'rnnWorkingSvg');
   return toSvg(renderRnnWorking, data, options);
 }
 
@@ -45,7 +52,8 @@ export function rnnWorkingSvg(data: RnnWorkingData, options: NodeOptions<RnnWork
  * await writeFile('hidden.svg', await hiddenStatesSvg({ hiddenStates }));
  * ```
  */
-export function hiddenStatesSvg(data: HiddenStatesData, options: NodeOptions<HiddenStatesOptions> = {}): Promise<string> {
+export async function hiddenStatesSvg(data: HiddenStatesData, options: NodeOptions<HiddenStatesOptions> = {}): Promise<string> {
+  checkViewArgs(HIDDEN_STATES_KEYS, data, options, 'hiddenStatesSvg');
   return toSvg(renderHiddenStates, data, options);
 }
 
@@ -58,7 +66,8 @@ export function hiddenStatesSvg(data: HiddenStatesData, options: NodeOptions<Hid
  * await writeFile('weights.svg', await weightsSvg({ kernel, recurrentKernel, bias }));
  * ```
  */
-export function weightsSvg(data: WeightsData, options: NodeOptions<WeightsOptions> = {}): Promise<string> {
+export async function weightsSvg(data: WeightsData, options: NodeOptions<WeightsOptions> = {}): Promise<string> {
+  checkViewArgs(WEIGHTS_KEYS, data, options, 'weightsSvg');
   return toSvg(renderWeights, data, options);
 }
 
@@ -71,7 +80,8 @@ export function weightsSvg(data: WeightsData, options: NodeOptions<WeightsOption
  * await writeFile('training.svg', await trainingCurvesSvg(history));
  * ```
  */
-export function trainingCurvesSvg(data: TrainingHistory, options: NodeOptions<TrainingCurvesOptions> = {}): Promise<string> {
+export async function trainingCurvesSvg(data: TrainingHistory, options: NodeOptions<TrainingCurvesOptions> = {}): Promise<string> {
+  checkKeys(options, TRAINING_CURVES_OPTION_KEYS, 'trainingCurvesSvg(data, options)');
   return toSvg(renderTrainingCurves, data, options);
 }
 
@@ -83,9 +93,10 @@ export function trainingCurvesSvg(data: TrainingHistory, options: NodeOptions<Tr
  * await writeFile('backends.svg', await backendChartSvg(results, { tolerance: 1e-5 }));
  * ```
  */
-export function backendChartSvg(
+export async function backendChartSvg(
   data: readonly BackendResult[],
   options: NodeOptions<BackendChartOptions> = {},
 ): Promise<string> {
+  checkKeys(options, BACKEND_CHART_OPTION_KEYS, 'backendChartSvg(data, options)');
   return toSvg(renderBackendChart, data, options);
 }

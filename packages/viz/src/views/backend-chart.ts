@@ -1,6 +1,7 @@
 import * as Plot from '@observablehq/plot';
 import { VizValueError, describeValue } from '../errors.js';
 import { renderFigure, resolveDocument, type PanelSpec, type RenderContext } from '../figure.js';
+import { VIEW_OPTION_KEYS, checkKeys } from '../options.js';
 import {
   FONT_SIZE,
   GRID_COLOR,
@@ -36,6 +37,10 @@ export interface BackendChartOptions extends ViewOptions {
 
 type Metric = 'forwardMs' | 'trainMs' | 'maxAbsDiff';
 
+/** Keys of a {@link BackendResult} row and of {@link BackendChartOptions}. */
+export const BACKEND_RESULT_KEYS: readonly string[] = ['backend', 'forwardMs', 'trainMs', 'maxAbsDiff'];
+export const BACKEND_CHART_OPTION_KEYS: readonly string[] = [...VIEW_OPTION_KEYS, 'tolerance', 'reference'];
+
 /** Validates rows: unique non-empty names, and non-negative numbers (NaN allowed, reported). */
 export function checkBackendResults(data: readonly BackendResult[]): BackendResult[] {
   if (!Array.isArray(data)) {
@@ -43,7 +48,8 @@ export function checkBackendResults(data: readonly BackendResult[]): BackendResu
   }
   const seen = new Set<string>();
   data.forEach((row, i) => {
-    if (!row || typeof row.backend !== 'string' || row.backend.trim() === '') {
+    checkKeys(row, BACKEND_RESULT_KEYS, `results[${i}]`, true);
+    if (typeof row.backend !== 'string' || row.backend.trim() === '') {
       throw new VizValueError(`results[${i}].backend: expected a non-empty string, received ${describeValue(row?.backend)}`);
     }
     if (seen.has(row.backend)) {
@@ -244,6 +250,7 @@ function emptyPlot(ctx: RenderContext, width: number, message: string): Element 
  * ```
  */
 export function renderBackendChart(data: readonly BackendResult[], options: BackendChartOptions = {}): SVGSVGElement {
+  checkKeys(options, BACKEND_CHART_OPTION_KEYS, 'renderBackendChart(data, options)');
   const document = resolveDocument(options.document, 'renderBackendChart');
   const results = checkBackendResults(data);
   const width = checkWidth(options.width, 980, 360);

@@ -1,6 +1,7 @@
 import { heatmapPlot } from '../charts.js';
 import { checkExample, expectNonEmpty, expectRank, maxAbs, sliceExample, toGrid, type ArrayInput, type Grid } from '../data.js';
 import { renderFigure, resolveDocument } from '../figure.js';
+import { DIVERGING_OPTION_KEYS, VIEW_OPTION_KEYS, checkViewArgs, type ViewKeys } from '../options.js';
 import { formatNumber, symmetricExtent } from '../theme.js';
 import {
   checkPositive,
@@ -26,6 +27,12 @@ export interface HiddenStatesOptions extends ViewOptions, DivergingOptions {
   readonly height?: number;
 }
 
+/** Keys of {@link HiddenStatesData} and {@link HiddenStatesOptions}. */
+export const HIDDEN_STATES_KEYS: ViewKeys = {
+  data: ['hiddenStates', 'example'],
+  options: [...VIEW_OPTION_KEYS, ...DIVERGING_OPTION_KEYS, 'height'],
+};
+
 /** Validates the hidden states and the example index. */
 export function checkHiddenStatesData(data: HiddenStatesData): { states: Grid; example: number } {
   const states = toGrid(data.hiddenStates, 'hiddenStates');
@@ -45,6 +52,7 @@ export function checkHiddenStatesData(data: HiddenStatesData): { states: Grid; e
  * ```
  */
 export function renderHiddenStates(data: HiddenStatesData, options: HiddenStatesOptions = {}): SVGSVGElement {
+  checkViewArgs(HIDDEN_STATES_KEYS, data, options, 'renderHiddenStates');
   const document = resolveDocument(options.document, 'renderHiddenStates');
   const { states, example } = checkHiddenStatesData(data);
   const [batch, steps, units] = states.shape as [number, number, number];

@@ -11,6 +11,7 @@ import {
 } from '../data.js';
 import { VizShapeError, formatShape } from '../errors.js';
 import { renderFigure, resolveDocument, type LegendSpec, type PanelSpec } from '../figure.js';
+import { DIVERGING_OPTION_KEYS, VIEW_OPTION_KEYS, checkViewArgs, type ViewKeys } from '../options.js';
 import { SERIES_COLORS, formatNumber, seriesStyle, symmetricExtent, type DivergingScheme } from '../theme.js';
 import {
   checkChoice,
@@ -48,6 +49,12 @@ export interface RnnWorkingOptions extends ViewOptions, DivergingOptions {
   /** Height of each plot in pixels (default 240). */
   readonly panelHeight?: number;
 }
+
+/** Keys of {@link RnnWorkingData} and {@link RnnWorkingOptions}. */
+export const RNN_WORKING_KEYS: ViewKeys = {
+  data: ['input', 'output', 'state', 'example'],
+  options: [...VIEW_OPTION_KEYS, ...DIVERGING_OPTION_KEYS, 'inputView', 'outputView', 'stateView', 'outputLabel', 'panelHeight'],
+};
 
 const MAX_LINES = 8;
 
@@ -208,6 +215,7 @@ export function checkRnnWorkingData(data: RnnWorkingData): CheckedRnnWorking {
  * ```
  */
 export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOptions = {}): SVGSVGElement {
+  checkViewArgs(RNN_WORKING_KEYS, data, options, 'renderRnnWorking');
   const document = resolveDocument(options.document, 'renderRnnWorking');
   const { input, output, state, example } = checkRnnWorkingData(data);
   const scheme = checkScheme(options.scheme);

@@ -1,6 +1,7 @@
 import { linePlot, type LineSeries } from '../charts.js';
 import { VizShapeError, VizValueError, describeValue } from '../errors.js';
 import { renderFigure, resolveDocument, type PanelSpec } from '../figure.js';
+import { VIEW_OPTION_KEYS, checkKeys } from '../options.js';
 import { SERIES_COLORS, formatNumber } from '../theme.js';
 import { checkChoice, checkPositive, checkWidth, type ViewOptions } from './common.js';
 
@@ -20,6 +21,9 @@ export interface TrainingCurvesOptions extends ViewOptions {
   /** Height of each plot in pixels (default 260). */
   readonly panelHeight?: number;
 }
+
+/** Keys of {@link TrainingCurvesOptions}. (A History's own keys are not checked: other libraries' Histories carry more.) */
+export const TRAINING_CURVES_OPTION_KEYS: readonly string[] = [...VIEW_OPTION_KEYS, 'lossScale', 'panelHeight'];
 
 interface MetricGroup {
   readonly base: string;
@@ -168,6 +172,7 @@ function metricPanel(
  * ```
  */
 export function renderTrainingCurves(data: TrainingHistory, options: TrainingCurvesOptions = {}): SVGSVGElement {
+  checkKeys(options, TRAINING_CURVES_OPTION_KEYS, 'renderTrainingCurves(data, options)');
   const document = resolveDocument(options.document, 'renderTrainingCurves');
   const { epochs, keys } = checkTrainingHistory(data);
   const width = checkWidth(options.width, 900);

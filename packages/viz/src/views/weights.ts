@@ -2,6 +2,7 @@ import { heatmapMarginLeft, heatmapPlot } from '../charts.js';
 import { expectNonEmpty, expectRank, maxAbs, toGrid, type ArrayInput, type Grid } from '../data.js';
 import { VizShapeError, formatShape } from '../errors.js';
 import { renderFigure, resolveDocument, type PanelSpec } from '../figure.js';
+import { DIVERGING_OPTION_KEYS, VIEW_OPTION_KEYS, checkViewArgs, type ViewKeys } from '../options.js';
 import { formatNumber, symmetricExtent } from '../theme.js';
 import { checkPositive, checkScheme, checkWidth, describeNonFinite, type DivergingOptions, type ViewOptions } from './common.js';
 
@@ -23,6 +24,12 @@ export interface WeightsOptions extends ViewOptions, DivergingOptions {
   /** Largest cell side in pixels (default 16); cells shrink to fit the width. */
   readonly maxCellSize?: number;
 }
+
+/** Keys of {@link WeightsData} and {@link WeightsOptions}. */
+export const WEIGHTS_KEYS: ViewKeys = {
+  data: ['kernel', 'recurrentKernel', 'bias'],
+  options: [...VIEW_OPTION_KEYS, ...DIVERGING_OPTION_KEYS, 'maxCellSize'],
+};
 
 /** Validates the weight shapes against each other. */
 export function checkWeightsData(data: WeightsData): { kernel: Grid; recurrent: Grid; bias: Grid | undefined } {
@@ -62,6 +69,7 @@ export function checkWeightsData(data: WeightsData): { kernel: Grid; recurrent: 
  * ```
  */
 export function renderWeights(data: WeightsData, options: WeightsOptions = {}): SVGSVGElement {
+  checkViewArgs(WEIGHTS_KEYS, data, options, 'renderWeights');
   const document = resolveDocument(options.document, 'renderWeights');
   const { kernel, recurrent, bias } = checkWeightsData(data);
   const [features, units] = kernel.shape as [number, number];

@@ -1,0 +1,77 @@
+import { ConfigError, describe } from './errors.js';
+import { ACTIVATIONS } from './kernel_names.js';
+import { float32Bytes } from './limits.js';
+import type { OptionSchema } from './options.js';
+import { OUTPUT_ACTIVATIONS } from './training/losses.js';
+import { assertBoolean, assertFunction, assertInteger, assertPositiveInt, oneOf } from './validate.js';
+
+/** Model names end up in variable names and summaries: letters, digits, `_`, `.`, `-`. */
+function assertModelName(value: unknown, argument: string): void {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(value)) {
+    throw new ConfigError(`${argument}: expected letters, digits, '_', '.', '-', received ${describe(value)}`);
+  }
+}
+
+/** Schema of `new BasicRNN(config)` (`hiddenSize` and `outputSize` are required). */
+export const BASIC_RNN_CONFIG: OptionSchema = {
+  hiddenSize: assertPositiveInt,
+  outputSize: assertPositiveInt,
+  returnSequences: assertBoolean,
+  activation: oneOf(ACTIVATIONS),
+  outputActivation: oneOf(OUTPUT_ACTIVATIONS),
+  useBias: assertBoolean,
+  goBackwards: assertBoolean,
+  seed: assertInteger,
+  name: assertModelName,
+};
+
+/** Schema of `call(x, options)`; the tensors are checked against `x` by `call` itself. */
+export const CALL_OPTIONS: OptionSchema = { initialState: null, returnHiddenStates: assertBoolean, mask: null };
+
+/** Schema of `predict(x, options)`. */
+export const PREDICT_OPTIONS: OptionSchema = { batchSize: assertPositiveInt };
+
+/** Schema of `summary(options)`. */
+export const SUMMARY_OPTIONS: OptionSchema = { printFn: assertFunction, lineLength: assertPositiveInt };
+
+/**
+ * Bytes `build` allocates for a SimpleRNN + Dense: the float32 weights, plus the float64 workspace of the orthogonal
+ * initialiser's QR of the [H,H] recurrent kernel (the random matrix, its factor, Q and the reflectors: about 32·H²).
+ */
+export function basicRnnBuildBytes(inputSize: number, hiddenSize: number, outputSize: number, useBias: boolean): number {
+  const b = useBias ? 1 : 0;
+  const params = hiddenSize * (inputSize + hiddenSize + b) + outputSize * (hiddenSize + b);
+  return float32Bytes([params]) + 32 * hiddenSize * hiddenSize;
+}
+
+/**
+ * Bytes one forward pass over a [batch, steps, ·] block keeps alive: the input projection and the hidden states
+ * ([B,T,H] each) and the output. A training step keeps about three times the recurrence (the tape's per-step
+ * pre-activations and the gradients flowing back through time).
+ */
+export function basicRnnActivationBytes(
+  batch: number,
+  steps: number,
+  hiddenSize: number,
+  outputSize: number,
+  returnSequences: boolean,
+  training = false,
+): number {
+  const recurrence = float32Bytes([batch, steps, hiddenSize]) * (training ? 6 : 2);
+  return recurrence + float32Bytes(returnSequences ? [batch, steps, outputSize] : [batch, outputSize]);
+}
+
+/**
+ * Bytes `predict` keeps alive: one chunk's forward pass, plus every chunk's output and their concatenation.
+ */
+export function basicRnnPredictBytes(
+  examples: number,
+  chunk: number,
+  steps: number,
+  hiddenSize: number,
+  outputSize: number,
+  returnSequences: boolean,
+): number {
+  const outputs = float32Bytes(returnSequences ? [examples, steps, outputSize] : [examples, outputSize]);
+  return basicRnnActivationBytes(chunk, steps, hiddenSize, outputSize, returnSequences) + 2 * outputs;
+}
