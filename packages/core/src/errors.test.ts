@@ -21,6 +21,7 @@ describe('error classes', () => {
         'ConfigError',
         'DTypeError',
         'DisposedError',
+        'ModelIOError',
         'NonFiniteError',
         'NotBuiltError',
         'NotCompiledError',

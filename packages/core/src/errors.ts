@@ -146,4 +146,6 @@ export function describe(value: unknown): string {
  * truncated or corrupt, or an artifact that does not match what it claims. The previous saved model and the
  * model in memory are unchanged.
  */
-export class ModelIOError extends BasicRNNError {}
+export class ModelIOError extends BasicRNNError {
+  override name = 'ModelIOError';
+}

@@ -5,4 +5,6 @@ import { BasicRNNError } from '@basicrnn/core';
  * equivalent for, or a mask whose ONNX meaning (`sequence_lens`) differs from Keras's. The message names the
  * layer and the option.
  */
-export class OnnxExportError extends BasicRNNError {}
+export class OnnxExportError extends BasicRNNError {
+  override name = 'OnnxExportError';
+}
