@@ -10,8 +10,13 @@ import { cpuRnnSequenceConfig } from './kernels/cpu_rnn_sequence.js';
 import { cpuRnnSequenceGradConfig } from './kernels/cpu_rnn_sequence_grad.js';
 import { rnnSequenceGradConfig } from './gradients/rnn_sequence_grad.js';
 import { registerFusedFlag } from './ops/fused_flag.js';
+import { SEQUENCE_OPS } from './ops/sequence_ops.js';
 
+// One gradient per cell sequence op (SimpleRNN's is rnnSequenceGradConfig, also in SEQUENCE_OPS).
 tf.registerGradient(rnnSequenceGradConfig);
+for (const op of Object.values(SEQUENCE_OPS)) {
+  if (op.gradConfig !== rnnSequenceGradConfig) tf.registerGradient(op.gradConfig);
+}
 registerOpGradients();
 registerFusedFlag();
 for (const config of [cpuRnnSequenceConfig, cpuRnnSequenceGradConfig]) {
