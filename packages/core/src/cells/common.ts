@@ -175,3 +175,16 @@ export function hiddenGradsOf(steps: tf.Tensor[]): tf.Tensor3D {
 export function droppedRows(rows: tf.Tensor2D, drop: tf.Tensor | undefined, steps: number): tf.Tensor2D {
   return drop === undefined ? rows : (tf.mul(rows, tf.tile(drop, [steps, 1])) as tf.Tensor2D);
 }
+
+/**
+ * The gate blocks of a [R, G·H] matrix as G tensors [R, H] (Keras column order). One transpose then contiguous
+ * row blocks: per-gate column slices are strided gathers, which tfjs's cpu backend runs element by element
+ * (they dominated the composite's time, ~15× a transpose per element).
+ */
+export function gateBlocks(m: tf.Tensor, count: number): tf.Tensor2D[] {
+  if (count === 1) return [m as tf.Tensor2D];
+  const [rows, cols] = m.shape as [number, number];
+  const width = cols / count;
+  const blocks = rows === 1 ? tf.reshape(m, [count, 1, width]) : tf.transpose(tf.reshape(m, [rows, count, width]), [1, 0, 2]);
+  return tf.unstack(blocks) as tf.Tensor2D[];
+}

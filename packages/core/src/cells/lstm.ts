@@ -8,8 +8,8 @@ import {
   type CellSpec,
   activationOf,
   carry,
-  columns,
   droppedRows,
+  gateBlocks,
   inputGradient,
   inputRows,
   maskSteps,
@@ -44,10 +44,11 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
     const cs: tf.Tensor[] = [];
     for (let t = 0; t < steps; t++) {
       const z = tf.add(projected[t]!, tf.matMul(drop == null ? h : tf.mul(h, drop), recurrentKernel));
-      const i = gate(columns(z, 0, hidden));
-      const f = gate(columns(z, hidden, hidden));
-      const candidate = act(columns(z, 2 * hidden, hidden));
-      const o = gate(columns(z, 3 * hidden, hidden));
+      const [zi, zf, zc, zo] = gateBlocks(z, 4);
+      const i = gate(zi!);
+      const f = gate(zf!);
+      const candidate = act(zc!);
+      const o = gate(zo!);
       const cNext = tf.add(tf.mul(f, c), tf.mul(i, candidate));
       const hNext = tf.mul(o, act(cNext));
       const m = masks?.[t];
@@ -80,10 +81,11 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const cPrev = previousStates(c0 ?? tf.zeros(h0.shape), cellStates!);
     const hIn = droppedRows(hPrev, drop ?? undefined, steps);
     const z = tf.add(projectInputs(rows, kernel, bias ?? undefined), tf.matMul(hIn, recurrentKernel));
-    const i = gateSpec.tensor(columns(z, 0, hidden));
-    const f = gateSpec.tensor(columns(z, hidden, hidden));
-    const candidate = actSpec.tensor(columns(z, 2 * hidden, hidden));
-    const o = gateSpec.tensor(columns(z, 3 * hidden, hidden));
+    const [zi, zf, zc, zo] = gateBlocks(z, 4);
+    const i = gateSpec.tensor(zi!);
+    const f = gateSpec.tensor(zf!);
+    const candidate = actSpec.tensor(zc!);
+    const o = gateSpec.tensor(zo!);
     const cNext = tf.add(tf.mul(f, cPrev), tf.mul(i, candidate));
     const actC = actSpec.tensor(cNext);
     // Per-step coefficients, batched: dz's four blocks are ĝc or ĝh times these.
