@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   ConfigError,
   DTypeError,
+  GruSequence,
   type RecurrenceAttrs,
   type RecurrenceInputs,
   ShapeError,
@@ -110,6 +111,23 @@ describe('recurrence', () => {
     expect(grads.dHiddenStates).toBeUndefined();
     expect(grads.dh0.shape).toEqual([B, H]);
     tf.dispose([perStep, upstream, ...Object.values(grads), ...Object.values(inputs)]);
+  });
+
+  it('the fused kernels share one input validator: a kernel called around the op refuses wrong shapes by name', () => {
+    const inputs = inputsFor(3, [3 * H]);
+    const before = tf.memory().numTensors;
+    const mask = tf.ones([B, T]);
+    const call = () =>
+      tf.engine().runKernel(
+        GruSequence,
+        { x: inputs.x, kernel: inputs.kernel, recurrentKernel: inputs.recurrentKernel, bias: inputs.bias!, h0: inputs.h0, mask },
+        { activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: true },
+      );
+    expect(call).toThrow(ShapeError);
+    expect(call).toThrow('BasicGruSequence (cpu): expected bias of shape [2, 9], received [9]');
+    mask.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(Object.values(inputs));
   });
 
   it('a failed call inside tf.tidy leaves the engine as it was', () => {
