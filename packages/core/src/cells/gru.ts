@@ -25,7 +25,9 @@ import {
 /*
  * GRU, Keras semantics and layout (keras/src/layers/rnn/gru.py GRUCell.call, both implementations; tfjs-layers
  * src/layers/recurrent.ts GRUCell.call for resetAfter = false): gates in weight-column order z, r, h;
- * d is the recurrent-dropout mask (ones when absent), applied where h_{t−1} meets U, never to the carried h.
+ * d is the recurrent-dropout mask (ones when absent), applied where h_{t−1} meets U, never to the carried h: Keras 3's
+ * GRUCell does so in implementation 1 (h_tm1_z/r/h = h_tm1 * rec_dp_mask, then h = z * h_tm1 + …); its default
+ * implementation 2 applies no recurrent dropout at all, a Keras quirk we do not copy.
  *   resetAfter = false, bias [3H]:
  *     z = σr(x·W_z + (h⊙d)·U_z + b_z), r = σr(x·W_r + (h⊙d)·U_r + b_r)
  *     ĥ = act(x·W_h + (r⊙h⊙d)·U_h + b_h)
