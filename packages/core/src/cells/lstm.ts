@@ -27,6 +27,8 @@ import {
  *   z = x_t·W + (h_{t−1}⊙d)·U + b            (d: recurrent-dropout mask, ones when absent)
  *   i = σr(z_i), f = σr(z_f), c̃ = act(z_c), o = σr(z_o)
  *   c_t = f⊙c_{t−1} + i⊙c̃,  h_t = o⊙act(c_t)
+ * Recurrent dropout as Keras 3's implementation 1 applies it (h_tm1_i/f/c/o = h_tm1 * rec_dp_mask before ·U);
+ * one [B, H] mask for all four gates. Keras's default implementation 2 applies none, a quirk we do not copy.
  */
 
 function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
