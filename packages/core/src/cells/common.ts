@@ -157,7 +157,7 @@ export function previousStates(s0: tf.Tensor, states: tf.Tensor): tf.Tensor2D {
 /** Gradients per step (processing order, [B, ·] each) → dx [B, T, I] via one matmul with Wᵀ. */
 export function inputGradient(dProjected: tf.Tensor2D, kernel: tf.Tensor, batch: number, steps: number, goBackwards: boolean): tf.Tensor3D {
   const inputSize = kernel.shape[0]!;
-  const ordered = tf.reshape(tf.matMul(dProjected, kernel, false, true), [steps, batch, inputSize]);
+  const ordered = tf.reshape(matMulTransposeB(dProjected, kernel), [steps, batch, inputSize]);
   return batchMajor(goBackwards ? tf.reverse(ordered, 0) : ordered) as tf.Tensor3D;
 }
 
@@ -187,4 +187,17 @@ export function gateBlocks(m: tf.Tensor, count: number): tf.Tensor2D[] {
   const width = cols / count;
   const blocks = rows === 1 ? tf.reshape(m, [count, 1, width]) : tf.transpose(tf.reshape(m, [rows, count, width]), [1, 0, 2]);
   return tf.unstack(blocks) as tf.Tensor2D[];
+}
+
+/**
+ * aᵀ·b with the transpose as its own op: wasm's XNNPACK matmul takes no transposed operand and falls back to a
+ * scalar path 20–70× slower (DESIGN.md), and a transpose costs one pass over a.
+ */
+export function matMulTransposeA(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.matMul(tf.transpose(a), b) as tf.Tensor2D;
+}
+
+/** a·bᵀ, the transpose as its own op (see {@link matMulTransposeA}). */
+export function matMulTransposeB(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.matMul(a, tf.transpose(b)) as tf.Tensor2D;
 }

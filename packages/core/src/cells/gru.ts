@@ -13,6 +13,7 @@ import {
   gateBlocks,
   inputGradient,
   inputRows,
+  matMulTransposeA,
   maskSteps,
   mulMaybe,
   perStep,
@@ -179,18 +180,18 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     if (resetAfter) {
       dP = rowsOf(dProj);
       const dI = rowsOf(dInner);
-      dRecurrentKernel = tf.matMul(hIn, dI, true, false);
+      dRecurrentKernel = matMulTransposeA(hIn, dI);
       dBias = tf.stack([tf.sum(dP, 0), tf.sum(dI, 0)]);
     } else {
       const dZr = rowsOf(dProj);
       const dA = rowsOf(dCandidate);
       dP = tf.concat([dZr, dA], 1);
-      dRecurrentKernel = tf.concat([tf.matMul(hIn, dZr, true, false), tf.matMul(resetH!, dA, true, false)], 1) as tf.Tensor2D;
+      dRecurrentKernel = tf.concat([matMulTransposeA(hIn, dZr), matMulTransposeA(resetH!, dA)], 1) as tf.Tensor2D;
       dBias = tf.sum(dP, 0);
     }
     const grads: CellGrads = {
       dx: inputGradient(dP, kernel, batch, steps, attrs.goBackwards),
-      dKernel: tf.matMul(rows, dP, true, false),
+      dKernel: matMulTransposeA(rows, dP),
       dRecurrentKernel,
       dBias,
       dh0: carryH as tf.Tensor2D,

@@ -12,6 +12,7 @@ import {
   gateBlocks,
   inputGradient,
   inputRows,
+  matMulTransposeA,
   maskSteps,
   mulMaybe,
   perStep,
@@ -130,8 +131,8 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const dZ = tf.reshape(tf.stack(dz), [steps * batch, 4 * hidden]) as tf.Tensor2D;
     const grads: CellGrads = {
       dx: inputGradient(dZ, kernel, batch, steps, attrs.goBackwards),
-      dKernel: tf.matMul(rows, dZ, true, false),
-      dRecurrentKernel: tf.matMul(hIn, dZ, true, false),
+      dKernel: matMulTransposeA(rows, dZ),
+      dRecurrentKernel: matMulTransposeA(hIn, dZ),
       dBias: tf.sum(dZ, 0),
       dh0: carryH as tf.Tensor2D,
       dc0: carryC as tf.Tensor2D,

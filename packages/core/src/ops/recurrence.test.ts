@@ -92,6 +92,27 @@ describe('recurrence', () => {
     setFusedKernelsEnabled(true);
   });
 
+  it.each([lstm, gru])('composite path (%o): inputs disposed after the call still differentiate (the backward op reads saved copies)', (attrs) => {
+    setFusedKernelsEnabled(false);
+    const inputs = inputsFor(attrs.cell === 'lstm' ? 4 : 3, attrs.cell === 'lstm' ? [4 * H] : [2, 3 * H]);
+    const before = tf.memory().numTensors;
+    const loss = (x: tf.Tensor) => {
+      const h0 = tf.mul(inputs.h0, 1);
+      const kernel = tf.mul(inputs.kernel, 1);
+      const out = recurrence({ ...inputs, x, h0, kernel }, attrs);
+      tf.dispose([h0, kernel]);
+      return tf.sum(out.hiddenStates);
+    };
+    const got = tf.grad(loss)(inputs.x);
+    setFusedKernelsEnabled(true);
+    const expected = tf.grad(loss)(inputs.x);
+    const e = expected.dataSync();
+    got.dataSync().forEach((v, k) => expect(v).toBeCloseTo(e[k]!, 5));
+    tf.dispose([got, expected]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(Object.values(inputs));
+  });
+
   it('hiddenStateGradients: the last step gets only its own upstream gradient; earlier steps add what flows back', () => {
     const inputs = inputsFor(3, [2, 3 * H]);
     const dh = tf.zeros([B, T, H]).bufferSync();
