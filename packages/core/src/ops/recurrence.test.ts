@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  CELLS,
   ConfigError,
   DTypeError,
   GruSequence,
@@ -111,6 +112,29 @@ describe('recurrence', () => {
     tf.dispose([got, expected]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(inputs));
+  });
+
+  it.each([
+    ['lstm', lstm, [4 * H]],
+    ['gru resetAfter', gru, [2, 3 * H]],
+    ['gru', { ...gru, resetAfter: false }, [3 * H]],
+  ] as const)('%s: the composite BPTT equals tape autodiff through the cell composite (two derivations agree)', (_name, attrs, biasShape) => {
+    setFusedKernelsEnabled(false);
+    const inputs = { ...inputsFor(biasShape[biasShape.length - 1]! / H, [...biasShape]), mask: tf.tensor2d([[1, 1, 0, 1], [0, 1, 1, 1]]) };
+    const cellAttrs = { activation: attrs.activation, recurrentActivation: attrs.recurrentActivation, goBackwards: attrs.goBackwards, resetAfter: attrs.resetAfter };
+    const args = [inputs.x, inputs.kernel, inputs.recurrentKernel, inputs.bias!, inputs.h0];
+    const viaOp = tf.grads((x: tf.Tensor, k: tf.Tensor, u: tf.Tensor, b: tf.Tensor, h: tf.Tensor) =>
+      tf.sum(tf.square(recurrence({ ...inputs, x, kernel: k, recurrentKernel: u, bias: b, h0: h }, attrs).hiddenStates)),
+    )(args);
+    const viaTape = tf.grads((x: tf.Tensor, k: tf.Tensor, u: tf.Tensor, b: tf.Tensor, h: tf.Tensor) =>
+      tf.sum(tf.square(CELLS[attrs.cell].forward({ ...inputs, x, kernel: k, recurrentKernel: u, bias: b, h0: h }, cellAttrs).hiddenStates)),
+    )(args);
+    viaOp.forEach((g, i) => {
+      const e = viaTape[i]!.dataSync();
+      g.dataSync().forEach((v, k) => expect(Math.abs(v - e[k]!), `input ${i}[${k}]`).toBeLessThan(1e-5 + 1e-4 * Math.abs(e[k]!)));
+    });
+    setFusedKernelsEnabled(true);
+    tf.dispose([...viaOp, ...viaTape, ...Object.values(inputs)]);
   });
 
   it('hiddenStateGradients: the last step gets only its own upstream gradient; earlier steps add what flows back', () => {

@@ -16,7 +16,7 @@ export interface SequenceOp {
   readonly kernelName: string;
   /** Kernel name of the backward op. */
   readonly gradKernelName: string;
-  /** Forward: the active backend's fused kernel when registered and enabled, else the composite (tape autodiff). */
+  /** Forward: the active backend's fused kernel when registered and enabled, else the composite, differentiated by the backward op. */
   forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs;
   /** Backward (BPTT): fused kernel when registered and enabled, else the composite. */
   backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads;
