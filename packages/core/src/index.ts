@@ -22,5 +22,7 @@ export * from './kernel_names.js';
 export { rnnSequence, rnnSequenceComposite } from './ops/rnn_sequence.js';
 export { rnnSequenceGrad, rnnSequenceGradComposite } from './ops/rnn_sequence_grad.js';
 export type { RnnSequenceGrads } from './ops/rnn_sequence_grad.js';
+export { rnnSequenceGradConfig } from './gradients/rnn_sequence_grad.js';
+export { opGradientConfigs } from './gradients/op_gradients.js';
 export { FUSED_KERNELS_FLAG, fusedKernelsEnabled, setFusedKernelsEnabled } from './ops/fused_flag.js';
 export { SeededRandom, deriveSeed, glorotUniform, orthogonal } from './initializers.js';
