@@ -2,13 +2,11 @@
 // @tensorflow/tfjs registers tfjs's gradients over core's, so nothing here tests gradients, and the parity
 // suite's files (which do) never import this module.
 import * as tf from '@tensorflow/tfjs-core';
-import { RnnSequence, getBackend, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RnnSequence, setFusedKernelsEnabled } from '@basicrnn/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type ParityCase, refConfig } from './cases.js';
 import { layersModel } from './oracle.js';
-import { type ParityContext, inputsFor, makeCheck, modelFor } from './parity.js';
-import { MEASURE } from './run_flags.js';
-import { ToleranceUse } from './tolerances.js';
+import { type ParityContext, inputsFor, modelFor, registerRun } from './parity.js';
 
 // One shape for every case: on webgl each new shape compiles new shader programs for tfjs-layers' per-step ops
 // (seconds each under SwiftShader); the cases vary the options. Shapes at the edges are the float64 suite's job.
@@ -34,18 +32,7 @@ export const ORACLE_CASES: ParityCase[] = [
 export function oracleParityTests(ctx: ParityContext): void {
   const label = ctx.label ?? ctx.backend;
   describe(`tfjs-layers oracle: ${label}`, () => {
-    const use = new ToleranceUse();
-    const check = makeCheck(ctx.backend, use);
-    beforeAll(async () => {
-      await ctx.setup?.();
-      await setBackend(ctx.backend);
-      expect(getBackend()).toBe(ctx.backend);
-      await ctx.check?.();
-    });
-    afterAll(() => {
-      setFusedKernelsEnabled(true);
-      if (MEASURE) console.log(use.report(`${label}, tfjs-layers oracle`, ctx.backend));
-    });
+    const check = registerRun(ctx, `${label}, tfjs-layers oracle`);
 
     for (const fused of [true, false]) {
       const path = fused ? 'fused path' : 'composite path';

@@ -123,6 +123,27 @@ export function makeCheck(backend: string, use: ToleranceUse): Check {
 }
 
 /**
+ * Hooks of one run inside the caller's describe: activate the backend (after the context's setup, before its
+ * check and `verify`), restore fused kernels afterwards and, with `BASICRNN_MEASURE=1`, print the share of each
+ * tolerance used. Returns the run's check.
+ */
+export function registerRun(ctx: ParityContext, label: string, verify?: () => void): Check {
+  const use = new ToleranceUse();
+  beforeAll(async () => {
+    await ctx.setup?.();
+    await setBackend(ctx.backend);
+    expect(getBackend()).toBe(ctx.backend);
+    await ctx.check?.();
+    verify?.();
+  });
+  afterAll(() => {
+    setFusedKernelsEnabled(true);
+    if (MEASURE) console.log(use.report(label, ctx.backend));
+  });
+  return makeCheck(ctx.backend, use);
+}
+
+/**
  * Registers the parity suite for one environment: forward and gradients against a float64 reference, training
  * steps through every loss, on the fused and composite paths, with core's gradients asserted to be the active
  * ones; core's gradient table against central differences; initial weights; no tensor leaks. Call at the top
@@ -132,20 +153,8 @@ export function makeCheck(backend: string, use: ToleranceUse): Check {
 export function parityTests(ctx: ParityContext): void {
   const label = ctx.label ?? ctx.backend;
   describe(`parity: ${label}`, () => {
-    const use = new ToleranceUse();
-    const check = makeCheck(ctx.backend, use);
-    beforeAll(async () => {
-      await ctx.setup?.();
-      await setBackend(ctx.backend);
-      expect(getBackend()).toBe(ctx.backend);
-      await ctx.check?.();
-      // Everything below checks core's gradients only if they are the registered ones.
-      expectCoreGradientsActive();
-    });
-    afterAll(() => {
-      setFusedKernelsEnabled(true);
-      if (MEASURE) console.log(use.report(label, ctx.backend));
-    });
+    // Everything below checks core's gradients only if they are the registered ones.
+    const check = registerRun(ctx, label, expectCoreGradientsActive);
 
     for (const fused of [true, false]) {
       const path = fused ? 'fused path' : 'composite path';
