@@ -5,6 +5,7 @@
 import * as tfl from '@tensorflow/tfjs';
 import type { RefConfig } from './reference.js';
 
+/** tfjs-layers SimpleRNN + Dense built with a BasicRNN's weights. */
 export interface LayersModel {
   rnn: tfl.layers.Layer;
   dense: tfl.layers.Layer;
@@ -49,6 +50,7 @@ export function layersModel(c: RefConfig & { useBias: boolean }, weights: tfl.Te
   };
 }
 
+/** The @tensorflow/tfjs union package the oracle runs on (tfjs-layers needs its chained ops). */
 export { tfl };
 
 /**

@@ -95,12 +95,14 @@ export function modelFor(c: ParityCase): { model: BasicRNN; weights: RefWeights 
   return { model, weights };
 }
 
+/** A case's inputs as float32 arrays: x [B,T,I], and h0 [B,H] and mask [B,T] when the case has them. */
 export interface CaseInputs {
   x: Float32Array;
   h0?: Float32Array;
   mask?: Float32Array;
 }
 
+/** Seeded inputs for a case (the same values on every backend). */
 export function inputsFor(c: ParityCase): CaseInputs {
   const seed = (c.seed ?? 11) * 7;
   return {

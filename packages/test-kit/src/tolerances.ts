@@ -23,6 +23,7 @@ export interface Tolerance {
  *   both sides, so about the sum of both sides' forward errors).
  */
 export type Quantity = 'forward' | 'gradient' | 'update' | 'oracle';
+/** Every quantity, in report order. */
 export const QUANTITIES: readonly Quantity[] = ['forward', 'gradient', 'update', 'oracle'];
 
 /** Tolerances of one cell on one backend. */
