@@ -23,17 +23,35 @@ function resolvableFromCwd(names: string[]): string[] {
   return names.filter((name) => existsSync(join(process.cwd(), 'node_modules', name)));
 }
 
-export function nodeConfig(options: { include?: string[]; exclude?: string[]; testTimeout?: number } = {}): ViteUserConfig {
+/** `pnpm test:fast` sets BASICRNN_FAST=1: slow files are left out and slow cases skip themselves. */
+const fast = process.env.BASICRNN_FAST === '1';
+
+// Read by tests through vitest's inject() (packages/test-kit/src/run_flags.ts), the same in Node and Chromium.
+const provide = { basicrnnFast: fast, basicrnnMeasure: process.env.BASICRNN_MEASURE === '1' };
+
+export interface NodeSuiteOptions {
+  include?: string[];
+  exclude?: string[];
+  /** Files left out of `pnpm test:fast` (still run by `pnpm test`). */
+  slow?: string[];
+  testTimeout?: number;
+}
+
+export function nodeConfig(options: NodeSuiteOptions = {}): ViteUserConfig {
   return {
     resolve: { conditions: [sourceCondition, 'module', 'node', 'import', 'default'] },
     ssr: { resolve: { conditions: [sourceCondition, 'module', 'node', 'import', 'default'] } },
     test: {
       environment: 'node',
       include: options.include ?? ['src/**/*.test.ts'],
-      exclude: ['**/node_modules/**', '**/*.browser.test.ts', ...(options.exclude ?? [])],
+      exclude: ['**/node_modules/**', '**/*.browser.test.ts', ...(options.exclude ?? []), ...(fast ? (options.slow ?? []) : [])],
       testTimeout: options.testTimeout ?? 60_000,
       hookTimeout: 120_000,
+      provide,
+      // One process per test file (forks + isolation): a file that loads @tensorflow/tfjs registers tfjs's
+      // gradients over core's, and must not share its process with the parity suite.
       pool: 'forks',
+      isolate: true,
       fileParallelism: false,
     },
   };
@@ -62,6 +80,9 @@ export function browserConfig(options: BrowserSuiteOptions = {}): ViteUserConfig
     test: {
       include: options.include ?? ['src/**/*.browser.test.ts'],
       setupFiles: options.setupFiles ?? [],
+      provide,
+      // One page (iframe) per test file, for the same reason as in Node.
+      isolate: true,
       testTimeout: options.testTimeout ?? 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,

@@ -12,12 +12,34 @@ const workspaces = ['packages', 'apps'].flatMap((dir) =>
 );
 for (const ws of workspaces) rmSync(join(ws, '.vitest-results'), { recursive: true, force: true });
 
-const extra = process.argv.slice(2);
-const run = spawnSync(
-  'pnpm',
-  ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', '--output-logs=full', ...extra],
-  { cwd: root, stdio: 'inherit', env },
-);
+// --fast (`pnpm test:fast`): only the Node suites, without the build and without the files and cases marked slow
+// (BASICRNN_FAST=1, read by vitest.shared.ts and the test-kit); everything else is passed on to turbo.
+const fast = process.argv.includes('--fast');
+const extra = process.argv.slice(2).filter((arg) => arg !== '--fast');
+const run = fast
+  ? runFastSuites()
+  : spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', '--output-logs=full', ...extra], {
+      cwd: root,
+      stdio: 'inherit',
+      env,
+    });
+
+/** Each workspace's Node suite, one after another, as vitest-suites.mjs runs it under turbo. */
+function runFastSuites() {
+  let status = 0;
+  for (const ws of workspaces.filter((w) => existsSync(join(w, 'vitest.node.config.ts')))) {
+    const r = spawnSync('node', [join(root, 'scripts', 'vitest-suites.mjs'), 'node'], {
+      cwd: ws,
+      stdio: 'inherit',
+      env: { ...env, BASICRNN_FAST: '1', npm_package_name: ws.slice(root.length) },
+    });
+    if (r.status !== 0) status = 1;
+  }
+  return { status };
+}
+
+// A failed test counts once; a file that failed outside any test (did not load, a hook threw) counts once.
+import { countReport } from './vitest-results.mjs';
 
 let passed = 0;
 let failed = 0;
@@ -27,18 +49,12 @@ for (const ws of workspaces) {
   const dir = join(ws, '.vitest-results');
   if (!existsSync(dir)) continue;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    const r = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    const suiteFailed = r.numFailedTests + (r.numFailedTestSuites ?? 0) - countSuiteOnlyFailures(r);
-    passed += r.numPassedTests;
-    failed += suiteFailed;
-    skipped += r.numPendingTests + r.numTodoTests;
-    rows.push(`${ws.slice(root.length).padEnd(24)} ${file.replace('.json', '').padEnd(22)} ${r.numPassedTests} passed, ${suiteFailed} failed`);
+    const counts = countReport(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    passed += counts.passed;
+    failed += counts.failed;
+    skipped += counts.skipped;
+    rows.push(`${ws.slice(root.length).padEnd(24)} ${file.replace('.json', '').padEnd(22)} ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
   }
-}
-
-// A test file that fails to load counts as a failed suite with no failed test: count it once.
-function countSuiteOnlyFailures(r) {
-  return (r.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults.some((a) => a.status === 'failed')).length;
 }
 
 console.log('\nSuites:');

@@ -1,4 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { nodeConfig } from '../../vitest.shared.ts';
 
-export default defineConfig(nodeConfig({ testTimeout: 300_000, exclude: ['**/*.e2e.test.ts', 'bench/**', 'src/pack/**'] }));
+export default defineConfig(
+  nodeConfig({
+    testTimeout: 300_000,
+    exclude: ['**/*.e2e.test.ts', 'bench/**', 'src/pack/**'],
+    // The CLI main job trains and renders for tens of seconds: `pnpm test` runs it, `pnpm test:fast` does not.
+    slow: ['src/cli.test.ts'],
+  }),
+);

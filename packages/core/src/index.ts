@@ -36,5 +36,7 @@ export { ACTIVATION_TABLE, RECURRENT_ACTIVATIONS } from './activations.js';
 export { checkGatedSequenceInputs } from './kernels/gated_sequence_shapes.js';
 export type { GatedSequenceSizes } from './kernels/gated_sequence_shapes.js';
 export type { ActivationSpec, RecurrentActivationName } from './activations.js';
+export { rnnSequenceGradConfig } from './gradients/rnn_sequence_grad.js';
+export { opGradientConfigs } from './gradients/op_gradients.js';
 export { FUSED_KERNELS_FLAG, fusedKernelsEnabled, setFusedKernelsEnabled } from './ops/fused_flag.js';
 export { SeededRandom, deriveSeed, glorotUniform, orthogonal } from './initializers.js';

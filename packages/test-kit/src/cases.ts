@@ -16,6 +16,8 @@ export interface ParityCase {
   goBackwards?: boolean;
   mask?: boolean;
   seed?: number;
+  /** Long or large: left out of `pnpm test:fast`, run by `pnpm test`. */
+  slow?: boolean;
 }
 
 /** The float64 reference's configuration for a case (and the tfjs-layers oracle's). */

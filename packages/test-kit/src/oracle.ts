@@ -1,13 +1,16 @@
 // tfjs-layers as a second, independent oracle: SimpleRNN + Dense from @tensorflow/tfjs (the union package:
 // tfjs-layers needs its chained ops), given the same weights, on the same backend as the model under test.
+// Importing this module registers tfjs's gradients over core's: only test files of their own may load it
+// (through `@basicrnn/test-kit/oracle`), never the parity suite's files.
 import * as tfl from '@tensorflow/tfjs';
 import type { RefConfig } from './reference.js';
 
+/** tfjs-layers SimpleRNN + Dense built with a BasicRNN's weights. */
 export interface LayersModel {
   rnn: tfl.layers.Layer;
   dense: tfl.layers.Layer;
-  /** [output, state] for x (and an optional initial state); the caller disposes them. */
-  run(x: tfl.Tensor, h0?: tfl.Tensor): [tfl.Tensor, tfl.Tensor];
+  /** [output, state] for x (and an optional initial state and [B,T] mask); the caller disposes them. */
+  run(x: tfl.Tensor, h0?: tfl.Tensor, mask?: tfl.Tensor): [tfl.Tensor, tfl.Tensor];
   dispose(): void;
 }
 
@@ -33,9 +36,10 @@ export function layersModel(c: RefConfig & { useBias: boolean }, weights: tfl.Te
   return {
     rnn,
     dense,
-    run(x, h0) {
+    run(x, h0, mask) {
       return tfl.tidy(() => {
-        const [seq, state] = rnn.apply(x, h0 ? { initialState: [h0] } : {}) as tfl.Tensor[];
+        const kwargs = { ...(h0 ? { initialState: [h0] } : {}), ...(mask ? { mask: tfl.cast(mask, 'bool') } : {}) };
+        const [seq, state] = rnn.apply(x, kwargs) as tfl.Tensor[];
         return [dense.apply(seq!) as tfl.Tensor, state!];
       }) as [tfl.Tensor, tfl.Tensor];
     },
@@ -46,6 +50,7 @@ export function layersModel(c: RefConfig & { useBias: boolean }, weights: tfl.Te
   };
 }
 
+/** The @tensorflow/tfjs union package the oracle runs on (tfjs-layers needs its chained ops). */
 export { tfl };
 
 /**

@@ -1,22 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BasicRNN,
-  deriveSeed,
   RnnSequence,
   RnnSequenceGrad,
   getBackend,
-  glorotUniform,
-  orthogonal,
   setBackend,
   setFusedKernelsEnabled,
 } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomMask, uniform } from './data.js';
-import { layersModel } from './oracle.js';
 import { type ParityCase, refConfig } from './cases.js';
+import { activeGradientTests, expectCoreGradientsActive, opGradientTests } from './gradient_checks.js';
 import { type RefWeights, referenceBackward, referenceForward } from './reference.js';
-import { GRADIENT_FACTOR, compareArrays, toleranceFor } from './tolerances.js';
-import { trainingParityTests } from './training_parity.js';
+import { FAST, MEASURE } from './run_flags.js';
+import { type Quantity, ToleranceUse, compareArrays, toleranceFor } from './tolerances.js';
+import { type Check, trainingParityTests } from './training_parity.js';
+import { initialWeightTests } from './weight_checks.js';
 
 /** Where a parity run happens. */
 export interface ParityContext {
@@ -41,9 +40,9 @@ export const FORWARD_CASES: ParityCase[] = [
   { name: 'useBias false', batch: 2, steps: 6, inputSize: 3, hidden: 5, outputSize: 2, useBias: false, returnSequences: true },
   { name: 'batch 1', batch: 1, steps: 20, inputSize: 8, hidden: 32, outputSize: 1 },
   { name: 'sequence length 1', batch: 5, steps: 1, inputSize: 4, hidden: 7, outputSize: 3, initialState: true },
-  { name: 'long sequence T=256', batch: 2, steps: 256, inputSize: 4, hidden: 16, outputSize: 1 },
+  { name: 'long sequence T=256', batch: 2, steps: 256, inputSize: 4, hidden: 16, outputSize: 1, slow: true },
   { name: 'hidden size 1', batch: 3, steps: 10, inputSize: 2, hidden: 1, outputSize: 1, returnSequences: true },
-  { name: 'hidden size 256', batch: 2, steps: 20, inputSize: 8, hidden: 256, outputSize: 4 },
+  { name: 'hidden size 256', batch: 2, steps: 20, inputSize: 8, hidden: 256, outputSize: 4, slow: true },
   { name: 'goBackwards', batch: 3, steps: 9, inputSize: 4, hidden: 6, outputSize: 2, goBackwards: true, returnSequences: true },
   { name: 'mask', batch: 4, steps: 10, inputSize: 3, hidden: 6, outputSize: 2, mask: true, returnSequences: true },
   {
@@ -59,17 +58,8 @@ export const GRADIENT_CASES: ParityCase[] = [
   { name: 'relu, returnSequences', batch: 2, steps: 6, inputSize: 3, hidden: 5, outputSize: 2, activation: 'relu', returnSequences: true },
   { name: 'sigmoid, goBackwards + mask', batch: 3, steps: 7, inputSize: 3, hidden: 4, outputSize: 1, activation: 'sigmoid', goBackwards: true, mask: true, returnSequences: true, initialState: true },
   { name: 'linear, useBias false', batch: 2, steps: 5, inputSize: 2, hidden: 3, outputSize: 2, activation: 'linear', useBias: false },
-  { name: 'tanh, T=60, H=32', batch: 4, steps: 60, inputSize: 6, hidden: 32, outputSize: 1, returnSequences: true },
-];
-
-/** Cases compared against tfjs-layers with the same weights on the same backend. */
-export const ORACLE_CASES: ParityCase[] = [
-  FORWARD_CASES[0]!,
-  FORWARD_CASES[2]!,
-  FORWARD_CASES[3]!,
-  FORWARD_CASES[6]!,
-  FORWARD_CASES[12]!,
-  FORWARD_CASES[7]!,
+  { name: 'tanh, T=60, H=32', batch: 4, steps: 60, inputSize: 6, hidden: 32, outputSize: 1, returnSequences: true, slow: true },
+  { name: 'relu, goBackwards, initial state, T=40, H=24', batch: 3, steps: 40, inputSize: 5, hidden: 24, outputSize: 2, activation: 'relu', goBackwards: true, initialState: true },
 ];
 
 /** A model for a case, with weights from the seed plus a non-zero bias so biases are exercised. */
@@ -105,12 +95,14 @@ export function modelFor(c: ParityCase): { model: BasicRNN; weights: RefWeights 
   return { model, weights };
 }
 
+/** A case's inputs as float32 arrays: x [B,T,I], and h0 [B,H] and mask [B,T] when the case has them. */
 export interface CaseInputs {
   x: Float32Array;
   h0?: Float32Array;
   mask?: Float32Array;
 }
 
+/** Seeded inputs for a case (the same values on every backend). */
 export function inputsFor(c: ParityCase): CaseInputs {
   const seed = (c.seed ?? 11) * 7;
   return {
@@ -120,38 +112,61 @@ export function inputsFor(c: ParityCase): CaseInputs {
   };
 }
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: { atol: number; rtol: number }, what: string) {
-  const r = compareArrays(actual, expected, tol);
-  expect(r.ok, `${what}: ${r.message}`).toBe(true);
+/**
+ * A check that compares under this run's tolerance for each quantity and records the share of it used (printed
+ * at the end of the run with `BASICRNN_MEASURE=1`).
+ */
+export function makeCheck(backend: string, use: ToleranceUse): Check {
+  return (quantity: Quantity, actual, expected, what) => {
+    const r = compareArrays(actual, expected, toleranceFor(backend, quantity));
+    use.record(quantity, r, what);
+    expect(r.ok, `${what} (${quantity}): ${r.message}`).toBe(true);
+  };
 }
 
 /**
- * Registers the parity suite for one environment: forward and gradients against a float64 reference, on the
- * fused and composite paths, against tfjs-layers with the same weights, identical initial weights, and no
- * tensor leaks. Call at the top level of a test file.
+ * Hooks of one run inside the caller's describe: activate the backend (after the context's setup, before its
+ * check and `verify`), restore fused kernels afterwards and, with `BASICRNN_MEASURE=1`, print the share of each
+ * tolerance used. Returns the run's check.
+ */
+export function registerRun(ctx: ParityContext, label: string, verify?: () => void): Check {
+  const use = new ToleranceUse();
+  beforeAll(async () => {
+    await ctx.setup?.();
+    await setBackend(ctx.backend);
+    expect(getBackend()).toBe(ctx.backend);
+    await ctx.check?.();
+    verify?.();
+  });
+  afterAll(() => {
+    setFusedKernelsEnabled(true);
+    if (MEASURE) console.log(use.report(label, ctx.backend));
+  });
+  return makeCheck(ctx.backend, use);
+}
+
+/**
+ * Registers the parity suite for one environment: forward and gradients against a float64 reference, training
+ * steps through every loss, on the fused and composite paths, with core's gradients asserted to be the active
+ * ones; core's gradient table against central differences; initial weights; no tensor leaks. Call at the top
+ * level of a test file that does not load `@tensorflow/tfjs` (the tfjs-layers comparison is
+ * `oracleParityTests`, from `@basicrnn/test-kit/oracle`, in a file of its own).
  */
 export function parityTests(ctx: ParityContext): void {
   const label = ctx.label ?? ctx.backend;
   describe(`parity: ${label}`, () => {
-    beforeAll(async () => {
-      await ctx.setup?.();
-      await setBackend(ctx.backend);
-      expect(getBackend()).toBe(ctx.backend);
-      await ctx.check?.();
-    });
-    afterAll(() => setFusedKernelsEnabled(true));
-
-    const tol = toleranceFor(ctx.backend);
-    const gradTol = { atol: tol.atol * GRADIENT_FACTOR, rtol: tol.rtol * GRADIENT_FACTOR };
+    // Everything below checks core's gradients only if they are the registered ones.
+    const check = registerRun(ctx, label, expectCoreGradientsActive);
 
     for (const fused of [true, false]) {
       const path = fused ? 'fused path' : 'composite path';
       describe(path, () => {
         beforeAll(() => setFusedKernelsEnabled(fused));
-        trainingParityTests(ctx.backend);
+        activeGradientTests();
+        trainingParityTests(ctx.backend, check);
 
         for (const c of FORWARD_CASES) {
-          it(`forward matches float64: ${c.name}`, () => {
+          it.skipIf(FAST && c.slow === true)(`${c.slow ? 'slow: ' : ''}forward matches float64: ${c.name}`, () => {
             const before = tf.memory().numTensors;
             const { model, weights } = modelFor(c);
             const inp = inputsFor(c);
@@ -168,9 +183,9 @@ export function parityTests(ctx: ParityContext): void {
             expect(output.shape).toEqual(outShape);
             expect(state.shape).toEqual([c.batch, c.hidden]);
             expect(hiddenStates!.shape).toEqual([c.batch, c.steps, c.hidden]);
-            expectClose(hiddenStates!.dataSync(), ref.hidden, tol, 'hiddenStates');
-            expectClose(state.dataSync(), ref.state, tol, 'state');
-            expectClose(output.dataSync(), ref.output, tol, 'output');
+            check('forward', hiddenStates!.dataSync(), ref.hidden, `${path}, ${c.name}: hiddenStates`);
+            check('forward', state.dataSync(), ref.state, `${path}, ${c.name}: state`);
+            check('forward', output.dataSync(), ref.output, `${path}, ${c.name}: output`);
             tf.dispose([x, h0, mask, output, state, hiddenStates].filter((t) => t !== undefined));
             model.dispose();
             expect(tf.memory().numTensors).toBe(before);
@@ -178,7 +193,7 @@ export function parityTests(ctx: ParityContext): void {
         }
 
         for (const c of GRADIENT_CASES) {
-          it(`gradients match float64 BPTT: ${c.name}`, () => {
+          it.skipIf(FAST && c.slow === true)(`${c.slow ? 'slow: ' : ''}gradients match float64 BPTT: ${c.name}`, () => {
             const before = tf.memory().numTensors;
             const { model, weights } = modelFor(c);
             const inp = inputsFor(c);
@@ -198,9 +213,9 @@ export function parityTests(ctx: ParityContext): void {
             const { value, grads } = tf.variableGrads(() => loss(x, h0) as tf.Scalar, variables);
             const [dx, dh0] = tf.grads((xx: tf.Tensor, hh: tf.Tensor) => loss(xx, hh))([x, h0]);
             const names = c.useBias === false ? (['kernel', 'recurrentKernel', 'denseKernel'] as const) : (['kernel', 'recurrentKernel', 'bias', 'denseKernel', 'denseBias'] as const);
-            names.forEach((name, i) => expectClose(grads[variables[i]!.name]!.dataSync(), ref[name], gradTol, `d${name}`));
-            expectClose(dx!.dataSync(), ref.x, gradTol, 'dx');
-            expectClose(dh0!.dataSync(), ref.h0, gradTol, 'dh0');
+            names.forEach((name, i) => check('gradient', grads[variables[i]!.name]!.dataSync(), ref[name], `${path}, ${c.name}: d${name}`));
+            check('gradient', dx!.dataSync(), ref.x, `${path}, ${c.name}: dx`);
+            check('gradient', dh0!.dataSync(), ref.h0, `${path}, ${c.name}: dh0`);
             tf.dispose([value, dx!, dh0!, x, h0, g, ...(mask ? [mask] : []), ...Object.values(grads)]);
             model.dispose();
             expect(tf.memory().numTensors).toBe(before);
@@ -217,44 +232,11 @@ export function parityTests(ctx: ParityContext): void {
       expect(forward).toBe(backward);
     });
 
-    for (const c of ORACLE_CASES) {
-      it(`matches tfjs-layers simpleRNN + dense with the same weights: ${c.name}`, () => {
-        const before = tf.memory().numTensors;
-        const { model } = modelFor(c);
-        const inp = inputsFor(c);
-        const x = tf.tensor3d(inp.x, [c.batch, c.steps, c.inputSize]);
-        const h0 = inp.h0 ? tf.tensor2d(inp.h0, [c.batch, c.hidden]) : undefined;
-        const weights = model.getWeights();
-        const oracle = layersModel(refConfig(c), weights);
-        const [expectedOut, expectedState] = oracle.run(x, h0);
-        const { output, state } = model.call(x, h0 ? { initialState: h0 } : {});
-        expectClose(output.dataSync(), expectedOut.dataSync(), tol, 'output vs tfjs-layers');
-        expectClose(state.dataSync(), expectedState.dataSync(), tol, 'state vs tfjs-layers');
-        oracle.dispose();
-        tf.dispose([x, output, state, expectedOut, expectedState, ...weights, ...(h0 ? [h0] : [])]);
-        model.dispose();
-        expect(tf.memory().numTensors).toBe(before);
-      });
-    }
+    // The gradient functions are compositions of tfjs ops, the same on every backend: checked once, on cpu.
+    if (ctx.backend === 'cpu') opGradientTests();
+    initialWeightTests();
 
-    it('initial weights are bit-identical to the JS initialisers (so equal on every backend)', () => {
-      const model = new BasicRNN({ hiddenSize: 24, outputSize: 3, seed: 7 });
-      model.build([null, 20, 10]);
-      const [kernel, recurrent, bias, dense, denseBias] = model.getWeights();
-      // Seeds derived the way the model derives them (stream 0, 1, 2 of seed 7).
-      const expectedKernel = glorotUniform(10, 24, deriveSeed(7, 0));
-      const expectedRecurrent = orthogonal(24, 24, deriveSeed(7, 1));
-      const expectedDense = glorotUniform(24, 3, deriveSeed(7, 2));
-      expect(Array.from(kernel!.dataSync())).toEqual(Array.from(expectedKernel));
-      expect(Array.from(recurrent!.dataSync())).toEqual(Array.from(expectedRecurrent));
-      expect(Array.from(dense!.dataSync())).toEqual(Array.from(expectedDense));
-      expect(Array.from(bias!.dataSync()).every((v) => v === 0)).toBe(true);
-      expect(Array.from(denseBias!.dataSync()).every((v) => v === 0)).toBe(true);
-      tf.dispose([kernel!, recurrent!, bias!, dense!, denseBias!]);
-      model.dispose();
-    });
-
-    it('1,000 forward passes leave tf.memory().numTensors unchanged', () => {
+    it.skipIf(FAST)('slow: 1,000 forward passes leave tf.memory().numTensors unchanged', () => {
       const model = new BasicRNN({ hiddenSize: 4, outputSize: 1, seed: 3 });
       const x = tf.tensor3d(uniform(2 * 3 * 2, 5), [2, 3, 2]);
       const warm = model.call(x);

@@ -223,6 +223,15 @@ const configs: tf.GradConfig[] = [
   },
 ];
 
+/**
+ * The gradient configs core carries for tfjs kernels, in registration order. Read-only view for tests that
+ * assert which gradient is active (`tf.getGradient(name).gradFunc === config.gradFunc`): after another package
+ * registers its own (e.g. `@tensorflow/tfjs`), core's are no longer the ones training runs.
+ */
+export function opGradientConfigs(): readonly tf.GradConfig[] {
+  return configs;
+}
+
 /** Registers each gradient whose kernel has none yet. */
 export function registerOpGradients(): void {
   for (const config of configs) {
