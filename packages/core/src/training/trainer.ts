@@ -5,6 +5,7 @@ import { SeededRandom, deriveSeed } from '../initializers.js';
 import type { BasicRNN } from '../model.js';
 import { assertFloatTensor, assertOneOf, assertPositiveInt } from '../validate.js';
 import { type Callback, normalizeCallbacks } from './callbacks.js';
+import { DeviceLossGuard, readUnlessLost } from './mirror.js';
 import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
 import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
@@ -46,6 +47,12 @@ export interface FitOptions {
   callbacks?: Callback | Callback[];
   /** Aborting stops training at the next batch boundary; fit resolves with the History of finished epochs. */
   signal?: AbortSignal;
+  /**
+   * Copy the weights and optimizer state to JavaScript memory every this many steps (and once when fit starts).
+   * If the device is lost (a lost WebGL context), fit rejects with `DeviceLostError` and the model continues from
+   * the last copy on another backend. Default: once per epoch.
+   */
+  mirrorEvery?: number;
 }
 
 /** Options of `model.evaluate`. */
@@ -71,6 +78,10 @@ export class Trainer {
   private readonly clipNorm: number | undefined;
   private readonly clipValue: number | undefined;
   private epochSeed = 0;
+  /** Keeps the last copy of the weights and ends a step on a lost device (training/mirror.ts). */
+  private readonly guard: DeviceLossGuard;
+  /** Optimizer steps applied so far (the mirror records which one it copied). */
+  private steps = 0;
 
   constructor(
     private readonly model: BasicRNN,
@@ -109,6 +120,7 @@ export class Trainer {
     this.metrics = metrics.map((name) => ({ name, kind: metricKind(name, config.loss, model.outputSize) }));
     this.clipNorm = config.clipNorm;
     this.clipValue = config.clipValue;
+    this.guard = new DeviceLossGuard(() => model.trainableVariables(), this.optimizer);
   }
 
   /** One gradient step. Checks loss and gradients before the update, so a non-finite step changes nothing. */
@@ -117,7 +129,9 @@ export class Trainer {
     this.ensureBuilt(x, 'trainOnBatch');
     const release = holdBackend('trainOnBatch');
     try {
-      return this.format(await this.step(x, y, 0, 0));
+      const values = await this.guard.run('trainOnBatch', { epoch: -1, batch: -1 }, () => this.step(x, y, 0, 0));
+      this.steps++;
+      return this.format(values);
     } finally {
       release();
     }
@@ -141,6 +155,7 @@ export class Trainer {
     if (signal !== undefined && !(typeof signal === 'object' && signal !== null && 'aborted' in signal)) {
       throw new ConfigError(`fit({ signal }): expected an AbortSignal, received ${describe(signal)}`);
     }
+    if (options.mirrorEvery !== undefined) assertPositiveInt(options.mirrorEvery, 'fit({ mirrorEvery })');
     const callbacks = normalizeCallbacks(options.callbacks);
     this.checkPair(x, y, 'fit');
     if (validationData !== undefined) {
@@ -168,6 +183,9 @@ export class Trainer {
         validation = [sliceBatch(x, split, total - split), sliceBatch(y, split, total - split)];
         owned.push(xTrain, yTrain, ...validation);
       }
+      const mirrorEvery = options.mirrorEvery ?? Math.ceil(split / batchSize);
+      let sinceMirror = 0;
+      await this.guard.run('fit', { epoch: -1, batch: -1 }, () => this.guard.snapshot({ step: this.steps, epoch: -1, batch: -1 }));
       const rng = new SeededRandom(options.seed ?? deriveSeed(this.model.seed, 1000 + this.epochSeed++));
       const history: History = { epoch: [], history: {} };
       this.model.stopTraining = false;
@@ -190,9 +208,15 @@ export class Trainer {
           );
           let values: number[];
           try {
-            values = await this.step(xb, yb, epoch, batch);
+            values = await this.guard.run('fit', { epoch, batch }, () => this.step(xb, yb, epoch, batch));
           } finally {
             tf.dispose([xb, yb]);
+          }
+          this.steps++;
+          if (++sinceMirror >= mirrorEvery) {
+            sinceMirror = 0;
+            const at = { step: this.steps, epoch, batch };
+            await this.guard.run('fit', { epoch, batch }, () => this.guard.snapshot(at));
           }
           values.forEach((v, i) => (sums[i]! += v * size));
           seen += size;
@@ -206,7 +230,11 @@ export class Trainer {
         }
         if (aborted) break;
         const logs = this.logs(Array.from(sums, (s) => s / seen), '');
-        if (validation !== null) Object.assign(logs, this.logs(await this.evaluateValues(...validation, batchSize), 'val_'));
+        if (validation !== null) {
+          const [xv, yv] = validation;
+          const values = await this.guard.run('fit (validation)', { epoch, batch: -1 }, () => this.evaluateValues(xv, yv, batchSize));
+          Object.assign(logs, this.logs(values, 'val_'));
+        }
         history.epoch.push(epoch);
         for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
         lastLogs = logs;
@@ -225,7 +253,7 @@ export class Trainer {
     assertPositiveInt(batchSize, 'evaluate({ batchSize })');
     this.checkPair(x, y, 'evaluate');
     this.ensureBuilt(x, 'evaluate');
-    return this.format(await this.evaluateValues(x, y, batchSize));
+    return this.format(await this.guard.run('evaluate', { epoch: -1, batch: -1 }, () => this.evaluateValues(x, y, batchSize)));
   }
 
   dispose(): void {
@@ -245,9 +273,13 @@ export class Trainer {
           ...this.metrics.map((m) => computeMetric(m.kind, labels, output, this.model.outputActivation)),
         ]);
       });
-      const values = await packed.data();
-      packed.dispose();
-      values.forEach((v, i) => (sums[i]! += v * size));
+      let values: ArrayLike<number>;
+      try {
+        values = await readUnlessLost(packed);
+      } finally {
+        packed.dispose();
+      }
+      Array.from(values).forEach((v, i) => (sums[i]! += v * size));
     }
     return Array.from(sums, (s) => s / total);
   }
@@ -275,8 +307,15 @@ export class Trainer {
       out.dispose();
       return { grads: clipped, packed };
     });
-    const values = Array.from(await packed.data());
-    packed.dispose();
+    let values: number[];
+    try {
+      values = Array.from(await readUnlessLost(packed));
+    } catch (error) {
+      tf.dispose(grads); // a lost device: the step is abandoned before its update
+      throw error;
+    } finally {
+      packed.dispose();
+    }
     const [loss, probe, ...metrics] = values as [number, number, ...number[]];
     if (!Number.isFinite(loss) || probe !== 0) {
       tf.dispose(grads);
