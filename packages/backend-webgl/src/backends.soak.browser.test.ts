@@ -10,7 +10,8 @@ import './index.js';
 // can leave soaks out with one pattern (*.soak*.test.ts); pnpm test runs it.
 
 const heap: HeapProbe = async () => {
-  const session = cdp();
+  // The provider (Playwright, Chromium) gives a CDP session; vitest's own type leaves its methods to the provider.
+  const session = cdp() as unknown as { send(method: string): Promise<unknown> };
   await session.send('HeapProfiler.collectGarbage');
   await new Promise((resolve) => setTimeout(resolve, 0));
   await session.send('HeapProfiler.collectGarbage');
