@@ -105,7 +105,8 @@ export class Trainer {
         throw new ConfigError(`compile({ ${key} }): expected a positive finite number, received ${describe(v)}`);
       }
     }
-    if (config.optimizer instanceof tf.Optimizer) {
+    // tfjs's Optimizer[Symbol.hasInstance] reads `.minimize` of whatever it is given: null would throw a TypeError.
+    if (typeof config.optimizer === 'object' && config.optimizer !== null && config.optimizer instanceof tf.Optimizer) {
       if (config.learningRate !== undefined) {
         throw new ConfigError('compile({ learningRate }): set the learning rate on the Optimizer instance you pass, not here');
       }
