@@ -282,7 +282,10 @@ async function checkBinary(location: string): Promise<void> {
   let bytes: Uint8Array;
   let contentType = '';
   const fs = nodeFs();
-  if (fs !== undefined && !/^(https?|data|blob):/i.test(location)) {
+  const local = !/^(https?|data|blob):/i.test(location);
+  // Node before 20.16 has no getBuiltinModule: leave the file to tfjs rather than misreport it.
+  if (fs === null && local) return;
+  if (fs !== null && fs !== undefined && local) {
     try {
       bytes = await fs.readFile(location.startsWith('file:') ? new URL(location) : location);
     } catch (cause) {
@@ -318,12 +321,15 @@ interface NodeFs {
   readFile(path: string | URL): Promise<Uint8Array>;
 }
 
-// Node's fs without importing it (a browser bundle must not see 'node:fs'); undefined outside Node.
-function nodeFs(): NodeFs | undefined {
+// Node's fs without importing it (a browser bundle must not see 'node:fs'); undefined outside Node, null in a Node
+// too old to hand it out this way.
+function nodeFs(): NodeFs | null | undefined {
   const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } })
     .process;
-  if (proc?.versions?.node === undefined || typeof proc.getBuiltinModule !== 'function') return undefined;
-  if (typeof (globalThis as { document?: unknown }).document !== 'undefined') return undefined;
+  if (proc?.versions?.node === undefined || typeof (globalThis as { document?: unknown }).document !== 'undefined') {
+    return undefined;
+  }
+  if (typeof proc.getBuiltinModule !== 'function') return null;
   return (proc.getBuiltinModule('fs') as { promises: NodeFs }).promises;
 }
 
