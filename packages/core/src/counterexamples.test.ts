@@ -17,4 +17,17 @@ describe('property-test counterexamples', () => {
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
+
+  it('a compiled momentum optimizer leaves no tensor behind on dispose (tfjs 4.22 forgets its learning-rate scalar)', async () => {
+    const before = tf.memory().numTensors;
+    const model = new BasicRNN({ hiddenSize: 2, outputSize: 1, seed: 1 });
+    const x = tf.ones([2, 3, 2]);
+    const y = tf.zeros([2, 1]);
+    model.compile({ optimizer: 'momentum', loss: 'meanSquaredError' });
+    await model.trainOnBatch(x, y);
+    model.compile({ optimizer: 'momentum', loss: 'meanSquaredError' }); // replaces (and disposes) the first
+    model.dispose();
+    tf.dispose([x, y]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BackendError, BasicRNN, DeviceLostError, registerBackendBinding, setBackend, type Callback } from '../index.js';
+import { BackendError, BasicRNN, DeviceLostError, OPTIMIZER_NAMES, registerBackendBinding, setBackend, type Callback } from '../index.js';
 import { DeviceLossGuard, takeMirror } from './mirror.js';
 
 // A device that can be lost, in Node: the cpu kernels on a backend named 'lossy'. Once lost, reads of data written
@@ -166,6 +166,39 @@ describe('training survives a lost device (simulated in Node)', () => {
       // Same kernels, same state (weights, Adam's moments and iteration count): the same numbers as the control.
       resumed.forEach((w, i) => expect(w).toEqual(controlFinal[i]));
 
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(start);
+      tf.dispose([x, y]);
+    });
+  }
+
+  for (const optimizer of OPTIMIZER_NAMES.filter((name) => name !== 'adamax')) {
+    it(`${optimizer}: its state survives the loss (resumed on cpu = trained on cpu throughout)`, async () => {
+      let { x, y } = data();
+      const start = tf.memory().numTensors;
+      const make = () => {
+        const model = new BasicRNN({ hiddenSize: 3, outputSize: 1, seed: 8 });
+        model.build([null, 5, 2]);
+        model.compile({ optimizer, learningRate: 0.05, loss: 'meanSquaredError' });
+        return model;
+      };
+      const control = make();
+      await control.fit(x, y, { epochs: 3, batchSize: BATCH, shuffle: false });
+      const expected = await weightsOf(control);
+      control.dispose();
+
+      await setBackend('lossy');
+      const model = make();
+      const error = await model
+        .fit(x, y, { epochs: 3, batchSize: BATCH, shuffle: false, callbacks: [loseBefore(2, 0, 'now')] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DeviceLostError);
+      expect((error as DeviceLostError).mirror).toMatchObject({ step: 6, epoch: 1, batch: 2 });
+      await setBackend('cpu');
+      tf.dispose([x, y]);
+      ({ x, y } = data());
+      await model.fit(x, y, { epochs: 1, batchSize: BATCH, shuffle: false });
+      (await weightsOf(model)).forEach((w, i) => expect(w).toEqual(expected[i]));
       model.dispose();
       expect(tf.memory().numTensors).toBe(start);
       tf.dispose([x, y]);

@@ -113,6 +113,30 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, mirror: Training
     tf.dispose(values.map((v) => v.tensor));
   }
   tf.dispose(old.map((w) => w.tensor));
+  remakeHyperparameterScalars(optimizer);
+}
+
+/**
+ * tfjs's SGD keeps its learning rate as a scalar tensor (`c`) and Momentum its momentum (`m`): created once, they
+ * lived on the lost device too (found by the per-optimizer test: training resumed with a learning rate of 0).
+ * Remade here from the numbers the optimizer keeps.
+ */
+function remakeHyperparameterScalars(optimizer: tf.Optimizer): void {
+  const o = optimizer as unknown as {
+    learningRate?: number;
+    c?: tf.Tensor;
+    setLearningRate?: (learningRate: number) => void;
+    momentum?: number;
+    m?: tf.Tensor;
+  };
+  if (o.c instanceof tf.Tensor && typeof o.setLearningRate === 'function' && typeof o.learningRate === 'number') {
+    o.setLearningRate(o.learningRate);
+  }
+  if (o.m instanceof tf.Tensor && typeof o.momentum === 'number') {
+    const lost = o.m;
+    o.m = tf.scalar(o.momentum);
+    lost.dispose();
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { type Callback, normalizeCallbacks } from './callbacks.js';
 import { DeviceLossGuard, readUnlessLost } from './mirror.js';
 import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
-import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
+import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer, disposeOptimizer } from './optimizers.js';
 
 /** Options of `model.compile`. */
 export interface CompileConfig {
@@ -258,7 +258,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    if (this.ownsOptimizer) this.optimizer.dispose();
+    if (this.ownsOptimizer) disposeOptimizer(this.optimizer);
   }
 
   private async evaluateValues(x: tf.Tensor, y: tf.Tensor, batchSize: number): Promise<number[]> {
