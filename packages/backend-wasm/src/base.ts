@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
+  BackendError,
   ConfigError,
   RnnSequence,
   RnnSequenceGrad,
@@ -207,6 +208,9 @@ export const wasmBinding: BackendBinding = {
         );
       }
     }
+    // tfjs gets one start per page: a file that fails inside it cannot be replaced afterwards. Check the
+    // configured file now, while a failure still leaves the paths open to a retry.
+    if (appliedPaths !== undefined) await checkBinary(configuredLocation(binaryFor(simdSupported, threadsSupported)));
   },
 
   describe(): Omit<BackendInfo, 'name'> {
@@ -224,7 +228,8 @@ export const wasmBinding: BackendBinding = {
     return (
       `the wasm module did not start: could not fetch or instantiate ${JSON.stringify(binary)} from ` +
       `${locationOf(binary)}; serve the file and pass its URL with configureWasm({ wasmPaths }) before the first ` +
-      'setBackend("wasm") (under Vite: import it with ?url)'
+      'setBackend("wasm") (under Vite: import it with ?url). ' +
+      startFailureFinality()
     );
   },
 };
@@ -238,6 +243,98 @@ function locationOf(binary: WasmBinaryName): string {
   if (appliedPaths === undefined) return 'the directory of the tfjs-backend-wasm script (the default)';
   if (typeof appliedPaths === 'string') return JSON.stringify(withSlash(appliedPaths) + binary);
   return JSON.stringify(appliedPaths[binary] ?? binary);
+}
+
+// Whether a failure inside tfjs's start can be retried. tfjs keeps no public "aborted" state, but re-applying the
+// paths it already has is refused exactly then; with tfjs's default paths there is nothing to re-apply.
+function startFailureFinality(): string {
+  if (appliedPaths === undefined) {
+    return 'The failure happened inside tfjs, which starts its wasm module once per page: after a failed fetch or ' +
+      'compile wasm stays unavailable until the page (or process) is reloaded';
+  }
+  try {
+    setWasmPaths(toTfjsPaths(appliedPaths));
+  } catch {
+    return 'The failure happened inside tfjs, which aborted its wasm module and starts it once per page: wasm stays ' +
+      'unavailable until the page (or process) is reloaded';
+  }
+  return 'The failure happened inside tfjs, which did not lock its paths: fix them and call setBackend("wasm") again';
+}
+
+function configuredLocation(binary: WasmBinaryName): string {
+  if (typeof appliedPaths === 'string') return withSlash(appliedPaths) + binary;
+  return appliedPaths?.[binary] ?? binary;
+}
+
+// The first bytes of every WebAssembly binary: "\0asm", then version 1.
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/**
+ * Fetches (in Node: reads) the binary tfjs is about to load and checks that it is one: reachable, not an HTML page
+ * served in its place, starting with the wasm magic bytes, and valid (`WebAssembly.validate`). A wrong MIME type
+ * alone is no failure: tfjs's loader falls back from streaming compilation to compiling the bytes. Throws
+ * {@link BackendError} naming the location; tfjs has not started, so new paths may still be configured.
+ */
+async function checkBinary(location: string): Promise<void> {
+  const fail = (why: string, cause?: unknown): never => {
+    throw new BackendError(
+      `the wasm binary at ${JSON.stringify(location)} cannot be loaded: ${why}. tfjs was not started, so ` +
+        'configureWasm({ wasmPaths }) with a working location and setBackend("wasm") again can still succeed',
+      { cause },
+    );
+  };
+  let bytes: Uint8Array;
+  let contentType = '';
+  const fs = nodeFs();
+  const local = !/^(https?|data|blob):/i.test(location);
+  // Node before 20.16 has no getBuiltinModule: leave the file to tfjs rather than misreport it.
+  if (fs === null && local) return;
+  if (fs !== null && fs !== undefined && local) {
+    try {
+      bytes = await fs.readFile(location.startsWith('file:') ? new URL(location) : location);
+    } catch (cause) {
+      return fail(`reading the file failed (${errorText(cause)})`, cause);
+    }
+  } else {
+    let response: Response;
+    try {
+      response = await fetch(location, { credentials: 'same-origin' });
+    } catch (cause) {
+      return fail(`the request failed (${errorText(cause)})`, cause);
+    }
+    if (!response.ok) return fail(`the server answered HTTP ${response.status} ${response.statusText}`.trimEnd());
+    contentType = response.headers.get('content-type') ?? '';
+    bytes = new Uint8Array(await response.arrayBuffer());
+  }
+  const magic = WASM_MAGIC.every((b, i) => bytes[i] === b);
+  if (!magic) {
+    const served = contentType === '' ? '' : ` (served as ${JSON.stringify(contentType)})`;
+    const html = /^\s*</.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+    return fail(
+      html
+        ? `an HTML or XML page came instead of a wasm binary${served}: check the URL (a server falling back to index.html?)`
+        : `its ${bytes.length} bytes do not start with the wasm magic number${served}: not a wasm binary, or corrupt`,
+    );
+  }
+  if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
+    fail(`its ${bytes.length} bytes start like a wasm binary but do not validate: truncated or corrupt`);
+  }
+}
+
+interface NodeFs {
+  readFile(path: string | URL): Promise<Uint8Array>;
+}
+
+// Node's fs without importing it (a browser bundle must not see 'node:fs'); undefined outside Node, null in a Node
+// too old to hand it out this way.
+function nodeFs(): NodeFs | null | undefined {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } })
+    .process;
+  if (proc?.versions?.node === undefined || typeof (globalThis as { document?: unknown }).document !== 'undefined') {
+    return undefined;
+  }
+  if (typeof proc.getBuiltinModule !== 'function') return null;
+  return (proc.getBuiltinModule('fs') as { promises: NodeFs }).promises;
 }
 
 function validatePaths(paths: unknown): void {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import type { BackendBinding, BackendInfo } from '@basicrnn/core';
+import { BackendError, type BackendBinding, type BackendInfo } from '@basicrnn/core';
 
 /** The tfjs backend name this package binds. */
 export const WEBGL_BACKEND_NAME = 'webgl';
@@ -81,6 +81,13 @@ export const webglBinding: BackendBinding = {
   name: WEBGL_BACKEND_NAME,
 
   prepare(): void {
+    const lost = webglContextLost();
+    if (lost !== undefined) {
+      throw new BackendError(
+        `${lost}; tfjs-webgl 4.22 keeps the lost context and never creates a new one, so webgl stays unavailable ` +
+          "until the page is reloaded: use setBackend('wasm') or 'cpu'",
+      );
+    }
     if (webglBackend() !== null || !canCreateWebGLCanvas()) return;
     probed ??= probeWebGL();
     // tfjs asks for a context with failIfMajorPerformanceCaveat unless SOFTWARE_WEBGL_ENABLED is set; an
@@ -98,6 +105,9 @@ export const webglBinding: BackendBinding = {
     return rest;
   },
 
+  deviceLost: webglContextLost,
+  onDeviceLost: onWebGLContextLost,
+
   explainFailure(): string | undefined {
     if (!canCreateWebGLCanvas()) return NO_WEBGL_CONTEXT;
     probed ??= probeWebGL();
@@ -110,6 +120,45 @@ export const webglBinding: BackendBinding = {
     return undefined;
   },
 };
+
+/**
+ * Why the webgl backend cannot work any more (its WebGL context was lost: GPU reset, driver update, too many
+ * contexts, or `WEBGL_lose_context`), or undefined while it works or before it started. tfjs-webgl 4.22 listens
+ * for the loss only to drop its cached context; the backend instance keeps the lost one.
+ *
+ * @example
+ * ```ts
+ * if (webglContextLost() !== undefined) await setBackend('wasm');
+ * ```
+ */
+export function webglContextLost(): string | undefined {
+  const gl = webglBackend()?.getGPGPUContext().gl;
+  if (gl === undefined || !gl.isContextLost()) return undefined;
+  return 'the WebGL context was lost';
+}
+
+/**
+ * Calls `listener` once when the webgl backend's context is lost (at once if it already is); returns the function
+ * that stops listening. A no-op before the backend started.
+ */
+export function onWebGLContextLost(listener: (reason: string) => void): () => void {
+  const canvas = webglBackend()?.getGPGPUContext().gl.canvas as EventTarget | undefined;
+  if (canvas === undefined || typeof canvas.addEventListener !== 'function') return () => {};
+  let done = false;
+  const fire = (): void => {
+    if (done) return;
+    done = true;
+    canvas.removeEventListener('webglcontextlost', fire);
+    listener('the WebGL context was lost');
+  };
+  canvas.addEventListener('webglcontextlost', fire);
+  // The event comes in a later task; the context reports the loss at once.
+  if (webglContextLost() !== undefined) queueMicrotask(fire);
+  return () => {
+    done = true;
+    canvas.removeEventListener('webglcontextlost', fire);
+  };
+}
 
 /** Creates throwaway contexts the way tfjs will ask for them, strict first, and releases them. */
 function probeWebGL(): Availability {

@@ -39,6 +39,13 @@ export interface BackendBinding {
   describe?(): Omit<BackendInfo, 'name'>;
   /** A sentence explaining why initialisation failed, if the binding can tell (e.g. no WebGL context). */
   explainFailure?(): string | undefined;
+  /**
+   * Why the backend's device is gone for good (a lost WebGL context), or `undefined` while it works. Training
+   * checks it around every step, so a lost device ends `fit` with a {@link BackendError} instead of garbage.
+   */
+  deviceLost?(): string | undefined;
+  /** Calls `listener` once when the device is lost; returns the function that stops listening. */
+  onDeviceLost?(listener: (reason: string) => void): () => void;
 }
 
 /** Schema of a {@link BackendBinding} (`name` is required). */
@@ -51,6 +58,8 @@ export const BACKEND_BINDING_SCHEMA: OptionSchema = {
   prepare: assertFunction,
   describe: assertFunction,
   explainFailure: assertFunction,
+  deviceLost: assertFunction,
+  onDeviceLost: assertFunction,
 };
 
 const bindings = new Map<string, BackendBinding>();
@@ -166,4 +175,21 @@ export function getBackendInfo(): BackendInfo {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Why the active backend's device is gone (see {@link BackendBinding.deviceLost}), or `undefined`.
+ * @internal
+ */
+export function activeDeviceLost(): string | undefined {
+  return bindings.get(tf.getBackend())?.deviceLost?.();
+}
+
+/**
+ * Calls `listener` once if the active backend's device is lost; returns the function that stops listening (a
+ * no-op for backends that cannot lose their device).
+ * @internal
+ */
+export function onActiveDeviceLost(listener: (reason: string) => void): () => void {
+  return bindings.get(tf.getBackend())?.onDeviceLost?.(listener) ?? (() => {});
 }

@@ -20,6 +20,7 @@ describe('error classes', () => {
         'BusyError',
         'ConfigError',
         'DTypeError',
+        'DeviceLostError',
         'DisposedError',
         'ModelIOError',
         'NonFiniteError',

@@ -1,3 +1,4 @@
+import type { TrainingMirror } from './training/mirror.js';
 /**
  * The brand every basicrnn error carries on its prototype, `Symbol.for('basicrnn.error')`: a registered symbol, so
  * packages that do not import core (`@basicrnn/viz`) can mark their errors as library errors, and two copies of
@@ -148,4 +149,22 @@ export function describe(value: unknown): string {
  */
 export class ModelIOError extends BasicRNNError {
   override name = 'ModelIOError';
+}
+
+/**
+ * The device of the active backend was lost while training ran (a lost WebGL context, which tfjs-webgl 4.22 never
+ * restores). The model's weights have been restored from {@link DeviceLostError.mirror} (when one was taken);
+ * switch to another backend (`setBackend('wasm')` or `'cpu'`) and train again to continue from there.
+ */
+export class DeviceLostError extends BackendError {
+  override name = 'DeviceLostError';
+
+  constructor(
+    message: string,
+    /** The copy the weights and optimizer state were restored from, or null when none had been taken. */
+    readonly mirror: TrainingMirror | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

@@ -6,6 +6,7 @@ export type { SummaryOptions } from './summary.js';
 export { earlyStopping } from './training/callbacks.js';
 export type { Callback, EarlyStoppingOptions, Logs } from './training/callbacks.js';
 export type { CompileConfig, EvaluateOptions, FitOptions, History, TrainResult } from './training/trainer.js';
+export type { MirroredTensor, TrainingMirror, TrainingPosition } from './training/mirror.js';
 export { LOSS_NAMES, OUTPUT_ACTIVATIONS } from './training/losses.js';
 export type { LossName, OutputActivation } from './training/losses.js';
 export { METRIC_NAMES } from './training/metrics.js';

@@ -3,6 +3,7 @@ import { ACTIVATIONS } from './kernel_names.js';
 import { float32Bytes } from './limits.js';
 import type { OptionSchema } from './options.js';
 import { OUTPUT_ACTIVATIONS } from './training/losses.js';
+import { MAX_LINE_LENGTH } from './summary.js';
 import { assertBoolean, assertFunction, assertInteger, assertPositiveInt, oneOf } from './validate.js';
 
 /** Model names end up in variable names and summaries: letters, digits, `_`, `.`, `-`. */
@@ -32,7 +33,14 @@ export const CALL_OPTIONS: OptionSchema = { initialState: null, returnHiddenStat
 export const PREDICT_OPTIONS: OptionSchema = { batchSize: assertPositiveInt };
 
 /** Schema of `summary(options)`. */
-export const SUMMARY_OPTIONS: OptionSchema = { printFn: assertFunction, lineLength: assertPositiveInt };
+export const SUMMARY_OPTIONS: OptionSchema = {
+  printFn: assertFunction,
+  lineLength: (value, argument) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_LINE_LENGTH) {
+      throw new ConfigError(`${argument}: expected an integer from 1 to ${MAX_LINE_LENGTH}, received ${describe(value)}`);
+    }
+  },
+};
 
 /**
  * Bytes `build` allocates for a SimpleRNN + Dense: the float32 weights, plus the float64 workspace of the orthogonal

@@ -115,7 +115,7 @@ const badValues: Case[] = [
   { name: 'config missing hiddenSize', call: () => new BasicRNN({ outputSize: 1 } as never), type: ConfigError, pattern: /the option "hiddenSize" is required/ },
   { name: 'returnHiddenStates not a boolean', call: (m) => m.call(x, { returnHiddenStates: 1 } as never), type: ConfigError, pattern: /call\(x, options\)\.returnHiddenStates: expected a boolean, received 1/ },
   { name: 'fit shuffle not a boolean', call: (m) => m.fit(x, y, { shuffle: 'no' } as never), type: ConfigError, pattern: /fit\(x, y, options\)\.shuffle: expected a boolean, received "no"/, compiled: true },
-  { name: 'summary lineLength 0', call: (m) => m.summary({ lineLength: 0, printFn: () => {} }), type: ConfigError, pattern: /summary\(options\)\.lineLength: expected a positive integer, received 0/ },
+  { name: 'summary lineLength 0', call: (m) => m.summary({ lineLength: 0, printFn: () => {} }), type: ConfigError, pattern: /summary\(options\)\.lineLength: expected an integer from 1 to 1000, received 0/ },
   { name: 'earlyStopping mode', call: () => earlyStopping({ mode: 'up' as never }), type: ConfigError, pattern: /earlyStopping\(options\)\.mode: expected one of 'min', 'max', 'auto', received "up"/ },
   { name: 'compile clipNorm NaN', call: (m) => m.compile({ ...sgd, clipNorm: NaN }), type: ConfigError, pattern: /compile\(config\)\.clipNorm: expected a positive finite number, received NaN/ },
   { name: 'binding without a name', call: () => registerBackendBinding({ prepare() {} } as never), type: ConfigError, pattern: /registerBackendBinding\(binding\): the option "name" is required/ },

@@ -1,4 +1,8 @@
+import { ConfigError, describe } from './errors.js';
 import { formatShape } from './validate.js';
+
+/** The widest summary table `lineLength` may ask for. */
+export const MAX_LINE_LENGTH = 1000;
 
 /** One row of a Keras-style summary table. */
 export interface SummaryRow {
@@ -30,6 +34,10 @@ const group = (n: number): string => n.toLocaleString('en-US');
  * ```
  */
 export function formatSummary(modelName: string, rows: readonly SummaryRow[], lineLength = 65): string {
+  // Checked here, where the length is used: a huge one (still an integer) would end in a raw RangeError.
+  if (typeof lineLength !== 'number' || !Number.isInteger(lineLength) || lineLength < 1 || lineLength > MAX_LINE_LENGTH) {
+    throw new ConfigError(`summary({ lineLength }): expected an integer from 1 to ${MAX_LINE_LENGTH}, received ${describe(lineLength)}`);
+  }
   const columns = [0.45, 0.85, 1].map((f) => Math.floor(lineLength * f));
   // Each field starts where the previous column ends (Keras's positions), with at least one space between.
   const line = (fields: string[]): string => {

@@ -136,7 +136,9 @@ const configs: tf.GradConfig[] = [
     kernelName: tf.Unpack,
     gradFunc: (dy, _saved, attrs) => {
       const { axis } = attrs as unknown as { axis: number };
-      return { value: () => tf.stack(dy as tf.Tensor[], axis) };
+      // The tape hands a kernel with one output its gradient as a tensor, not a one-element array.
+      const parts = Array.isArray(dy) ? dy : [dy];
+      return { value: () => tf.stack(parts, axis) };
     },
   },
   {

@@ -45,3 +45,13 @@ export function createOptimizer(name: OptimizerName, learningRate?: number): tf.
       return tf.train.adadelta(lr, 0.95, OPTIMIZER_EPSILON);
   }
 }
+
+/**
+ * Disposes an optimizer and every tensor it holds. tfjs 4.22's Momentum optimizer disposes its momentum and
+ * accumulators but not the learning-rate scalar it inherits from SGD (one tensor per optimizer otherwise).
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  const inherited = optimizer instanceof tf.MomentumOptimizer ? (optimizer as unknown as { c?: tf.Tensor }).c : undefined;
+  optimizer.dispose();
+  if (inherited !== undefined && !inherited.isDisposed) inherited.dispose();
+}

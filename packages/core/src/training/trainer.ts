@@ -19,9 +19,10 @@ import {
   oneOf,
 } from '../validate.js';
 import { type Callback, normalizeCallbacks } from './callbacks.js';
+import { DeviceLossGuard, readUnlessLost } from './mirror.js';
 import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
-import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
+import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer, disposeOptimizer } from './optimizers.js';
 
 /** Options of `model.compile`. */
 export interface CompileConfig {
@@ -60,6 +61,12 @@ export interface FitOptions {
   callbacks?: Callback | Callback[];
   /** Aborting stops training at the next batch boundary; fit resolves with the History of finished epochs. */
   signal?: AbortSignal;
+  /**
+   * Copy the weights and optimizer state to JavaScript memory every this many steps (and once when fit starts).
+   * If the device is lost (a lost WebGL context), fit rejects with `DeviceLostError` and the model continues from
+   * the last copy on another backend. Default: once per epoch.
+   */
+  mirrorEvery?: number;
 }
 
 /** Options of `model.evaluate`. */
@@ -104,6 +111,7 @@ export const FIT_OPTIONS: OptionSchema = {
       throw new ConfigError(`${argument}: expected an AbortSignal, received ${describe(value)}`);
     }
   },
+  mirrorEvery: assertPositiveInt,
 };
 
 /** Schema of `evaluate(x, y, options)`. */
@@ -118,6 +126,10 @@ export class Trainer {
   private readonly clipNorm: number | undefined;
   private readonly clipValue: number | undefined;
   private epochSeed = 0;
+  /** Keeps the last copy of the weights and ends a step on a lost device (training/mirror.ts). */
+  private readonly guard: DeviceLossGuard;
+  /** Optimizer steps applied so far (the mirror records which one it copied). */
+  private steps = 0;
 
   constructor(
     private readonly model: BasicRNN,
@@ -132,7 +144,8 @@ export class Trainer {
     if (new Set(metrics).size !== metrics.length) {
       throw new ConfigError(`compile({ metrics }): each metric may appear once, received ${describe(metrics)}`);
     }
-    if (config.optimizer instanceof tf.Optimizer) {
+    // tfjs's Optimizer[Symbol.hasInstance] reads `.minimize` of whatever it is given: null would throw a TypeError.
+    if (typeof config.optimizer === 'object' && config.optimizer !== null && config.optimizer instanceof tf.Optimizer) {
       assertOptimizerUsable(config.optimizer, 'compile(config).optimizer');
       if (config.learningRate !== undefined) {
         throw new ConfigError('compile({ learningRate }): set the learning rate on the Optimizer instance you pass, not here');
@@ -148,6 +161,7 @@ export class Trainer {
     this.metrics = metrics.map((name) => ({ name, kind: metricKind(name, config.loss, model.outputSize) }));
     this.clipNorm = config.clipNorm;
     this.clipValue = config.clipValue;
+    this.guard = new DeviceLossGuard(() => model.trainableVariables(), this.optimizer);
   }
 
   /** One gradient step. Checks loss and gradients before the update, so a non-finite step changes nothing. */
@@ -158,7 +172,9 @@ export class Trainer {
     const release = holdBackend('trainOnBatch');
     try {
       this.ensureBuilt(x, 'trainOnBatch');
-      return this.format(await this.step(x, y, 0, 0, 'trainOnBatch(x, y)'));
+      const values = await this.guard.run('trainOnBatch', { epoch: -1, batch: -1 }, () => this.step(x, y, 0, 0, 'trainOnBatch(x, y)'));
+      this.steps++;
+      return this.format(values);
     } finally {
       release();
       releaseModel();
@@ -201,6 +217,11 @@ export class Trainer {
         validation = [sliceBatch(x, split, total - split), sliceBatch(y, split, total - split)];
         owned.push(xTrain, yTrain, ...validation);
       }
+      const mirrorEvery = options.mirrorEvery ?? Math.ceil(split / batchSize);
+      let sinceMirror = 0;
+      // The first mirror reads the optimizer's state: a disposed optimizer must be reported as such first.
+      this.assertOptimizerUsable('fit(x, y)');
+      await this.guard.run('fit', { epoch: -1, batch: -1 }, () => this.guard.snapshot({ step: this.steps, epoch: -1, batch: -1 }));
       const rng = new SeededRandom(options.seed ?? deriveSeed(this.model.seed, 1000 + this.epochSeed++));
       const history: History = { epoch: [], history: {} };
       this.model.stopTraining = false;
@@ -223,9 +244,16 @@ export class Trainer {
           );
           let values: number[];
           try {
-            values = await this.step(xb, yb, epoch, batch, 'fit(x, y)');
+            values = await this.guard.run('fit', { epoch, batch }, () => this.step(xb, yb, epoch, batch, 'fit(x, y)'));
           } finally {
             tf.dispose([xb, yb]);
+          }
+          this.steps++;
+          if (++sinceMirror >= mirrorEvery) {
+            sinceMirror = 0;
+            this.assertOptimizerUsable('fit(x, y)');
+            const at = { step: this.steps, epoch, batch };
+            await this.guard.run('fit', { epoch, batch }, () => this.guard.snapshot(at));
           }
           values.forEach((v, i) => (sums[i]! += v * size));
           seen += size;
@@ -239,7 +267,11 @@ export class Trainer {
         }
         if (aborted) break;
         const logs = this.logs(Array.from(sums, (s) => s / seen), '');
-        if (validation !== null) Object.assign(logs, this.logs(await this.evaluateValues(...validation, batchSize), 'val_'));
+        if (validation !== null) {
+          const [xv, yv] = validation;
+          const values = await this.guard.run('fit (validation)', { epoch, batch: -1 }, () => this.evaluateValues(xv, yv, batchSize));
+          Object.assign(logs, this.logs(values, 'val_'));
+        }
         history.epoch.push(epoch);
         for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
         lastLogs = logs;
@@ -269,14 +301,14 @@ export class Trainer {
     const releaseModel = holdModel(this.model, 'evaluate()', 'evaluate(x, y)');
     try {
       this.ensureBuilt(x, 'evaluate');
-      return this.format(await this.evaluateValues(x, y, batchSize));
+      return this.format(await this.guard.run('evaluate', { epoch: -1, batch: -1 }, () => this.evaluateValues(x, y, batchSize)));
     } finally {
       releaseModel();
     }
   }
 
   dispose(): void {
-    if (this.ownsOptimizer) this.optimizer.dispose();
+    if (this.ownsOptimizer) disposeOptimizer(this.optimizer);
   }
 
   private async evaluateValues(x: tf.Tensor, y: tf.Tensor, batchSize: number): Promise<number[]> {
@@ -292,9 +324,13 @@ export class Trainer {
           ...this.metrics.map((m) => computeMetric(m.kind, labels, output, this.model.outputActivation)),
         ]);
       });
-      const values = await packed.data();
-      packed.dispose();
-      values.forEach((v, i) => (sums[i]! += v * size));
+      let values: ArrayLike<number>;
+      try {
+        values = await readUnlessLost(packed);
+      } finally {
+        packed.dispose();
+      }
+      Array.from(values).forEach((v, i) => (sums[i]! += v * size));
     }
     return Array.from(sums, (s) => s / total);
   }
@@ -330,7 +366,8 @@ export class Trainer {
         ]);
         return { grads: clipped, packed };
       }));
-      const values = Array.from(await packed.data());
+      // A lost device never answers a read: readUnlessLost rejects instead (DeviceLostError, a library error).
+      const values = Array.from(await readUnlessLost(packed));
       const [loss, probe, ...metrics] = values as [number, number, ...number[]];
       if (!Number.isFinite(loss) || probe !== 0) {
         const what = Number.isFinite(loss) ? 'a gradient' : `the loss (${loss})`;
