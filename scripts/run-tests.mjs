@@ -4,9 +4,19 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureChromium } from './ensure-chromium.mjs';
+import { envWithPnpm } from './pnpm-on-path.mjs';
+
+// Before any suite: Chromium for the browser suites (installed with apt-get where possible, else one line saying how).
+const missing = ensureChromium();
+if (missing !== null) {
+  console.error(missing);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 const root = new URL('..', import.meta.url).pathname;
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+const env = { ...envWithPnpm(), TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
 const workspaces = ['packages', 'apps'].flatMap((dir) =>
   readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
 );
