@@ -103,7 +103,7 @@ describe('README code blocks', () => {
         // The page reports how the block ended; an import error or a rejected top-level await is a failure.
         writeFileSync(
           join(dir, `${b.id}.html`),
-          `<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module">
+          `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><script type="module">
 window.__readme = 'running';
 import('./${b.id}.ts').then(() => { window.__readme = 'ok'; }, (e) => { window.__readme = 'error: ' + ((e && e.stack) || e); });
 </script></body></html>`,
