@@ -4,9 +4,19 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureChromium } from './ensure-chromium.mjs';
+import { envWithPnpm } from './pnpm-on-path.mjs';
+
+// Before any suite: Chromium for the browser suites (installed with apt-get where possible, else one line saying how).
+const missing = ensureChromium();
+if (missing !== null) {
+  console.error(missing);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 const root = new URL('..', import.meta.url).pathname;
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+const env = { ...envWithPnpm(), TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
 const workspaces = ['packages', 'apps'].flatMap((dir) =>
   readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
 );
@@ -15,7 +25,8 @@ for (const ws of workspaces) rmSync(join(ws, '.vitest-results'), { recursive: tr
 // --fast (`pnpm test:fast`): only the Node suites, without the build and without the files and cases marked slow
 // (BASICRNN_FAST=1, read by vitest.shared.ts and the test-kit); everything else is passed on to turbo.
 const fast = process.argv.includes('--fast');
-const extra = process.argv.slice(2).filter((arg) => arg !== '--fast');
+// pnpm 12 passes a literal `--` on (`pnpm test -- --filter=…`): turbo must not see it.
+const extra = process.argv.slice(2).filter((arg) => arg !== '--fast' && arg !== '--');
 const run = fast
   ? runFastSuites()
   : spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', '--output-logs=full', ...extra], {

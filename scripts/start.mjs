@@ -2,9 +2,10 @@
 // `pnpm start`: builds the demo and the packages it uses (quietly: turbo's log is shown only if the build fails),
 // then runs the CLI with the arguments given, in the directory the user ran pnpm from (INIT_CWD).
 import { spawnSync } from 'node:child_process';
+import { envWithPnpm } from './pnpm-on-path.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+const env = { ...envWithPnpm(), TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
 const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@basicrnn/demo...', '--output-logs=errors-only'], {
   cwd: root,
   env,

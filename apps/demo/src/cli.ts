@@ -1,20 +1,54 @@
 import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { BasicRNNError, LOSS_NAMES, OPTIMIZER_NAMES, type LossName } from '@basicrnn/core';
-import { TASKS, VOCABULARY, effectiveInputSize, isCategorical, taskDefaults, trainingProblem, type SettingLabel, type TaskName } from './tasks/index.js';
+import { BasicRNNError, DEFAULT_LEARNING_RATES, LOSS_NAMES, OPTIMIZER_NAMES, formatBytes, type LossName, type OptimizerName } from '@basicrnn/core';
+import { ALL_TASKS, TASK_SPECS, effectiveInputSize, isCategorical, taskDefaults, trainingProblem, type AnyTaskName, type SettingLabel } from './tasks/index.js';
 import { type MainJobOptions, type Reporter, TASK_TITLES, runMainJob } from './main_job.js';
 
 /** A usage mistake: printed without a stack trace, exit code 2. */
 class UsageError extends Error {}
 
-const positiveInt = (name: string) => (value: string) => {
+/** The seed's sizes: BasicRNN(64, 1) on a [32, 20, 10] input. */
+const SEED = { hiddenSize: 64, outputSize: 1, seqLength: 20, inputSize: 10, batchSize: 32 } as const;
+
+/**
+ * Largest values the CLI accepts, checked before any work. They keep a run within this machine's means (the
+ * recurrent kernel alone is hiddenSize² floats; the data is samples × seqLength × inputSize floats).
+ */
+export const CLI_LIMITS = {
+  hiddenSize: 4096,
+  inputSize: 4096,
+  outputSize: 1024,
+  seqLength: 10_000,
+  batchSize: 10_000,
+  samples: 1_000_000,
+  epochs: 10_000,
+} as const;
+
+/** Bytes the data, or a batch's activations, may take (float32). */
+export const CLI_MEMORY_LIMIT = 1024 ** 3;
+
+const FLAG_NAMES: Record<keyof typeof CLI_LIMITS, string> = {
+  hiddenSize: '--hidden-size',
+  inputSize: '--input-size',
+  outputSize: '--output-size',
+  seqLength: '--seq-length',
+  batchSize: '--batch-size',
+  samples: '--samples',
+  epochs: '--epochs',
+};
+
+const wholeNumber = (name: string, min: number) => (value: string) => {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new InvalidArgumentError(`${name} must be a ${min === 0 ? 'whole number (0 or more)' : 'positive integer'}.`);
+  }
   return n;
 };
+const positiveInt = (name: string) => wholeNumber(name, 1);
 const integer = (value: string) => {
-  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('must be an integer.');
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be an integer.');
   return Number(value);
 };
 const positiveNumber = (value: string) => {
@@ -27,68 +61,100 @@ const positiveNumber = (value: string) => {
 const flagLabel: SettingLabel = (setting, s) =>
   setting === 'returnSequences' ? '--return-sequences' : setting === 'loss' ? `--loss ${s.loss}` : `--output-size ${s.outputSize}`;
 
+/** "adam 0.001, sgd 0.01, …" for the help text. */
+const rates = OPTIMIZER_NAMES.map((name) => `${name} ${DEFAULT_LEARNING_RATES[name]}`).join(', ');
+
 export function buildProgram(): Command {
   return new Command()
     .name('basicrnn')
     .description(
-      "The seed's main(): build a BasicRNN (SimpleRNN + Dense), run a forward pass on example input and print the\n" +
-        'output and state shapes, compile, print the Keras-style summary, train on a task, and write plots (SVG, PNG)\n' +
-        'and an HTML report.',
+      "The seed's main(): build a BasicRNN (SimpleRNN + Dense), compile it, print the Keras-style summary, run a\n" +
+        'forward pass on random normal input and print the input, output and state shapes; then train on a task and\n' +
+        'write plots (SVG, PNG) and an HTML report. Every size means something on the default task (forecast):\n' +
+        '--input-size related series, --output-size steps forecast, --seq-length steps of history.',
     )
-    .addOption(new Option('--task <name>', `what to train on: ${TASKS.map((t) => `${t} (${TASK_TITLES[t]})`).join('; ')}`).choices(TASKS).default('sine'))
+    .addOption(new Option('--task <name>', `what to train on: ${ALL_TASKS.map((t) => `${t} (${TASK_TITLES[t]})`).join('; ')}`).choices(ALL_TASKS).default('forecast'))
+    .option('--seed-main', "exactly the seed's main(): random normal input, compile (adam, binaryCrossentropy), build, summary, shapes, the seed's plot; no task, no training")
     .addOption(new Option('--backend <name>', 'tfjs backend (webgl needs a browser: use `pnpm demo`)').choices(['cpu', 'wasm']).default('wasm'))
-    .option('--hidden-size <n>', 'units of the SimpleRNN layer (state size)', positiveInt('--hidden-size'), 64)
-    .option('--output-size <n>', 'units of the Dense head (1; 2 for marker/sentiment with a categorical loss)', positiveInt('--output-size'))
+    .option('--hidden-size <n>', `units of the SimpleRNN layer (state size), at most ${CLI_LIMITS.hiddenSize}`, positiveInt('--hidden-size'), SEED.hiddenSize)
+    .option('--output-size <n>', 'units of the Dense head: forecast: steps ahead (k); sine: 1; marker/sentiment: 1 logit, or 2 with a categorical loss', positiveInt('--output-size'))
     .option('--seq-length <n>', 'timesteps per example (sentiment: words per review, padded at the front)', positiveInt('--seq-length'))
-    .option('--input-size <n>', 'features per timestep; only the marker task takes it (sine has 1, sentiment one per vocabulary word)', positiveInt('--input-size'))
-    .option('--batch-size <n>', 'examples per gradient step, and the example input batch', positiveInt('--batch-size'), 32)
-    .option('--return-sequences', 'apply the head at every timestep (sine: forecast the next value at each step)')
+    .option('--input-size <n>', 'features per timestep: forecast: related series (10); marker: features (10); sine and sentiment fix theirs', positiveInt('--input-size'))
+    .option('--batch-size <n>', 'examples per gradient step, and the example input batch', positiveInt('--batch-size'), SEED.batchSize)
+    .option('--return-sequences', 'apply the head at every timestep (forecast and sine: a forecast after every step)')
     .option('--no-return-sequences', 'apply the head to the final state only (default)')
-    .addOption(new Option('--loss <name>', 'loss (default: meanSquaredError for sine, binaryCrossentropy otherwise)').choices(LOSS_NAMES))
+    .addOption(new Option('--loss <name>', 'loss (default: meanSquaredError for forecast and sine, binaryCrossentropy otherwise)').choices(LOSS_NAMES))
     .addOption(new Option('--optimizer <name>', 'optimizer, with Keras defaults').choices(OPTIMIZER_NAMES).default('adam'))
-    .option('--learning-rate <x>', 'learning rate', positiveNumber, 0.01)
-    .option('--epochs <n>', 'passes over the training data', positiveInt('--epochs'), 10)
-    .option('--samples <n>', 'examples generated for the task (20% held out for the test)', positiveInt('--samples'), 1000)
+    .option('--learning-rate <x>', `learning rate (default: Keras's for the optimizer: ${rates})`, positiveNumber)
+    .option('--epochs <n>', 'passes over the training data; 0 trains nothing (shapes, summary, untrained plots)', wholeNumber('--epochs', 0), 10)
+    .option('--samples <n>', `examples generated for the task (20% held out for the test), 10 to ${CLI_LIMITS.samples.toLocaleString('en-US')}`, positiveInt('--samples'), 1000)
     .option('--seed <n>', 'seed of the weights, the data and the shuffling', integer, 7)
     .option('--out <dir>', 'where to write the plots and report (default ./basicrnn-out where you ran the command)')
     .showHelpAfterError('(run with --help for every option)')
     .exitOverride();
 }
 
-/** Turns parsed flags into main-job options, refusing combinations that do not fit the task. */
-export function resolveOptions(flags: Record<string, unknown>, cwd: string): MainJobOptions {
-  const task = flags.task as TaskName;
-  const given = (name: string) => flags[name] !== undefined;
-  if (given('inputSize') && task !== 'marker') {
-    throw new UsageError(`--input-size does not apply to --task ${task}: ${task === 'sine' ? 'the sine series has 1 feature per step' : `sentiment inputs are one-hot words (${VOCABULARY.length} features)`}`);
+/** Turns parsed flags into main-job options, refusing combinations that do not fit the task, and sizes too large. */
+export function resolveOptions(flags: Record<string, unknown>, cwd: string, given: (name: string) => boolean = (name) => flags[name] !== undefined): MainJobOptions {
+  const seedMain = flags.seedMain === true;
+  if (seedMain) {
+    const refused = ['task', 'samples', 'epochs'].filter(given);
+    if (refused.length > 0) {
+      throw new UsageError(`--seed-main runs no task and trains nothing: drop ${refused.map((n) => `--${n}`).join(', ')}`);
+    }
+  }
+  const task = seedMain ? null : (flags.task as AnyTaskName);
+  const spec = task === null ? null : TASK_SPECS[task];
+  if (spec !== null && given('inputSize') && 'fixed' in spec.inputSize) {
+    throw new UsageError(`--input-size does not apply to --task ${task}: ${spec.inputSize.why}`);
   }
   const returnSequences = flags.returnSequences === true;
-  const loss = (flags.loss as LossName | undefined) ?? taskDefaults(task).loss;
-  const outputSize = (flags.outputSize as number | undefined) ?? (isCategorical(loss) ? 2 : 1);
-  const problem = trainingProblem({ task, loss, outputSize, returnSequences }, flagLabel);
-  if (problem !== null) throw new UsageError(problem);
-  const seqLength = (flags.seqLength as number | undefined) ?? taskDefaults(task).seqLength;
-  const inputSize = effectiveInputSize(task, (flags.inputSize as number | undefined) ?? 10);
+  const loss = (flags.loss as LossName | undefined) ?? (task === null ? 'binaryCrossentropy' : taskDefaults(task).loss);
+  const outputSize = (flags.outputSize as number | undefined) ?? (isCategorical(loss) ? 2 : SEED.outputSize);
+  if (task !== null) {
+    const problem = trainingProblem({ task, loss, outputSize, returnSequences }, flagLabel);
+    if (problem !== null) throw new UsageError(problem);
+  }
+  const seqLength = (flags.seqLength as number | undefined) ?? (task === null ? SEED.seqLength : taskDefaults(task).seqLength);
+  const chosenInput = (flags.inputSize as number | undefined) ?? (spec !== null && 'default' in spec.inputSize ? spec.inputSize.default : SEED.inputSize);
+  const inputSize = task === null ? chosenInput : effectiveInputSize(task, chosenInput);
   const samples = flags.samples as number;
-  if (samples < 10) throw new UsageError(`--samples ${samples} is too few: at least 10 are needed to hold out test and validation examples`);
-  const out = resolve(cwd, (flags.out as string | undefined) ?? 'basicrnn-out');
+  const epochs = seedMain ? 0 : (flags.epochs as number);
+  const sizes = { hiddenSize: flags.hiddenSize as number, inputSize, outputSize, seqLength, batchSize: flags.batchSize as number, samples, epochs };
+  checkSizes(sizes, task !== null);
+  const optimizer = flags.optimizer as OptimizerName;
+  const learningRate = (flags.learningRate as number | undefined) ?? DEFAULT_LEARNING_RATES[optimizer];
   return {
     task,
+    cell: 'simpleRNN',
     backend: flags.backend as 'cpu' | 'wasm',
-    hiddenSize: flags.hiddenSize as number,
-    outputSize,
-    seqLength,
-    inputSize,
-    batchSize: flags.batchSize as number,
+    ...sizes,
     returnSequences,
     loss,
-    optimizer: flags.optimizer as MainJobOptions['optimizer'],
-    learningRate: flags.learningRate as number,
-    epochs: flags.epochs as number,
-    samples,
+    optimizer,
+    learningRate,
+    defaultLearningRate: flags.learningRate === undefined,
+    out: resolve(cwd, (flags.out as string | undefined) ?? 'basicrnn-out'),
     seed: flags.seed as number,
-    out,
   };
+}
+
+/** Refuses sizes past {@link CLI_LIMITS}, and data or activations past {@link CLI_MEMORY_LIMIT}, naming the flag. */
+function checkSizes(s: Record<keyof typeof CLI_LIMITS, number>, withData: boolean): void {
+  for (const [key, max] of Object.entries(CLI_LIMITS) as [keyof typeof CLI_LIMITS, number][]) {
+    if (s[key] > max) throw new UsageError(`${FLAG_NAMES[key]} ${s[key]} is too large: at most ${max.toLocaleString('en-US')}`);
+  }
+  if (withData && s.samples < 10) throw new UsageError(`--samples ${s.samples} is too few: at least 10 are needed to hold out test and validation examples`);
+  const limit = formatBytes(CLI_MEMORY_LIMIT);
+  const data = 4 * (withData ? s.samples : s.batchSize) * s.seqLength * (s.inputSize + s.outputSize);
+  if (data > CLI_MEMORY_LIMIT) {
+    throw new UsageError(`the data would take ${formatBytes(data)} (--samples × --seq-length × (--input-size + --output-size) floats), more than ${limit}: lower one of them`);
+  }
+  // A training step keeps every step's hidden state of a batch (and its gradient); the recurrent kernel is H × H.
+  const activations = 4 * 3 * s.batchSize * s.seqLength * s.hiddenSize;
+  if (activations > CLI_MEMORY_LIMIT) {
+    throw new UsageError(`one batch's hidden states would take ${formatBytes(activations)} (--batch-size × --seq-length × --hidden-size floats, ×3 for training), more than ${limit}: lower one of them`);
+  }
 }
 
 function terminalReporter(stream: NodeJS.WriteStream): Reporter {
@@ -117,6 +183,7 @@ function terminalReporter(stream: NodeJS.WriteStream): Reporter {
   };
 }
 
+/** Runs the CLI with these arguments; resolves to the exit code (0 done, 1 failed, 2 usage error). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const program = buildProgram();
   // pnpm passes a literal "--" through when the user separates script arguments with it.
@@ -124,7 +191,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let options: MainJobOptions;
   try {
     program.parse(args, { from: 'user' });
-    options = resolveOptions(program.opts(), env.INIT_CWD ?? process.cwd());
+    options = resolveOptions(program.opts(), env.INIT_CWD ?? process.cwd(), (name) => program.getOptionValueSource(name) === 'cli');
   } catch (e) {
     if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     if (e instanceof UsageError) {
@@ -133,6 +200,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     throw e;
   }
+  // tfjs's cpu backend greets Node users with a banner recommending tfjs-node; this CLI runs on wasm (or the cpu
+  // reference by choice), so production mode silences it (it only gates tfjs's console warnings).
+  tf.enableProdMode();
   try {
     const { files } = await runMainJob(options, terminalReporter(process.stdout));
     process.stdout.write(`Wrote ${files.length} files to ${options.out}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);

@@ -7,18 +7,22 @@ import {
   SeededRandom,
   getBackendInfo,
   setBackend,
+  type BackendInfo,
   type Callback,
   type History,
   type LossName,
   type OptimizerName,
 } from '@basicrnn/core';
 import { hiddenStatesSvg, rnnWorkingSvg, svgToPng, trainingCurvesSvg, weightsSvg } from '@basicrnn/viz/node';
-import { labelTensor, taskArrays, type TaskName } from './tasks/index.js';
+import { TASK_SPECS, VIEW_CAPTIONS, labelTensor, outputLabel, taskArrays, type AnyTaskName, type ViewName } from './tasks/index.js';
 import { htmlReport } from './report.js';
 
 /** Everything the main job needs, as the CLI parsed and checked it. */
 export interface MainJobOptions {
-  task: TaskName;
+  /** The task to train on, or null for the seed's `main()`: random normal input, no training. */
+  task: AnyTaskName | null;
+  /** The recurrent cell (one entry of {@link CELLS}). */
+  cell: CellName;
   backend: 'cpu' | 'wasm';
   hiddenSize: number;
   outputSize: number;
@@ -29,6 +33,9 @@ export interface MainJobOptions {
   loss: LossName;
   optimizer: OptimizerName;
   learningRate: number;
+  /** Whether the learning rate is the optimizer's default (said so in the output). */
+  defaultLearningRate: boolean;
+  /** 0: no training (the forward pass, the summary and the plots of the untrained model). */
   epochs: number;
   samples: number;
   seed: number;
@@ -43,88 +50,127 @@ export interface Reporter {
   epochEnd(epoch: number, epochs: number, logs: Record<string, number>): void;
 }
 
-export const TASK_TITLES: Record<TaskName, string> = {
-  sine: 'next-value forecasting of a noisy sine wave',
-  marker: 'which marker (+2 or −2 on feature 0) appeared in the first half: memory across time',
-  sentiment: 'sentiment of short reviews (one-hot words, negations included)',
-};
+/** One line per task, from the task registry. */
+export const TASK_TITLES = Object.fromEntries(Object.entries(TASK_SPECS).map(([name, spec]) => [name, spec.title])) as Record<AnyTaskName, string>;
 
-function shapeText(shape: readonly number[]): string {
+/** What the main job needs of a model: BasicRNN's API, which the layers models share. */
+export type MainJobModel = Pick<BasicRNN, 'compile' | 'build' | 'summary' | 'call' | 'fit' | 'evaluate' | 'getWeights' | 'dispose'>;
+
+/**
+ * The recurrent cells the main job can build, keyed by the name a `--cell` flag would take. A further cell (LSTM,
+ * GRU through core's layers API) is one entry here.
+ */
+export const CELLS = {
+  simpleRNN: (o: Pick<MainJobOptions, 'hiddenSize' | 'outputSize' | 'returnSequences' | 'seed'>): MainJobModel =>
+    new BasicRNN({ hiddenSize: o.hiddenSize, outputSize: o.outputSize, returnSequences: o.returnSequences, seed: o.seed }),
+} as const;
+export type CellName = keyof typeof CELLS;
+
+/** "(32, 20, 10)" */
+export function shapeText(shape: readonly number[]): string {
   return `(${shape.join(', ')})`;
 }
 
-/**
- * The seed's `main()`, and further: build the model, run a forward pass on example input and print the shapes,
- * compile, build, print the summary, train on the task, and write the plots and an HTML report.
- * Returns the files written.
- */
-export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{ files: string[]; history: History; evaluation: number[] }> {
-  await setBackend(o.backend);
-  const info = getBackendInfo();
+/** "wasm (SIMD, 1 thread, fused kernels)" */
+export function backendText(info: BackendInfo): string {
   const extras = [
     info.simd === undefined ? '' : info.simd ? 'SIMD' : 'no SIMD',
     info.threads === undefined ? '' : `${info.threads} thread${info.threads === 1 ? '' : 's'}`,
     info.fusedKernels ? 'fused kernels' : '',
   ].filter(Boolean);
-  report.line(`Backend: ${info.name}${extras.length ? ` (${extras.join(', ')})` : ''}`);
-  report.line(`Task: ${o.task} — ${TASK_TITLES[o.task]}`);
+  return `${info.name}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+}
 
-  const model = new BasicRNN({
-    hiddenSize: o.hiddenSize,
-    outputSize: o.outputSize,
-    returnSequences: o.returnSequences,
-    seed: o.seed,
-  });
+/** A view written as SVG and PNG: its file name, the SVG, and its heading and caption for the report. */
+export interface WrittenView {
+  name: ViewName;
+  svg: string;
+}
 
-  // The seed: example input, forward pass, shapes.
+/**
+ * The seed's `main()`, and further: random normal example input, build the model, compile, build, print the
+ * summary, run the forward pass and print the input, output and state shapes; then (with a task and epochs ≥ 1)
+ * train, evaluate on held-out examples, and write the plots and an HTML report. Returns what it wrote.
+ */
+export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{ files: string[]; history: History | null; evaluation: number[] | null }> {
+  await setBackend(o.backend);
+  const info = getBackendInfo();
+  report.line(`Backend: ${backendText(info)}`);
+  report.line(
+    o.task === null
+      ? "Seed main(): random normal input, compile, build, summary, forward pass, the seed's plot; no training"
+      : `Task: ${o.task} — ${TASK_SPECS[o.task].title}`,
+  );
+
+  // The seed: example input from a standard normal, the model, compile, build, summary, forward pass, shapes.
   const rng = new SeededRandom(o.seed);
   const exampleValues = Float32Array.from({ length: o.batchSize * o.seqLength * o.inputSize }, () => rng.normal());
   const exampleInput = tf.tensor3d(exampleValues, [o.batchSize, o.seqLength, o.inputSize]);
-  const { output, state } = model.call(exampleInput);
-  report.line(`Output shape: ${shapeText(output.shape)}`);
-  report.line(`State shape: ${shapeText(state.shape)}`);
-  tf.dispose([exampleInput, output, state]);
-
-  model.compile({ optimizer: o.optimizer, learningRate: o.learningRate, loss: o.loss, metrics: metricsFor(o.loss) });
+  const model = CELLS[o.cell](o);
+  const metrics = metricsFor(o.loss);
+  model.compile({ optimizer: o.optimizer, learningRate: o.learningRate, loss: o.loss, metrics });
   model.build([null, o.seqLength, o.inputSize]);
   const summary = model.summary({ printFn: (l) => report.line(l) });
+  const example = model.call(exampleInput, { returnHiddenStates: true });
+  report.line(`Input shape: ${shapeText(exampleInput.shape)}`);
+  report.line(`Output shape: ${shapeText(example.output.shape)}`);
+  report.line(`State shape: ${shapeText(example.state.shape)}`);
 
-  const data = taskArrays(o);
-  const testCount = Math.max(1, Math.floor(o.samples * 0.2));
-  const trainCount = o.samples - testCount;
-  const xAll = tf.tensor3d(data.x, [o.samples, o.seqLength, o.inputSize]);
-  const xTrain = tf.slice(xAll, [0, 0, 0], [trainCount, -1, -1]);
-  const xTest = tf.slice(xAll, [trainCount, 0, 0], [testCount, -1, -1]);
-  const yTrain = labelTensor(data, o.loss, 0, trainCount);
-  const yTest = labelTensor(data, o.loss, trainCount, o.samples);
-  xAll.dispose();
+  let history: History | null = null;
+  let evaluation: number[] | null = null;
+  let shown = { input: exampleInput as tf.Tensor, output: example.output, state: example.state, hiddenStates: example.hiddenStates! };
+  const owned: tf.Tensor[] = [exampleInput, example.output, example.state, example.hiddenStates!];
 
-  const batches = Math.ceil(trainCount * 0.8 / o.batchSize);
-  const progress: Callback = {
-    onEpochBegin: (epoch) => report.epochStart(epoch, o.epochs, batches),
-    onBatchEnd: (batch) => report.batch(batch),
-    onEpochEnd: (epoch, logs) => report.epochEnd(epoch, o.epochs, logs),
-  };
-  report.line(`Training ${o.epochs} epoch${o.epochs === 1 ? '' : 's'} on ${trainCount} examples (20% of them held out for validation), batch size ${o.batchSize}`);
-  const history = await model.fit(xTrain, yTrain, { epochs: o.epochs, batchSize: o.batchSize, validationSplit: 0.2, seed: o.seed, callbacks: progress });
-  const evaluation = [await model.evaluate(xTest, yTest, { batchSize: o.batchSize })].flat();
-  report.line(`Test (${testCount} unseen examples): ${formatLogs(evaluation, metricsFor(o.loss))}`);
+  if (o.task !== null) {
+    const data = taskArrays({ ...o, task: o.task });
+    const testCount = Math.max(1, Math.floor(o.samples * 0.2));
+    const trainCount = o.samples - testCount;
+    const xAll = tf.tensor3d(data.x, [o.samples, o.seqLength, o.inputSize]);
+    const xTrain = tf.slice(xAll, [0, 0, 0], [trainCount, -1, -1]);
+    const xTest = tf.slice(xAll, [trainCount, 0, 0], [testCount, -1, -1]);
+    const yTrain = labelTensor(data, o.loss, 0, trainCount);
+    const yTest = labelTensor(data, o.loss, trainCount, o.samples);
+    xAll.dispose();
+    owned.push(xTrain, xTest, yTrain, yTest);
 
-  // The seed's plot, for the first few test examples, plus the hidden states over time and the weights.
-  const shown = Math.min(testCount, 8);
-  const xShown = tf.slice(xTest, [0, 0, 0], [shown, -1, -1]);
-  const result = model.call(xShown, { returnHiddenStates: true });
-  const [kernel, recurrentKernel] = model.getWeights();
-  await mkdir(o.out, { recursive: true });
-  const views: [string, string][] = [
-    ['rnn-working', await rnnWorkingSvg({ input: xShown, output: result.output, state: result.state, example: 0 })],
-    ['hidden-states', await hiddenStatesSvg({ hiddenStates: result.hiddenStates!, example: 0 })],
-    ['training-curves', await trainingCurvesSvg(history)],
-    ['weights', await weightsSvg({ kernel: kernel!, recurrentKernel: recurrentKernel! })],
+    if (o.epochs > 0) {
+      const batches = Math.ceil(Math.ceil(trainCount * 0.8) / o.batchSize);
+      const progress: Callback = {
+        onEpochBegin: (epoch) => report.epochStart(epoch, o.epochs, batches),
+        onBatchEnd: (batch) => report.batch(batch),
+        onEpochEnd: (epoch, logs) => report.epochEnd(epoch, o.epochs, logs),
+      };
+      const rate = `learning rate ${o.learningRate}${o.defaultLearningRate ? ', its default' : ''}`;
+      report.line(
+        `Training ${o.epochs} epoch${o.epochs === 1 ? '' : 's'} with ${o.optimizer} (${rate}) on ${trainCount} examples ` +
+          `(20% of them held out for validation), batch size ${o.batchSize}`,
+      );
+      history = await model.fit(xTrain, yTrain, { epochs: o.epochs, batchSize: o.batchSize, validationSplit: 0.2, seed: o.seed, callbacks: progress });
+    }
+    evaluation = [await model.evaluate(xTest, yTest, { batchSize: o.batchSize })].flat();
+    report.line(`Test (${testCount} unseen examples${o.epochs === 0 ? ', untrained model' : ''}): ${formatLogs(evaluation, metrics)}`);
+
+    // After training the plots show held-out examples of the task rather than the random example input.
+    const xShown = tf.slice(xTest, [0, 0, 0], [Math.min(testCount, 8), -1, -1]);
+    const result = model.call(xShown, { returnHiddenStates: true });
+    shown = { input: xShown, output: result.output, state: result.state, hiddenStates: result.hiddenStates! };
+    owned.push(xShown, result.output, result.state, result.hiddenStates!);
+  }
+
+  const weights = model.getWeights();
+  const [kernel, recurrentKernel, bias] = weights;
+  const views: WrittenView[] = [
+    { name: 'rnn-working', svg: await rnnWorkingSvg({ ...shown, example: 0 }, { outputLabel: outputLabel(o.loss) }) },
+    { name: 'hidden-states', svg: await hiddenStatesSvg({ hiddenStates: shown.hiddenStates, example: 0 }) },
   ];
-  tf.dispose([xShown, result.output, result.state, result.hiddenStates!, kernel!, recurrentKernel!]);
+  if (history !== null) views.push({ name: 'training-curves', svg: await trainingCurvesSvg(history) });
+  views.push({ name: 'weights', svg: await weightsSvg({ kernel: kernel!, recurrentKernel: recurrentKernel!, bias }) });
+  tf.dispose([...owned, ...weights]);
+  model.dispose();
+
+  await mkdir(o.out, { recursive: true });
   const files: string[] = [];
-  for (const [name, svg] of views) {
+  for (const { name, svg } of views) {
     const svgPath = join(o.out, `${name}.svg`);
     const pngPath = join(o.out, `${name}.png`);
     await writeFile(svgPath, svg);
@@ -132,10 +178,8 @@ export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{
     files.push(svgPath, pngPath);
   }
   const reportPath = join(o.out, 'report.html');
-  await writeFile(reportPath, htmlReport({ options: o, backend: info, summary, history, evaluation, metrics: metricsFor(o.loss), views }));
+  await writeFile(reportPath, htmlReport({ options: o, backend: info, summary, history, evaluation, metrics, views }));
   files.push(reportPath);
-  tf.dispose([xTrain, xTest, yTrain, yTest]);
-  model.dispose();
   return { files, history, evaluation };
 }
 
@@ -144,6 +188,9 @@ export function metricsFor(loss: LossName): ('accuracy' | 'mae')[] {
   return loss.endsWith('Crossentropy') ? ['accuracy'] : ['mae'];
 }
 
+/** "loss 0.1234  mae 0.2345" */
 export function formatLogs(values: readonly number[], metrics: readonly string[]): string {
   return ['loss', ...metrics].map((name, i) => `${name} ${values[i]!.toFixed(4)}`).join('  ');
 }
+
+export { VIEW_CAPTIONS };

@@ -88,7 +88,10 @@ export const webglBinding: BackendBinding = {
           "until the page is reloaded: use setBackend('wasm') or 'cpu'",
       );
     }
-    if (webglBackend() !== null || !canCreateWebGLCanvas()) return;
+    if (webglBackend() !== null) return;
+    // Refuse here, before tfjs tries: tfjs's own failed initialisation prints a stack trace through console.warn
+    // before setBackend can reject (core turns this throw into its BackendError; the previous backend stays).
+    if (!canCreateWebGLCanvas()) throw new Error(`${NO_WEBGL_CONTEXT}; the previous backend stays active`);
     probed ??= probeWebGL();
     // tfjs asks for a context with failIfMajorPerformanceCaveat unless SOFTWARE_WEBGL_ENABLED is set; an
     // explicit setting by the user (or one tfjs already evaluated) is left alone.

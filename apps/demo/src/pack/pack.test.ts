@@ -1,41 +1,15 @@
 // Every publishable package, packed on its own, installed from the tarballs into a project outside the
 // workspace: a Node script and a Vite-built page (in Debian Chromium) must both work there.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { chromiumArgs, chromiumPath } from '@basicrnn/test-kit/chromium';
+import { PACKAGES, run } from './packed_project.js';
 
-const root = new URL('../../../../', import.meta.url).pathname;
-const PACKAGES = ['core', 'backend-wasm', 'backend-webgl', 'viz'] as const;
-const scratch = mkdtempSync(join(tmpdir(), 'basicrnn-pack-'));
-const tarballs = join(scratch, 'tarballs');
-const project = join(scratch, 'project');
-const tarball: Record<string, string> = {};
-
-function run(cmd: string, args: string[], cwd: string): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-beforeAll(() => {
-  mkdirSync(tarballs, { recursive: true });
-  for (const name of PACKAGES) {
-    const dir = join(root, 'packages', name);
-    // Each package builds on its own before it is packed.
-    run('pnpm', ['run', 'build'], dir);
-    const before = new Set(readdirSync(tarballs));
-    run('pnpm', ['pack', '--pack-destination', tarballs], dir);
-    const file = readdirSync(tarballs).find((f) => !before.has(f));
-    if (!file) throw new Error(`pnpm pack wrote no tarball for ${name}`);
-    tarball[name] = join(tarballs, file);
-  }
-}, 600_000);
-
-afterAll(() => { if (!process.env.KEEP_SCRATCH) rmSync(scratch, { recursive: true, force: true }); });
+// Packed and installed once for every file in src/pack (packed_project.ts, the suite's globalSetup).
+const { root, project, tarball } = inject('packed');
 
 describe('packages as published', () => {
   it.each(PACKAGES)('%s: the tarball carries real versions (no workspace:*), dist, types and a README', (name) => {
@@ -44,6 +18,7 @@ describe('packages as published', () => {
     for (const [dep, range] of Object.entries(ranges)) expect(String(range), `${name} → ${dep}`).not.toMatch(/workspace:/);
     if (name.startsWith('backend-')) expect(manifest.dependencies['@basicrnn/core'] ?? manifest.peerDependencies?.['@basicrnn/core']).toMatch(/^\^?\d+\.\d+\.\d+$/);
     expect(manifest.peerDependencies['@tensorflow/tfjs-core']).toBe('4.22.0');
+    expect(manifest.engines).toEqual({ node: '>=20.19' });
     const files = execFileSync('tar', ['-tzf', tarball[name]!], { encoding: 'utf8' }).split('\n');
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.d.ts');
@@ -57,36 +32,6 @@ describe('packages as published', () => {
   });
 
   describe('installed from the tarballs into a project outside the workspace', () => {
-    beforeAll(() => {
-      mkdirSync(join(project, 'src'), { recursive: true });
-      writeFileSync(
-        join(project, 'package.json'),
-        JSON.stringify(
-          {
-            name: 'scratch-app',
-            private: true,
-            type: 'module',
-            dependencies: {
-              '@tensorflow/tfjs-core': '4.22.0',
-              // Only for the page's `?url` imports of the .wasm files (see the backend-wasm README).
-              '@tensorflow/tfjs-backend-wasm': '4.22.0',
-              '@basicrnn/core': `file:${tarball.core}`,
-              '@basicrnn/backend-wasm': `file:${tarball['backend-wasm']}`,
-              '@basicrnn/backend-webgl': `file:${tarball['backend-webgl']}`,
-              '@basicrnn/viz': `file:${tarball.viz}`,
-              vite: '8.3.8',
-            },
-          },
-          null,
-          2,
-        ),
-      );
-      // Its own pnpm project (not the workspace): pnpm-workspace.yaml marks the root, and resolves sibling
-      // tarballs for @basicrnn/core instead of the registry.
-      writeFileSync(join(project, 'pnpm-workspace.yaml'), `packages: []\noverrides:\n  '@basicrnn/core': 'file:${tarball.core}'\n`);
-      run('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], project);
-    }, 600_000);
-
     it('a Node script builds, runs, trains and plots on wasm', () => {
       writeFileSync(
         join(project, 'main.mjs'),

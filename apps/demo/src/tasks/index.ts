@@ -1,9 +1,14 @@
 export type { TaskData } from './random.js';
 export { sineData, type SineOptions } from './sine.js';
+export { forecastData, type ForecastOptions } from './forecast.js';
 export { markerData, runningSignData, type MarkerOptions } from './marker.js';
 export { sentimentData, generateReviews, encode, tokenize, VOCABULARY, PAD, UNKNOWN, type Review } from './sentiment.js';
+export { TASK_SPECS, ALL_TASKS, taskSpec, type AnyTaskName, type TaskSpec } from './registry.js';
 
-/** Task names the CLI and the web app offer. */
+/**
+ * Tasks the web app offers (every task in the registry but `forecast`, which it has no hint text for yet). The CLI
+ * offers {@link ALL_TASKS}.
+ */
 export const TASKS = ['sine', 'marker', 'sentiment'] as const;
 export type TaskName = (typeof TASKS)[number];
 export { taskArrays, labelTensor, type TaskDataOptions } from './arrays.js';
@@ -17,3 +22,4 @@ export {
   type TaskSettings,
   type SettingLabel,
 } from './rules.js';
+export { outputLabel, VIEW_CAPTIONS, type ViewName } from './labels.js';

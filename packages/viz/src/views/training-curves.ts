@@ -187,9 +187,11 @@ export function renderTrainingCurves(data: TrainingHistory, options: TrainingCur
   }
   if (metricGroups.length > 0) {
     const names = metricGroups.map((g) => g.base);
-    const title = names.length === 1 ? `${names[0]} per epoch` : 'Metrics per epoch';
+    // Acronyms stay upper case ("MAE per epoch"); other names get a capital ("Accuracy per epoch").
+    const display = (name: string) => (/^(mae|mse|rmse|mape)$/i.test(name) ? name.toUpperCase() : name.charAt(0).toUpperCase() + name.slice(1));
+    const title = names.length === 1 ? `${display(names[0] as string)} per epoch` : 'Metrics per epoch';
     const label = names.length === 1 ? (names[0] as string) : 'metric value';
-    rows.push(metricPanel('metrics', title.charAt(0).toUpperCase() + title.slice(1), label, metricGroups, epochs, height, 'linear', 1));
+    rows.push(metricPanel('metrics', title, label, metricGroups, epochs, height, 'linear', 1));
   }
   return renderFigure(
     { width, title: options.title ?? 'Training curves', subtitle: options.subtitle, rows: [rows], view: 'training-curves' },
