@@ -1,0 +1,170 @@
+import { plotHiddenStates, plotTrainingCurves, trainingCurvesCallback, type HiddenStatesData, type TrainingHistory, type VizHandle } from '@basicrnn/viz';
+import type { Panel } from '../app.js';
+import { vizFont } from '../assets.js';
+import { $, fromHtml, msText, plural } from '../dom.js';
+import type { HiddenProbe, WorkerEvent } from '../protocol.js';
+import { trainingProblem } from '../settings.js';
+import { wordAxis } from './words.js';
+
+/** Redraws of the plots during training are at most this frequent: the page keeps time for the user's clicks. */
+const REDRAW_INTERVAL_MS = 400;
+
+/** Train / Stop / Resume, live curves and the hidden state of a held-out example after each epoch. */
+export const trainingPanel: Panel = {
+  area: 'main',
+  mount({ state, engine, app }) {
+    const root = fromHtml(`<section class="card" aria-labelledby="training-title">
+      <div class="card-head">
+        <h2 id="training-title">Training</h2>
+        <div class="actions">
+          <button type="button" id="train" class="primary">Train</button>
+          <button type="button" id="stop" class="danger" disabled>Stop</button>
+        </div>
+      </div>
+      <p class="hint" id="train-problem" role="status"></p>
+      <div class="progress-row">
+        <progress id="train-progress" max="1" value="0" aria-label="Progress of the current epoch"></progress>
+        <span id="train-status" role="status" aria-live="polite">Not trained yet.</span>
+      </div>
+      <div id="curves-plot" class="plot"></div>
+      <div id="hidden-plot" class="plot"><p class="empty">The hidden state of a held-out example appears here after each epoch.</p></div>
+    </section>`);
+    const trainButton = $<HTMLButtonElement>(root, '#train');
+    const stopButton = $<HTMLButtonElement>(root, '#stop');
+    const status = $(root, '#train-status');
+    const progress = $<HTMLProgressElement>(root, '#train-progress');
+    const curves = plotTrainingCurves($(root, '#curves-plot'), { epoch: [], history: {} }, { font: vizFont, title: 'Loss and metrics per epoch' });
+    let pendingHistory: TrainingHistory | null = null;
+    // The callback keeps the history; the curves redraw on the coalesced schedule below.
+    const history = trainingCurvesCallback({
+      update: (h: TrainingHistory) => {
+        pendingHistory = h;
+        schedule();
+      },
+    });
+    let hidden: VizHandle<HiddenStatesData> | null = null;
+    let pendingProbe: HiddenProbe | null = null;
+    let pendingEpoch = 0;
+    let redrawTimer: ReturnType<typeof setTimeout> | undefined;
+    let lastRedraw = 0;
+    const setStatus = (text: string) => (status.textContent = text);
+
+    const redraw = () => {
+      redrawTimer = undefined;
+      lastRedraw = performance.now();
+      if (pendingHistory !== null) {
+        curves.update(pendingHistory);
+        pendingHistory = null;
+      }
+      const probe = pendingProbe;
+      if (probe === null) return;
+      pendingProbe = null;
+      const data: HiddenStatesData = { hiddenStates: probe.hiddenStates, example: 0 };
+      hidden?.dispose();
+      $(root, '#hidden-plot').replaceChildren();
+      hidden = plotHiddenStates($(root, '#hidden-plot'), data, {
+        font: vizFont,
+        title: 'Hidden state of a held-out example, redrawn after every epoch',
+        ...wordAxis(probe.words),
+      });
+      $(root, '#hidden-plot').dataset.epoch = String(pendingEpoch);
+    };
+    // Curves and heatmap are coalesced: at most one redraw per interval, the latest epoch wins.
+    function schedule(): void {
+      if (redrawTimer !== undefined) return;
+      redrawTimer = setTimeout(redraw, Math.max(0, REDRAW_INTERVAL_MS - (performance.now() - lastRedraw)));
+    }
+    const scheduleProbe = (probe: HiddenProbe, epoch: number) => {
+      pendingProbe = probe;
+      pendingEpoch = epoch;
+      schedule();
+    };
+
+    engine.on((e: WorkerEvent) => {
+      if (e.event === 'epochBegin') {
+        progress.max = e.batches;
+        progress.value = 0;
+        setStatus(`Epoch ${e.epoch + 1}/${e.target} on ${e.backend}…`);
+      } else if (e.event === 'batchEnd') {
+        progress.value = e.batch + 1;
+      } else if (e.event === 'epochEnd') {
+        history.onEpochEnd(e.epochsDone - 1, e.logs);
+        state.set({ epochsDone: e.epochsDone });
+        const text = Object.entries(e.logs).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · ');
+        setStatus(`Epoch ${e.epochsDone}/${e.target}: ${text}`);
+        status.dataset.epochs = String(e.epochsDone);
+        scheduleProbe(e.probe, e.epochsDone);
+      }
+    });
+
+    state.subscribe(['modelVersion'], () => {
+      history.reset();
+      curves.update({ epoch: [], history: {} });
+      pendingHistory = null;
+      hidden?.dispose();
+      hidden = null;
+      $(root, '#hidden-plot').replaceChildren(fromHtml('<p class="empty">The hidden state of a held-out example appears here after each epoch.</p>'));
+      status.dataset.epochs = '0';
+      if (state.get().activity !== 'starting') setStatus('New model: weights drawn from the seed; not trained yet.');
+    });
+    state.subscribe(['activity', 'settings', 'epochsDone', 'resumeTarget'], (s) => {
+      const training = s.activity === 'training';
+      const problem = trainingProblem(s.settings);
+      trainButton.disabled = s.activity !== 'idle' || problem !== null;
+      stopButton.disabled = !training;
+      $(root, '#train-problem').textContent = problem ?? '';
+      const epochs = s.settings.epochs;
+      const left = s.resumeTarget === null ? 0 : s.resumeTarget - s.epochsDone;
+      trainButton.textContent =
+        s.resumeTarget !== null && !training
+          ? `Resume (${plural(left, 'epoch')} left)`
+          : `Train ${s.epochsDone > 0 && !training ? `${plural(epochs, 'more epoch')}` : plural(epochs, 'epoch')}`;
+      status.dataset.state = training ? 'training' : 'idle';
+    });
+
+    const train = async () => {
+      const s = state.get();
+      const resumeTarget = s.resumeTarget;
+      state.set({ activity: 'training', resumeTarget: resumeTarget ?? s.epochsDone + s.settings.epochs });
+      // Train is disabled while training runs: keep the keyboard user's place on the button that acts now.
+      if (document.activeElement === trainButton || document.activeElement === document.body) stopButton.focus();
+      try {
+        const r = await engine.call('train', { settings: s.settings, resumeTarget });
+        if (r.nonFinite !== undefined) {
+          state.set({ resumeTarget: null });
+          setStatus(r.nonFinite);
+        } else if (r.stopped) {
+          status.dataset.stopLatencyMs = (r.stopLatencyMs ?? 0).toFixed(1);
+          setStatus(`Stopped after ${r.epochsDone} of ${r.target} epochs (the stop took ${msText(r.stopLatencyMs ?? 0)}). Resume continues with the same model and optimizer.`);
+        } else {
+          state.set({ resumeTarget: null });
+          const last = history.history;
+          const i = last.epoch.length - 1;
+          const text = Object.entries(last.history).map(([k, v]) => `${k} ${(v[i] ?? NaN).toFixed(4)}`).join(' · ');
+          setStatus(`Epoch ${r.epochsDone}: ${text} · done in ${r.seconds.toFixed(1)} s on ${r.backend}`);
+        }
+        state.set({ epochsDone: r.epochsDone });
+      } catch (e) {
+        state.set({ resumeTarget: null });
+        throw e;
+      } finally {
+        progress.value = 0;
+        clearTimeout(redrawTimer);
+        redraw();
+        const refocus = document.activeElement === stopButton || document.activeElement === document.body;
+        state.set({ activity: 'idle', weightsVersion: state.get().weightsVersion + 1 });
+        if (refocus) trainButton.focus();
+      }
+    };
+
+    trainButton.addEventListener('click', () => void app.guard(train));
+    stopButton.addEventListener('click', () => {
+      status.dataset.stopRequestedAt = String(performance.now());
+      setStatus('Stopping after the current batch…');
+      void app.guard(async () => {
+        await engine.call('stop', {});
+      });
+    });
+    return root;
+  },
+};
