@@ -11,7 +11,7 @@ import {
 } from '../data.js';
 import { VizShapeError, formatShape } from '../errors.js';
 import { renderFigure, resolveDocument, type LegendSpec, type PanelSpec } from '../figure.js';
-import { SERIES_COLORS, formatNumber, seriesStyle, symmetricExtent, type DivergingScheme } from '../theme.js';
+import { SERIES_COLORS, TEXT_COLOR, formatNumber, seriesStyle, symmetricExtent, type DivergingScheme } from '../theme.js';
 import {
   checkChoice,
   checkPositive,
@@ -33,6 +33,11 @@ export interface RnnWorkingData {
   readonly state: ArrayInput;
   /** Which example of the batch to draw (0-based, default 0). */
   readonly example?: number;
+  /**
+   * What the output should have been (e.g. a forecast's target), shaped like `output`: drawn over it, dashed (a
+   * tick across each bar, or a dashed line per output in the lines view).
+   */
+  readonly target?: ArrayInput;
 }
 
 /** How to draw {@link RnnWorkingData}. */
@@ -102,12 +107,19 @@ function sequencePanel(args: {
   weight: number;
   scheme: DivergingScheme;
   colorExtent: number | undefined;
+  /** Values the sequence should have had, same layout: dashed dark lines (lines view only). */
+  target?: Float64Array | undefined;
 }): PanelSpec {
   const { values, steps, channels, channelName } = args;
   const badNote = describeNonFinite(values);
   const notes = [`${channels} ${channelName}${channels === 1 ? '' : 's'} × ${steps} timestep${steps === 1 ? '' : 's'}`];
+  if (args.target !== undefined && args.view !== 'lines') notes.push('target not drawn in the heatmap view');
   if (args.view === 'lines') {
     const { series, missingX } = seriesFromSequence(values, steps, channels, (k) => `${channelName} ${k}`, args.className);
+    if (args.target !== undefined) {
+      const targets = seriesFromSequence(args.target, steps, channels, (k) => (channels === 1 ? 'target' : `target ${k}`), 'viz-target');
+      series.push(...targets.series.map((t) => ({ ...t, color: TEXT_COLOR, dash: '5 3' })));
+    }
     return {
       key: args.key,
       title: args.title,
@@ -166,6 +178,7 @@ interface CheckedRnnWorking {
   input: Grid;
   output: Grid;
   state: Grid;
+  target?: Grid;
   example: number;
 }
 
@@ -193,7 +206,15 @@ export function checkRnnWorkingData(data: RnnWorkingData): CheckedRnnWorking {
       `output: ${output.shape[1]} timesteps do not match input's ${input.shape[1]} (output shape ${formatShape(output.shape)}, input shape ${formatShape(input.shape)})`,
     );
   }
-  return { input, output, state, example: checkExample(data.example, batch) };
+  const checked: CheckedRnnWorking = { input, output, state, example: checkExample(data.example, batch) };
+  if (data.target !== undefined) {
+    const target = toGrid(data.target, 'target');
+    if (formatShape(target.shape) !== formatShape(output.shape)) {
+      throw new VizShapeError(`target: expected the output's shape ${formatShape(output.shape)}, received ${formatShape(target.shape)}`);
+    }
+    checked.target = target;
+  }
+  return checked;
 }
 
 /**
@@ -209,9 +230,10 @@ export function checkRnnWorkingData(data: RnnWorkingData): CheckedRnnWorking {
  */
 export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOptions = {}): SVGSVGElement {
   const document = resolveDocument(options.document, 'renderRnnWorking');
-  const { input, output, state, example } = checkRnnWorkingData(data);
+  const { input, output, state, target, example } = checkRnnWorkingData(data);
+  const targetValues = target === undefined ? undefined : sliceExample(target, example);
   const scheme = checkScheme(options.scheme);
-  const width = checkWidth(options.width, 980, 480);
+  const width = checkWidth(options.width, 980, 280);
   const height = Math.round(checkPositive(options.panelHeight, 'panelHeight', 240, 120));
   const colorExtent = options.colorExtent === undefined ? undefined : checkPositive(options.colorExtent, 'colorExtent', 1);
   const inputView = checkChoice(options.inputView, 'inputView', ['auto', 'lines', 'heatmap'], 'auto');
@@ -256,6 +278,7 @@ export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOption
       weight: 1,
       scheme,
       colorExtent,
+      target: targetValues,
     });
   } else {
     const outputs = output.shape[1] as number;
@@ -263,7 +286,7 @@ export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOption
     outputPanel = {
       key: 'output',
       title: `Output (${which})`,
-      notes: [`after the last timestep; ${outputs} output${outputs === 1 ? '' : 's'}`],
+      notes: [`after the last timestep; ${outputs} output${outputs === 1 ? '' : 's'}${targetValues ? '; dashed: the target' : ''}`],
       warnings: bad ? [`${bad}: hatched bars`] : [],
       weight: outputs > 8 ? 1 : 0.75,
       height,
@@ -278,6 +301,7 @@ export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOption
             fill: { kind: 'solid', color: SERIES_COLORS[0] },
             className: 'viz-output-bar',
             describe: (i, v) => `output ${i}: ${formatNumber(v)}`,
+            ...(targetValues === undefined ? {} : { targets: targetValues }),
           },
           w,
         ),
