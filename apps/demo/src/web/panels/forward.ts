@@ -1,9 +1,10 @@
-import { plotHiddenStates, plotRnnWorking, type HiddenStatesData, type RnnWorkingData, type VizHandle } from '@basicrnn/viz';
+import { plotHiddenStates, plotRnnWorking, type HiddenStatesData, type RnnWorkingData } from '@basicrnn/viz';
 import type { Panel } from '../app.js';
 import { vizFont } from '../assets.js';
 import { $, fromHtml, msText, shapeText } from '../dom.js';
 import type { ForwardResult } from '../protocol.js';
 import { REGRESSION_LOSSES, type Settings } from '../settings.js';
+import { FittedPlot, heatmapHeight } from './fitted.js';
 import { wordAxis } from './words.js';
 
 /** One forward pass of the current model: shapes, the three panels, and the hidden state over time. */
@@ -32,8 +33,25 @@ export const forwardPanel: Panel = {
       <p class="hint" id="forward-target"></p>
       <div id="forward-hidden-plot" class="plot"></div>
     </section>`);
-    let working: { handle: VizHandle<RnnWorkingData>; label: string } | null = null;
-    let hidden: VizHandle<HiddenStatesData> | null = null;
+    let label = 'logit';
+    const working = new FittedPlot<RnnWorkingData>(
+      $(root, '#working-plot'),
+      (host, data, width) => plotRnnWorking(host, data, { font: vizFont, outputLabel: label, width }),
+      280,
+    );
+    let words: string[] | undefined;
+    const hidden = new FittedPlot<HiddenStatesData>(
+      $(root, '#forward-hidden-plot'),
+      (host, data, width) =>
+        plotHiddenStates(host, data, {
+          font: vizFont,
+          width,
+          height: heatmapHeight(Number((data.hiddenStates as { shape: number[] }).shape[2])),
+          title: 'Hidden state h(t) over time: the memory after each step',
+          ...wordAxis(words),
+        }),
+      240,
+    );
     let runs = 0;
     let inFlight = false;
 
@@ -42,26 +60,18 @@ export const forwardPanel: Panel = {
       $(root, '#output-shape').textContent = shapeText(r.shapes.output);
       $(root, '#state-shape').textContent = shapeText(r.shapes.state);
       $(root, '#forward-time').textContent = `${msText(r.ms)} on ${r.backend}`;
-      const label = REGRESSION_LOSSES.includes(s.loss) ? 'forecast' : 'logit';
+      const nextLabel = REGRESSION_LOSSES.includes(s.loss) ? 'forecast' : 'logit';
       const data: RnnWorkingData = { input: r.input, output: r.output, state: r.state, example: 0, ...(r.target ? { target: r.target } : {}) };
-      if (working === null || working.label !== label) {
-        working?.handle.dispose();
-        $(root, '#working-plot').replaceChildren();
-        working = { handle: plotRnnWorking($(root, '#working-plot'), data, { font: vizFont, outputLabel: label }), label };
-      } else {
-        working.handle.update(data);
-      }
+      working.show(data, nextLabel !== label);
+      label = nextLabel;
       $(root, '#forward-target').textContent =
         r.target === undefined
           ? s.task === 'sine' && s.exampleInput === 'random'
             ? 'Choose “examples of the task” to see the forecast drawn over its target.'
             : ''
           : `The dashed line is the target: the value the forecast should match.`;
-      const hiddenData: HiddenStatesData = { hiddenStates: r.hiddenStates, example: 0 };
-      const options = { font: vizFont, title: 'Hidden state h(t) over time: the memory after each step', ...wordAxis(r.words) };
-      hidden?.dispose();
-      $(root, '#forward-hidden-plot').replaceChildren();
-      hidden = plotHiddenStates($(root, '#forward-hidden-plot'), hiddenData, options);
+      words = r.words;
+      hidden.show({ hiddenStates: r.hiddenStates, example: 0 }, true);
       runs++;
       $(root, '#working-plot').dataset.runs = String(runs);
     };

@@ -1,7 +1,8 @@
 import type { Panel } from '../app.js';
 import { vizFont } from '../assets.js';
 import { $, fromHtml } from '../dom.js';
-import { plotWeights, type VizHandle } from '@basicrnn/viz';
+import { plotWeights } from '@basicrnn/viz';
+import { FittedPlot } from './fitted.js';
 
 /** The Keras-style summary and, on request, the weights W, U and b. */
 export const modelPanel: Panel = {
@@ -17,7 +18,7 @@ export const modelPanel: Panel = {
       </details>
     </section>`);
     const details = $<HTMLDetailsElement>(root, '#weights-details');
-    let view: VizHandle<Parameters<typeof plotWeights>[1]> | null = null;
+    const view = new FittedPlot<Parameters<typeof plotWeights>[1]>($(root, '#weights-plot'), (host, data, width) => plotWeights(host, data, { font: vizFont, width }), 240);
     let shownVersion = -1;
     const render = async () => {
       const version = state.get().weightsVersion;
@@ -26,8 +27,7 @@ export const modelPanel: Panel = {
       const w = await engine.call('weights', {});
       shownVersion = version;
       const data = { kernel: w.kernel, recurrentKernel: w.recurrentKernel, ...(w.bias ? { bias: w.bias } : {}) };
-      if (view === null) view = plotWeights($(root, '#weights-plot'), data, { font: vizFont });
-      else view.update(data);
+      view.show(data);
       $(root, '#weights-status').textContent = '';
     };
     state.subscribe(['summary'], (s) => ($(root, '#summary').textContent = s.summary));

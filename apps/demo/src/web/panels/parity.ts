@@ -1,4 +1,5 @@
-import { plotBackendChart, type BackendResult, type VizHandle } from '@basicrnn/viz';
+import { plotBackendChart, type BackendResult } from '@basicrnn/viz';
+import { FittedPlot } from './fitted.js';
 import type { Panel } from '../app.js';
 import { vizFont } from '../assets.js';
 import { $, diffText, el, fromHtml, shapeText } from '../dom.js';
@@ -44,7 +45,7 @@ export const parityPanel: Panel = {
         <progress id="parity-progress" max="1" value="0" aria-label="Progress of the parity run"></progress>
         <span id="parity-status" role="status" aria-live="polite">Not run yet.</span>
       </div>
-      <div class="table-wrap" role="region" aria-label="Parity and speed per backend" tabindex="0">
+      <div class="table-wrap" role="region" aria-label="Table of parity and speed per backend (scrolls sideways)" tabindex="0">
         <table id="parity-table" class="data">
           <thead>
             <tr><th scope="col">backend</th><th scope="col">max |Δ| vs cpu</th><th scope="col">forward (ms)</th><th scope="col">training step (ms)</th></tr>
@@ -58,7 +59,12 @@ export const parityPanel: Panel = {
     const progress = $<HTMLProgressElement>(root, '#parity-progress');
     const status = $(root, '#parity-status');
     const tbody = $(root, '#parity-table tbody');
-    let chart: VizHandle<readonly BackendResult[]> | null = null;
+    let subtitle = '';
+    const chart = new FittedPlot<readonly BackendResult[]>(
+      $(root, '#parity-plot'),
+      (host, data, width) => plotBackendChart(host, data, { font: vizFont, tolerance: PARITY_TOLERANCE, reference: 'cpu', subtitle, width }),
+      360,
+    );
     let running = false;
 
     engine.on((e: WorkerEvent) => {
@@ -90,13 +96,8 @@ export const parityPanel: Panel = {
           : `Done: ${r.rows.length} backends, input ${shapeText(r.inputShape)}.`;
         status.dataset.cancelled = String(r.cancelled);
         if (results.length > 0) {
-          chart?.dispose();
-          chart = plotBackendChart($(root, '#parity-plot'), results, {
-            font: vizFont,
-            tolerance: PARITY_TOLERANCE,
-            reference: 'cpu',
-            subtitle: `input ${shapeText(r.inputShape)}, median of several runs; a training step here is forward + gradients of every weight`,
-          });
+          subtitle = `input ${shapeText(r.inputShape)}, median of several runs; a training step here is forward + gradients of every weight`;
+          chart.show(results, true);
         }
         $(root, '#parity-plot').dataset.done = 'true';
       } finally {

@@ -8,7 +8,7 @@ export const reportPanel: Panel = {
     const root = fromHtml(`<section class="card" aria-labelledby="backend-title">
       <h2 id="backend-title">What each backend reported</h2>
       <p class="lede" id="page-facts"></p>
-      <div class="table-wrap" role="region" aria-label="What each backend reported" tabindex="0">
+      <div class="table-wrap" role="region" aria-label="Table of what each backend reported (scrolls sideways)" tabindex="0">
         <table id="backend-table" class="data">
           <thead>
             <tr>

@@ -1,9 +1,10 @@
-import { plotHiddenStates, plotTrainingCurves, trainingCurvesCallback, type HiddenStatesData, type TrainingHistory, type VizHandle } from '@basicrnn/viz';
+import { plotHiddenStates, plotTrainingCurves, trainingCurvesCallback, type HiddenStatesData, type TrainingHistory } from '@basicrnn/viz';
 import type { Panel } from '../app.js';
 import { vizFont } from '../assets.js';
 import { $, fromHtml, msText, plural } from '../dom.js';
 import type { HiddenProbe, WorkerEvent } from '../protocol.js';
 import { trainingProblem } from '../settings.js';
+import { FittedPlot, heatmapHeight } from './fitted.js';
 import { wordAxis } from './words.js';
 
 /** Redraws of the plots during training are at most this frequent: the page keeps time for the user's clicks. */
@@ -33,7 +34,12 @@ export const trainingPanel: Panel = {
     const stopButton = $<HTMLButtonElement>(root, '#stop');
     const status = $(root, '#train-status');
     const progress = $<HTMLProgressElement>(root, '#train-progress');
-    const curves = plotTrainingCurves($(root, '#curves-plot'), { epoch: [], history: {} }, { font: vizFont, title: 'Loss and metrics per epoch' });
+    const curves = new FittedPlot<TrainingHistory>(
+      $(root, '#curves-plot'),
+      (host, data, width) => plotTrainingCurves(host, data, { font: vizFont, title: 'Loss and metrics per epoch', width }),
+      240,
+    );
+    curves.show({ epoch: [], history: {} });
     let pendingHistory: TrainingHistory | null = null;
     // The callback keeps the history; the curves redraw on the coalesced schedule below.
     const history = trainingCurvesCallback({
@@ -42,7 +48,20 @@ export const trainingPanel: Panel = {
         schedule();
       },
     });
-    let hidden: VizHandle<HiddenStatesData> | null = null;
+    let probeWords: string[] | undefined;
+    const hidden = new FittedPlot<HiddenStatesData>(
+      $(root, '#hidden-plot'),
+      (host, data, width) =>
+        plotHiddenStates(host, data, {
+          font: vizFont,
+          width,
+          height: heatmapHeight(Number((data.hiddenStates as { shape: number[] }).shape[2])),
+          title: 'Hidden state of a held-out example, redrawn after every epoch',
+          ...wordAxis(probeWords),
+        }),
+      240,
+    );
+    const emptyHidden = () => fromHtml('<p class="empty">The hidden state of a held-out example appears here after each epoch.</p>');
     let pendingProbe: HiddenProbe | null = null;
     let pendingEpoch = 0;
     let redrawTimer: ReturnType<typeof setTimeout> | undefined;
@@ -53,20 +72,14 @@ export const trainingPanel: Panel = {
       redrawTimer = undefined;
       lastRedraw = performance.now();
       if (pendingHistory !== null) {
-        curves.update(pendingHistory);
+        curves.show(pendingHistory);
         pendingHistory = null;
       }
       const probe = pendingProbe;
       if (probe === null) return;
       pendingProbe = null;
-      const data: HiddenStatesData = { hiddenStates: probe.hiddenStates, example: 0 };
-      hidden?.dispose();
-      $(root, '#hidden-plot').replaceChildren();
-      hidden = plotHiddenStates($(root, '#hidden-plot'), data, {
-        font: vizFont,
-        title: 'Hidden state of a held-out example, redrawn after every epoch',
-        ...wordAxis(probe.words),
-      });
+      probeWords = probe.words;
+      hidden.show({ hiddenStates: probe.hiddenStates, example: 0 }, true);
       $(root, '#hidden-plot').dataset.epoch = String(pendingEpoch);
     };
     // Curves and heatmap are coalesced: at most one redraw per interval, the latest epoch wins.
@@ -99,11 +112,9 @@ export const trainingPanel: Panel = {
 
     state.subscribe(['modelVersion'], () => {
       history.reset();
-      curves.update({ epoch: [], history: {} });
+      curves.show({ epoch: [], history: {} });
       pendingHistory = null;
-      hidden?.dispose();
-      hidden = null;
-      $(root, '#hidden-plot').replaceChildren(fromHtml('<p class="empty">The hidden state of a held-out example appears here after each epoch.</p>'));
+      hidden.clear(emptyHidden());
       status.dataset.epochs = '0';
       if (state.get().activity !== 'starting') setStatus('New model: weights drawn from the seed; not trained yet.');
     });
