@@ -38,6 +38,7 @@ export function diffText(value: number): string {
   return value === 0 ? '0' : value.toExponential(1);
 }
 
+/** The message of a thrown value, whatever was thrown. */
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

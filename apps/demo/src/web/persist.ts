@@ -13,6 +13,7 @@ function storage(): Storage | null {
   }
 }
 
+/** The tab's saved settings, field by field (anything missing or invalid falls back to the default). */
 export function loadSettings(): Settings {
   const text = storage()?.getItem(SETTINGS_KEY) ?? null;
   if (text === null) return sanitizeSettings(null);
@@ -23,6 +24,7 @@ export function loadSettings(): Settings {
   }
 }
 
+/** Keeps the settings for this tab (a reload restores them). */
 export function saveSettings(settings: Settings): void {
   storage()?.setItem(SETTINGS_KEY, JSON.stringify(settings));
 }

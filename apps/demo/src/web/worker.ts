@@ -10,6 +10,8 @@ import { REGRESSION_LOSSES, architectureKey, effectiveInputSize, trainingProblem
 
 /** 20% of the examples are held out for validation, as the page says. */
 const VALIDATION_SPLIT = 0.2;
+/** Batch progress goes to the page at most this often: every message costs the page a task. */
+const BATCH_EVENT_INTERVAL_MS = 150;
 
 const scope = self as unknown as { postMessage(message: Reply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null };
 
@@ -191,10 +193,16 @@ const handlers: Handlers = {
     const batches = Math.ceil(trainCount / s.batchSize);
     const run = { controller: new AbortController(), requestedAt: null as number | null };
     trainingAbort = run;
+    let lastBatchEvent = 0;
     const callbacks: Callback[] = [
       {
         onEpochBegin: () => emit({ event: 'epochBegin', epoch: epochsDone, target, batches, backend: getBackend() }),
-        onBatchEnd: (batch) => emit({ event: 'batchEnd', batch, batches }),
+        onBatchEnd: (batch) => {
+          const now = performance.now();
+          if (now - lastBatchEvent < BATCH_EVENT_INTERVAL_MS) return;
+          lastBatchEvent = now;
+          emit({ event: 'batchEnd', batch, batches });
+        },
         onEpochEnd: (_epoch, logs) => {
           epochsDone++;
           const probe = probeHidden(s, tensors.probe);

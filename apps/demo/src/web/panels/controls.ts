@@ -38,7 +38,7 @@ export function threadSentence(t: ThreadReport | null): string {
   if (!t.crossOriginIsolated) return 'Threads need a cross-origin isolated page (COOP + COEP headers); here wasm runs one thread.';
   const cores = `the browser reports ${plural(t.cores, 'core')}`;
   if (t.got === undefined) return `Asked ${t.asked === 'auto' ? 'auto' : t.asked}; wasm has not started yet (${cores}).`;
-  const asked = t.asked === 'auto' ? `auto (tfjs: one per core)` : String(t.asked);
+  const asked = t.asked === 'auto' ? 'auto (tfjs chooses)' : String(t.asked);
   const why = t.asked !== 'auto' && t.got < t.asked ? ` — the pool never exceeds the cores: ${cores}` : `; ${cores}`;
   return `Asked ${asked}, got ${t.got}${why}. Changing it restarts the model worker; the model is kept.`;
 }

@@ -20,6 +20,8 @@ export class FittedPlot<D> {
     private readonly minWidth: number,
   ) {
     new ResizeObserver(() => {
+      // A closed <details> measures 0: redraw when it opens, at the width it has then.
+      if (this.host.clientWidth === 0) return;
       if (this.data !== null && Math.abs(this.fit() - this.width) > 16) this.show(this.data, true);
     }).observe(host);
   }

@@ -8,7 +8,7 @@ import { FittedPlot, heatmapHeight } from './fitted.js';
 import { wordAxis } from './words.js';
 
 /** Redraws of the plots during training are at most this frequent: the page keeps time for the user's clicks. */
-const REDRAW_INTERVAL_MS = 400;
+const REDRAW_INTERVAL_MS = 1000;
 
 /** Train / Stop / Resume, live curves and the hidden state of a held-out example after each epoch. */
 export const trainingPanel: Panel = {
@@ -74,6 +74,11 @@ export const trainingPanel: Panel = {
       if (pendingHistory !== null) {
         curves.show(pendingHistory);
         pendingHistory = null;
+        // The heatmap in a task of its own, so a click waiting behind the curves is answered in between.
+        if (pendingProbe !== null && state.get().activity === 'training') {
+          redrawTimer = setTimeout(redraw, 0);
+          return;
+        }
       }
       const probe = pendingProbe;
       if (probe === null) return;
