@@ -54,6 +54,7 @@ export const forwardPanel: Panel = {
     );
     let runs = 0;
     let inFlight = false;
+    let again = false;
 
     const draw = (r: ForwardResult, s: Settings) => {
       $(root, '#input-shape').textContent = shapeText(r.shapes.input);
@@ -76,12 +77,19 @@ export const forwardPanel: Panel = {
       $(root, '#working-plot').dataset.runs = String(runs);
     };
 
-    const run = async () => {
-      if (inFlight) return;
+    // One pass at a time; a request during a pass runs once more after it, with the settings of then.
+    const run = async (): Promise<void> => {
+      if (inFlight) {
+        again = true;
+        return;
+      }
       inFlight = true;
       try {
-        const s = state.get().settings;
-        draw(await engine.call('forward', { settings: s }), s);
+        do {
+          again = false;
+          const s = state.get().settings;
+          draw(await engine.call('forward', { settings: s }), s);
+        } while (again);
       } finally {
         inFlight = false;
       }

@@ -9,6 +9,12 @@ import { wordAxis } from './words.js';
 
 /** Redraws of the plots during training are at most this frequent: the page keeps time for the user's clicks. */
 const REDRAW_INTERVAL_MS = 1000;
+/**
+ * While the user is clicking or typing (input within this many ms), redraws during training wait: a redraw of the
+ * curves and the heatmap costs 15–350 ms of main thread on a loaded 2-core machine, and a click that lands behind
+ * one waits that long. The latest epoch is drawn as soon as the user pauses.
+ */
+const QUIET_AFTER_INPUT_MS = 300;
 
 /** Train / Stop / Resume, live curves and the hidden state of a held-out example after each epoch. */
 export const trainingPanel: Panel = {
@@ -68,29 +74,41 @@ export const trainingPanel: Panel = {
     let lastRedraw = 0;
     const setStatus = (text: string) => (status.textContent = text);
 
-    const redraw = () => {
+    // During training one plot per redraw, curves and heatmap in turn (each is a task of its own, so a click waits
+    // behind one at most); at the end, both.
+    let curvesNext = true;
+    const redraw = (both = false) => {
       redrawTimer = undefined;
       lastRedraw = performance.now();
-      if (pendingHistory !== null) {
-        curves.show(pendingHistory);
+      const drawCurves = pendingHistory !== null && (both || curvesNext || pendingProbe === null);
+      if (drawCurves) {
+        curves.show(pendingHistory!);
         pendingHistory = null;
-        // The heatmap in a task of its own, so a click waiting behind the curves is answered in between.
-        if (pendingProbe !== null && state.get().activity === 'training') {
-          redrawTimer = setTimeout(redraw, 0);
-          return;
-        }
+        curvesNext = false;
       }
       const probe = pendingProbe;
-      if (probe === null) return;
-      pendingProbe = null;
-      probeWords = probe.words;
-      hidden.show({ hiddenStates: probe.hiddenStates, example: 0 }, true);
-      $(root, '#hidden-plot').dataset.epoch = String(pendingEpoch);
+      if (probe !== null && (both || !drawCurves)) {
+        pendingProbe = null;
+        probeWords = probe.words;
+        hidden.show({ hiddenStates: probe.hiddenStates, example: 0 }, true);
+        $(root, '#hidden-plot').dataset.epoch = String(pendingEpoch);
+        curvesNext = true;
+      }
+      if (pendingHistory !== null || pendingProbe !== null) schedule();
     };
-    // Curves and heatmap are coalesced: at most one redraw per interval, the latest epoch wins.
+    let lastInput = -Infinity;
+    for (const type of ['pointerdown', 'keydown'] as const) document.addEventListener(type, () => (lastInput = performance.now()), { capture: true, passive: true });
+    // Curves and heatmap are coalesced: at most one redraw per interval, the latest epoch wins, and none while the
+    // user is interacting.
     function schedule(): void {
       if (redrawTimer !== undefined) return;
-      redrawTimer = setTimeout(redraw, Math.max(0, REDRAW_INTERVAL_MS - (performance.now() - lastRedraw)));
+      const now = performance.now();
+      const wait = Math.max(REDRAW_INTERVAL_MS - (now - lastRedraw), QUIET_AFTER_INPUT_MS - (now - lastInput), 0);
+      redrawTimer = setTimeout(() => {
+        redrawTimer = undefined;
+        if (state.get().activity === 'training' && performance.now() - lastInput < QUIET_AFTER_INPUT_MS) schedule();
+        else redraw();
+      }, wait);
     }
     const scheduleProbe = (probe: HiddenProbe, epoch: number) => {
       pendingProbe = probe;
@@ -166,7 +184,7 @@ export const trainingPanel: Panel = {
       } finally {
         progress.value = 0;
         clearTimeout(redrawTimer);
-        redraw();
+        redraw(true);
         const refocus = document.activeElement === stopButton || document.activeElement === document.body;
         state.set({ activity: 'idle', weightsVersion: state.get().weightsVersion + 1 });
         if (refocus) trainButton.focus();
