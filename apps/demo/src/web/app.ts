@@ -28,6 +28,9 @@ export interface Panel {
 export class App {
   readonly engine = new Engine();
   readonly state: AppState;
+  /** The page's last input time for the worker (Commands.init `input`); null without SharedArrayBuffer. */
+  private readonly input: { buffer: SharedArrayBuffer; base: number } | null =
+    typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated ? { buffer: new SharedArrayBuffer(4), base: Date.now() } : null;
 
   constructor() {
     const settings = loadSettings();
@@ -53,6 +56,12 @@ export class App {
     this.state.subscribe(['error'], (s) => showMessage(byId('app-error'), s.error));
     this.state.subscribe(['settings'], (s) => saveSettings(s.settings));
     window.addEventListener('unhandledrejection', (e) => this.showError(errorText(e.reason)));
+    if (this.input !== null) {
+      const { buffer, base } = this.input;
+      const last = new Int32Array(buffer);
+      const mark = () => Atomics.store(last, 0, Date.now() - base);
+      for (const type of ['pointerdown', 'keydown'] as const) document.addEventListener(type, mark, { capture: true, passive: true });
+    }
   }
 
   /** Starts the worker on the chosen backend; the page is ready for input once this resolves. */
@@ -65,6 +74,7 @@ export class App {
       backend: s.backend,
       settings: s,
       ...(snapshot === undefined ? {} : { snapshot }),
+      ...(this.input === null ? {} : { input: this.input }),
     });
     const infoByBackend = { ...this.state.get().infoByBackend };
     for (const info of init.infos) infoByBackend[info.name] = info;

@@ -108,6 +108,11 @@ export interface Commands {
       backend: WebBackend;
       settings: Settings;
       snapshot?: ModelSnapshot;
+      /**
+       * The page's last input, as ms after `inputBase` in slot 0 of an Int32Array over this buffer (only where
+       * SharedArrayBuffer exists): training yields the CPU between batches while the user is interacting.
+       */
+      input?: { buffer: SharedArrayBuffer; base: number };
     };
     result: { backends: WebBackend[]; active: string; infos: ReportedInfo[]; threads: ThreadReport; model: ModelDescription; startError?: string };
   };

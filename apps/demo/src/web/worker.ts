@@ -12,6 +12,12 @@ import { REGRESSION_LOSSES, architectureKey, effectiveInputSize, trainingProblem
 const VALIDATION_SPLIT = 0.2;
 /** Batch progress goes to the page at most this often: every message costs the page a task. */
 const BATCH_EVENT_INTERVAL_MS = 150;
+/**
+ * While the page has had input within this many ms, training sleeps {@link INPUT_YIELD_MS} after each batch: on a
+ * 2-core machine the training threads (wasm runs several) otherwise take the core the page needs to answer.
+ */
+const INPUT_WINDOW_MS = 500;
+const INPUT_YIELD_MS = 25;
 
 const scope = self as unknown as { postMessage(message: Reply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null };
 
@@ -29,6 +35,12 @@ let cores = 1;
 /** Set by `stop`: the running training's controller, or the parity run's flag. */
 let trainingAbort: { controller: AbortController; requestedAt: number | null } | null = null;
 let parityCancel: { requested: boolean } | null = null;
+/** The page's last-input clock (see Commands.init), or null where there is no SharedArrayBuffer. */
+let pageInput: { last: Int32Array; base: number } | null = null;
+
+function userIsInteracting(): boolean {
+  return pageInput !== null && Date.now() - pageInput.base - Atomics.load(pageInput.last, 0) < INPUT_WINDOW_MS;
+}
 
 function requireModel(): BasicRNN {
   if (model === null) throw new Error('the model worker has not been initialised');
@@ -110,8 +122,9 @@ function probeHidden(s: Settings, probe: tf.Tensor3D): { hiddenStates: Shaped; w
 type Handlers = { [K in CommandName]: (args: Commands[K]['args']) => Promise<Commands[K]['result']> | Commands[K]['result'] };
 
 const handlers: Handlers = {
-  async init({ threads, hardwareConcurrency, wasmPaths, backend, settings, snapshot }) {
+  async init({ threads, hardwareConcurrency, wasmPaths, backend, settings, snapshot, input }) {
     threadsAsked = threads;
+    pageInput = input === undefined ? null : { last: new Int32Array(input.buffer), base: input.base };
     cores = hardwareConcurrency;
     // The threaded wasm build caps its pool at the logical cores it reads here (emscripten_num_logical_cores). The
     // page's reading is the one the user sees, so the worker reads the same: equal in a browser, and an override the
@@ -197,11 +210,13 @@ const handlers: Handlers = {
     const callbacks: Callback[] = [
       {
         onEpochBegin: () => emit({ event: 'epochBegin', epoch: epochsDone, target, batches, backend: getBackend() }),
-        onBatchEnd: (batch) => {
+        onBatchEnd: async (batch) => {
           const now = performance.now();
-          if (now - lastBatchEvent < BATCH_EVENT_INTERVAL_MS) return;
-          lastBatchEvent = now;
-          emit({ event: 'batchEnd', batch, batches });
+          if (now - lastBatchEvent >= BATCH_EVENT_INTERVAL_MS) {
+            lastBatchEvent = now;
+            emit({ event: 'batchEnd', batch, batches });
+          }
+          if (userIsInteracting()) await new Promise((resolve) => setTimeout(resolve, INPUT_YIELD_MS));
         },
         onEpochEnd: (_epoch, logs) => {
           epochsDone++;
