@@ -300,7 +300,7 @@ function measureHeader(panel: PanelSpec, width: number): PanelHeader {
 }
 
 /** Narrowest a panel may be drawn; a row that would squeeze its panels below this wraps (phones). */
-export const MIN_PANEL_WIDTH = 200;
+export const MIN_PANEL_WIDTH = 150;
 
 /**
  * Splits a row whose panels would be narrower than {@link MIN_PANEL_WIDTH} into rows that fit, in order, so a

@@ -320,7 +320,8 @@ export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOption
     warnings: stateBad ? [`${stateBad}: hatched ${stateAsBars ? 'bars' : 'cells'}`] : [],
     legend: rampFor('state value', stateExtent, scheme, stateValues),
     weight: 1.15,
-    height,
+    // A strip is drawn at most 96 px high: its panel is no taller (no blank band when the panels stack).
+    height: stateAsBars ? height : Math.min(height, 96),
     plot: (ctx, w) =>
       stateAsBars
         ? barPlot(
