@@ -48,7 +48,7 @@ export interface ModelDescription {
   rebuilt: boolean;
 }
 
-/** One forward pass, for the forward panel: example 0 of the batch only (a full batch of hidden states can be huge). */
+/** One forward pass, for the forward panel: the whole batch, or example 0 alone when the batch is large. */
 export interface ForwardResult {
   /** Shape of the whole batch that ran, Keras-style. */
   shapes: { input: number[]; output: number[]; state: number[] };

@@ -18,6 +18,8 @@ const BATCH_EVENT_INTERVAL_MS = 150;
  */
 const INPUT_WINDOW_MS = 500;
 const INPUT_YIELD_MS = 25;
+/** Values of hidden states up to which a forward pass sends the whole batch to the page. */
+const FORWARD_TRANSFER_LIMIT = 250_000;
 
 const scope = self as unknown as { postMessage(message: Reply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null };
 
@@ -174,12 +176,15 @@ const handlers: Handlers = {
     const { output, state, hiddenStates } = m.call(x, { returnHiddenStates: true });
     output.dataSync();
     const ms = performance.now() - t0;
+    // The whole batch when it is small (the plots say "example 0 of 32"); only the first example when the hidden
+    // states alone would be large (a 1024 × 200 × 512 batch is 400 MB).
+    const pick = hiddenStates!.size <= FORWARD_TRANSFER_LIMIT ? shaped : firstExample;
     const result: Commands['forward']['result'] = {
       shapes: { input: [...x.shape], output: [...output.shape], state: [...state.shape] },
-      input: firstExample(x),
-      output: firstExample(output),
-      state: firstExample(state),
-      hiddenStates: firstExample(hiddenStates!),
+      input: pick(x),
+      output: pick(output),
+      state: pick(state),
+      hiddenStates: pick(hiddenStates!),
       ms,
       backend: getBackend(),
     };
@@ -188,7 +193,8 @@ const handlers: Handlers = {
       const d = taskArrays({ ...s, inputSize: effectiveInputSize(s), samples: Math.max(10, s.batchSize) });
       const per = s.returnSequences ? s.seqLength : 1;
       const outputs = output.shape[output.shape.length - 1]!;
-      if (outputs === 1) result.target = { shape: [...result.output.shape], data: Float32Array.from(d.y.subarray(0, per)) };
+      const examples = result.output.shape[0]!;
+      if (outputs === 1) result.target = { shape: [...result.output.shape], data: Float32Array.from(d.y.subarray(0, examples * per)) };
     }
     if (s.exampleInput === 'task' && s.task === 'sentiment') result.words = wordsOf(result.input.data, s.seqLength);
     tf.dispose([x, output, state, hiddenStates!]);
