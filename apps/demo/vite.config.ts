@@ -24,6 +24,11 @@ export default defineConfig({
       '@basicrnn/viz > @observablehq/plot',
     ],
   },
+  // The model worker (src/web/worker.ts) is an ES module worker; no renaming there either (see below).
+  worker: {
+    format: 'es',
+    rolldownOptions: { output: { minify: { compress: false, mangle: false } } },
+  },
   build: {
     // dist/ holds the CLI (tsc); the web build goes beside it.
     outDir: 'dist/web',

@@ -4,6 +4,7 @@ import {
   FONT_SIZE,
   GRID_COLOR,
   MUTED_COLOR,
+  TEXT_COLOR,
   formatDigits,
   formatNumber,
   integerTicks,
@@ -51,6 +52,8 @@ export interface HeatmapSpec {
   readonly marginLeft?: number;
   /** Upper bound on the SVG width (keeps cells square when there are few columns). */
   readonly maxWidth?: number;
+  /** One label per column (e.g. the words of a sentence) instead of the column index; rotated when long. */
+  readonly colLabels?: readonly string[];
 }
 
 /** Left margin a heatmap needs for row labels 0…rows−1 and the rotated axis label. */
@@ -74,9 +77,17 @@ export function heatmapPlot(ctx: RenderContext, spec: HeatmapSpec, width: number
   const marginLeft = spec.marginLeft ?? (showRows ? heatmapMarginLeft(spec.rows, spec.height) : 8);
   width = Math.min(width, spec.maxWidth ?? width);
   const plotWidth = width - marginLeft - 8;
-  const xTicks = integerTicks(0, spec.cols - 1, Math.max(2, Math.floor(plotWidth / 42)));
+  const labels = spec.colLabels;
   const cellWidth = plotWidth / spec.cols;
-  const cellHeight = (spec.height - 40) / spec.rows;
+  // Labelled columns: every column when there is room for a rotated label, else thinned like the index ticks.
+  const xTicks =
+    labels !== undefined && cellWidth >= 14
+      ? Array.from({ length: spec.cols }, (_, c) => c)
+      : integerTicks(0, spec.cols - 1, Math.max(2, Math.floor(plotWidth / 42)));
+  const longest = labels === undefined ? 0 : Math.max(0, ...labels.map((l) => textWidth(l, FONT_SIZE)));
+  const rotate = labels !== undefined && longest > cellWidth - 4;
+  const marginBottom = rotate ? Math.ceil(Math.min(longest, 90) * 0.64 + 30) : 36;
+  const cellHeight = (spec.height - 40) / spec.rows; // before labels push the axis down: only decides the inset
   const inset = Math.min(cellWidth, cellHeight) >= 10 ? 0.5 : 0;
   const title = spec.rows * spec.cols <= TOOLTIP_LIMIT ? (d: Cell) => spec.describe(d.r, d.c, d.v) : undefined;
   const position = {
@@ -91,12 +102,13 @@ export function heatmapPlot(ctx: RenderContext, spec: HeatmapSpec, width: number
     height: spec.height,
     marginTop: 4,
     marginRight: 8,
-    marginBottom: 36,
+    marginBottom,
     marginLeft,
     x: {
       domain: [-0.5, spec.cols - 0.5],
       ticks: xTicks,
-      tickFormat: integerFormat,
+      tickFormat: labels === undefined ? integerFormat : (c: number) => labels[c] ?? '',
+      ...(rotate ? { tickRotate: -40 } : {}),
       label: spec.xLabel,
       labelAnchor: 'center',
       labelArrow: 'none',
@@ -289,6 +301,8 @@ export interface BarPlotSpec {
   readonly yExtent?: number;
   readonly className: string;
   readonly describe: (index: number, value: number) => string;
+  /** What each bar should be (e.g. a forecast's target): a dashed tick across the bar. */
+  readonly targets?: ArrayLike<number>;
 }
 
 interface Bar {
@@ -303,8 +317,9 @@ export function barPlot(ctx: RenderContext, spec: BarPlotSpec, width: number): E
   const finite = bars.filter((b) => Number.isFinite(b.v));
   const missing = bars.filter((b) => !Number.isFinite(b.v));
   const labelled = n <= 12;
-  const lo = Math.min(0, ...finite.map((b) => b.v));
-  let hi = Math.max(0, ...finite.map((b) => b.v));
+  const targets: Bar[] = spec.targets === undefined ? [] : Array.from({ length: n }, (_, i) => ({ i, v: spec.targets![i] as number })).filter((b) => Number.isFinite(b.v));
+  const lo = Math.min(0, ...finite.map((b) => b.v), ...targets.map((b) => b.v));
+  let hi = Math.max(0, ...finite.map((b) => b.v), ...targets.map((b) => b.v));
   if (lo === hi) hi = 1;
   const tickCount = Math.max(2, Math.floor((spec.height - 40) / 32));
   // Room for the value labels above and below the bars.
@@ -347,6 +362,21 @@ export function barPlot(ctx: RenderContext, spec: BarPlotSpec, width: number): E
     }),
     Plot.ruleY([0], { stroke: MUTED_COLOR }),
   ];
+  if (targets.length > 0) {
+    marks.push(
+      Plot.link(targets, {
+        x1: (d: Bar) => d.i - barHalf * 1.4,
+        x2: (d: Bar) => d.i + barHalf * 1.4,
+        y1: 'v',
+        y2: 'v',
+        stroke: TEXT_COLOR,
+        strokeWidth: 2,
+        strokeDasharray: '5 3',
+        title: (d: Bar) => `target ${d.i}: ${formatNumber(d.v)}`,
+        className: 'viz-target',
+      }),
+    );
+  }
   if (labelled) {
     marks.push(
       Plot.text(

@@ -299,6 +299,33 @@ function measureHeader(panel: PanelSpec, width: number): PanelHeader {
   return { titleLines, notes, warnings, legendHeight: lh, height };
 }
 
+/** Narrowest a panel may be drawn; a row that would squeeze its panels below this wraps (phones). */
+export const MIN_PANEL_WIDTH = 150;
+
+/**
+ * Splits a row whose panels would be narrower than {@link MIN_PANEL_WIDTH} into rows that fit, in order, so a
+ * narrow figure stacks its panels instead of shrinking their text. Rows that fit are returned unchanged.
+ */
+export function wrapRow(row: readonly PanelSpec[], innerWidth: number): PanelSpec[][] {
+  const fits = (panels: readonly PanelSpec[]) => {
+    const total = panels.reduce((s, p) => s + (p.weight ?? 1), 0);
+    const available = innerWidth - PANEL_GAP * (panels.length - 1);
+    return panels.every((p) => (available * (p.weight ?? 1)) / total >= MIN_PANEL_WIDTH);
+  };
+  if (row.length <= 1 || fits(row)) return [[...row]];
+  const rows: PanelSpec[][] = [];
+  let current: PanelSpec[] = [];
+  for (const panel of row) {
+    if (current.length > 0 && !fits([...current, panel])) {
+      rows.push(current);
+      current = [];
+    }
+    current.push(panel);
+  }
+  if (current.length > 0) rows.push(current);
+  return rows;
+}
+
 /**
  * Lays panels out in rows under an optional figure title, and returns ONE standalone SVG element. The same
  * element is mounted in the browser and serialised in Node, so both show the same picture.
@@ -351,7 +378,7 @@ export function renderFigure(spec: FigureSpec, document: Document): SVGSVGElemen
   }
   if (spec.title || spec.subtitle) y += 10;
 
-  spec.rows.forEach((row, rowIndex) => {
+  spec.rows.flatMap((row) => wrapRow(row, innerWidth)).forEach((row, rowIndex) => {
     if (rowIndex > 0) y += ROW_GAP;
     const totalWeight = row.reduce((s, p) => s + (p.weight ?? 1), 0);
     const available = innerWidth - PANEL_GAP * (row.length - 1);

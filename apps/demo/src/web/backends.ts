@@ -2,26 +2,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BasicRNN, getBackend, getBackendInfo, listBackends, setBackend, type BackendInfo } from '@basicrnn/core';
 import { configureWasm, getWasmInfo } from '@basicrnn/backend-wasm';
 import '@basicrnn/backend-webgl';
-import type { BackendResult } from '@basicrnn/viz';
-import { wasmUrls } from './assets.js';
+import type { WasmBinaryName } from '@basicrnn/backend-wasm';
+import type { ParityRow, ReportedInfo } from './protocol.js';
 import { WEB_BACKENDS, type ThreadChoice, type WebBackend } from './settings.js';
 
-/** What the page reports about itself: threads need cross-origin isolation (COOP + COEP headers). */
-export interface PageFacts {
-  crossOriginIsolated: boolean;
-  hardwareConcurrency: number;
-}
-
-export function pageFacts(): PageFacts {
-  return { crossOriginIsolated: self.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency ?? 1 };
-}
+// The worker's side of backends: starting them (bounded), what they report, and the parity run. Runs in the model
+// worker (src/web/worker.ts), never on the page.
 
 /**
  * Points tfjs at the .wasm files Vite serves and fixes the thread count. Must run before the first
- * `setBackend('wasm')`: tfjs starts the module once per page.
+ * `setBackend('wasm')`: tfjs starts the module once per worker (a new thread count is a new worker).
  */
-export function setUpWasm(threads: ThreadChoice): void {
-  configureWasm({ wasmPaths: wasmUrls, ...(threads === 'auto' ? {} : { threads }) });
+export function setUpWasm(threads: ThreadChoice, wasmPaths: Record<WasmBinaryName, string>): void {
+  configureWasm({ wasmPaths, ...(threads === 'auto' ? {} : { threads }) });
 }
 
 /** A backend that has not started after this long is given up on (tfjs would wait forever). */
@@ -57,10 +50,6 @@ export function availableBackends(): WebBackend[] {
 }
 
 /** getBackendInfo() plus the wasm build that was loaded, for the report table. */
-export interface ReportedInfo extends BackendInfo {
-  binary?: string;
-}
-
 export function reportedInfo(): ReportedInfo {
   const info: ReportedInfo = getBackendInfo();
   if (info.name === 'wasm') {
@@ -75,66 +64,102 @@ export function backendLabel(info: BackendInfo): string {
   return info.name === 'wasm' && (info.threads ?? 1) > 1 ? `wasm (${info.threads} threads)` : info.name;
 }
 
-/** One backend's row of the parity run. */
-export interface ParityRow extends BackendResult {
-  name: WebBackend;
-  /** Why this backend could not run, when it could not. */
-  error?: string;
+/** Lets the worker's message handler run (Stop, Cancel) between measurements: a macrotask, not a microtask. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
+/** Thrown inside the parity run when the user cancels it; the run reports what it has. */
+export class ParityCancelled extends Error {
+  override readonly name = 'ParityCancelled';
+}
+
+/** What the parity run is told and tells: progress per measurement, rows as they finish, cancellation. */
+export interface ParityHooks {
+  onProgress(backend: WebBackend, step: number, steps: number, what: string): void;
+  onRow(row: ParityRow): void;
+  cancelled(): boolean;
+}
+
+/** Measurements per backend: the start, the forward timing, the training-step timing, the comparison. */
+const STEPS_PER_BACKEND = 4;
+
 /** Median of a few timed runs of `run` (after one warm-up run: shader compilation, weights moving over). */
-async function medianMs(run: () => Promise<void>, budgetMs: number, maxRuns: number): Promise<number> {
+async function medianMs(run: () => Promise<void>, budgetMs: number, maxRuns: number, hooks: ParityHooks): Promise<number> {
+  const check = async () => {
+    await yieldToEventLoop();
+    if (hooks.cancelled()) throw new ParityCancelled('cancelled');
+  };
   await run();
+  await check();
   const times: number[] = [];
   const start = performance.now();
   while (times.length < maxRuns && (times.length < 3 || performance.now() - start < budgetMs)) {
     const t0 = performance.now();
     await run();
     times.push(performance.now() - t0);
+    await check();
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
 }
 
 /**
- * Runs the same input through the model on every backend of the page: the output's largest |difference| from
+ * Runs the same input through the model on every backend of the worker: the output's largest |difference| from
  * cpu (the reference), milliseconds per forward pass, and per training step (forward + gradients of every weight;
- * the weights are not updated, so every backend sees the same model). Puts the previous backend back.
+ * the weights are not updated, so every backend sees the same model). Puts the previous backend back. Cancelling
+ * ends it after the current measurement, with the rows finished so far.
  */
-export async function runParity(
-  model: BasicRNN,
-  x: tf.Tensor3D,
-  onProgress: (row: ParityRow) => void,
-): Promise<ParityRow[]> {
+export async function runParity(model: BasicRNN, x: tf.Tensor3D, hooks: ParityHooks): Promise<{ rows: ParityRow[]; cancelled: boolean }> {
   const previous = getBackend();
   const rows: ParityRow[] = [];
   let reference: Float32Array | null = null;
+  const order = ['cpu', ...availableBackends().filter((b) => b !== 'cpu')] as WebBackend[];
+  const steps = order.length * STEPS_PER_BACKEND;
+  let cancelled = false;
   try {
-    for (const name of ['cpu', ...availableBackends().filter((b) => b !== 'cpu')] as WebBackend[]) {
+    for (const [k, name] of order.entries()) {
+      if (hooks.cancelled()) {
+        cancelled = true;
+        break;
+      }
+      hooks.onProgress(name, k * STEPS_PER_BACKEND, steps, `starting ${name}`);
       try {
         await setBackend(name);
       } catch (e) {
         const row: ParityRow = { name, backend: name, error: e instanceof Error ? e.message : String(e) };
         rows.push(row);
-        onProgress(row);
+        hooks.onRow(row);
         continue;
       }
       try {
-        const row: Measured = await withTimeout(measure(name, model, x, reference), MEASURE_TIMEOUT_MS, () => stallReason(name));
+        const progress = (i: number, what: string) => hooks.onProgress(name, k * STEPS_PER_BACKEND + i, steps, what);
+        const row: Measured = await withTimeout(measure(name, model, x, reference, hooks, progress), MEASURE_TIMEOUT_MS, () => stallReason(name));
         if (name === 'cpu') reference = row.values;
         rows.push(row.result);
-        onProgress(row.result);
+        hooks.onRow(row.result);
       } catch (e) {
+        if (e instanceof ParityCancelled) {
+          cancelled = true;
+          break;
+        }
         // One backend failing (a lost WebGL context, say) must not hide the others' results.
         const row: ParityRow = { name, backend: name, error: `failed while running: ${e instanceof Error ? e.message : String(e)}` };
         rows.push(row);
-        onProgress(row);
+        hooks.onRow(row);
       }
     }
   } finally {
     if (getBackend() !== previous) await setBackend(previous);
   }
-  return rows;
+  return { rows, cancelled };
 }
 
 interface Measured {
@@ -142,7 +167,7 @@ interface Measured {
   values: Float32Array;
 }
 
-/** A backend that takes longer than this is reported as failed instead of holding the page forever. */
+/** A backend that takes longer than this is reported as failed instead of holding the run forever. */
 const MEASURE_TIMEOUT_MS = 60_000;
 
 /**
@@ -160,7 +185,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, reason: () => string): 
 function stallReason(name: WebBackend): string {
   const gl = (tf.engine().registry as Record<string, { gpgpu?: { gl?: WebGLRenderingContext } } | undefined>).webgl?.gpgpu?.gl;
   const lost = name === 'webgl' && gl?.isContextLost() === true;
-  return `no result after ${MEASURE_TIMEOUT_MS / 1000} s${lost ? ': the WebGL context was lost (reload the page to get it back)' : ''}`;
+  return `no result after ${MEASURE_TIMEOUT_MS / 1000} s${lost ? ': the WebGL context was lost (restart the page to get it back)' : ''}`;
 }
 
 /** Times one backend (the active one) and compares its output with the reference, when there is one yet. */
@@ -169,6 +194,8 @@ async function measure(
   model: BasicRNN,
   x: tf.Tensor3D,
   reference: Float32Array | null,
+  hooks: ParityHooks,
+  progress: (step: number, what: string) => void,
 ): Promise<Measured> {
   const forward = async () => {
     const out = model.predict(x, { batchSize: x.shape[0] });
@@ -180,8 +207,11 @@ async function measure(
     await Promise.all([value.data(), ...Object.values(grads).map((g) => g.data())]);
     tf.dispose([value, grads]);
   };
-  const forwardMs = await medianMs(forward, 300, 15);
-  const trainMs = await medianMs(step, 300, 9);
+  progress(1, `${name}: timing the forward pass`);
+  const forwardMs = await medianMs(forward, 300, 15, hooks);
+  progress(2, `${name}: timing a training step`);
+  const trainMs = await medianMs(step, 300, 9, hooks);
+  progress(3, `${name}: comparing with cpu`);
   const out = model.predict(x, { batchSize: x.shape[0] });
   const values = (await out.data()) as Float32Array;
   out.dispose();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '@basicrnn/core';
 import { labelTensor, taskArrays } from '../tasks/index.js';
-import { effectiveInputSize, isCategorical, type Settings } from './settings.js';
+import { effectiveInputSize, type Settings } from './settings.js';
 
 /** A task's examples as tensors the app owns: x [N, T, I] and labels in the form the loss wants. */
 export interface TaskTensors {
@@ -37,16 +37,4 @@ export function taskInput(s: Settings): tf.Tensor3D {
   const d = taskArrays({ ...s, samples: Math.max(10, s.batchSize) });
   const { seqLength, inputSize } = d.shape;
   return tf.tensor3d(d.x.subarray(0, s.batchSize * seqLength * inputSize), [s.batchSize, seqLength, inputSize]);
-}
-
-/** Turns the model's output for one example into P(positive): sigmoid of a logit, or softmax over 2 classes. */
-export function positiveProbability(output: Float32Array | Int32Array | Uint8Array, loss: Settings['loss']): number {
-  if (isCategorical(loss)) {
-    const [a, b] = [output[0] ?? 0, output[1] ?? 0];
-    const m = Math.max(a, b);
-    const ea = Math.exp(a - m);
-    const eb = Math.exp(b - m);
-    return eb / (ea + eb);
-  }
-  return 1 / (1 + Math.exp(-(output[0] ?? 0)));
 }

@@ -38,6 +38,29 @@ export function diffText(value: number): string {
   return value === 0 ? '0' : value.toExponential(1);
 }
 
+/** The message of a thrown value, whatever was thrown. */
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Builds an element from trusted markup written in this app (a panel's template; never user text). */
+export function fromHtml<T extends HTMLElement = HTMLElement>(markup: string): T {
+  // A <div>, not a <template>: template content belongs to an inert document, and plots need this one.
+  const wrapper = document.createElement('div');
+  wrapper.innerHTML = markup.trim();
+  const node = wrapper.firstElementChild;
+  if (node === null) throw new Error('fromHtml: empty markup');
+  return node as T;
+}
+
+/** The element matching `selector` inside `root`; a missing one is a bug in the panel's markup, so it throws. */
+export function $<T extends Element = HTMLElement>(root: ParentNode, selector: string): T {
+  const found = root.querySelector<T>(selector);
+  if (found === null) throw new Error(`panel markup has no ${selector}`);
+  return found;
+}
+
+/** "1 epoch", "3 epochs". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

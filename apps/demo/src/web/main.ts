@@ -1,8 +1,8 @@
-// Entry of the web app (`pnpm demo`). Core registers cpu; the backend packages register wasm and webgl on import.
+// Entry of the web app (`pnpm demo`): the page (panels around one state); the model runs in src/web/worker.ts.
 import './styles.css';
-import { DemoApp } from './app.js';
+import { App } from './app.js';
 
-const app = new DemoApp();
+const app = new App();
 // A handle for the end-to-end test (weights fingerprint, stop latency); harmless for users.
-(window as unknown as { basicrnnDemo: DemoApp }).basicrnnDemo = app;
-void app.start();
+(window as unknown as { basicrnnDemo: App }).basicrnnDemo = app;
+void app.guard(() => app.start());

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { VOCABULARY } from '../tasks/index.js';
-import { decodeFloat32, encodeFloat32, parseSnapshot } from './persist.js';
 import {
   DEFAULT_SETTINGS,
   adaptToTask,
@@ -61,22 +60,5 @@ describe('web settings', () => {
     expect(architectureKey(settings({ task: 'sine', inputSize: 1 }))).not.toBe(architectureKey(settings({ inputSize: 1 })));
     // The input size field only counts for marker.
     expect(architectureKey(settings({ task: 'sine', inputSize: 3 }))).toBe(architectureKey(settings({ task: 'sine', inputSize: 10 })));
-  });
-});
-
-describe('model snapshot across the thread-count reload', () => {
-  it('round-trips float32 weights exactly through base64', () => {
-    const values = Float32Array.from({ length: 70_000 }, (_, i) => Math.sin(i) * 1e3 + 1e-7 * i);
-    expect(decodeFloat32(encodeFloat32(values))).toEqual(values);
-    expect(decodeFloat32(encodeFloat32(values.subarray(5, 9)))).toEqual(values.subarray(5, 9));
-  });
-
-  it('rejects malformed snapshots instead of restoring garbage', () => {
-    const good = { architecture: '[]', weights: [{ shape: [2, 3], data: encodeFloat32(new Float32Array(6)) }], history: { epoch: [], history: {} }, epochsDone: 0 };
-    expect(parseSnapshot(JSON.stringify(good))).toEqual(good);
-    expect(parseSnapshot(null)).toBeNull();
-    expect(parseSnapshot('{')).toBeNull();
-    expect(parseSnapshot(JSON.stringify({ ...good, weights: [{ shape: [0], data: '' }] }))).toBeNull();
-    expect(parseSnapshot(JSON.stringify({ ...good, history: null }))).toBeNull();
   });
 });

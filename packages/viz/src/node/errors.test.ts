@@ -55,7 +55,7 @@ describe('missing data: a VizValueError naming the argument, never a raw TypeErr
   const host = document.getElementById('host')!;
   const none = undefined as never;
   it.each([
-    ['rnnWorkingSvg()', () => rnnWorkingSvg(none), /^rnnWorkingSvg\(data\): expected an object \{ input, output, state, example \}, received undefined$/],
+    ['rnnWorkingSvg()', () => rnnWorkingSvg(none), /^rnnWorkingSvg\(data\): expected an object \{ input, output, state, target, example \}, received undefined$/],
     ['hiddenStatesSvg()', () => hiddenStatesSvg(none), /^hiddenStatesSvg\(data\): expected an object \{ hiddenStates, example \}/],
     ['weightsSvg()', () => weightsSvg(none), /^weightsSvg\(data\): expected an object \{ kernel, recurrentKernel, bias \}/],
     ['trainingCurvesSvg()', () => trainingCurvesSvg(none), /^history: expected a History/],

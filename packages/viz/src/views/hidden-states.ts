@@ -1,5 +1,6 @@
 import { heatmapPlot } from '../charts.js';
 import { checkExample, expectNonEmpty, expectRank, maxAbs, sliceExample, toGrid, type ArrayInput, type Grid } from '../data.js';
+import { VizShapeError, VizValueError, describeValue } from '../errors.js';
 import { renderFigure, resolveDocument } from '../figure.js';
 import { DIVERGING_OPTION_KEYS, VIEW_OPTION_KEYS, checkViewArgs, type ViewKeys } from '../options.js';
 import { formatNumber, symmetricExtent } from '../theme.js';
@@ -25,12 +26,17 @@ export interface HiddenStatesData {
 export interface HiddenStatesOptions extends ViewOptions, DivergingOptions {
   /** Height of the heatmap in pixels; default grows with the number of units (160–440). */
   readonly height?: number;
+  /**
+   * One label per timestep for the time axis, e.g. the words of a sentence (`''` for padding); must have exactly
+   * as many entries as there are timesteps.
+   */
+  readonly stepLabels?: readonly string[];
 }
 
 /** Keys of {@link HiddenStatesData} and {@link HiddenStatesOptions}. */
 export const HIDDEN_STATES_KEYS: ViewKeys = {
   data: ['hiddenStates', 'example'],
-  options: [...VIEW_OPTION_KEYS, ...DIVERGING_OPTION_KEYS, 'height'],
+  options: [...VIEW_OPTION_KEYS, ...DIVERGING_OPTION_KEYS, 'height', 'stepLabels'],
 };
 
 /** Validates the hidden states and the example index. */
@@ -39,6 +45,17 @@ export function checkHiddenStatesData(data: HiddenStatesData): { states: Grid; e
   expectRank(states, [3], '[batch, timesteps, units]');
   expectNonEmpty(states, ['batch', 'timesteps', 'units']);
   return { states, example: checkExample(data.example, states.shape[0] as number) };
+}
+
+function checkStepLabels(labels: unknown, steps: number): readonly string[] | undefined {
+  if (labels === undefined) return undefined;
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) {
+    throw new VizValueError(`stepLabels: expected an array of strings, received ${describeValue(labels)}`);
+  }
+  if (labels.length !== steps) {
+    throw new VizShapeError(`stepLabels: expected one label per timestep (${steps}), received ${labels.length}`);
+  }
+  return labels as string[];
 }
 
 /**
@@ -61,6 +78,9 @@ export function renderHiddenStates(data: HiddenStatesData, options: HiddenStates
   const height = Math.round(
     checkPositive(options.height, 'height', Math.min(440, Math.max(160, units * 7)) + 40, 80),
   );
+  const stepLabels = checkStepLabels(options.stepLabels, steps);
+  // Rotated word labels need room under the cells.
+  const labelRoom = stepLabels === undefined ? 0 : 44;
   const values = sliceExample(states, example);
   // Stored [T, H]; drawn with units as rows.
   const grid = new Float64Array(values.length);
@@ -81,7 +101,7 @@ export function renderHiddenStates(data: HiddenStatesData, options: HiddenStates
             notes: [`${units} unit${units === 1 ? '' : 's'} × ${steps} timestep${steps === 1 ? '' : 's'}; each column is h(t) after reading timestep t`],
             warnings: bad ? [`${bad}: hatched cells`] : [],
             legend: { kind: 'ramp', label: 'activation h(t)', extent, scheme, missing: bad !== undefined },
-            height,
+            height: height + labelRoom,
             plot: (ctx, w) =>
               heatmapPlot(
                 ctx,
@@ -89,13 +109,14 @@ export function renderHiddenStates(data: HiddenStatesData, options: HiddenStates
                   rows: units,
                   cols: steps,
                   values: grid,
-                  xLabel: 'timestep',
+                  xLabel: stepLabels === undefined ? 'timestep' : 'timestep (word read)',
                   yLabel: 'unit',
                   extent,
                   scheme,
-                  height,
+                  height: height + labelRoom,
                   cellClass: 'viz-hidden-cell',
-                  describe: (h, t, v) => `unit ${h}, timestep ${t}: ${formatNumber(v)}`,
+                  describe: (h, t, v) => `unit ${h}, timestep ${t}${stepLabels?.[t] ? ` (${stepLabels[t]})` : ''}: ${formatNumber(v)}`,
+                  ...(stepLabels === undefined ? {} : { colLabels: stepLabels }),
                 },
                 w,
               ),

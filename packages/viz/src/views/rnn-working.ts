@@ -12,7 +12,7 @@ import {
 import { VizShapeError, formatShape } from '../errors.js';
 import { renderFigure, resolveDocument, type LegendSpec, type PanelSpec } from '../figure.js';
 import { DIVERGING_OPTION_KEYS, VIEW_OPTION_KEYS, checkViewArgs, type ViewKeys } from '../options.js';
-import { SERIES_COLORS, formatNumber, seriesStyle, symmetricExtent, type DivergingScheme } from '../theme.js';
+import { SERIES_COLORS, TEXT_COLOR, formatNumber, seriesStyle, symmetricExtent, type DivergingScheme } from '../theme.js';
 import {
   checkChoice,
   checkPositive,
@@ -34,6 +34,11 @@ export interface RnnWorkingData {
   readonly state: ArrayInput;
   /** Which example of the batch to draw (0-based, default 0). */
   readonly example?: number;
+  /**
+   * What the output should have been (e.g. a forecast's target), shaped like `output`: drawn over it, dashed (a
+   * tick across each bar, or a dashed line per output in the lines view).
+   */
+  readonly target?: ArrayInput;
 }
 
 /** How to draw {@link RnnWorkingData}. */
@@ -52,7 +57,7 @@ export interface RnnWorkingOptions extends ViewOptions, DivergingOptions {
 
 /** Keys of {@link RnnWorkingData} and {@link RnnWorkingOptions}. */
 export const RNN_WORKING_KEYS: ViewKeys = {
-  data: ['input', 'output', 'state', 'example'],
+  data: ['input', 'output', 'state', 'target', 'example'],
   options: [...VIEW_OPTION_KEYS, ...DIVERGING_OPTION_KEYS, 'inputView', 'outputView', 'stateView', 'outputLabel', 'panelHeight'],
 };
 
@@ -109,12 +114,19 @@ function sequencePanel(args: {
   weight: number;
   scheme: DivergingScheme;
   colorExtent: number | undefined;
+  /** Values the sequence should have had, same layout: dashed dark lines (lines view only). */
+  target?: Float64Array | undefined;
 }): PanelSpec {
   const { values, steps, channels, channelName } = args;
   const badNote = describeNonFinite(values);
   const notes = [`${channels} ${channelName}${channels === 1 ? '' : 's'} × ${steps} timestep${steps === 1 ? '' : 's'}`];
+  if (args.target !== undefined && args.view !== 'lines') notes.push('target not drawn in the heatmap view');
   if (args.view === 'lines') {
     const { series, missingX } = seriesFromSequence(values, steps, channels, (k) => `${channelName} ${k}`, args.className);
+    if (args.target !== undefined) {
+      const targets = seriesFromSequence(args.target, steps, channels, (k) => (channels === 1 ? 'target' : `target ${k}`), 'viz-target');
+      series.push(...targets.series.map((t) => ({ ...t, color: TEXT_COLOR, dash: '5 3' })));
+    }
     return {
       key: args.key,
       title: args.title,
@@ -173,6 +185,7 @@ interface CheckedRnnWorking {
   input: Grid;
   output: Grid;
   state: Grid;
+  target?: Grid;
   example: number;
 }
 
@@ -200,7 +213,15 @@ export function checkRnnWorkingData(data: RnnWorkingData): CheckedRnnWorking {
       `output: ${output.shape[1]} timesteps do not match input's ${input.shape[1]} (output shape ${formatShape(output.shape)}, input shape ${formatShape(input.shape)})`,
     );
   }
-  return { input, output, state, example: checkExample(data.example, batch) };
+  const checked: CheckedRnnWorking = { input, output, state, example: checkExample(data.example, batch) };
+  if (data.target !== undefined) {
+    const target = toGrid(data.target, 'target');
+    if (formatShape(target.shape) !== formatShape(output.shape)) {
+      throw new VizShapeError(`target: expected the output's shape ${formatShape(output.shape)}, received ${formatShape(target.shape)}`);
+    }
+    checked.target = target;
+  }
+  return checked;
 }
 
 /**
@@ -217,9 +238,10 @@ export function checkRnnWorkingData(data: RnnWorkingData): CheckedRnnWorking {
 export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOptions = {}): SVGSVGElement {
   checkViewArgs(RNN_WORKING_KEYS, data, options, 'renderRnnWorking');
   const document = resolveDocument(options.document, 'renderRnnWorking');
-  const { input, output, state, example } = checkRnnWorkingData(data);
+  const { input, output, state, target, example } = checkRnnWorkingData(data);
+  const targetValues = target === undefined ? undefined : sliceExample(target, example);
   const scheme = checkScheme(options.scheme);
-  const width = checkWidth(options.width, 980, 480);
+  const width = checkWidth(options.width, 980, 280);
   const height = Math.round(checkPositive(options.panelHeight, 'panelHeight', 240, 120));
   const colorExtent = options.colorExtent === undefined ? undefined : checkPositive(options.colorExtent, 'colorExtent', 1);
   const inputView = checkChoice(options.inputView, 'inputView', ['auto', 'lines', 'heatmap'], 'auto');
@@ -264,6 +286,7 @@ export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOption
       weight: 1,
       scheme,
       colorExtent,
+      target: targetValues,
     });
   } else {
     const outputs = output.shape[1] as number;
@@ -271,7 +294,7 @@ export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOption
     outputPanel = {
       key: 'output',
       title: `Output (${which})`,
-      notes: [`after the last timestep; ${outputs} output${outputs === 1 ? '' : 's'}`],
+      notes: [`after the last timestep; ${outputs} output${outputs === 1 ? '' : 's'}${targetValues ? '; dashed: the target' : ''}`],
       warnings: bad ? [`${bad}: hatched bars`] : [],
       weight: outputs > 8 ? 1 : 0.75,
       height,
@@ -286,6 +309,7 @@ export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOption
             fill: { kind: 'solid', color: SERIES_COLORS[0] },
             className: 'viz-output-bar',
             describe: (i, v) => `output ${i}: ${formatNumber(v)}`,
+            ...(targetValues === undefined ? {} : { targets: targetValues }),
           },
           w,
         ),
@@ -304,7 +328,8 @@ export function renderRnnWorking(data: RnnWorkingData, options: RnnWorkingOption
     warnings: stateBad ? [`${stateBad}: hatched ${stateAsBars ? 'bars' : 'cells'}`] : [],
     legend: rampFor('state value', stateExtent, scheme, stateValues),
     weight: 1.15,
-    height,
+    // A strip is drawn at most 96 px high: its panel is no taller (no blank band when the panels stack).
+    height: stateAsBars ? height : Math.min(height, 96),
     plot: (ctx, w) =>
       stateAsBars
         ? barPlot(

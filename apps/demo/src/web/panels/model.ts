@@ -1,0 +1,41 @@
+import type { Panel } from '../app.js';
+import { vizFont } from '../assets.js';
+import { $, fromHtml } from '../dom.js';
+import { plotWeights } from '@basicrnn/viz';
+import { FittedPlot } from './fitted.js';
+
+/** The Keras-style summary and, on request, the weights W, U and b. */
+export const modelPanel: Panel = {
+  area: 'main',
+  mount({ state, engine, app }) {
+    const root = fromHtml(`<section class="card" aria-labelledby="model-title">
+      <h2 id="model-title">Model</h2>
+      <pre id="summary" class="summary" tabindex="0" aria-label="Keras-style model summary"></pre>
+      <details id="weights-details">
+        <summary>Weights W, U, b</summary>
+        <p class="hint" id="weights-status" aria-live="polite"></p>
+        <div id="weights-plot" class="plot"></div>
+      </details>
+    </section>`);
+    const details = $<HTMLDetailsElement>(root, '#weights-details');
+    const view = new FittedPlot<Parameters<typeof plotWeights>[1]>($(root, '#weights-plot'), (host, data, width) => plotWeights(host, data, { font: vizFont, width }), 240);
+    let shownVersion = -1;
+    const render = async () => {
+      const version = state.get().weightsVersion;
+      if (!details.open || version === shownVersion || state.get().activity === 'training') return;
+      $(root, '#weights-status').textContent = 'Reading the weights from the worker…';
+      const w = await engine.call('weights', {});
+      shownVersion = version;
+      const data = { kernel: w.kernel, recurrentKernel: w.recurrentKernel, ...(w.bias ? { bias: w.bias } : {}) };
+      view.show(data);
+      $(root, '#weights-status').textContent = '';
+    };
+    state.subscribe(['summary'], (s) => ($(root, '#summary').textContent = s.summary));
+    state.subscribe(['weightsVersion', 'activity'], () => void app.guard(render));
+    details.addEventListener('toggle', () => {
+      if (details.open && state.get().activity === 'training') $(root, '#weights-status').textContent = 'The weights show when training pauses.';
+      void app.guard(render);
+    });
+    return root;
+  },
+};

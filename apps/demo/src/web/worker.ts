@@ -1,0 +1,330 @@
+// The model worker: tfjs, the backends, the model and its data live here, so training, evaluation and the parity
+// run never block the page. It answers the commands of protocol.ts, one handler per command.
+import * as tf from '@tensorflow/tfjs-core';
+import { BasicRNN, NonFiniteError, getBackend, type Callback, type LossName } from '@basicrnn/core';
+import { VOCABULARY, encode, taskArrays } from '../tasks/index.js';
+import { ParityCancelled, activateBackend, availableBackends, reportedInfo, runParity, setUpWasm } from './backends.js';
+import { randomInput, taskInput, taskTensors, type TaskTensors } from './data.js';
+import type { Commands, CommandName, ModelDescription, Reply, Request, Shaped, ThreadReport, WorkerEvent } from './protocol.js';
+import { REGRESSION_LOSSES, architectureKey, effectiveInputSize, trainingProblem, type Settings, type ThreadChoice } from './settings.js';
+
+/** 20% of the examples are held out for validation, as the page says. */
+const VALIDATION_SPLIT = 0.2;
+/** Batch progress goes to the page at most this often: every message costs the page a task. */
+const BATCH_EVENT_INTERVAL_MS = 150;
+/**
+ * While the page has had input within this many ms, training sleeps {@link INPUT_YIELD_MS} after each batch: on a
+ * 2-core machine the training threads (wasm runs several) otherwise take the core the page needs to answer.
+ */
+const INPUT_WINDOW_MS = 500;
+const INPUT_YIELD_MS = 25;
+/** Values of hidden states up to which a forward pass sends the whole batch to the page. */
+const FORWARD_TRANSFER_LIMIT = 250_000;
+
+const scope = self as unknown as { postMessage(message: Reply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null };
+
+function emit(event: WorkerEvent, transfer: Transferable[] = []): void {
+  scope.postMessage(event, transfer);
+}
+
+let model: BasicRNN | null = null;
+let architecture = '';
+let compiledKey: string | null = null;
+let epochsDone = 0;
+let data: { key: string; tensors: TaskTensors } | null = null;
+let threadsAsked: ThreadChoice = 'auto';
+let cores = 1;
+/** Set by `stop`: the running training's controller, or the parity run's flag. */
+let trainingAbort: { controller: AbortController; requestedAt: number | null } | null = null;
+let parityCancel: { requested: boolean } | null = null;
+/** The page's last-input clock (see Commands.init), or null where there is no SharedArrayBuffer. */
+let pageInput: { last: Int32Array; base: number } | null = null;
+
+function userIsInteracting(): boolean {
+  return pageInput !== null && Date.now() - pageInput.base - Atomics.load(pageInput.last, 0) < INPUT_WINDOW_MS;
+}
+
+function requireModel(): BasicRNN {
+  if (model === null) throw new Error('the model worker has not been initialised');
+  return model;
+}
+
+function shaped(t: tf.Tensor): Shaped {
+  return { shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
+}
+
+/** The first example of a batch tensor, as values: `[1, ...rest]`. */
+function firstExample(t: tf.Tensor): Shaped {
+  const first = tf.slice(t, 0, 1);
+  const out = shaped(first);
+  first.dispose();
+  return out;
+}
+
+function threadReport(): ThreadReport {
+  const report: ThreadReport = { asked: threadsAsked, cores, crossOriginIsolated: self.crossOriginIsolated === true };
+  const info = getBackend() === 'wasm' ? reportedInfo() : null;
+  if (info?.threads !== undefined) report.got = info.threads;
+  return report;
+}
+
+function describeModel(rebuilt: boolean): ModelDescription {
+  return { architecture, summary: requireModel().summary({ printFn: () => {} }), epochsDone, rebuilt };
+}
+
+function buildModel(s: Settings): void {
+  model?.dispose();
+  model = new BasicRNN({ hiddenSize: s.hiddenSize, outputSize: s.outputSize, returnSequences: s.returnSequences, seed: s.seed });
+  model.build([null, s.seqLength, effectiveInputSize(s)]);
+  architecture = architectureKey(s);
+  compiledKey = null;
+  epochsDone = 0;
+}
+
+function metricsFor(loss: LossName): ('accuracy' | 'mae')[] {
+  return REGRESSION_LOSSES.includes(loss) ? ['mae'] : ['accuracy'];
+}
+
+function ensureCompiled(s: Settings): void {
+  const key = JSON.stringify([s.loss, s.optimizer, s.learningRate]);
+  if (compiledKey === key) return;
+  requireModel().compile({ optimizer: s.optimizer, learningRate: s.learningRate, loss: s.loss, metrics: metricsFor(s.loss) });
+  compiledKey = key;
+}
+
+function ensureData(s: Settings): TaskTensors {
+  const key = JSON.stringify([s.task, s.samples, s.seqLength, effectiveInputSize(s), s.seed, s.returnSequences, s.loss]);
+  if (data?.key !== key) {
+    data?.tensors.dispose();
+    data = { key, tensors: taskTensors(s) };
+  }
+  return data.tensors;
+}
+
+/** The words of one one-hot example (sentiment), '' where the sequence is padded. */
+function wordsOf(x: Float32Array, steps: number): string[] {
+  const v = VOCABULARY.length;
+  return Array.from({ length: steps }, (_, t) => {
+    let best = -1;
+    for (let k = 0; k < v; k++) if (x[t * v + k]! > 0.5) best = k;
+    return best <= 0 ? '' : VOCABULARY[best]!;
+  });
+}
+
+/** The hidden states of the first held-out example, after an epoch. */
+function probeHidden(s: Settings, probe: tf.Tensor3D): { hiddenStates: Shaped; words?: string[] } {
+  const first = tf.slice(probe, 0, 1);
+  const { output, state, hiddenStates } = requireModel().call(first, { returnHiddenStates: true });
+  const result: { hiddenStates: Shaped; words?: string[] } = { hiddenStates: shaped(hiddenStates!) };
+  if (s.task === 'sentiment') result.words = wordsOf(first.dataSync() as Float32Array, s.seqLength);
+  tf.dispose([first, output, state, hiddenStates!]);
+  return result;
+}
+
+type Handlers = { [K in CommandName]: (args: Commands[K]['args']) => Promise<Commands[K]['result']> | Commands[K]['result'] };
+
+const handlers: Handlers = {
+  async init({ threads, hardwareConcurrency, wasmPaths, backend, settings, snapshot, input }) {
+    threadsAsked = threads;
+    pageInput = input === undefined ? null : { last: new Int32Array(input.buffer), base: input.base };
+    cores = hardwareConcurrency;
+    // The threaded wasm build caps its pool at the logical cores it reads here (emscripten_num_logical_cores). The
+    // page's reading is the one the user sees, so the worker reads the same: equal in a browser, and an override the
+    // page was given (the e2e suite's) reaches the worker too, which a page-only init script would not.
+    if (navigator.hardwareConcurrency !== hardwareConcurrency) {
+      Object.defineProperty(Object.getPrototypeOf(navigator), 'hardwareConcurrency', { configurable: true, get: () => hardwareConcurrency });
+    }
+    setUpWasm(threads, wasmPaths);
+    const infos = [reportedInfo()]; // cpu is active from core's import on
+    let startError: string | undefined;
+    try {
+      await activateBackend(backend);
+      if (getBackend() !== 'cpu') infos.push(reportedInfo());
+    } catch (e) {
+      startError = e instanceof Error ? e.message : String(e);
+    }
+    buildModel(settings);
+    if (snapshot !== undefined && snapshot.architecture === architecture) {
+      const weights = snapshot.weights.map((w) => tf.tensor(w.data, w.shape, 'float32'));
+      try {
+        requireModel().setWeights(weights);
+        epochsDone = snapshot.epochsDone;
+      } finally {
+        tf.dispose(weights);
+      }
+    }
+    const result: Commands['init']['result'] = { backends: availableBackends(), active: getBackend(), infos, threads: threadReport(), model: describeModel(true) };
+    if (startError !== undefined) result.startError = startError;
+    return result;
+  },
+
+  async setBackend({ name }) {
+    await activateBackend(name);
+    return { active: getBackend(), info: reportedInfo(), threads: threadReport() };
+  },
+
+  configure({ settings, fresh }) {
+    const rebuilt = fresh === true || model === null || architectureKey(settings) !== architecture;
+    if (rebuilt) buildModel(settings);
+    return describeModel(rebuilt);
+  },
+
+  forward({ settings: s }) {
+    const m = requireModel();
+    const x = s.exampleInput === 'random' ? randomInput(s) : taskInput(s);
+    const t0 = performance.now();
+    const { output, state, hiddenStates } = m.call(x, { returnHiddenStates: true });
+    output.dataSync();
+    const ms = performance.now() - t0;
+    // The whole batch when it is small (the plots say "example 0 of 32"); only the first example when the hidden
+    // states alone would be large (a 1024 × 200 × 512 batch is 400 MB).
+    const pick = hiddenStates!.size <= FORWARD_TRANSFER_LIMIT ? shaped : firstExample;
+    const result: Commands['forward']['result'] = {
+      shapes: { input: [...x.shape], output: [...output.shape], state: [...state.shape] },
+      input: pick(x),
+      output: pick(output),
+      state: pick(state),
+      hiddenStates: pick(hiddenStates!),
+      ms,
+      backend: getBackend(),
+    };
+    if (s.exampleInput === 'task' && REGRESSION_LOSSES.includes(s.loss) && s.task === 'sine') {
+      // The forecast's target: the label of the same example (next value, or the next value at every step).
+      const d = taskArrays({ ...s, inputSize: effectiveInputSize(s), samples: Math.max(10, s.batchSize) });
+      const per = s.returnSequences ? s.seqLength : 1;
+      const outputs = output.shape[output.shape.length - 1]!;
+      const examples = result.output.shape[0]!;
+      if (outputs === 1) result.target = { shape: [...result.output.shape], data: Float32Array.from(d.y.subarray(0, examples * per)) };
+    }
+    if (s.exampleInput === 'task' && s.task === 'sentiment') result.words = wordsOf(result.input.data, s.seqLength);
+    tf.dispose([x, output, state, hiddenStates!]);
+    return result;
+  },
+
+  async train({ settings: s, resumeTarget }) {
+    const problem = trainingProblem(s);
+    if (problem !== null) throw new Error(problem);
+    const m = requireModel();
+    ensureCompiled(s);
+    const tensors = ensureData(s);
+    const target = resumeTarget ?? epochsDone + s.epochs;
+    const trainCount = Math.floor(s.samples * (1 - VALIDATION_SPLIT));
+    const batches = Math.ceil(trainCount / s.batchSize);
+    const run = { controller: new AbortController(), requestedAt: null as number | null };
+    trainingAbort = run;
+    let lastBatchEvent = 0;
+    const callbacks: Callback[] = [
+      {
+        onEpochBegin: () => emit({ event: 'epochBegin', epoch: epochsDone, target, batches, backend: getBackend() }),
+        onBatchEnd: async (batch) => {
+          const now = performance.now();
+          if (now - lastBatchEvent >= BATCH_EVENT_INTERVAL_MS) {
+            lastBatchEvent = now;
+            emit({ event: 'batchEnd', batch, batches });
+          }
+          if (userIsInteracting()) await new Promise((resolve) => setTimeout(resolve, INPUT_YIELD_MS));
+        },
+        onEpochEnd: (_epoch, logs) => {
+          epochsDone++;
+          const probe = probeHidden(s, tensors.probe);
+          emit({ event: 'epochEnd', epochsDone, target, logs: { ...logs }, probe }, [probe.hiddenStates.data.buffer]);
+        },
+      },
+    ];
+    const t0 = performance.now();
+    try {
+      await m.fit(tensors.x, tensors.y, { epochs: target - epochsDone, batchSize: s.batchSize, validationSplit: VALIDATION_SPLIT, callbacks, signal: run.controller.signal });
+      const result: Commands['train']['result'] = { epochsDone, target, stopped: run.requestedAt !== null, seconds: (performance.now() - t0) / 1000, backend: getBackend() };
+      if (run.requestedAt !== null) result.stopLatencyMs = performance.now() - run.requestedAt;
+      return result;
+    } catch (e) {
+      if (!(e instanceof NonFiniteError)) throw e;
+      return { epochsDone, target, stopped: false, seconds: (performance.now() - t0) / 1000, backend: getBackend(), nonFinite: e.message };
+    } finally {
+      trainingAbort = null;
+    }
+  },
+
+  stop() {
+    if (trainingAbort !== null && trainingAbort.requestedAt === null) {
+      trainingAbort.requestedAt = performance.now();
+      trainingAbort.controller.abort();
+      return { stopping: true };
+    }
+    if (parityCancel !== null && !parityCancel.requested) {
+      parityCancel.requested = true;
+      return { stopping: true };
+    }
+    return { stopping: false };
+  },
+
+  predict({ settings: s, sentence }) {
+    const m = requireModel();
+    if (s.task !== 'sentiment' || m.inputSize !== VOCABULARY.length) return { problem: 'not a sentiment model' };
+    const x = tf.tensor3d(encode([sentence], s.seqLength), [1, s.seqLength, VOCABULARY.length]);
+    const out = m.predict(x);
+    const values = Array.from(out.dataSync());
+    tf.dispose([x, out]);
+    return { output: values };
+  },
+
+  weights() {
+    const named = requireModel().getNamedWeights();
+    const result: Commands['weights']['result'] = { kernel: shaped(named.kernel!), recurrentKernel: shaped(named.recurrentKernel!) };
+    if (named.bias !== undefined) result.bias = shaped(named.bias);
+    tf.dispose(Object.values(named));
+    return result;
+  },
+
+  async parity({ settings: s }) {
+    const m = requireModel();
+    const x = s.exampleInput === 'random' ? randomInput(s) : taskInput(s);
+    const cancel = { requested: false };
+    parityCancel = cancel;
+    try {
+      const { rows, cancelled } = await runParity(m, x, {
+        onProgress: (backend, step, steps, what) => emit({ event: 'parityProgress', backend, step, steps, what }),
+        onRow: (row) => emit(row.error === undefined ? { event: 'parityRow', row, info: reportedInfo() } : { event: 'parityRow', row }),
+        cancelled: () => cancel.requested,
+      });
+      return { rows, inputShape: [...x.shape], cancelled };
+    } catch (e) {
+      if (e instanceof ParityCancelled) return { rows: [], inputShape: [...x.shape], cancelled: true };
+      throw e;
+    } finally {
+      parityCancel = null;
+      x.dispose();
+    }
+  },
+
+  snapshot() {
+    const weights = requireModel().getWeights();
+    const result = { architecture, weights: weights.map(shaped), epochsDone };
+    tf.dispose(weights);
+    return result;
+  },
+
+  debugState() {
+    const weights = requireModel().getWeights();
+    let sum = 0;
+    for (const w of weights) for (const v of w.dataSync()) sum += Math.abs(v) * 1.000001 + v;
+    tf.dispose(weights);
+    return { weightsChecksum: sum, epochsDone, backend: getBackend(), numTensors: tf.memory().numTensors };
+  },
+};
+
+scope.onmessage = (e: MessageEvent<Request>) => {
+  const { id, command, args } = e.data;
+  const handler = handlers[command] as (a: typeof args) => unknown;
+  Promise.resolve()
+    .then(() => handler(args))
+    .then(
+      (result) => scope.postMessage({ id, ok: true, result }),
+      (error: unknown) =>
+        scope.postMessage({
+          id,
+          ok: false,
+          error: error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) },
+        }),
+    );
+};
