@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, describe } from '../errors.js';
-import type { BasicRNN } from '../model.js';
+import type { TrainableModel } from './trainable.js';
 
 /** Per-epoch or per-batch values: `loss`, metrics, `val_*`, and `batch`/`size` in batch logs. */
 export type Logs = Record<string, number>;
@@ -11,7 +11,7 @@ export type Logs = Record<string, number>;
  */
 export interface Callback {
   /** Called once per `fit` with the model being trained. */
-  setModel?(model: BasicRNN): void;
+  setModel?(model: TrainableModel): void;
   onTrainBegin?(logs: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
@@ -66,7 +66,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
   const mode = options.mode ?? 'auto';
   if (!['min', 'max', 'auto'].includes(mode)) throw new ConfigError(`earlyStopping({ mode }): expected 'min', 'max' or 'auto', received ${describe(mode)}`);
   const maximize = mode === 'max' || (mode === 'auto' && /acc|accuracy|auc/.test(monitor));
-  let model: BasicRNN | null = null;
+  let model: TrainableModel | null = null;
   let best = maximize ? -Infinity : Infinity;
   let wait = 0;
   let bestWeights: tf.Tensor[] | null = null;

@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { holdBackend } from '../backend_registry.js';
 import { ConfigError, DTypeError, NonFiniteError, ShapeError, describe } from '../errors.js';
 import { SeededRandom, deriveSeed } from '../initializers.js';
-import type { BasicRNN } from '../model.js';
-import { assertFloatTensor, assertOneOf, assertPositiveInt } from '../validate.js';
+import { assertOneOf, assertPositiveInt } from '../validate.js';
 import { type Callback, normalizeCallbacks } from './callbacks.js';
 import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
 import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
+import type { TrainableModel } from './trainable.js';
 
 /** Options of `model.compile`. */
 export interface CompileConfig {
@@ -73,7 +73,7 @@ export class Trainer {
   private epochSeed = 0;
 
   constructor(
-    private readonly model: BasicRNN,
+    private readonly model: TrainableModel,
     config: CompileConfig,
   ) {
     if (config === null || typeof config !== 'object') {
@@ -241,7 +241,7 @@ export class Trainer {
         const output = this.model.forward(sliceBatch(x, start, size));
         const labels = this.labels(sliceBatch(y, start, size));
         return tf.stack([
-          computeLoss(this.loss, labels, output, this.model.outputActivation),
+          this.withPenalty(computeLoss(this.loss, labels, output, this.model.outputActivation)),
           ...this.metrics.map((m) => computeMetric(m.kind, labels, output, this.model.outputActivation)),
         ]);
       });
@@ -260,8 +260,8 @@ export class Trainer {
       const labels = this.labels(y);
       let output: tf.Tensor | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        output = tf.keep(this.model.forward(x));
-        return computeLoss(this.loss, labels, output, head);
+        output = tf.keep(this.model.forward(x, true));
+        return this.withPenalty(computeLoss(this.loss, labels, output, head));
       }, variables);
       const out = output as unknown as tf.Tensor;
       const clipped = this.clip(grads);
@@ -290,6 +290,12 @@ export class Trainer {
     this.optimizer.applyGradients(grads);
     tf.dispose(grads);
     return [loss, ...metrics];
+  }
+
+  /** The loss plus the model's weight penalties (Keras adds regularisation losses to the reported loss). */
+  private withPenalty(loss: tf.Scalar): tf.Scalar {
+    const penalty = this.model.regularizationLoss();
+    return penalty === null ? loss : tf.add(loss, penalty);
   }
 
   private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
@@ -324,26 +330,23 @@ export class Trainer {
 
   /** Builds the model from x (Keras builds on first use); called once every argument has been validated. */
   private ensureBuilt(x: tf.Tensor, where: string): void {
-    if (this.model.isBuilt) return;
-    this.model.build([null, null, x.shape[2]!]);
-    this.model.checkInput(x, `${where}(x)`);
+    this.model.ensureBuilt(x, `${where}(x)`);
   }
 
   /** Validates an (x, y) pair against the model and the loss before anything runs. */
   private checkPair(x: tf.Tensor, y: tf.Tensor, where: string): void {
-    assertFloatTensor(x, 3, `${where}(x)`);
-    if (this.model.isBuilt) this.model.checkInput(x, `${where}(x)`);
+    this.model.checkInput(x, `${where}(x)`);
     if (!(y instanceof tf.Tensor) || y.isDisposed) {
       throw new ShapeError(`${where}(y): expected a tensor of labels, received ${describe(y)}`);
     }
     if (y.dtype === 'string' || y.dtype === 'complex64') {
       throw new DTypeError(`${where}(y): expected numeric labels (float32, int32 or bool), received ${y.dtype}`);
     }
-    const [batch, steps] = x.shape as [number, number, number];
+    const batch = x.shape[0]!;
     if (y.shape[0] !== batch) {
       throw new ShapeError(`${where}(x, y): x has ${batch} examples but y has ${y.shape[0]} (shape ${describe(y.shape)})`);
     }
-    const outputShape = this.model.returnSequences ? [batch, steps, this.model.outputSize] : [batch, this.model.outputSize];
+    const outputShape = this.model.outputShape(x);
     const sparse = isSparse(this.loss);
     const labelShape = sparse ? outputShape.slice(0, -1) : outputShape;
     const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
