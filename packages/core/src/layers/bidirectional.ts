@@ -179,7 +179,7 @@ export class Bidirectional extends Layer {
     if (!Array.isArray(weights) || weights.length !== total) {
       throw new WeightsError(`${this.name}.setWeights(weights): expected ${total} tensors (${this.weightNames().join(', ')}), received ${Array.isArray(weights) ? weights.length : describe(weights)}`);
     }
-    this.checkWeights(weights, shape, 0, 'setWeights(weights)');
+    this.checkWeights(weights, shape, 0);
     this.assignWeights(weights);
   }
 

@@ -134,11 +134,12 @@ export abstract class Layer {
     const argument = `${this.name}.apply(x)`;
     if (!(x instanceof tf.Tensor) || x.isDisposed) throw new ShapeError(`${argument}: expected a tensor, received ${describe(x)}`);
     this.checkInputShape(x.shape, argument);
-    if (!this.built) this.build(this.buildShapeFor(x.shape));
-    else if (!compatible(this.builtShape!, x.shape)) {
+    if (this.built && !compatible(this.builtShape!, x.shape)) {
       throw new ShapeError(`${argument}: the layer was built for ${describe(this.builtShape)}, received shape ${describe(x.shape)}`);
     }
+    // Every argument is checked before the first call builds anything: a failed call changes nothing.
     this.checkCallArgs(x, args, `${this.name}.apply(x, args)`);
+    if (!this.built) this.build(this.buildShapeFor(x.shape));
     const result = tf.tidy(() => {
       const { outputs } = this.forward(x, args);
       return outputs;
@@ -185,11 +186,11 @@ export abstract class Layer {
    * Validates `weights` (Keras order) for this layer without changing anything; `offset` is their index in
    * the model's list (for messages).
    */
-  checkWeights(weights: readonly tf.Tensor[], inputShape: Shape, offset: number, argument: string): void {
+  checkWeights(weights: readonly tf.Tensor[], inputShape: Shape, offset: number, method = 'setWeights'): void {
     const specs = this.weightSpecs(inputShape);
     specs.forEach((s, i) => {
       const w = weights[i];
-      const what = `${argument}[${offset + i}] ${this.name}/${s.name}`;
+      const what = `${method}(weights[${offset + i}] ${this.name}/${s.name})`;
       if (!(w instanceof tf.Tensor) || w.isDisposed) throw new WeightsError(`${what}: expected a tensor of shape ${describe(s.shape)}, received ${describe(w)}`);
       if (w.dtype !== 'float32') throw new WeightsError(`${what}: expected dtype float32, received ${w.dtype}`);
       if (w.shape.length !== s.shape.length || w.shape.some((d, k) => d !== s.shape[k])) {
@@ -208,7 +209,7 @@ export abstract class Layer {
         `${argument}: expected ${names.length} tensors (${names.join(', ')}), received ${Array.isArray(weights) ? weights.length : describe(weights)}`,
       );
     }
-    this.checkWeights(weights, shape, 0, 'setWeights(weights)');
+    this.checkWeights(weights, shape, 0);
     this.assignWeights(weights);
   }
 

@@ -82,12 +82,22 @@ function act(z: tf.Tensor, name: RecurrentActivation): tf.Tensor {
     case 'linear':
       return z;
     case 'hardSigmoid':
-      return tf.div(tf.relu6(tf.add(z, 3)), 6);
+      return tf.div(tf.clipByValue(tf.add(z, 3), 0, 6), 6);
     case 'hardSigmoidKeras2':
       return tf.clipByValue(tf.add(tf.mul(z, 0.2), 0.5), 0, 1);
     case 'softsign':
       return tf.div(z, tf.add(tf.abs(z), 1));
   }
+}
+
+/** Column block `k` of `n` equal blocks of a [rows, n·w] matrix (slice: differentiable with core's gradients). */
+function block(m: tf.Tensor, k: number, n: number): tf.Tensor {
+  const w = m.shape[1]! / n;
+  return tf.slice(m, [0, k * w], [-1, w]);
+}
+
+function blocks(m: tf.Tensor, n: number): tf.Tensor[] {
+  return Array.from({ length: n }, (_, k) => block(m, k, n));
 }
 
 function recurrenceComposite(inputs: RecurrenceInputs, attrs: RecurrenceAttrs): RecurrenceResult {
@@ -125,27 +135,27 @@ function recurrenceComposite(inputs: RecurrenceInputs, attrs: RecurrenceAttrs): 
       if (cell === 'simpleRNN') {
         hNext = act(tf.add(xt, tf.matMul(hIn, recurrentKernel)), activation);
       } else if (cell === 'lstm') {
-        const [zi, zf, zc, zo] = tf.split(tf.add(xt, tf.matMul(hIn, recurrentKernel)), 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const [zi, zf, zc, zo] = blocks(tf.add(xt, tf.matMul(hIn, recurrentKernel)), 4) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
         const c = tf.add(tf.mul(act(zf, recurrentActivation), cPrev), tf.mul(act(zi, recurrentActivation), act(zc, activation)));
         hNext = tf.mul(act(zo, recurrentActivation), act(c, activation));
         cPrev = carry(cPrev, c, t);
         cs.push(cPrev);
       } else {
-        const [xz, xr, xh] = tf.split(xt, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const [xz, xr, xh] = blocks(xt, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
         let z: tf.Tensor;
         let r: tf.Tensor;
         let candidate: tf.Tensor;
         if (resetAfter) {
           let inner = tf.matMul(hIn, recurrentKernel);
           if (recurrentBias !== undefined) inner = tf.add(inner, recurrentBias);
-          const [rz, rr, rh] = tf.split(inner, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+          const [rz, rr, rh] = blocks(inner, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
           z = act(tf.add(xz, rz), recurrentActivation);
           r = act(tf.add(xr, rr), recurrentActivation);
           candidate = act(tf.add(xh, tf.mul(r, rh)), activation);
         } else {
           const uzr = tf.slice(recurrentKernel, [0, 0], [h, 2 * h]);
           const uh = tf.slice(recurrentKernel, [0, 2 * h], [h, h]);
-          const [rz, rr] = tf.split(tf.matMul(hIn, uzr), 2, 1) as [tf.Tensor, tf.Tensor];
+          const [rz, rr] = blocks(tf.matMul(hIn, uzr), 2) as [tf.Tensor, tf.Tensor];
           z = act(tf.add(xz, rz), recurrentActivation);
           r = act(tf.add(xr, rr), recurrentActivation);
           candidate = act(tf.add(xh, tf.matMul(tf.mul(r, hIn), uh)), activation);

@@ -206,7 +206,7 @@ export class Sequential implements TrainableModel {
     }
     let offset = 0;
     this.layerShapes(shape).forEach(([layer, s], i) => {
-      layer.checkWeights(weights.slice(offset, offset + counts[i]!), s, offset, 'setWeights(weights)');
+      layer.checkWeights(weights.slice(offset, offset + counts[i]!), s, offset);
       offset += counts[i]!;
     });
     offset = 0;
