@@ -56,3 +56,82 @@ export type RnnSequenceGradAttrs = RnnSequenceAttrs;
 
 /** Outputs of {@link RnnSequenceGrad}, in this order. */
 export const RNN_SEQUENCE_GRAD_OUTPUTS = ['dx', 'dKernel', 'dRecurrentKernel', 'dBias', 'dh0'] as const;
+
+/** The recurrent cells the engine runs: SimpleRNN, LSTM (gates i, f, c, o) and GRU (gates z, r, h), Keras layout. */
+export type CellType = 'simpleRNN' | 'lstm' | 'gru';
+
+/** Every {@link CellType}. */
+export const CELL_TYPES: readonly CellType[] = ['simpleRNN', 'lstm', 'gru'];
+
+/** The LSTM recurrence over a whole sequence as one named op; outputs [hiddenStates, cellStates]. */
+export const LstmSequence = 'BasicLstmSequence';
+
+/** The backward pass of {@link LstmSequence} (BPTT), one named op with optional fused kernels. */
+export const LstmSequenceGrad = 'BasicLstmSequenceGrad';
+
+/** The GRU recurrence over a whole sequence as one named op; outputs [hiddenStates]. */
+export const GruSequence = 'BasicGruSequence';
+
+/** The backward pass of {@link GruSequence} (BPTT), one named op with optional fused kernels. */
+export const GruSequenceGrad = 'BasicGruSequenceGrad';
+
+/**
+ * Inputs of the gated sequence kernels ({@link LstmSequence}, {@link GruSequence}) as a fused kernel receives
+ * them: every slot filled (the op passes zeros for an absent bias or `c0`, ones for an absent mask), since the
+ * gradient reads its saved inputs by position. The mask is float32.
+ */
+export interface GatedSequenceInputs {
+  /** [B, T, I] float32 */
+  x: Tensor;
+  /** [I, G·H] */
+  kernel: Tensor;
+  /** [H, G·H] */
+  recurrentKernel: Tensor;
+  /** [G·H]; GRU with resetAfter: [2, 3H] (input row, recurrent row) */
+  bias: Tensor;
+  /** [B, H] */
+  h0: Tensor;
+  /** [B, H], LSTM only */
+  c0?: Tensor;
+  /** [B, T] float32, 1 = step taken, 0 = state carried over */
+  mask: Tensor;
+}
+
+/** Attributes of the gated sequence kernels and their backward kernels. */
+export interface GatedSequenceAttrs {
+  activation: string;
+  recurrentActivation: string;
+  goBackwards: boolean;
+  /** GRU only (false for LSTM). */
+  resetAfter: boolean;
+}
+
+/**
+ * Inputs of {@link LstmSequenceGrad} / {@link GruSequenceGrad}: the forward inputs, the forward outputs and the
+ * gradients reaching them, all in processing order. Gate values are recomputed from these (one batched matmul),
+ * so fused forward kernels need to keep nothing else.
+ */
+export interface GatedSequenceGradInputs extends GatedSequenceInputs {
+  /** [B, T, H]: the forward op's first output */
+  hiddenStates: Tensor;
+  /** [B, T, H]: LSTM's second output */
+  cellStates?: Tensor;
+  /** [B, T, H]: ∂loss/∂hiddenStates */
+  dh: Tensor;
+  /** [B, T, H]: ∂loss/∂cellStates (LSTM) */
+  dc?: Tensor;
+  /** [B, H]: Keras recurrent-dropout mask on h_{t−1} before ·U (composite only; fused kernels do not take it) */
+  recurrentDropoutMask?: Tensor;
+}
+
+/** Attributes of the backward kernels: the forward's, plus whether to also return ∂loss/∂h_t per step. */
+export interface GatedSequenceGradAttrs extends GatedSequenceAttrs {
+  /** When true the kernel returns one more output, `dHiddenStates` [B, T, H] (processing order). */
+  hiddenStateGrads: boolean;
+}
+
+/**
+ * Outputs of the gated backward kernels, in this order: `dc0` only for LSTM, `dHiddenStates` only when
+ * `hiddenStateGrads` is set. `dBias` has the bias's shape.
+ */
+export const GATED_SEQUENCE_GRAD_OUTPUTS = ['dx', 'dKernel', 'dRecurrentKernel', 'dBias', 'dh0', 'dc0', 'dHiddenStates'] as const;

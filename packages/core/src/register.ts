@@ -8,13 +8,29 @@ import { registerBackendBinding } from './backend_registry.js';
 import { registerOpGradients } from './gradients/op_gradients.js';
 import { cpuRnnSequenceConfig } from './kernels/cpu_rnn_sequence.js';
 import { cpuRnnSequenceGradConfig } from './kernels/cpu_rnn_sequence_grad.js';
+import { cpuGruSequenceConfig } from './kernels/cpu_gru_sequence.js';
+import { cpuGruSequenceGradConfig } from './kernels/cpu_gru_sequence_grad.js';
+import { cpuLstmSequenceConfig } from './kernels/cpu_lstm_sequence.js';
+import { cpuLstmSequenceGradConfig } from './kernels/cpu_lstm_sequence_grad.js';
 import { rnnSequenceGradConfig } from './gradients/rnn_sequence_grad.js';
 import { registerFusedFlag } from './ops/fused_flag.js';
+import { SEQUENCE_OPS } from './ops/sequence_ops.js';
 
+// One gradient per cell sequence op (SimpleRNN's is rnnSequenceGradConfig, also in SEQUENCE_OPS).
 tf.registerGradient(rnnSequenceGradConfig);
+for (const op of Object.values(SEQUENCE_OPS)) {
+  if (op.gradConfig !== rnnSequenceGradConfig) tf.registerGradient(op.gradConfig);
+}
 registerOpGradients();
 registerFusedFlag();
-for (const config of [cpuRnnSequenceConfig, cpuRnnSequenceGradConfig]) {
+for (const config of [
+  cpuRnnSequenceConfig,
+  cpuRnnSequenceGradConfig,
+  cpuLstmSequenceConfig,
+  cpuLstmSequenceGradConfig,
+  cpuGruSequenceConfig,
+  cpuGruSequenceGradConfig,
+]) {
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
 }
 registerBackendBinding(cpuBinding());

@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ACTIVATION_TABLE, type ActivationSpec, type RecurrentActivationName } from '../activations.js';
+import type { CellType } from '../kernel_names.js';
+import { batchMajor, maskColumns, timeMajor } from '../ops/sequence_layout.js';
+
+/** What a cell's composite forward reads. Optional tensors may be absent (no key) or undefined. */
+export interface CellInputs {
+  /** [B, T, I] float32 */
+  x: tf.Tensor;
+  /** [I, G·H] */
+  kernel: tf.Tensor;
+  /** [H, G·H] */
+  recurrentKernel: tf.Tensor;
+  /** [G·H]; GRU with resetAfter: [2, 3H] */
+  bias?: tf.Tensor | undefined;
+  /** [B, H] */
+  h0: tf.Tensor;
+  /** [B, H], LSTM only; zeros when absent */
+  c0?: tf.Tensor | undefined;
+  /** [B, T] bool or float32; 0 = step skipped, state carried over */
+  mask?: tf.Tensor | undefined;
+  /** [B, H]: multiplies h_{t−1} where it enters ·U (Keras 3 recurrent dropout), never the carried state */
+  recurrentDropoutMask?: tf.Tensor | undefined;
+}
+
+/** Attributes shared by every cell (`recurrentActivation` and `resetAfter` are ignored where they do not apply). */
+export interface CellAttrs {
+  activation: RecurrentActivationName;
+  recurrentActivation: RecurrentActivationName;
+  goBackwards: boolean;
+  resetAfter: boolean;
+}
+
+/** What a cell's composite backward reads: its forward inputs, outputs and the gradients reaching them. */
+export interface CellGradInputs extends CellInputs {
+  /** [B, T, H], processing order */
+  hiddenStates: tf.Tensor;
+  /** [B, T, H], LSTM */
+  cellStates?: tf.Tensor | undefined;
+  /** [B, T, H] ∂loss/∂hiddenStates; absent = zeros */
+  dh?: tf.Tensor | null | undefined;
+  /** [B, T, H] ∂loss/∂cellStates (LSTM); absent = zeros */
+  dc?: tf.Tensor | null | undefined;
+}
+
+/** A cell sequence's outputs. */
+export interface CellOutputs {
+  /** [B, T, H] in processing order */
+  hiddenStates: tf.Tensor3D;
+  /** [B, T, H], LSTM only */
+  cellStates?: tf.Tensor3D;
+}
+
+/** Gradients of a cell sequence with respect to each input. `dBias` has the bias's shape (computed even without one). */
+export interface CellGrads {
+  dx: tf.Tensor3D;
+  dKernel: tf.Tensor2D;
+  dRecurrentKernel: tf.Tensor2D;
+  dBias: tf.Tensor;
+  dh0: tf.Tensor2D;
+  /** LSTM only */
+  dc0?: tf.Tensor2D;
+  /** ∂loss/∂h_t, the total gradient reaching each hidden state [B, T, H] (processing order), when asked for */
+  dHiddenStates?: tf.Tensor3D;
+}
+
+/** Weight shapes of one cell, Keras layout. */
+export interface CellWeightShapes {
+  kernel: [number, number];
+  recurrentKernel: [number, number];
+  bias: number[];
+}
+
+/**
+ * A recurrent cell as a small spec: its gates, its weight shapes and its composite sequence in tfjs ops (forward
+ * and BPTT). The sequence op of each cell (ops/sequence_op.ts) dispatches between this composite and fused
+ * kernels; adding a cell means one file here plus one kernel file per backend.
+ */
+export interface CellSpec {
+  cell: CellType;
+  /** Gate names in weight-column order (Keras): [h] for SimpleRNN, [i, f, c, o] for LSTM, [z, r, h] for GRU. */
+  gates: readonly string[];
+  /** Whether the cell carries a second state (LSTM's c). */
+  hasCellState: boolean;
+  /** Keras weight shapes for input size I and H units. */
+  weightShapes(inputSize: number, units: number, resetAfter: boolean): CellWeightShapes;
+  /** The composite forward: input projection for all steps in one matmul, then the recurrent loop. */
+  forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs;
+  /** The composite BPTT: gate values recomputed in batched matmuls from the saved states, then the backward loop. */
+  backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads;
+}
+
+/** The activation's forms (tensor, scalar, slope). */
+export function activationOf(name: RecurrentActivationName): ActivationSpec {
+  return ACTIVATION_TABLE[name];
+}
+
+/** act'(·) from the output a, or null where it is 1. */
+export function slopeOf(a: tf.Tensor, spec: ActivationSpec): tf.Tensor | null {
+  return spec.slopeFromOutput(a);
+}
+
+/** a ⊙ b where b may be "ones" (null). */
+export function mulMaybe(a: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
+  return b === null ? a : tf.mul(a, b);
+}
+
+/** x [B, T, I] in processing order, time-major and flattened to [T·B, I]. */
+export function inputRows(x: tf.Tensor, goBackwards: boolean): tf.Tensor2D {
+  const [batch, steps, inputSize] = x.shape as [number, number, number];
+  return tf.reshape(timeMajor(x, goBackwards), [steps * batch, inputSize]);
+}
+
+/** x·W (+ b) for every step and every gate in one matmul: [T·B, G·H]. */
+export function projectInputs(rows: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor2D {
+  const projected = tf.matMul(rows, kernel);
+  return (bias === undefined ? projected : tf.add(projected, bias)) as tf.Tensor2D;
+}
+
+/** Columns [from, from + width) of a [rows, cols] matrix. */
+export function columns(m: tf.Tensor, from: number, width: number): tf.Tensor2D {
+  return tf.slice(m, [0, from], [m.shape[0]!, width]) as tf.Tensor2D;
+}
+
+/** [T·B, C] rows as T tensors of [B, C]. */
+export function perStep(rows: tf.Tensor, steps: number, batch: number): tf.Tensor[] {
+  return tf.unstack(tf.reshape(rows, [steps, batch, rows.shape[1]!]));
+}
+
+/** The mask's steps as [B, 1] float tensors in processing order, or null. */
+export function maskSteps(mask: tf.Tensor | undefined, goBackwards: boolean): tf.Tensor[] | null {
+  return mask === undefined ? null : maskColumns(mask, goBackwards);
+}
+
+/** Keras masking: a skipped step carries the previous state over: s ← s + m·(next − s). */
+export function carry(previous: tf.Tensor, next: tf.Tensor, m: tf.Tensor | undefined): tf.Tensor {
+  return m === undefined ? next : tf.add(previous, tf.mul(m, tf.sub(next, previous)));
+}
+
+/** Per-step states [T] of [B, H] → [B, T, H]. */
+export function sequenceOf(states: tf.Tensor[]): tf.Tensor3D {
+  return batchMajor(tf.stack(states)) as tf.Tensor3D;
+}
+
+/**
+ * The state each step started from, time-major [T·B, H]: s0 then the saved states of steps 0..T−2.
+ * `states` is [B, T, H] in processing order.
+ */
+export function previousStates(s0: tf.Tensor, states: tf.Tensor): tf.Tensor2D {
+  const [batch, steps, hidden] = states.shape as [number, number, number];
+  const tm = batchMajor(states);
+  const first = tf.expandDims(s0, 0);
+  const prev = steps === 1 ? first : tf.concat([first, tf.slice(tm, [0, 0, 0], [steps - 1, batch, hidden])]);
+  return tf.reshape(prev, [steps * batch, hidden]);
+}
+
+/** Gradients per step (processing order, [B, ·] each) → dx [B, T, I] via one matmul with Wᵀ. */
+export function inputGradient(dProjected: tf.Tensor2D, kernel: tf.Tensor, batch: number, steps: number, goBackwards: boolean): tf.Tensor3D {
+  const inputSize = kernel.shape[0]!;
+  const ordered = tf.reshape(tf.matMul(dProjected, kernel, false, true), [steps, batch, inputSize]);
+  return batchMajor(goBackwards ? tf.reverse(ordered, 0) : ordered) as tf.Tensor3D;
+}
+
+/** The upstream gradient per step (time-major [B, H] tensors), zeros when absent. */
+export function upstreamSteps(d: tf.Tensor | null | undefined, like: tf.Tensor): tf.Tensor[] {
+  return tf.unstack(batchMajor(d ?? tf.zerosLike(like)));
+}
+
+/** Per-step ∂loss/∂h_t (processing order [B, H] each) → [B, T, H]. */
+export function hiddenGradsOf(steps: tf.Tensor[]): tf.Tensor3D {
+  return sequenceOf(steps);
+}
+
+/** Time-major state rows [T·B, H] times the recurrent-dropout mask [B, H] (the same mask every step). */
+export function droppedRows(rows: tf.Tensor2D, drop: tf.Tensor | undefined, steps: number): tf.Tensor2D {
+  return drop === undefined ? rows : (tf.mul(rows, tf.tile(drop, [steps, 1])) as tf.Tensor2D);
+}

@@ -1,0 +1,209 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type CellAttrs,
+  type CellGradInputs,
+  type CellGrads,
+  type CellInputs,
+  type CellOutputs,
+  type CellSpec,
+  activationOf,
+  carry,
+  columns,
+  droppedRows,
+  inputGradient,
+  inputRows,
+  maskSteps,
+  mulMaybe,
+  perStep,
+  previousStates,
+  projectInputs,
+  sequenceOf,
+  upstreamSteps,
+} from './common.js';
+
+/*
+ * GRU, Keras semantics and layout (keras/src/layers/rnn/gru.py GRUCell.call, both implementations; tfjs-layers
+ * src/layers/recurrent.ts GRUCell.call for resetAfter = false): gates in weight-column order z, r, h;
+ * d is the recurrent-dropout mask (ones when absent), applied where h_{t−1} meets U, never to the carried h.
+ *   resetAfter = false, bias [3H]:
+ *     z = σr(x·W_z + (h⊙d)·U_z + b_z), r = σr(x·W_r + (h⊙d)·U_r + b_r)
+ *     ĥ = act(x·W_h + (r⊙h⊙d)·U_h + b_h)
+ *   resetAfter = true, bias [2, 3H] (row 0 input bias b, row 1 recurrent bias b'), the cuDNN/PyTorch form:
+ *     z = σr(x·W_z + b_z + (h⊙d)·U_z + b'_z), r likewise
+ *     ĥ = act(x·W_h + b_h + r⊙((h⊙d)·U_h + b'_h))
+ *   h_t = z⊙h_{t−1} + (1 − z)⊙ĥ
+ */
+
+/** The input and recurrent bias rows (resetAfter) or the one input bias. */
+function biasParts(bias: tf.Tensor | undefined, resetAfter: boolean): { input?: tf.Tensor; recurrent?: tf.Tensor } {
+  if (bias === undefined) return {};
+  if (!resetAfter) return { input: bias };
+  const [input, recurrent] = tf.unstack(bias);
+  return { input: input!, recurrent: recurrent! };
+}
+
+function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
+  const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
+  const [batch, steps] = x.shape as [number, number, number];
+  const hidden = recurrentKernel.shape[0]!;
+  const gate = activationOf(attrs.recurrentActivation).tensor;
+  const act = activationOf(attrs.activation).tensor;
+  return tf.tidy(() => {
+    const { input: inputBias, recurrent: recurrentBias } = biasParts(bias ?? undefined, attrs.resetAfter);
+    const projected = projectInputs(inputRows(x, attrs.goBackwards), kernel, inputBias);
+    const projZr = perStep(columns(projected, 0, 2 * hidden), steps, batch);
+    const projH = perStep(columns(projected, 2 * hidden, hidden), steps, batch);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const recurrentZr = attrs.resetAfter ? null : columns(recurrentKernel, 0, 2 * hidden);
+    const recurrentH = attrs.resetAfter ? null : columns(recurrentKernel, 2 * hidden, hidden);
+    let h = h0;
+    const hs: tf.Tensor[] = [];
+    for (let t = 0; t < steps; t++) {
+      const hIn = drop == null ? h : tf.mul(h, drop);
+      let candidate: tf.Tensor;
+      let z: tf.Tensor;
+      if (attrs.resetAfter) {
+        let inner: tf.Tensor = tf.matMul(hIn, recurrentKernel);
+        if (recurrentBias !== undefined) inner = tf.add(inner, recurrentBias);
+        const zr = tf.add(projZr[t]!, columns(inner, 0, 2 * hidden));
+        z = gate(columns(zr, 0, hidden));
+        const r = gate(columns(zr, hidden, hidden));
+        candidate = act(tf.add(projH[t]!, tf.mul(r, columns(inner, 2 * hidden, hidden))));
+      } else {
+        const zr = tf.add(projZr[t]!, tf.matMul(hIn, recurrentZr!));
+        z = gate(columns(zr, 0, hidden));
+        const r = gate(columns(zr, hidden, hidden));
+        candidate = act(tf.add(projH[t]!, tf.matMul(tf.mul(r, hIn), recurrentH!)));
+      }
+      // z⊙h + (1 − z)⊙ĥ = ĥ + z⊙(h − ĥ)
+      const hNext = tf.add(candidate, tf.mul(z, tf.sub(h, candidate)));
+      h = carry(h, hNext, masks?.[t]);
+      hs.push(h);
+    }
+    return { hiddenStates: sequenceOf(hs) };
+  }) as CellOutputs;
+}
+
+/**
+ * BPTT. z, r and ĥ are recomputed for all steps at once from the saved states; the loop carries only ∂/∂h:
+ *   ĝ = m⊙(dh_t + carry),  dz = ĝ⊙(h_{t−1} − ĥ)⊙σr'(z),  dâ = ĝ⊙(1 − z)⊙act'(ĥ)
+ *   resetAfter:  dr = dâ⊙(h_{t−1}⊙d·U_h + b'_h)⊙σr'(r); the recurrent product's gradient is [dz, dr, dâ⊙r]
+ *   otherwise:   d(r⊙h⊙d) = dâ·U_hᵀ, dr = d(r⊙h⊙d)⊙(h⊙d)⊙σr'(r)
+ *   carry = ĝ⊙z + (∂/∂(h⊙d))⊙d + (1 − m)⊙(dh_t + carry)
+ * The input projection's gradient is [dz, dr, dâ] for every step: dW, db and dx are single matmuls/sums.
+ */
+function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
+  const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop, hiddenStates, dh } = inputs;
+  const [batch, steps] = x.shape as [number, number, number];
+  const hidden = recurrentKernel.shape[0]!;
+  const gateSpec = activationOf(attrs.recurrentActivation);
+  const actSpec = activationOf(attrs.activation);
+  const { resetAfter } = attrs;
+  return tf.tidy(() => {
+    const { input: inputBias, recurrent: recurrentBias } = biasParts(bias ?? undefined, resetAfter);
+    const rows = inputRows(x, attrs.goBackwards);
+    const hPrev = previousStates(h0, hiddenStates);
+    const hIn = droppedRows(hPrev, drop ?? undefined, steps);
+    const projected = projectInputs(rows, kernel, inputBias);
+    const split = (m: tf.Tensor) => perStep(m, steps, batch);
+
+    let zPre: tf.Tensor;
+    let rPre: tf.Tensor;
+    let inner: tf.Tensor | null = null; // resetAfter: h·U_h + b'_h per step
+    if (resetAfter) {
+      let all: tf.Tensor = tf.matMul(hIn, recurrentKernel);
+      if (recurrentBias !== undefined) all = tf.add(all, recurrentBias);
+      zPre = tf.add(columns(projected, 0, hidden), columns(all, 0, hidden));
+      rPre = tf.add(columns(projected, hidden, hidden), columns(all, hidden, hidden));
+      inner = columns(all, 2 * hidden, hidden);
+    } else {
+      const zr = tf.add(columns(projected, 0, 2 * hidden), tf.matMul(hIn, columns(recurrentKernel, 0, 2 * hidden)));
+      zPre = columns(zr, 0, hidden);
+      rPre = columns(zr, hidden, hidden);
+    }
+    const z = gateSpec.tensor(zPre);
+    const r = gateSpec.tensor(rPre);
+    const resetH = resetAfter ? null : tf.mul(r, hIn);
+    const candidate = actSpec.tensor(
+      tf.add(columns(projected, 2 * hidden, hidden), resetAfter ? tf.mul(r, inner!) : tf.matMul(resetH!, columns(recurrentKernel, 2 * hidden, hidden))),
+    );
+    const coefZ = split(mulMaybe(tf.sub(hPrev, candidate), gateSpec.slopeFromOutput(z)));
+    const coefA = split(mulMaybe(tf.sub(1, z), actSpec.slopeFromOutput(candidate)));
+    const slopeR = gateSpec.slopeFromOutput(r);
+    const coefR = split(mulMaybe(resetAfter ? inner! : hIn, slopeR));
+    const zSteps = split(z);
+    const rSteps = split(r);
+    const upH = upstreamSteps(dh, hiddenStates);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const recurrentT = tf.transpose(recurrentKernel);
+    const recurrentZrT = resetAfter ? null : tf.transpose(columns(recurrentKernel, 0, 2 * hidden));
+    const recurrentHT = resetAfter ? null : tf.transpose(columns(recurrentKernel, 2 * hidden, hidden));
+
+    const dProj: tf.Tensor[] = new Array<tf.Tensor>(steps);
+    const dInner: tf.Tensor[] = new Array<tf.Tensor>(steps);
+    const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
+    let carryH: tf.Tensor | null = null;
+    for (let t = steps - 1; t >= 0; t--) {
+      const g: tf.Tensor = carryH === null ? upH[t]! : tf.add(upH[t]!, carryH);
+      reaching[t] = g;
+      const m = masks?.[t];
+      const gNew = m === undefined ? g : tf.mul(g, m);
+      const dz = tf.mul(gNew, coefZ[t]!);
+      const da = tf.mul(gNew, coefA[t]!);
+      let dhIn: tf.Tensor;
+      if (resetAfter) {
+        const dr = tf.mul(da, coefR[t]!);
+        dProj[t] = tf.concat([dz, dr, da], 1);
+        const dRec = tf.concat([dz, dr, tf.mul(da, rSteps[t]!)], 1);
+        dInner[t] = dRec;
+        dhIn = tf.matMul(dRec, recurrentT);
+      } else {
+        const dResetH = tf.matMul(da, recurrentHT!);
+        const dr = tf.mul(dResetH, coefR[t]!);
+        const dzr = tf.concat([dz, dr], 1);
+        dProj[t] = tf.concat([dzr, da], 1);
+        dhIn = tf.add(tf.matMul(dzr, recurrentZrT!), tf.mul(dResetH, rSteps[t]!));
+      }
+      let next = tf.add(tf.mul(gNew, zSteps[t]!), drop == null ? dhIn : tf.mul(dhIn, drop));
+      if (m !== undefined) next = tf.add(next, tf.mul(g, tf.sub(1, m)));
+      carryH = next;
+    }
+    const dP = tf.reshape(tf.stack(dProj), [steps * batch, 3 * hidden]) as tf.Tensor2D;
+    let dRecurrentKernel: tf.Tensor2D;
+    let dBias: tf.Tensor;
+    if (resetAfter) {
+      const dI = tf.reshape(tf.stack(dInner), [steps * batch, 3 * hidden]);
+      dRecurrentKernel = tf.matMul(hIn, dI, true, false);
+      dBias = tf.stack([tf.sum(dP, 0), tf.sum(dI, 0)]);
+    } else {
+      dRecurrentKernel = tf.concat(
+        [tf.matMul(hIn, columns(dP, 0, 2 * hidden), true, false), tf.matMul(resetH!, columns(dP, 2 * hidden, hidden), true, false)],
+        1,
+      ) as tf.Tensor2D;
+      dBias = tf.sum(dP, 0);
+    }
+    const grads: CellGrads = {
+      dx: inputGradient(dP, kernel, batch, steps, attrs.goBackwards),
+      dKernel: tf.matMul(rows, dP, true, false),
+      dRecurrentKernel,
+      dBias,
+      dh0: carryH as tf.Tensor2D,
+    };
+    if (hiddenStateGrads) grads.dHiddenStates = sequenceOf(reaching);
+    return grads as unknown as tf.TensorContainerObject;
+  }) as unknown as CellGrads;
+}
+
+/** The GRU cell: gates z, r, h; kernel [I, 3H], recurrentKernel [H, 3H], bias [3H] or [2, 3H] with resetAfter. */
+export const gruCell: CellSpec = {
+  cell: 'gru',
+  gates: ['z', 'r', 'h'],
+  hasCellState: false,
+  weightShapes: (inputSize, units, resetAfter) => ({
+    kernel: [inputSize, 3 * units],
+    recurrentKernel: [units, 3 * units],
+    bias: resetAfter ? [2, 3 * units] : [3 * units],
+  }),
+  forward,
+  backward,
+};

@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type CellAttrs,
+  type CellGradInputs,
+  type CellGrads,
+  type CellInputs,
+  type CellOutputs,
+  type CellSpec,
+  activationOf,
+  carry,
+  columns,
+  droppedRows,
+  inputGradient,
+  inputRows,
+  maskSteps,
+  mulMaybe,
+  perStep,
+  previousStates,
+  projectInputs,
+  sequenceOf,
+  upstreamSteps,
+} from './common.js';
+
+/*
+ * LSTM, Keras semantics and layout (keras/src/layers/rnn/lstm.py, LSTMCell.call / _compute_carry_and_output_fused;
+ * tfjs-layers src/layers/recurrent.ts LSTMCell.call): gates in weight-column order i, f, c, o;
+ *   z = x_t·W + (h_{t−1}⊙d)·U + b            (d: recurrent-dropout mask, ones when absent)
+ *   i = σr(z_i), f = σr(z_f), c̃ = act(z_c), o = σr(z_o)
+ *   c_t = f⊙c_{t−1} + i⊙c̃,  h_t = o⊙act(c_t)
+ */
+
+function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
+  const { x, kernel, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop } = inputs;
+  const [batch, steps] = x.shape as [number, number, number];
+  const hidden = recurrentKernel.shape[0]!;
+  const gate = activationOf(attrs.recurrentActivation).tensor;
+  const act = activationOf(attrs.activation).tensor;
+  return tf.tidy(() => {
+    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards), kernel, bias ?? undefined), steps, batch);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    let h = h0;
+    let c = c0 ?? tf.zeros(h0.shape);
+    const hs: tf.Tensor[] = [];
+    const cs: tf.Tensor[] = [];
+    for (let t = 0; t < steps; t++) {
+      const z = tf.add(projected[t]!, tf.matMul(drop == null ? h : tf.mul(h, drop), recurrentKernel));
+      const i = gate(columns(z, 0, hidden));
+      const f = gate(columns(z, hidden, hidden));
+      const candidate = act(columns(z, 2 * hidden, hidden));
+      const o = gate(columns(z, 3 * hidden, hidden));
+      const cNext = tf.add(tf.mul(f, c), tf.mul(i, candidate));
+      const hNext = tf.mul(o, act(cNext));
+      const m = masks?.[t];
+      h = carry(h, hNext, m);
+      c = carry(c, cNext, m);
+      hs.push(h);
+      cs.push(c);
+    }
+    return { hiddenStates: sequenceOf(hs), cellStates: sequenceOf(cs) };
+  }) as CellOutputs;
+}
+
+/**
+ * BPTT. The gates are recomputed for all steps at once from the saved states (z = X·W + H_prev·U + b: two
+ * matmuls), so only the chain through c and h is a loop:
+ *   ĝh = m⊙(dh_t + carry_h),  ĝc = m⊙(dc_t + carry_c) + ĝh⊙o⊙act'(c̃_t)     (c̃_t: the unmasked new cell value)
+ *   dz = [ĝc⊙c̃⊙σr'(i), ĝc⊙c_{t−1}⊙σr'(f), ĝc⊙i⊙act'(c̃), ĝh⊙act(c_t)⊙σr'(o)]
+ *   carry_h = (dz·Uᵀ)⊙d + (1−m)⊙(dh_t + carry_h),  carry_c = ĝc⊙f + (1−m)⊙(dc_t + carry_c)
+ * then dW = Xᵀ·dZ, dU = (H_prev⊙d)ᵀ·dZ, db = Σ dZ, dx = dZ·Wᵀ as single matmuls over all steps.
+ */
+function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
+  const { x, kernel, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop, hiddenStates, cellStates, dh, dc } = inputs;
+  const [batch, steps] = x.shape as [number, number, number];
+  const hidden = recurrentKernel.shape[0]!;
+  const gateSpec = activationOf(attrs.recurrentActivation);
+  const actSpec = activationOf(attrs.activation);
+  return tf.tidy(() => {
+    const rows = inputRows(x, attrs.goBackwards);
+    const hPrev = previousStates(h0, hiddenStates);
+    const cPrev = previousStates(c0 ?? tf.zeros(h0.shape), cellStates!);
+    const hIn = droppedRows(hPrev, drop ?? undefined, steps);
+    const z = tf.add(projectInputs(rows, kernel, bias ?? undefined), tf.matMul(hIn, recurrentKernel));
+    const i = gateSpec.tensor(columns(z, 0, hidden));
+    const f = gateSpec.tensor(columns(z, hidden, hidden));
+    const candidate = actSpec.tensor(columns(z, 2 * hidden, hidden));
+    const o = gateSpec.tensor(columns(z, 3 * hidden, hidden));
+    const cNext = tf.add(tf.mul(f, cPrev), tf.mul(i, candidate));
+    const actC = actSpec.tensor(cNext);
+    // Per-step coefficients, batched: dz's four blocks are ĝc or ĝh times these.
+    const split = (m: tf.Tensor) => perStep(m, steps, batch);
+    const coefI = split(mulMaybe(candidate, gateSpec.slopeFromOutput(i)));
+    const coefF = split(mulMaybe(cPrev, gateSpec.slopeFromOutput(f)));
+    const coefC = split(mulMaybe(i, actSpec.slopeFromOutput(candidate)));
+    const coefO = split(mulMaybe(actC, gateSpec.slopeFromOutput(o)));
+    const hToC = split(mulMaybe(o, actSpec.slopeFromOutput(actC)));
+    const forget = split(f);
+    const upH = upstreamSteps(dh, hiddenStates);
+    const upC = upstreamSteps(dc, hiddenStates);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const recurrentT = tf.transpose(recurrentKernel);
+
+    const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
+    const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
+    let carryH: tf.Tensor | null = null;
+    let carryC: tf.Tensor | null = null;
+    for (let t = steps - 1; t >= 0; t--) {
+      const gh: tf.Tensor = carryH === null ? upH[t]! : tf.add(upH[t]!, carryH);
+      const gc: tf.Tensor = carryC === null ? upC[t]! : tf.add(upC[t]!, carryC);
+      reaching[t] = gh;
+      const m = masks?.[t];
+      const dhNew = m === undefined ? gh : tf.mul(gh, m);
+      const dcNew = tf.add(m === undefined ? gc : tf.mul(gc, m), tf.mul(dhNew, hToC[t]!));
+      const dzt = tf.concat([tf.mul(dcNew, coefI[t]!), tf.mul(dcNew, coefF[t]!), tf.mul(dcNew, coefC[t]!), tf.mul(dhNew, coefO[t]!)], 1);
+      dz[t] = dzt;
+      let nextH = tf.matMul(dzt, recurrentT);
+      if (drop != null) nextH = tf.mul(nextH, drop);
+      let nextC = tf.mul(dcNew, forget[t]!);
+      if (m !== undefined) {
+        const skipped = tf.sub(1, m);
+        nextH = tf.add(nextH, tf.mul(gh, skipped));
+        nextC = tf.add(nextC, tf.mul(gc, skipped));
+      }
+      carryH = nextH;
+      carryC = nextC;
+    }
+    const dZ = tf.reshape(tf.stack(dz), [steps * batch, 4 * hidden]) as tf.Tensor2D;
+    const grads: CellGrads = {
+      dx: inputGradient(dZ, kernel, batch, steps, attrs.goBackwards),
+      dKernel: tf.matMul(rows, dZ, true, false),
+      dRecurrentKernel: tf.matMul(hIn, dZ, true, false),
+      dBias: tf.sum(dZ, 0),
+      dh0: carryH as tf.Tensor2D,
+      dc0: carryC as tf.Tensor2D,
+    };
+    if (hiddenStateGrads) grads.dHiddenStates = sequenceOf(reaching);
+    return grads as unknown as tf.TensorContainerObject;
+  }) as unknown as CellGrads;
+}
+
+/** The LSTM cell: gates i, f, c, o; kernel [I, 4H], recurrentKernel [H, 4H], bias [4H]. */
+export const lstmCell: CellSpec = {
+  cell: 'lstm',
+  gates: ['i', 'f', 'c', 'o'],
+  hasCellState: true,
+  weightShapes: (inputSize, units) => ({ kernel: [inputSize, 4 * units], recurrentKernel: [units, 4 * units], bias: [4 * units] }),
+  forward,
+  backward,
+};

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { gruCell } from '../cells/gru.js';
+import { lstmCell } from '../cells/lstm.js';
+import { simpleRnnCell } from '../cells/simple_rnn.js';
+import type { CellAttrs, CellGradInputs, CellGrads, CellInputs, CellOutputs } from '../cells/common.js';
+import { rnnSequenceGradConfig } from '../gradients/rnn_sequence_grad.js';
+import {
+  ACTIVATIONS,
+  type Activation,
+  type CellType,
+  GruSequence,
+  GruSequenceGrad,
+  LstmSequence,
+  LstmSequenceGrad,
+  RnnSequence,
+  RnnSequenceGrad,
+} from '../kernel_names.js';
+import { rnnSequence } from './rnn_sequence.js';
+import { rnnSequenceGrad } from './rnn_sequence_grad.js';
+import { type SequenceOp, defineSequenceOp } from './sequence_op.js';
+
+export { defineSequenceOp };
+
+/** Whether SimpleRNN's existing op (and its fused kernels on every backend) can run this call. */
+function simpleRnnOpRuns(inputs: CellInputs, attrs: CellAttrs): attrs is CellAttrs & { activation: Activation } {
+  return inputs.recurrentDropoutMask == null && (ACTIVATIONS as readonly string[]).includes(attrs.activation);
+}
+
+/**
+ * SimpleRNN keeps its op, kernel names and inputs ({@link RnnSequence}: wasm and webgl register fused kernels
+ * for them); this adapter puts it in the same registry. Activations the fused SimpleRNN kernels do not know and
+ * recurrent dropout run the cell's composite.
+ */
+const simpleRnnOp: SequenceOp = {
+  spec: simpleRnnCell,
+  kernelName: RnnSequence,
+  gradKernelName: RnnSequenceGrad,
+  forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
+    if (!simpleRnnOpRuns(inputs, attrs)) return simpleRnnCell.forward(inputs, attrs);
+    const { x, kernel, recurrentKernel, bias, h0, mask } = inputs;
+    const hiddenStates = rnnSequence(
+      { x, kernel, recurrentKernel, h0, ...(bias == null ? {} : { bias }), ...(mask == null ? {} : { mask }) },
+      { activation: attrs.activation, goBackwards: attrs.goBackwards },
+    );
+    return { hiddenStates };
+  },
+  backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
+    if (hiddenStateGrads || !simpleRnnOpRuns(inputs, attrs)) return simpleRnnCell.backward(inputs, attrs, hiddenStateGrads);
+    const { x, kernel, recurrentKernel, h0, mask, hiddenStates, dh } = inputs;
+    return rnnSequenceGrad(
+      { x, kernel, recurrentKernel, h0, hiddenStates, dy: dh ?? tf.zerosLike(hiddenStates), ...(mask == null ? {} : { mask }) },
+      { activation: attrs.activation, goBackwards: attrs.goBackwards },
+    );
+  },
+  gradConfig: rnnSequenceGradConfig,
+};
+
+/** The sequence op of every cell, by cell name. */
+export const SEQUENCE_OPS: Readonly<Record<CellType, SequenceOp>> = {
+  simpleRNN: simpleRnnOp,
+  lstm: defineSequenceOp(lstmCell, LstmSequence, LstmSequenceGrad),
+  gru: defineSequenceOp(gruCell, GruSequence, GruSequenceGrad),
+};
