@@ -59,5 +59,3 @@ export { DENSE_ACTIVATIONS } from './core_layers.js';
 export type { GRULayerOptions, LSTMLayerOptions, RecurrentLayerOptions, SimpleRNNLayerOptions } from './recurrent.js';
 export type { Initializer, InitializerName, Regularizer, Shape } from './common.js';
 export { INITIALIZER_NAMES } from './common.js';
-export type { CellType, RecurrentActivation } from './recurrence.js';
-export { CELL_TYPES, RECURRENT_ACTIVATIONS } from './recurrence.js';

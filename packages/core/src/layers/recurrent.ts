@@ -16,14 +16,14 @@ import {
   initialValues,
 } from './common.js';
 import { Layer, type LayerCallArgs, type LayerOutput, type WeightSpec } from './layer.js';
-import { type CellType, RECURRENT_ACTIVATIONS, type RecurrentActivation, gateCount, recurrence } from './recurrence.js';
+import { type CellType, RECURRENT_ACTIVATIONS, type RecurrentActivationName, gateCount, recurrence } from './recurrence.js';
 
 /** Options shared by `layers.simpleRNN`, `layers.lstm` and `layers.gru` (tfjs-layers names, Keras 3 defaults). */
 export interface RecurrentLayerOptions {
   /** Size of the state. */
   units: number;
   /** Activation of the state / candidate. Default 'tanh'. */
-  activation?: RecurrentActivation;
+  activation?: RecurrentActivationName;
   /** Biases. Default true. */
   useBias?: boolean;
   /** Return every step's output [B, T, units] instead of the last [B, units]. Default false. */
@@ -56,7 +56,7 @@ export interface RecurrentLayerOptions {
 /** Options of `layers.lstm`. */
 export interface LSTMLayerOptions extends RecurrentLayerOptions {
   /** Gate activation. Default 'sigmoid' (Keras 3). */
-  recurrentActivation?: RecurrentActivation;
+  recurrentActivation?: RecurrentActivationName;
   /** Forget-gate bias initialised to 1 (Keras). Default true. */
   unitForgetBias?: boolean;
 }
@@ -64,7 +64,7 @@ export interface LSTMLayerOptions extends RecurrentLayerOptions {
 /** Options of `layers.gru`. */
 export interface GRULayerOptions extends RecurrentLayerOptions {
   /** Gate activation. Default 'sigmoid' (Keras 3). */
-  recurrentActivation?: RecurrentActivation;
+  recurrentActivation?: RecurrentActivationName;
   /** Reset gate after the recurrent matmul, with separate input and recurrent biases [2, 3·units] (Keras 3 default, CuDNN/PyTorch form). Default true. */
   resetAfter?: boolean;
 }
