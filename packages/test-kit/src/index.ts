@@ -7,3 +7,5 @@ export { TOLERANCES, GRADIENT_FACTOR, toleranceFor, compareArrays } from './tole
 export type { Tolerance } from './tolerances.js';
 export { layersModel } from './oracle.js';
 export { uniform, randomMask } from './data.js';
+export { layersParityTests, LAYERS_CASES, modelReference } from './layers_parity.js';
+export type { LayersCase, LayersParityContext } from './layers_parity.js';
