@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, DTypeError, DisposedError, NotBuiltError, ShapeError, WeightsError, describe } from '../errors.js';
 import { deriveSeed } from '../initializers.js';
 import { assertAllocation, float32Bytes } from '../limits.js';
+import { checkOptions } from '../options.js';
+import { assertBoolean } from '../validate.js';
 import { type Initializer, type Regularizer, type Shape, initialValues, penalty, uniqueLayerName } from './common.js';
 
 /** How a layer's weight is made: its name (Keras's), shape, initialiser and optional penalty. */
@@ -133,6 +135,7 @@ export abstract class Layer {
     this.assertUsable();
     const argument = `${this.name}.apply(x)`;
     if (!(x instanceof tf.Tensor) || x.isDisposed) throw new ShapeError(`${argument}: expected a tensor, received ${describe(x)}`);
+    checkOptions(args, { mask: null, training: assertBoolean, initialState: null }, `${this.name}.apply(x, args)`);
     this.checkInputShape(x.shape, argument);
     if (this.built && !compatible(this.builtShape!, x.shape)) {
       throw new ShapeError(`${argument}: the layer was built for ${describe(this.builtShape)}, received shape ${describe(x.shape)}`);

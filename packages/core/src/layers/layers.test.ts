@@ -516,6 +516,16 @@ describe('bad input: typed errors naming the argument, nothing leaked', () => {
     expectTypedError(() => sequential({ layers: [layers.lstm({ units: 2, returnState: true })] }), ConfigError, /returns several tensors/);
   });
 
+  it('unknown call arguments; compiling a model without weights', () => {
+    const layer = layers.gru({ units: 2, name: 'g_args' });
+    const x = own(tf.zeros([2, 5, 3]));
+    expectTypedError(() => layer.apply(x, { trainig: true } as never), ConfigError, /g_args.apply\(x, args\): unknown option "trainig"; did you mean "training"\?/);
+    expect(layer.built).toBe(false);
+    const model = sequential({ layers: [layers.masking(), layers.dropout({ rate: 0.1 })] });
+    expectTypedError(() => model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' }), ConfigError, /has no layer with weights to train/);
+    expectTypedError(() => sequential({ layers: [layers.lstm({ units: 2 })] }).call(x, { training: 1 } as never), ConfigError, /call\(x, options\).training: expected a boolean, received 1/);
+  });
+
   it('unknown cell in BasicRNN', async () => {
     const { BasicRNN } = await import('../model.js');
     expectTypedError(() => new BasicRNN({ hiddenSize: 2, outputSize: 1, cell: 'rnn' as 'gru' }), ConfigError, /cell: expected one of 'simpleRNN', 'lstm', 'gru', received "rnn"/);

@@ -258,6 +258,9 @@ export class Sequential implements TrainableModel {
   /** Prepares training (Keras `compile`). */
   compile(config: CompileConfig): void {
     this.assertUsable();
+    if (!this.layers.some((l) => l instanceof RecurrentLayer || l instanceof Bidirectional || l instanceof Dense || l instanceof Embedding)) {
+      throw new ConfigError(`compile(config): model ${describe(this.name)} has no layer with weights to train`);
+    }
     const next = new Trainer(this, config);
     this.trainer?.dispose();
     this.trainer = next;
