@@ -33,6 +33,8 @@ export type { SequenceOp } from './ops/sequence_op.js';
 export { CELLS, gruCell, lstmCell, simpleRnnCell } from './cells/index.js';
 export type { CellAttrs, CellGradInputs, CellGrads, CellInputs, CellOutputs, CellSpec, CellWeightShapes } from './cells/index.js';
 export { ACTIVATION_TABLE, RECURRENT_ACTIVATIONS } from './activations.js';
+export { checkGatedSequenceInputs } from './kernels/gated_sequence_shapes.js';
+export type { GatedSequenceSizes } from './kernels/gated_sequence_shapes.js';
 export type { ActivationSpec, RecurrentActivationName } from './activations.js';
 export { FUSED_KERNELS_FLAG, fusedKernelsEnabled, setFusedKernelsEnabled } from './ops/fused_flag.js';
 export { SeededRandom, deriveSeed, glorotUniform, orthogonal } from './initializers.js';

@@ -157,7 +157,7 @@ export function previousStates(s0: tf.Tensor, states: tf.Tensor): tf.Tensor2D {
 /** Gradients per step (processing order, [B, ·] each) → dx [B, T, I] via one matmul with Wᵀ. */
 export function inputGradient(dProjected: tf.Tensor2D, kernel: tf.Tensor, batch: number, steps: number, goBackwards: boolean): tf.Tensor3D {
   const inputSize = kernel.shape[0]!;
-  const ordered = tf.reshape(tf.matMul(dProjected, kernel, false, true), [steps, batch, inputSize]);
+  const ordered = tf.reshape(matMulTransposeB(dProjected, kernel), [steps, batch, inputSize]);
   return batchMajor(goBackwards ? tf.reverse(ordered, 0) : ordered) as tf.Tensor3D;
 }
 
@@ -174,4 +174,30 @@ export function hiddenGradsOf(steps: tf.Tensor[]): tf.Tensor3D {
 /** Time-major state rows [T·B, H] times the recurrent-dropout mask [B, H] (the same mask every step). */
 export function droppedRows(rows: tf.Tensor2D, drop: tf.Tensor | undefined, steps: number): tf.Tensor2D {
   return drop === undefined ? rows : (tf.mul(rows, tf.tile(drop, [steps, 1])) as tf.Tensor2D);
+}
+
+/**
+ * The gate blocks of a [R, G·H] matrix as G tensors [R, H] (Keras column order). One transpose then contiguous
+ * row blocks: per-gate column slices are strided gathers, which tfjs's cpu backend runs element by element
+ * (they dominated the composite's time, ~15× a transpose per element).
+ */
+export function gateBlocks(m: tf.Tensor, count: number): tf.Tensor2D[] {
+  if (count === 1) return [m as tf.Tensor2D];
+  const [rows, cols] = m.shape as [number, number];
+  const width = cols / count;
+  const blocks = rows === 1 ? tf.reshape(m, [count, 1, width]) : tf.transpose(tf.reshape(m, [rows, count, width]), [1, 0, 2]);
+  return tf.unstack(blocks) as tf.Tensor2D[];
+}
+
+/**
+ * aᵀ·b with the transpose as its own op: wasm's XNNPACK matmul takes no transposed operand and falls back to a
+ * scalar path 20–70× slower (DESIGN.md), and a transpose costs one pass over a.
+ */
+export function matMulTransposeA(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.matMul(tf.transpose(a), b) as tf.Tensor2D;
+}
+
+/** a·bᵀ, the transpose as its own op (see {@link matMulTransposeA}). */
+export function matMulTransposeB(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.matMul(a, tf.transpose(b)) as tf.Tensor2D;
 }

@@ -10,8 +10,10 @@ import {
   carry,
   columns,
   droppedRows,
+  gateBlocks,
   inputGradient,
   inputRows,
+  matMulTransposeA,
   maskSteps,
   mulMaybe,
   perStep,
@@ -24,7 +26,9 @@ import {
 /*
  * GRU, Keras semantics and layout (keras/src/layers/rnn/gru.py GRUCell.call, both implementations; tfjs-layers
  * src/layers/recurrent.ts GRUCell.call for resetAfter = false): gates in weight-column order z, r, h;
- * d is the recurrent-dropout mask (ones when absent), applied where h_{t−1} meets U, never to the carried h.
+ * d is the recurrent-dropout mask (ones when absent), applied where h_{t−1} meets U, never to the carried h: Keras 3's
+ * GRUCell does so in implementation 1 (h_tm1_z/r/h = h_tm1 * rec_dp_mask, then h = z * h_tm1 + …); its default
+ * implementation 2 applies no recurrent dropout at all, a Keras quirk we do not copy.
  *   resetAfter = false, bias [3H]:
  *     z = σr(x·W_z + (h⊙d)·U_z + b_z), r = σr(x·W_r + (h⊙d)·U_r + b_r)
  *     ĥ = act(x·W_h + (r⊙h⊙d)·U_h + b_h)
@@ -50,9 +54,7 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
     const { input: inputBias, recurrent: recurrentBias } = biasParts(bias ?? undefined, attrs.resetAfter);
-    const projected = projectInputs(inputRows(x, attrs.goBackwards), kernel, inputBias);
-    const projZr = perStep(columns(projected, 0, 2 * hidden), steps, batch);
-    const projH = perStep(columns(projected, 2 * hidden, hidden), steps, batch);
+    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards), kernel, inputBias), steps, batch);
     const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
     const recurrentZr = attrs.resetAfter ? null : columns(recurrentKernel, 0, 2 * hidden);
     const recurrentH = attrs.resetAfter ? null : columns(recurrentKernel, 2 * hidden, hidden);
@@ -60,20 +62,21 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
     const hs: tf.Tensor[] = [];
     for (let t = 0; t < steps; t++) {
       const hIn = drop == null ? h : tf.mul(h, drop);
+      const [pz, pr, ph] = gateBlocks(projected[t]!, 3);
       let candidate: tf.Tensor;
       let z: tf.Tensor;
       if (attrs.resetAfter) {
         let inner: tf.Tensor = tf.matMul(hIn, recurrentKernel);
         if (recurrentBias !== undefined) inner = tf.add(inner, recurrentBias);
-        const zr = tf.add(projZr[t]!, columns(inner, 0, 2 * hidden));
-        z = gate(columns(zr, 0, hidden));
-        const r = gate(columns(zr, hidden, hidden));
-        candidate = act(tf.add(projH[t]!, tf.mul(r, columns(inner, 2 * hidden, hidden))));
+        const [iz, ir, ih] = gateBlocks(inner, 3);
+        z = gate(tf.add(pz!, iz!));
+        const r = gate(tf.add(pr!, ir!));
+        candidate = act(tf.add(ph!, tf.mul(r, ih!)));
       } else {
-        const zr = tf.add(projZr[t]!, tf.matMul(hIn, recurrentZr!));
-        z = gate(columns(zr, 0, hidden));
-        const r = gate(columns(zr, hidden, hidden));
-        candidate = act(tf.add(projH[t]!, tf.matMul(tf.mul(r, hIn), recurrentH!)));
+        const [iz, ir] = gateBlocks(tf.matMul(hIn, recurrentZr!), 2);
+        z = gate(tf.add(pz!, iz!));
+        const r = gate(tf.add(pr!, ir!));
+        candidate = act(tf.add(ph!, tf.matMul(tf.mul(r, hIn), recurrentH!)));
       }
       // z⊙h + (1 − z)⊙ĥ = ĥ + z⊙(h − ĥ)
       const hNext = tf.add(candidate, tf.mul(z, tf.sub(h, candidate)));
@@ -107,26 +110,26 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const projected = projectInputs(rows, kernel, inputBias);
     const split = (m: tf.Tensor) => perStep(m, steps, batch);
 
+    const [pz, pr, ph] = gateBlocks(projected, 3);
     let zPre: tf.Tensor;
     let rPre: tf.Tensor;
     let inner: tf.Tensor | null = null; // resetAfter: h·U_h + b'_h per step
     if (resetAfter) {
       let all: tf.Tensor = tf.matMul(hIn, recurrentKernel);
       if (recurrentBias !== undefined) all = tf.add(all, recurrentBias);
-      zPre = tf.add(columns(projected, 0, hidden), columns(all, 0, hidden));
-      rPre = tf.add(columns(projected, hidden, hidden), columns(all, hidden, hidden));
-      inner = columns(all, 2 * hidden, hidden);
+      const [iz, ir, ih] = gateBlocks(all, 3);
+      zPre = tf.add(pz!, iz!);
+      rPre = tf.add(pr!, ir!);
+      inner = ih!;
     } else {
-      const zr = tf.add(columns(projected, 0, 2 * hidden), tf.matMul(hIn, columns(recurrentKernel, 0, 2 * hidden)));
-      zPre = columns(zr, 0, hidden);
-      rPre = columns(zr, hidden, hidden);
+      const [iz, ir] = gateBlocks(tf.matMul(hIn, columns(recurrentKernel, 0, 2 * hidden)), 2);
+      zPre = tf.add(pz!, iz!);
+      rPre = tf.add(pr!, ir!);
     }
     const z = gateSpec.tensor(zPre);
     const r = gateSpec.tensor(rPre);
     const resetH = resetAfter ? null : tf.mul(r, hIn);
-    const candidate = actSpec.tensor(
-      tf.add(columns(projected, 2 * hidden, hidden), resetAfter ? tf.mul(r, inner!) : tf.matMul(resetH!, columns(recurrentKernel, 2 * hidden, hidden))),
-    );
+    const candidate = actSpec.tensor(tf.add(ph!, resetAfter ? tf.mul(r, inner!) : tf.matMul(resetH!, columns(recurrentKernel, 2 * hidden, hidden))));
     const coefZ = split(mulMaybe(tf.sub(hPrev, candidate), gateSpec.slopeFromOutput(z)));
     const coefA = split(mulMaybe(tf.sub(1, z), actSpec.slopeFromOutput(candidate)));
     const slopeR = gateSpec.slopeFromOutput(r);
@@ -141,6 +144,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
 
     const dProj: tf.Tensor[] = new Array<tf.Tensor>(steps);
     const dInner: tf.Tensor[] = new Array<tf.Tensor>(steps);
+    const dCandidate: tf.Tensor[] = new Array<tf.Tensor>(steps); // resetAfter false: dâ, kept apart from [dz, dr]
     const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
     let carryH: tf.Tensor | null = null;
     for (let t = steps - 1; t >= 0; t--) {
@@ -161,30 +165,33 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
         const dResetH = tf.matMul(da, recurrentHT!);
         const dr = tf.mul(dResetH, coefR[t]!);
         const dzr = tf.concat([dz, dr], 1);
-        dProj[t] = tf.concat([dzr, da], 1);
+        dProj[t] = dzr;
+        dCandidate[t] = da;
         dhIn = tf.add(tf.matMul(dzr, recurrentZrT!), tf.mul(dResetH, rSteps[t]!));
       }
       let next = tf.add(tf.mul(gNew, zSteps[t]!), drop == null ? dhIn : tf.mul(dhIn, drop));
       if (m !== undefined) next = tf.add(next, tf.mul(g, tf.sub(1, m)));
       carryH = next;
     }
-    const dP = tf.reshape(tf.stack(dProj), [steps * batch, 3 * hidden]) as tf.Tensor2D;
+    const rowsOf = (parts: tf.Tensor[]) => tf.reshape(tf.stack(parts), [steps * batch, parts[0]!.shape[1]!]) as tf.Tensor2D;
+    let dP: tf.Tensor2D;
     let dRecurrentKernel: tf.Tensor2D;
     let dBias: tf.Tensor;
     if (resetAfter) {
-      const dI = tf.reshape(tf.stack(dInner), [steps * batch, 3 * hidden]);
-      dRecurrentKernel = tf.matMul(hIn, dI, true, false);
+      dP = rowsOf(dProj);
+      const dI = rowsOf(dInner);
+      dRecurrentKernel = matMulTransposeA(hIn, dI);
       dBias = tf.stack([tf.sum(dP, 0), tf.sum(dI, 0)]);
     } else {
-      dRecurrentKernel = tf.concat(
-        [tf.matMul(hIn, columns(dP, 0, 2 * hidden), true, false), tf.matMul(resetH!, columns(dP, 2 * hidden, hidden), true, false)],
-        1,
-      ) as tf.Tensor2D;
+      const dZr = rowsOf(dProj);
+      const dA = rowsOf(dCandidate);
+      dP = tf.concat([dZr, dA], 1);
+      dRecurrentKernel = tf.concat([matMulTransposeA(hIn, dZr), matMulTransposeA(resetH!, dA)], 1) as tf.Tensor2D;
       dBias = tf.sum(dP, 0);
     }
     const grads: CellGrads = {
       dx: inputGradient(dP, kernel, batch, steps, attrs.goBackwards),
-      dKernel: tf.matMul(rows, dP, true, false),
+      dKernel: matMulTransposeA(rows, dP),
       dRecurrentKernel,
       dBias,
       dh0: carryH as tf.Tensor2D,

@@ -8,10 +8,11 @@ import {
   type CellSpec,
   activationOf,
   carry,
-  columns,
   droppedRows,
+  gateBlocks,
   inputGradient,
   inputRows,
+  matMulTransposeA,
   maskSteps,
   mulMaybe,
   perStep,
@@ -27,6 +28,8 @@ import {
  *   z = x_t·W + (h_{t−1}⊙d)·U + b            (d: recurrent-dropout mask, ones when absent)
  *   i = σr(z_i), f = σr(z_f), c̃ = act(z_c), o = σr(z_o)
  *   c_t = f⊙c_{t−1} + i⊙c̃,  h_t = o⊙act(c_t)
+ * Recurrent dropout as Keras 3's implementation 1 applies it (h_tm1_i/f/c/o = h_tm1 * rec_dp_mask before ·U);
+ * one [B, H] mask for all four gates. Keras's default implementation 2 applies none, a quirk we do not copy.
  */
 
 function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
@@ -44,10 +47,11 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
     const cs: tf.Tensor[] = [];
     for (let t = 0; t < steps; t++) {
       const z = tf.add(projected[t]!, tf.matMul(drop == null ? h : tf.mul(h, drop), recurrentKernel));
-      const i = gate(columns(z, 0, hidden));
-      const f = gate(columns(z, hidden, hidden));
-      const candidate = act(columns(z, 2 * hidden, hidden));
-      const o = gate(columns(z, 3 * hidden, hidden));
+      const [zi, zf, zc, zo] = gateBlocks(z, 4);
+      const i = gate(zi!);
+      const f = gate(zf!);
+      const candidate = act(zc!);
+      const o = gate(zo!);
       const cNext = tf.add(tf.mul(f, c), tf.mul(i, candidate));
       const hNext = tf.mul(o, act(cNext));
       const m = masks?.[t];
@@ -80,10 +84,11 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const cPrev = previousStates(c0 ?? tf.zeros(h0.shape), cellStates!);
     const hIn = droppedRows(hPrev, drop ?? undefined, steps);
     const z = tf.add(projectInputs(rows, kernel, bias ?? undefined), tf.matMul(hIn, recurrentKernel));
-    const i = gateSpec.tensor(columns(z, 0, hidden));
-    const f = gateSpec.tensor(columns(z, hidden, hidden));
-    const candidate = actSpec.tensor(columns(z, 2 * hidden, hidden));
-    const o = gateSpec.tensor(columns(z, 3 * hidden, hidden));
+    const [zi, zf, zc, zo] = gateBlocks(z, 4);
+    const i = gateSpec.tensor(zi!);
+    const f = gateSpec.tensor(zf!);
+    const candidate = actSpec.tensor(zc!);
+    const o = gateSpec.tensor(zo!);
     const cNext = tf.add(tf.mul(f, cPrev), tf.mul(i, candidate));
     const actC = actSpec.tensor(cNext);
     // Per-step coefficients, batched: dz's four blocks are ĝc or ĝh times these.
@@ -126,8 +131,8 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const dZ = tf.reshape(tf.stack(dz), [steps * batch, 4 * hidden]) as tf.Tensor2D;
     const grads: CellGrads = {
       dx: inputGradient(dZ, kernel, batch, steps, attrs.goBackwards),
-      dKernel: tf.matMul(rows, dZ, true, false),
-      dRecurrentKernel: tf.matMul(hIn, dZ, true, false),
+      dKernel: matMulTransposeA(rows, dZ),
+      dRecurrentKernel: matMulTransposeA(hIn, dZ),
       dBias: tf.sum(dZ, 0),
       dh0: carryH as tf.Tensor2D,
       dc0: carryC as tf.Tensor2D,

@@ -11,6 +11,7 @@ import {
   droppedRows,
   inputGradient,
   inputRows,
+  matMulTransposeA,
   maskSteps,
   mulMaybe,
   perStep,
@@ -77,8 +78,8 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const hIn = droppedRows(previousStates(h0, hiddenStates), drop ?? undefined, steps);
     const grads: CellGrads = {
       dx: inputGradient(dZ, kernel, batch, steps, attrs.goBackwards),
-      dKernel: tf.matMul(inputRows(x, attrs.goBackwards), dZ, true, false),
-      dRecurrentKernel: tf.matMul(hIn, dZ, true, false),
+      dKernel: matMulTransposeA(inputRows(x, attrs.goBackwards), dZ),
+      dRecurrentKernel: matMulTransposeA(hIn, dZ),
       dBias: tf.sum(dZ, 0),
       dh0: carryH as tf.Tensor2D,
     };

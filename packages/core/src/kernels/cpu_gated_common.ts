@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATION_TABLE, type RecurrentActivationName } from '../activations.js';
 import type { CpuBackend } from './cpu_rnn_sequence.js';
+import { checkGatedSequenceInputs } from './gated_sequence_shapes.js';
 
 /**
  * z[zOffset + j] += Σ_k v[vOffset + k] · m[k, col0 + j] for j < width, over a row-major m with `cols` columns.
@@ -101,8 +102,8 @@ export interface GatedKernelContext {
   hiddenStateGrads: boolean;
 }
 
-/** Reads the common inputs of a gated kernel (the op always fills bias and mask). */
-export function gatedContext(inputs: tf.NamedTensorInfoMap, backend: unknown, attrs: tf.NamedAttrMap): GatedKernelContext {
+/** Checks and reads the common inputs of a gated kernel (the op always fills bias, mask and LSTM's c0). */
+export function gatedContext(kernelName: string, gates: number, inputs: tf.NamedTensorInfoMap, backend: unknown, attrs: tf.NamedAttrMap): GatedKernelContext {
   const cpu = backend as CpuBackend;
   const { x, kernel, recurrentKernel, bias, h0, mask } = inputs as Record<string, tf.TensorInfo>;
   const a = attrs as unknown as {
@@ -112,7 +113,7 @@ export function gatedContext(inputs: tf.NamedTensorInfoMap, backend: unknown, at
     resetAfter: boolean;
     hiddenStateGrads?: boolean;
   };
-  const [B, T, I] = x!.shape as [number, number, number];
+  const { batch: B, steps: T, inputSize: I } = checkGatedSequenceInputs(kernelName, 'cpu', inputs, gates, a.resetAfter);
   const act = ACTIVATION_TABLE[a.activation];
   const gate = ACTIVATION_TABLE[a.recurrentActivation];
   return {

@@ -11,7 +11,7 @@ export const cpuGruSequenceConfig: tf.KernelConfig = {
   kernelName: GruSequence,
   backendName: 'cpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const k = gatedContext(inputs, backend, attrs ?? {});
+    const k = gatedContext(GruSequence, 3, inputs, backend, attrs ?? {});
     const { B, T, I, H, xs, w, u, bias, mask, act, gate, resetAfter } = k;
     const G = 3 * H;
     const out = new Float32Array(B * T * H);

@@ -12,7 +12,7 @@ export const cpuGruSequenceGradConfig: tf.KernelConfig = {
   kernelName: GruSequenceGrad,
   backendName: 'cpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const k = gatedContext(inputs, backend, attrs ?? {});
+    const k = gatedContext(GruSequenceGrad, 3, inputs, backend, attrs ?? {});
     const { B, T, I, H, xs, w, u, bias, mask, act, gate, actSlope, gateSlope, resetAfter } = k;
     const named = inputs as Record<string, tf.TensorInfo>;
     const hs = k.cpu.readSync(named.hiddenStates!.dataId);

@@ -11,7 +11,7 @@ export const cpuLstmSequenceConfig: tf.KernelConfig = {
   kernelName: LstmSequence,
   backendName: 'cpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const k = gatedContext(inputs, backend, attrs ?? {});
+    const k = gatedContext(LstmSequence, 4, inputs, backend, attrs ?? {});
     const { B, T, I, H, xs, w, u, bias, mask, act, gate } = k;
     const G = 4 * H;
     const c0 = k.cpu.readSync((inputs as Record<string, tf.TensorInfo>).c0!.dataId);

@@ -12,7 +12,7 @@ export const cpuLstmSequenceGradConfig: tf.KernelConfig = {
   kernelName: LstmSequenceGrad,
   backendName: 'cpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const k = gatedContext(inputs, backend, attrs ?? {});
+    const k = gatedContext(LstmSequenceGrad, 4, inputs, backend, attrs ?? {});
     const { B, T, I, H, xs, w, u, bias, mask, act, gate, actSlope, gateSlope } = k;
     const named = inputs as Record<string, tf.TensorInfo>;
     const c0 = k.cpu.readSync(named.c0!.dataId);

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { ACTIVATION_TABLE } from '../activations.js';
 import { type Activation, RnnSequence } from '../kernel_names.js';
 
 /** The slice of tfjs-backend-cpu's backend object the kernels use. */
@@ -7,32 +8,14 @@ export interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
 
-/** The activation as a scalar function. */
+/** The activation as a scalar function (core's activation table). */
 export function scalarActivation(activation: Activation): (z: number) => number {
-  switch (activation) {
-    case 'tanh':
-      return Math.tanh;
-    case 'relu':
-      return (z) => (z > 0 ? z : 0);
-    case 'sigmoid':
-      return (z) => 1 / (1 + Math.exp(-z));
-    case 'linear':
-      return (z) => z;
-  }
+  return ACTIVATION_TABLE[activation].scalar;
 }
 
 /** act'(z) as a function of a = act(z), as the composite computes it (the saved states are the outputs). */
 export function scalarActivationSlope(activation: Activation): (a: number) => number {
-  switch (activation) {
-    case 'tanh':
-      return (a) => 1 - a * a;
-    case 'relu':
-      return (a) => (a > 0 ? 1 : 0);
-    case 'sigmoid':
-      return (a) => a * (1 - a);
-    case 'linear':
-      return () => 1;
-  }
+  return ACTIVATION_TABLE[activation].scalarSlope;
 }
 
 /**

@@ -16,7 +16,7 @@ export interface SequenceOp {
   readonly kernelName: string;
   /** Kernel name of the backward op. */
   readonly gradKernelName: string;
-  /** Forward: the active backend's fused kernel when registered and enabled, else the composite (tape autodiff). */
+  /** Forward: the active backend's fused kernel when registered and enabled, else the composite, differentiated by the backward op. */
   forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs;
   /** Backward (BPTT): fused kernel when registered and enabled, else the composite. */
   backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads;
@@ -62,7 +62,7 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
   const savedInputs = ['x', 'kernel', 'recurrentKernel', 'bias', ...stateInputs, 'mask'];
 
   function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
-    if (!fusable(kernelName, inputs)) return spec.forward(inputs, attrs);
+    if (!fusable(kernelName, inputs)) return compositeWithBackwardOp(inputs, attrs);
     return tf.tidy(() => {
       const result = tf.engine().runKernel(kernelName, filledInputs(spec, inputs, attrs), kernelAttrs(attrs) as unknown as tf.NamedAttrMap);
       const [hiddenStates, cellStates] = (Array.isArray(result) ? result : [result]) as tf.Tensor3D[];
@@ -96,6 +96,64 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
     if (spec.hasCellState) grads.dc0 = rest.shift() as tf.Tensor2D;
     if (hiddenStateGrads) grads.dHiddenStates = rest.shift() as tf.Tensor3D;
     return grads;
+  }
+
+  /**
+   * The composite forward, differentiated by the backward op rather than by the tape: one node on the tape instead
+   * of every per-step op, no per-step intermediates kept for backprop, and a BPTT whose matmuls take no
+   * transposed operand (wasm's XNNPACK has none). Measured on wasm, B32·T20·I10·H64: a training step
+   * 1.4× (LSTM) and 2.1× (GRU) faster than tape autodiff through the composite.
+   */
+  function compositeWithBackwardOp(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
+    const differentiable = (['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'c0'] as const).filter((n) => inputs[n] != null);
+    const kept = (['mask', 'recurrentDropoutMask'] as const).filter((n) => inputs[n] != null);
+    const run = tf.customGrad((...args: unknown[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const given = args as tf.Tensor[];
+      const named: CellInputs = { ...inputs };
+      differentiable.forEach((n, k) => (named[n] = given[k]!));
+      const out = spec.forward(named, attrs);
+      const value = spec.hasCellState ? tf.stack([out.hiddenStates, out.cellStates!]) : out.hiddenStates;
+      if (spec.hasCellState) tf.dispose([out.hiddenStates, out.cellStates!]);
+      // Inputs are saved too: the caller's tensors may be intermediates disposed before the backward pass.
+      save([...given, ...kept.map((n) => inputs[n]!), value]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const restored: CellInputs = { ...named };
+          differentiable.forEach((n, k) => (restored[n] = saved[k]!));
+          kept.forEach((n, k) => (restored[n] = saved[differentiable.length + k]!));
+          const outputs = saved[saved.length - 1]!;
+          const [hiddenStates, cellStates] = spec.hasCellState ? tf.unstack(outputs) : [outputs];
+          const [dh, dc] = spec.hasCellState ? tf.unstack(dy) : [dy];
+          const grads = backward(
+            { ...restored, hiddenStates: hiddenStates!, ...(cellStates ? { cellStates } : {}), dh: dh!, dc: dc ?? null },
+            attrs,
+            false,
+          );
+          const byInput: Record<(typeof differentiable)[number], tf.Tensor | undefined> = {
+            x: grads.dx,
+            kernel: grads.dKernel,
+            recurrentKernel: grads.dRecurrentKernel,
+            bias: grads.dBias,
+            h0: grads.dh0,
+            c0: grads.dc0,
+          };
+          const wanted = differentiable.map((n) => byInput[n]!);
+          tf.dispose(Object.values(grads).filter((t) => !wanted.includes(t)));
+          return wanted;
+        },
+      };
+    });
+    const value = run(...differentiable.map((n) => inputs[n]!)) as tf.Tensor;
+    if (!spec.hasCellState) return { hiddenStates: value as tf.Tensor3D };
+    return tf.tidy(() => {
+      const [, batch, steps, units] = value.shape as [number, number, number, number];
+      const part = (k: number) => tf.reshape(tf.slice(value, [k, 0, 0, 0], [1, batch, steps, units]), [batch, steps, units]) as tf.Tensor3D;
+      const result = { hiddenStates: part(0), cellStates: part(1) };
+      value.dispose();
+      return result;
+    });
   }
 
   const gradConfig: tf.GradConfig = {

@@ -1,0 +1,4 @@
+import { cellParityTests } from '@basicrnn/test-kit/cells';
+import './index.js';
+
+cellParityTests({ backend: 'webgl', label: 'webgl (Chromium, WebGL2)' });

@@ -1,0 +1,3 @@
+import { cellParityTests } from './cells/index.js';
+
+cellParityTests({ backend: 'cpu', label: 'cpu (Chromium)' });
