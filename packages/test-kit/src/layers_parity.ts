@@ -23,7 +23,10 @@ import { cellToleranceFor } from './cells/tolerances.js';
 export interface LayersParityContext {
   backend: string;
   label?: string;
+  /** Runs before the backend is activated. */
   setup?: () => Promise<void> | void;
+  /** Extra assertions once the backend is active (e.g. which wasm build runs). */
+  check?: () => Promise<void> | void;
 }
 
 interface RnnDesc {
@@ -458,6 +461,7 @@ export function layersParityTests(ctx: LayersParityContext): void {
       previous = getBackend();
       await ctx.setup?.();
       await setBackend(ctx.backend);
+      await ctx.check?.();
     });
     afterAll(async () => {
       setFusedKernelsEnabled(true);
