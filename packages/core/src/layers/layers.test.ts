@@ -514,6 +514,11 @@ describe('bad input: typed errors naming the argument, nothing leaked', () => {
     expectTypedError(() => layers.lstm({ units: 2, recurrentActivation: 'gelu' as 'tanh' }), ConfigError, /recurrentActivation: expected one of .*received "gelu"/);
     expectTypedError(() => layers.dense({ units: 2, kernelInitializer: 'xavier' as 'zeros' }), ConfigError, /kernelInitializer: expected one of 'glorotUniform'.*received "xavier"/);
     expectTypedError(() => sequential({ layers: [layers.lstm({ units: 2, returnState: true })] }), ConfigError, /returns several tensors/);
+    expectTypedError(() => layers.gru({ units: 2, kernelRegularizer: { l2: -1 } }), ConfigError, /kernelRegularizer.l2: expected a non-negative finite number, received -1/);
+    expectTypedError(() => layers.gru({ units: 2, biasRegularizer: 'l3' as 'l1' }), ConfigError, /biasRegularizer: expected one of 'l1', 'l2', 'l1l2', received "l3"/);
+    expectTypedError(() => layers.embedding({ outputDim: 4 } as never), ConfigError, /layers.embedding\(options\): the option "inputDim" is required/);
+    expectTypedError(() => layers.masking({ maskValue: Number.NaN }), ConfigError, /maskValue: expected a finite number, received NaN/);
+    expectTypedError(() => layers.bidirectional({ layer: layers.dense({ units: 2 }) as never }), ConfigError, /layer: expected a recurrent layer/);
   });
 
   it('unknown call arguments; compiling a model without weights', () => {
