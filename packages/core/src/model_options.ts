@@ -1,5 +1,6 @@
 import { ConfigError, describe } from './errors.js';
 import { ACTIVATIONS } from './kernel_names.js';
+import { CELL_TYPES } from './layers/recurrence.js';
 import { float32Bytes } from './limits.js';
 import type { OptionSchema } from './options.js';
 import { OUTPUT_ACTIVATIONS } from './training/losses.js';
@@ -24,10 +25,11 @@ export const BASIC_RNN_CONFIG: OptionSchema = {
   goBackwards: assertBoolean,
   seed: assertInteger,
   name: assertModelName,
+  cell: oneOf(CELL_TYPES),
 };
 
 /** Schema of `call(x, options)`; the tensors are checked against `x` by `call` itself. */
-export const CALL_OPTIONS: OptionSchema = { initialState: null, returnHiddenStates: assertBoolean, mask: null };
+export const CALL_OPTIONS: OptionSchema = { initialState: null, initialCellState: null, returnHiddenStates: assertBoolean, mask: null };
 
 /** Schema of `predict(x, options)`. */
 export const PREDICT_OPTIONS: OptionSchema = { batchSize: assertPositiveInt };
@@ -43,12 +45,12 @@ export const SUMMARY_OPTIONS: OptionSchema = {
 };
 
 /**
- * Bytes `build` allocates for a SimpleRNN + Dense: the float32 weights, plus the float64 workspace of the orthogonal
+ * Bytes `build` allocates for a recurrent layer with `gates` gates (SimpleRNN 1, GRU 3, LSTM 4) + Dense: the float32 weights, plus the float64 workspace of the orthogonal
  * initialiser's QR of the [H,H] recurrent kernel (the random matrix, its factor, Q and the reflectors: about 32·H²).
  */
-export function basicRnnBuildBytes(inputSize: number, hiddenSize: number, outputSize: number, useBias: boolean): number {
+export function basicRnnBuildBytes(inputSize: number, hiddenSize: number, outputSize: number, useBias: boolean, gates = 1): number {
   const b = useBias ? 1 : 0;
-  const params = hiddenSize * (inputSize + hiddenSize + b) + outputSize * (hiddenSize + b);
+  const params = gates * hiddenSize * (inputSize + hiddenSize + b) + outputSize * (hiddenSize + b);
   return float32Bytes([params]) + 32 * hiddenSize * hiddenSize;
 }
 
@@ -64,8 +66,10 @@ export function basicRnnActivationBytes(
   outputSize: number,
   returnSequences: boolean,
   training = false,
+  gates = 1,
 ): number {
-  const recurrence = float32Bytes([batch, steps, hiddenSize]) * (training ? 6 : 2);
+  // Gated cells keep their gate pre-activations too: about (1 + gates) [B,T,H] blocks per pass.
+  const recurrence = float32Bytes([batch, steps, hiddenSize]) * (training ? 6 : 2) * (gates === 1 ? 1 : (1 + gates) / 2);
   return recurrence + float32Bytes(returnSequences ? [batch, steps, outputSize] : [batch, outputSize]);
 }
 
@@ -79,7 +83,8 @@ export function basicRnnPredictBytes(
   hiddenSize: number,
   outputSize: number,
   returnSequences: boolean,
+  gates = 1,
 ): number {
   const outputs = float32Bytes(returnSequences ? [examples, steps, outputSize] : [examples, outputSize]);
-  return basicRnnActivationBytes(chunk, steps, hiddenSize, outputSize, returnSequences) + 2 * outputs;
+  return basicRnnActivationBytes(chunk, steps, hiddenSize, outputSize, returnSequences, false, gates) + 2 * outputs;
 }

@@ -12,3 +12,5 @@ export type { CellTolerances, Comparison, Quantity, Tolerance } from './toleranc
 export type { Check } from './training_parity.js';
 export { FAST, MEASURE } from './run_flags.js';
 export { uniform, randomMask } from './data.js';
+export { layersParityTests, LAYERS_CASES, modelReference } from './layers_parity.js';
+export type { LayersCase, LayersParityContext } from './layers_parity.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, describe } from '../errors.js';
-import type { BasicRNN } from '../model.js';
 import { UnknownOptionError, checkOptions, closestName, type OptionSchema } from '../options.js';
 import { assertBoolean, assertFiniteNumber, assertNonNegativeInt, assertString, oneOf } from '../validate.js';
+import type { TrainableModel } from './trainable.js';
 
 /** Per-epoch or per-batch values: `loss`, metrics, `val_*`, and `batch`/`size` in batch logs. */
 export type Logs = Record<string, number>;
@@ -13,7 +13,7 @@ export type Logs = Record<string, number>;
  */
 export interface Callback {
   /** Called once per `fit` with the model being trained. */
-  setModel?(model: BasicRNN): void;
+  setModel?(model: TrainableModel): void;
   onTrainBegin?(logs: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
@@ -90,7 +90,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
   const minDelta = Math.abs(options.minDelta ?? 0);
   const mode = options.mode ?? 'auto';
   const maximize = mode === 'max' || (mode === 'auto' && /acc|accuracy|auc/.test(monitor));
-  let model: BasicRNN | null = null;
+  let model: TrainableModel | null = null;
   let best = maximize ? -Infinity : Infinity;
   let wait = 0;
   let bestWeights: tf.Tensor[] | null = null;

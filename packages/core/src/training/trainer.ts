@@ -4,8 +4,6 @@ import { holdModel } from '../busy.js';
 import { ConfigError, DTypeError, DisposedError, NonFiniteError, ShapeError, TrainingError, describe, isBasicRNNError } from '../errors.js';
 import { SeededRandom, deriveSeed } from '../initializers.js';
 import { assertAllocation, float32Bytes } from '../limits.js';
-import type { BasicRNN } from '../model.js';
-import { basicRnnActivationBytes } from '../model_options.js';
 import { checkOptions, type OptionSchema } from '../options.js';
 import {
   assertBoolean,
@@ -23,6 +21,7 @@ import { DeviceLossGuard, readUnlessLost } from './mirror.js';
 import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
 import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer, disposeOptimizer } from './optimizers.js';
+import type { TrainableModel } from './trainable.js';
 
 /** Options of `model.compile`. */
 export interface CompileConfig {
@@ -132,7 +131,7 @@ export class Trainer {
   private steps = 0;
 
   constructor(
-    private readonly model: BasicRNN,
+    private readonly model: TrainableModel,
     config: CompileConfig,
   ) {
     checkOptions<CompileConfig>(config, COMPILE_OPTIONS, 'compile(config)', ['optimizer', 'loss']);
@@ -292,9 +291,9 @@ export class Trainer {
     this.checkPair(x, y, 'evaluate');
     const [examples, steps] = x.shape as [number, number, number];
     const chunk = Math.min(batchSize, examples);
-    const m = this.model;
+    const chunkShape = [chunk, steps, ...x.shape.slice(2)];
     assertAllocation(
-      float32Bytes([chunk, steps, x.shape[2]!]) + basicRnnActivationBytes(chunk, steps, m.hiddenSize, m.outputSize, m.returnSequences),
+      float32Bytes(chunkShape) + this.model.activationBytes(chunkShape, false),
       'one batch and its forward pass',
       'evaluate(x, y, options).batchSize',
     );
@@ -320,7 +319,7 @@ export class Trainer {
         const output = this.model.forward(sliceBatch(x, start, size));
         const labels = this.labels(sliceBatch(y, start, size));
         return tf.stack([
-          computeLoss(this.loss, labels, output, this.model.outputActivation),
+          this.withPenalty(computeLoss(this.loss, labels, output, this.model.outputActivation)),
           ...this.metrics.map((m) => computeMetric(m.kind, labels, output, this.model.outputActivation)),
         ]);
       });
@@ -352,8 +351,8 @@ export class Trainer {
       ({ grads, packed } = tf.tidy(() => {
         const labels = this.labels(y);
         const { value, grads } = tf.variableGrads(() => {
-          output = tf.keep(this.model.forward(x));
-          return computeLoss(this.loss, labels, output, head);
+          output = tf.keep(this.model.forward(x, true));
+          return this.withPenalty(computeLoss(this.loss, labels, output, head));
         }, variables);
         const out = output as unknown as tf.Tensor;
         const clipped = this.clip(grads);
@@ -405,13 +404,18 @@ export class Trainer {
    * one gathered batch of x, and a training step over `batch` examples.
    */
   private checkTrainingSize(x: tf.Tensor, batch: number, argument: string): void {
-    const [, steps, features] = x.shape as [number, number, number];
-    const m = this.model;
+    const batchShape = [batch, ...x.shape.slice(1)];
     assertAllocation(
-      float32Bytes([batch, steps, features]) + basicRnnActivationBytes(batch, steps, m.hiddenSize, m.outputSize, m.returnSequences, true),
+      float32Bytes(batchShape) + this.model.activationBytes(batchShape, true),
       'one batch and its activations through time',
       argument,
     );
+  }
+
+  /** The loss plus the model's weight penalties (Keras adds regularisation losses to the reported loss). */
+  private withPenalty(loss: tf.Scalar): tf.Scalar {
+    const penalty = this.model.regularizationLoss();
+    return penalty === null ? loss : tf.add(loss, penalty);
   }
 
   private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
@@ -446,16 +450,13 @@ export class Trainer {
 
   /** Builds the model from x (Keras builds on first use); called once every argument has been validated. */
   private ensureBuilt(x: tf.Tensor, where: string): void {
-    if (this.model.isBuilt) return;
-    this.model.build([null, null, x.shape[2]!]);
-    this.model.checkInput(x, `${where}(x)`);
+    this.model.ensureBuilt(x, `${where}(x)`);
   }
 
   /** Validates an (x, y) pair against the model and the loss before anything runs. */
   private checkPair(x: tf.Tensor, y: tf.Tensor, where: string): void {
-    assertFloatTensor(x, 3, `${where}(x)`);
+    this.model.checkInput(x, `${where}(x)`);
     assertNonEmptySequence(x, `${where}(x)`);
-    if (this.model.isBuilt) this.model.checkInput(x, `${where}(x)`);
     if (!(y instanceof tf.Tensor)) {
       throw new ShapeError(`${where}(y): expected a tensor of labels, received ${describe(y)}`);
     }
@@ -463,11 +464,11 @@ export class Trainer {
     if (y.dtype === 'string' || y.dtype === 'complex64') {
       throw new DTypeError(`${where}(y): expected numeric labels (float32, int32 or bool), received ${y.dtype}`);
     }
-    const [batch, steps] = x.shape as [number, number, number];
+    const batch = x.shape[0]!;
     if (y.shape[0] !== batch) {
       throw new ShapeError(`${where}(x, y): x has ${batch} examples but y has ${y.shape[0]} (shape ${describe(y.shape)})`);
     }
-    const outputShape = this.model.returnSequences ? [batch, steps, this.model.outputSize] : [batch, this.model.outputSize];
+    const outputShape = this.model.outputShape(x);
     const sparse = isSparse(this.loss);
     const labelShape = sparse ? outputShape.slice(0, -1) : outputShape;
     const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);

@@ -1,0 +1,4 @@
+import { layersParityTests } from '@basicrnn/test-kit';
+import './index.js';
+
+layersParityTests({ backend: 'wasm', label: 'wasm (Node, SIMD, 1 thread)' });

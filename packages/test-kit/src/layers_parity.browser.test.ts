@@ -1,0 +1,3 @@
+import { layersParityTests } from './layers_parity.js';
+
+layersParityTests({ backend: 'cpu', label: 'cpu (Chromium)' });
