@@ -155,6 +155,7 @@ const INITIALIZERS_FROM_KERAS: Record<string, InitializerName> = {
   LeCunUniform: 'lecunUniform',
   lecun_uniform: 'lecunUniform',
   Orthogonal: 'orthogonal',
+  OrthogonalInitializer: 'orthogonal',
   orthogonal: 'orthogonal',
   Zeros: 'zeros',
   zeros: 'zeros',
