@@ -86,4 +86,35 @@ describe('browser stores', () => {
     tf.dispose([input, pa]);
     for (const m of [a, b, back]) m.dispose();
   });
+
+  it('downloads:// goes through the tfjs handler; the downloaded files load back through tf.io.browserFiles', async () => {
+    const input = x();
+    const model = sequential({ layers: [layers.lstm({ units: 3 }), layers.dense({ units: 1 })], seed: 4, name: 'dl' });
+    const p0 = model.predict(input);
+    // Catch the two anchor clicks tfjs dispatches instead of letting the page download.
+    const clicked: { name: string; href: string }[] = [];
+    const realDispatch = EventTarget.prototype.dispatchEvent;
+    vi.spyOn(EventTarget.prototype, 'dispatchEvent').mockImplementation(function (this: EventTarget, event: Event) {
+      if (this instanceof HTMLAnchorElement && event.type === 'click') {
+        clicked.push({ name: this.download, href: this.href });
+        return true;
+      }
+      return realDispatch.call(this, event);
+    });
+    await model.save('downloads://dl-model');
+    vi.restoreAllMocks();
+    expect(clicked.map((c) => c.name)).toEqual(['dl-model.json', 'dl-model.weights.bin']);
+    const files = await Promise.all(clicked.map(async (c) => new File([await (await fetch(c.href)).blob()], c.name)));
+    const json = JSON.parse(await files[0]!.text());
+    expect(json.userDefinedMetadata.basicrnn.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    const back = (await loadModel(tf.io.browserFiles(files))) as Sequential;
+    expect(values(back.predict(input))).toEqual(values(p0));
+    // A flipped weight byte in the uploaded file is refused.
+    const bytes = new Uint8Array(await files[1]!.arrayBuffer());
+    bytes[2] = bytes[2]! ^ 0x04;
+    await expect(loadModel(tf.io.browserFiles([files[0]!, new File([bytes], files[1]!.name)]))).rejects.toThrow(/weight bytes are corrupt/);
+    tf.dispose([input, p0]);
+    model.dispose();
+    back.dispose();
+  });
 });
