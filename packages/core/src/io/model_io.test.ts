@@ -143,6 +143,26 @@ describe('save / loadModel round trips (memory and file://)', () => {
     }
   });
 
+  it('a stateful model keeps its fixed batch size (batch_input_shape) and streams the same after loading', async () => {
+    const model = sequential({ layers: [layers.gru({ units: 3, stateful: true, returnSequences: true }), layers.dense({ units: 1 })], seed: 6 });
+    model.build([2, null, 3]);
+    const chunks = [0, 1].map((k) => tf.randomNormal([2, 4, 3], 0, 1, 'float32', 20 + k));
+    const mem = memory();
+    await model.save(mem);
+    const loaded = (await loadModel(mem)) as Sequential;
+    const json = mem.artifacts!.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } };
+    expect(json.config.layers[0]!.config.batch_input_shape).toEqual([2, null, 3]);
+    expect(json.config.layers[0]!.config.stateful).toBe(true);
+    for (const chunk of chunks) {
+      const [a, b] = [model.predict(chunk), loaded.predict(chunk)];
+      expect(values(b)).toEqual(values(a)); // the second chunk continues from the first one's states
+      tf.dispose([a, b]);
+    }
+    tf.dispose(chunks);
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('loadWeights replaces the weights of an existing model (built or not) and leaks nothing', async () => {
     const a = sequential({ layers: [layers.lstm({ units: 3, name: 'l' }), layers.dense({ units: 1, name: 'd' })], seed: 1 });
     const b = sequential({ layers: [layers.lstm({ units: 3, name: 'l' }), layers.dense({ units: 1, name: 'd' })], seed: 2 });
