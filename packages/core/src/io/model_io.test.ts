@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BasicRNN, BusyError, ConfigError, type Layer, ModelIOError, Sequential, layers, loadModel, sequential, sha256Hex } from '../index.js';
+import { BasicRNN, BusyError, ConfigError, DisposedError, type Layer, ModelIOError, Sequential, layers, loadModel, sequential, sha256Hex } from '../index.js';
 import '../node/index.js';
 import { SeededRandom } from '../initializers.js';
 
@@ -267,6 +267,14 @@ describe('save / loadModel round trips (memory and file://)', () => {
     await expect(loadModel('localstorage://x')).rejects.toThrow(ModelIOError);
     const unbuilt = new BasicRNN({ hiddenSize: 2, outputSize: 1 });
     await expect(unbuilt.save(memory())).rejects.toThrow(/not built/);
+    const mem = memory();
+    await model.save(mem);
+    const gone = sequential({ layers: [layers.dense({ units: 1 })] });
+    gone.dispose();
+    unbuilt.dispose();
+    await expect(gone.loadWeights(mem)).rejects.toBeInstanceOf(DisposedError);
+    await expect(unbuilt.loadWeights(mem)).rejects.toBeInstanceOf(DisposedError);
+    await expect(gone.save(mem)).rejects.toBeInstanceOf(DisposedError);
     model.dispose();
   });
 });

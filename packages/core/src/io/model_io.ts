@@ -436,6 +436,8 @@ function basicRnnInputSize(model: BasicRNN, specs: readonly tf.io.WeightsManifes
  */
 export async function loadWeightsInto(model: BasicRNN | Sequential, source: ModelIOTarget): Promise<void> {
   const argument = 'loadWeights(source)';
+  // A disposed model throws DisposedError here, before anything is read.
+  (model as unknown as { assertUsable(): void }).assertUsable();
   assertModelFree(model, argument);
   const checked = await readArtifacts(source, argument);
   // The awaits above let training start: check again before anything changes.
