@@ -19,7 +19,7 @@ export default {
   ignorePatterns: ['apps', 'docs', 'reports', 'packages/backend-wasm', 'packages/backend-webgl', 'packages/viz', '**/dist', '**/.turbo', '**/.vitest-results'],
   coverageAnalysis: 'perTest',
   concurrency: 1,
-  timeoutMS: 60_000,
+  timeoutMS: 10_000,
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/core.html' },
   jsonReporter: { fileName: 'reports/mutation/core.json' },

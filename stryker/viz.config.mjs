@@ -8,7 +8,7 @@ export default {
   ignorePatterns: ['apps', 'docs', 'reports', 'packages/backend-wasm', 'packages/backend-webgl', '**/dist', '**/.turbo', '**/.vitest-results'],
   coverageAnalysis: 'perTest',
   concurrency: 1,
-  timeoutMS: 60_000,
+  timeoutMS: 10_000,
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/viz.html' },
   jsonReporter: { fileName: 'reports/mutation/viz.json' },
