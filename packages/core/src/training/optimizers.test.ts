@@ -222,4 +222,25 @@ describe('adadelta state (core applies Keras\'s rule itself, see optimizers.ts)'
     b.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('takes gradients as a { name, tensor } list too, and skips a variable without a gradient', async () => {
+    const before = tf.memory().numTensors;
+    const w = tf.tidy(() => tf.variable(tf.zeros([4]), true, 'adadelta_list_w'));
+    const v = tf.tidy(() => tf.variable(tf.ones([2]), true, 'adadelta_list_v'));
+    const opt = createOptimizer('adadelta');
+    const ref = reference('adadelta', 4);
+    for (const g of GRADIENTS.slice(0, 3)) {
+      const start = Array.from(await w.data());
+      tf.tidy(() => opt.applyGradients([{ name: w.name, tensor: tf.tensor1d(g) }]));
+      const after = Array.from(await w.data());
+      const want = ref.update(g);
+      after.forEach((a, i) => expect(Math.abs(a - start[i]! - want[i]!)).toBeLessThan(TOLERANCE * Math.abs(want[i]!)));
+    }
+    tf.tidy(() => opt.applyGradients({ [v.name]: null as unknown as tf.Tensor }));
+    expect(Array.from(await v.data())).toEqual([1, 1]);
+    expect(opt.iterations).toBe(4);
+    opt.dispose();
+    tf.dispose([w, v]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
