@@ -65,7 +65,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
   }
   const mode = options.mode ?? 'auto';
   if (!['min', 'max', 'auto'].includes(mode)) throw new ConfigError(`earlyStopping({ mode }): expected 'min', 'max' or 'auto', received ${describe(mode)}`);
-  const maximize = mode === 'max' || (mode === 'auto' && /acc|accuracy|auc/.test(monitor));
+  // Case-insensitive: core's metric keys are camelCase (binaryAccuracy, val_categoricalAccuracy).
+  const maximize = mode === 'max' || (mode === 'auto' && /acc|auc/i.test(monitor));
   let model: BasicRNN | null = null;
   let best = maximize ? -Infinity : Infinity;
   let wait = 0;
