@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '../register.js';
-import { LOSS_NAMES, type LossName, type OutputActivation, computeLoss, isSparse } from './losses.js';
+import { LOSS_NAMES, OUTPUT_ACTIVATIONS, type LossName, type OutputActivation, computeLoss, isSparse } from './losses.js';
 
 function loss(name: LossName, labels: tf.Tensor, output: tf.Tensor, head: OutputActivation = 'linear'): number {
   const before = tf.memory().numTensors;
@@ -149,7 +149,21 @@ describe('categorical cross-entropies', () => {
   });
 });
 
+describe('probabilities over a sequence', () => {
+  it('a softmax head renormalises each timestep over its classes (the last axis), not over time', () => {
+    // [batch 1, time 2, classes 3], rows summing to 2 and 4: [¼, ¼, ½] and [½, ¼, ¼]
+    const p = tf.tensor3d([0.5, 0.5, 1, 2, 1, 1], [1, 2, 3]);
+    const want = -(Math.log(0.5) + Math.log(0.5)) / 2;
+    expect(loss('sparseCategoricalCrossentropy', tf.tensor2d([[2, 0]]), p, 'softmax')).toBeCloseTo(want, 6);
+    expect(loss('categoricalCrossentropy', tf.tensor3d([0, 0, 1, 1, 0, 0], [1, 2, 3]), p, 'softmax')).toBeCloseTo(want, 6);
+  });
+});
+
 describe('loss names', () => {
+  it('the output activations are linear, sigmoid and softmax', () => {
+    expect(OUTPUT_ACTIVATIONS).toEqual(['linear', 'sigmoid', 'softmax']);
+  });
+
   it('every name computes, and only the sparse loss takes class indices', () => {
     for (const name of LOSS_NAMES) {
       const labels = isSparse(name) ? tf.tensor1d([1]) : tf.tensor2d([[0, 1]]);
