@@ -168,6 +168,8 @@ describe('shape kernels', () => {
       const [p, q, r] = tf.unstack(t!, 1);
       return tf.concat([p!, tf.mul(q!, 2), tf.mul(r!, r!)], 0);
     }, [input([2, 3], 15)]));
+  it('unstack of a length-1 axis (the tape passes its one gradient as a Tensor, not a list)', () =>
+    checkGradient((t) => tf.mul(tf.unstack(t!, 1)[0]!, 2), [input([2, 1, 3], 25)]));
   it('concat of unequal parts on axis 1', () => checkGradient((a, b) => tf.concat([a!, b!], 1), [input([2, 1], 16), input([2, 3], 17)]));
   it('reverse on axis 1', () => checkGradient((t) => tf.reverse(t!, 1), [x]));
   it('gather on axis 0 with repeated indices (GatherV2)', () =>
