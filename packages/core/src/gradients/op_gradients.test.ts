@@ -210,4 +210,26 @@ describe('every gradient core registers is the active one in this process', () =
     expect(kernels.map((k) => tf.getGradient(k))).toEqual(registered);
     for (const g of registered) expect(g).toBeDefined();
   });
+
+  it('a gradient registered before core\'s (tfjs\'s own, say) is kept', async () => {
+    const { registerOpGradients } = await import('./op_gradients.js');
+    const core = tf.getGradient(tf.Neg)!;
+    const theirs: tf.GradConfig = { kernelName: tf.Neg, gradFunc: (dy) => ({ x: () => tf.mul(dy as tf.Tensor, 3) }) };
+    tf.registerGradient(theirs);
+    try {
+      registerOpGradients();
+      expect(tf.getGradient(tf.Neg)).toBe(theirs);
+    } finally {
+      tf.registerGradient(core);
+    }
+    expect(gradAt(tf.neg, [1])).toEqual([-1]);
+  });
+
+  it('gather\'s gradient refuses what it does not support (axis 1) instead of answering wrongly', () => {
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    expect(() => tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tf.tensor1d([1], 'int32'), 1)))(x)).toThrow(
+      /GatherV2 gradient supports axis 0 with 1-D indices/,
+    );
+    x.dispose();
+  });
 });

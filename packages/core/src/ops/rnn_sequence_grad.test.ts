@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '../register.js';
 import type { Activation } from '../kernel_names.js';
-import { rnnSequenceComposite } from './rnn_sequence.js';
+import { RnnSequence } from '../kernel_names.js';
+import { setFusedKernelsEnabled } from './fused_flag.js';
+import { rnnSequence, rnnSequenceComposite } from './rnn_sequence.js';
 import { rnnSequenceGradComposite } from './rnn_sequence_grad.js';
 
 function values(n: number, seed: number, scale = 1): number[] {
@@ -69,5 +71,40 @@ describe('rnnSequenceGradComposite equals autodiff of rnnSequenceComposite', () 
       }
     });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('rnnSequence dispatch and optional inputs', () => {
+  it('without a bias the composite equals the composite with a zero bias, and the fused op agrees', () => {
+    tf.tidy(() => {
+      const x = tf.tensor3d(values(B * 3 * I, 7), [B, 3, I]);
+      const kernel = tf.tensor2d(values(I * H, 8), [I, H]);
+      const recurrentKernel = tf.tensor2d(values(H * H, 9, 0.5), [H, H]);
+      const h0 = tf.zeros([B, H]);
+      const attrs = { activation: 'tanh' as const, goBackwards: false };
+      const none = rnnSequenceComposite({ x, kernel, recurrentKernel, h0 }, attrs);
+      const zero = rnnSequenceComposite({ x, kernel, recurrentKernel, bias: tf.zeros([H]), h0 }, attrs);
+      expect(maxDiff(none, zero)).toBe(0);
+      expect(maxDiff(rnnSequence({ x, kernel, recurrentKernel, h0 }, attrs), none)).toBeLessThan(1e-6);
+    });
+  });
+
+  it('with fused kernels off, rnnSequence runs the composite (no fused kernel call)', async () => {
+    const x = tf.tensor3d(values(B * 3 * I, 7), [B, 3, I]);
+    const kernel = tf.tensor2d(values(I * H, 8), [I, H]);
+    const recurrentKernel = tf.tensor2d(values(H * H, 9, 0.5), [H, H]);
+    const h0 = tf.zeros([B, H]);
+    const attrs = { activation: 'tanh' as const, goBackwards: false };
+    const run = async () =>
+      (await tf.profile(() => void tf.dispose(rnnSequence({ x, kernel, recurrentKernel, h0 }, attrs)))).kernelNames;
+    try {
+      setFusedKernelsEnabled(false);
+      expect(await run()).not.toContain(RnnSequence);
+      setFusedKernelsEnabled(true);
+      expect(await run()).toContain(RnnSequence);
+    } finally {
+      setFusedKernelsEnabled(true);
+      tf.dispose([x, kernel, recurrentKernel, h0]);
+    }
   });
 });
