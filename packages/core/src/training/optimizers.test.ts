@@ -200,24 +200,33 @@ describe('named optimizers follow Keras update rules step by step (float64 refer
 });
 
 describe('adadelta state (core applies Keras\'s rule itself, see optimizers.ts)', () => {
-  it('getWeights / setWeights carry the accumulators: a restored optimizer takes the same next step', async () => {
+  it('getWeights / setWeights carry the accumulators of each variable: a restored optimizer takes the same next step', async () => {
     const before = tf.memory().numTensors;
     const w = tf.tidy(() => tf.variable(tf.zeros([4]), true, 'adadelta_state_w'));
+    const u = tf.tidy(() => tf.variable(tf.zeros([4]), true, 'adadelta_state_u'));
+    const grads = (g: number[]) => ({ [w.name]: tf.tensor1d(g), [u.name]: tf.tensor1d(g.map((v) => -3 * v)) });
     const a = createOptimizer('adadelta', 0.5);
-    for (const g of GRADIENTS.slice(0, 3)) tf.tidy(() => a.applyGradients({ [w.name]: tf.tensor1d(g) }));
+    for (const g of GRADIENTS.slice(0, 3)) tf.tidy(() => a.applyGradients(grads(g)));
     const saved = await a.getWeights();
-    expect(saved.map((s) => s.name)).toEqual(['iter', `${w.name}/accum_grad`, `${w.name}/accum_var`]);
+    expect(saved.map((s) => s.name)).toEqual([
+      'iter',
+      `${w.name}/accum_grad`,
+      `${u.name}/accum_grad`,
+      `${w.name}/accum_var`,
+      `${u.name}/accum_var`,
+    ]);
     const b = createOptimizer('adadelta', 0.5);
     await b.setWeights(saved);
-    const start = tf.tidy(() => tf.clone(w));
+    const start = tf.tidy(() => [tf.clone(w), tf.clone(u)]);
     const next = GRADIENTS[3]!;
-    tf.tidy(() => a.applyGradients({ [w.name]: tf.tensor1d(next) }));
-    const afterA = Array.from(await w.data());
-    w.assign(start);
-    tf.tidy(() => b.applyGradients({ [w.name]: tf.tensor1d(next) }));
-    expect(Array.from(await w.data())).toEqual(afterA);
+    tf.tidy(() => a.applyGradients(grads(next)));
+    const afterA = [Array.from(await w.data()), Array.from(await u.data())];
+    w.assign(start[0]!);
+    u.assign(start[1]!);
+    tf.tidy(() => b.applyGradients(grads(next)));
+    expect([Array.from(await w.data()), Array.from(await u.data())]).toEqual(afterA);
     expect(b.iterations).toBe(a.iterations);
-    tf.dispose([saved[0]!.tensor, start, w]);
+    tf.dispose([saved[0]!.tensor, ...start, w, u]);
     a.dispose();
     b.dispose();
     expect(tf.memory().numTensors).toBe(before);
