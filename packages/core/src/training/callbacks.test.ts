@@ -54,6 +54,13 @@ describe('earlyStopping', () => {
     expect(cb.best).toBe(0.85);
   });
 
+  it('an equal value is no improvement in min mode; in max mode minDelta is a margin above the best', () => {
+    expect(drive(earlyStopping({ monitor: 'loss', patience: 1 }), 'loss', [1, 1])).toBe(1);
+    // best 0.5 → 0.55 is not above 0.5 + 0.1 → stop at epoch 1; 0.7 would have been
+    expect(drive(earlyStopping({ monitor: 'accuracy', patience: 1, minDelta: 0.1 }), 'accuracy', [0.5, 0.55])).toBe(1);
+    expect(drive(earlyStopping({ monitor: 'accuracy', patience: 1, minDelta: 0.1 }), 'accuracy', [0.5, 0.7, 0.85])).toBe(null);
+  });
+
   it('a negative minDelta counts as its magnitude (Keras takes abs)', () => {
     const cb = earlyStopping({ monitor: 'loss', patience: 1, minDelta: -0.1 });
     expect(drive(cb, 'loss', [1.0, 0.95])).toBe(1);
