@@ -71,7 +71,19 @@ describe('toGrid reads every form row-major, with the same shape and values', ()
     expect(() => toGrid({ shape: [1.5], data: [1] }, 'z')).toThrow(VizValueError);
     expect(() => toGrid({ shape: [1] }, 'z')).toThrow('z: an object with a shape needs dataSync(), arraySync() or data to read values from');
     expect(() => toGrid(3, 'z')).toThrow('z: expected a tensor or an array, received 3');
+    expect(() => toGrid({ foo: 1 }, 'z')).toThrow(/^z: expected a tensor \(with shape and dataSync\), \{ shape, data \} or a nested array, received/);
     expect(() => toGrid(null, 'z')).toThrow(/^z: expected a tensor or an array, received null$/);
+  });
+
+  it('a failing read keeps its cause', () => {
+    const boom = new Error('lost');
+    try {
+      toGrid({ shape: [1], dataSync: () => { throw boom; } }, 'x');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(VizValueError);
+      expect((e as Error).cause).toBe(boom);
+    }
   });
 
   it('a shape error raised while reading arraySync values passes through unwrapped', () => {
@@ -100,7 +112,8 @@ describe('sliceExample, countNonFinite, maxAbs', () => {
   });
 
   it('counts NaN and ±Infinity, not finite values', () => {
-    expect(countNonFinite([1, nan, Infinity, -Infinity, 0, -2])).toBe(3);
+    expect(countNonFinite([1, nan, Infinity, -Infinity, 0])).toBe(3);
+    expect(countNonFinite([1, nan, 2, 3])).toBe(1);
     expect(countNonFinite([])).toBe(0);
   });
 
