@@ -136,7 +136,8 @@ const configs: tf.GradConfig[] = [
     kernelName: tf.Unpack,
     gradFunc: (dy, _saved, attrs) => {
       const { axis } = attrs as unknown as { axis: number };
-      // The tape hands a kernel with one output its gradient as a tensor, not a one-element array.
+      // The tape hands a single-output kernel its one gradient as a Tensor, not a list (unstack of a length-1 axis:
+      // a one-step sequence on the composite path).
       const parts = Array.isArray(dy) ? dy : [dy];
       return { value: () => tf.stack(parts, axis) };
     },

@@ -89,7 +89,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
   const patience = options.patience ?? 0;
   const minDelta = Math.abs(options.minDelta ?? 0);
   const mode = options.mode ?? 'auto';
-  const maximize = mode === 'max' || (mode === 'auto' && /acc|accuracy|auc/.test(monitor));
+  // Case-insensitive: core's metric keys are camelCase (binaryAccuracy, val_categoricalAccuracy).
+  const maximize = mode === 'max' || (mode === 'auto' && /acc|auc/i.test(monitor));
   let model: TrainableModel | null = null;
   let best = maximize ? -Infinity : Infinity;
   let wait = 0;
