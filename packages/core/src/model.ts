@@ -14,6 +14,7 @@ import type { TrainableModel } from './training/trainable.js';
 import { Trainer, type CompileConfig, type EvaluateOptions, type FitOptions, type History, type TrainResult } from './training/trainer.js';
 import type { OutputActivation } from './training/losses.js';
 import { assertFloatTensor, assertLive, assertNonEmptySequence, assertPositiveInt } from './validate.js';
+import { loadWeightsInto, saveModel, type SaveOptions } from './io/model_io.js';
 
 /** Configuration of a {@link BasicRNN}. */
 export interface BasicRNNConfig {
@@ -355,6 +356,24 @@ export class BasicRNN implements TrainableModel {
     }
     this.rnn.assignWeights(weights.slice(0, rnnCount));
     this.dense.assignWeights(weights.slice(rnnCount));
+  }
+
+  /**
+   * Saves the model in the TF.js Layers format (model.json + weights) to a tfjs URL (`indexeddb://`,
+   * `localstorage://`, `downloads://`, `http(s)://`, `file://` after `import '@basicrnn/core/node'`) or an
+   * IOHandler. Allowed while `fit` runs: the weights of one step boundary are saved. `quantize` stores the
+   * weights as float16 / uint8 / uint16.
+   */
+  save(destination: string | tf.io.IOHandler, options?: SaveOptions): Promise<tf.io.SaveResult> {
+    return saveModel(this, destination, options);
+  }
+
+  /**
+   * Replaces the weights with the ones saved at `source` (matched by name, every byte checked first). Atomic:
+   * on any failure the model is unchanged. Refused with BusyError while the model trains.
+   */
+  loadWeights(source: string | tf.io.IOHandler): Promise<void> {
+    return loadWeightsInto(this, source);
   }
 
   /** H·(I+H+1) + O·(H+1) with biases; H·(I+H) + O·H without. */

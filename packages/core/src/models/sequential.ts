@@ -14,6 +14,7 @@ import type { OutputActivation } from '../training/losses.js';
 import type { TrainableModel } from '../training/trainable.js';
 import { Trainer, type CompileConfig, type EvaluateOptions, type FitOptions, type History, type TrainResult } from '../training/trainer.js';
 import { assertBoolean, assertPositiveInt } from '../validate.js';
+import { loadWeightsInto, saveModel, type SaveOptions } from '../io/model_io.js';
 
 /** Options of {@link sequential}. */
 export interface SequentialConfig {
@@ -216,6 +217,24 @@ export class Sequential implements TrainableModel {
       layer.assignWeights(weights.slice(offset, offset + counts[i]!));
       offset += counts[i]!;
     });
+  }
+
+  /**
+   * Saves the model in the TF.js Layers format (model.json + weights) to a tfjs URL (`indexeddb://`,
+   * `localstorage://`, `downloads://`, `http(s)://`, `file://` after `import '@basicrnn/core/node'`) or an
+   * IOHandler. Allowed while `fit` runs: the weights of one step boundary are saved. `quantize` stores the
+   * weights as float16 / uint8 / uint16.
+   */
+  save(destination: string | tf.io.IOHandler, options?: SaveOptions): Promise<tf.io.SaveResult> {
+    return saveModel(this, destination, options);
+  }
+
+  /**
+   * Replaces the weights with the ones saved at `source` (matched by name, every byte checked first). Atomic:
+   * on any failure the model is unchanged. Refused with BusyError while the model trains.
+   */
+  loadWeights(source: string | tf.io.IOHandler): Promise<void> {
+    return loadWeightsInto(this, source);
   }
 
   /** Total number of weights. */
