@@ -1,5 +1,6 @@
 // `--save DIR` and `--load DIR`: train once, save (TF.js Layers files + model.onnx), load in a new run that trains
 // nothing and gets the same test numbers. In process (main()), small sizes: a few seconds.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +41,11 @@ describe('--save DIR and --load DIR', () => {
     expect(files).toContain('model.onnx');
     expect(files.some((f) => /^weights\..*\.bin$/.test(f))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).modelTopology).toBeTruthy();
-    // ONNX's magic: a ModelProto starts with field 1 (ir_version), varint.
+    // ONNX's magic: a ModelProto starts with field 1 (ir_version), varint; and Debian's ONNX checker accepts it
+    // where python3-onnx is installed (the onnx package's own tests run the file in ONNX Runtime).
     expect(readFileSync(join(dir, 'model.onnx'))[0]).toBe(0x08);
+    const check = spawnSync('/usr/bin/python3', ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', join(dir, 'model.onnx')], { encoding: 'utf8' });
+    if (!/No module named 'onnx'|ENOENT/.test(`${check.stderr}${check.error?.message ?? ''}`)) expect(check.stderr).toBe('');
 
     const loaded = await cli(['--samples', '60', '--batch-size', '16', '--seed', '3', '--out', join(scratch, 'out2'), '--load', dir]);
     expect(loaded.stderr).toBe('');
