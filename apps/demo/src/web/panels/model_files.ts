@@ -78,10 +78,17 @@ export const modelFilesPanel: Panel = {
       }
     };
 
+    // A failed save (storage full or blocked, the worker restarted for a new thread count) is this panel's news, not
+    // the page's error: the previous saved model is still there, and the page goes on working.
     const save = async () => {
       const s = state.get();
       setStatus('Saving the model in this browser…', 'saving');
-      await engine.call('saveModel', { url: SAVED_MODEL_URL });
+      try {
+        await engine.call('saveModel', { url: SAVED_MODEL_URL });
+      } catch (e) {
+        setStatus(`Not saved in this browser (the previous saved model is kept): ${e instanceof Error ? e.message : String(e)}`, 'not-saved');
+        return;
+      }
       writeRecord({ architecture: architectureKey(s.settings), epochsDone: s.epochsDone, savedAt: new Date().toISOString() });
       restore.hidden = true;
       setStatus(`Saved in this browser after ${plural(s.epochsDone, 'epoch')}.`, 'saved');
@@ -92,7 +99,7 @@ export const modelFilesPanel: Panel = {
       const was = previous;
       previous = s.activity;
       if (was === 'starting' && s.activity === 'idle') offer();
-      if (was === 'training' && s.activity === 'idle' && s.epochsDone > 0) void app.guard(save);
+      if (was === 'training' && s.activity === 'idle' && s.epochsDone > 0) void save();
       const busy = s.activity !== 'idle';
       restore.disabled = busy;
       prepare.disabled = busy;
