@@ -30,6 +30,7 @@ describe('error classes', () => {
         'ShapeError',
         'TrainingError',
         'UnknownOptionError',
+        'UnsupportedConfigError',
         'WeightsError',
       ].sort(),
     );

@@ -152,6 +152,14 @@ export class ModelIOError extends BasicRNNError {
 }
 
 /**
+ * A saved model's layer config holds a key this library cannot honour (a constraint, an activity regulariser, an
+ * unknown initialiser or option): it would change the numbers, so it is refused, naming the layer and the key.
+ */
+export class UnsupportedConfigError extends ModelIOError {
+  override name = 'UnsupportedConfigError';
+}
+
+/**
  * The device of the active backend was lost while training ran (a lost WebGL context, which tfjs-webgl 4.22 never
  * restores). The model's weights have been restored from {@link DeviceLostError.mirror} (when one was taken);
  * switch to another backend (`setBackend('wasm')` or `'cpu'`) and train again to continue from there.

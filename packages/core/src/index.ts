@@ -25,7 +25,8 @@ export { INDEXED_DB_SCHEME, LOCAL_STORAGE_SCHEME, atomicIndexedDB, atomicLocalSt
 export type { ModelStore } from './io/browser_storage.js';
 export { METADATA_KEY, MODEL_FORMAT_VERSION, loadModel } from './io/model_io.js';
 export type { BasicRNNMetadata, ModelIOTarget, SaveOptions } from './io/model_io.js';
-export { KEY_TABLES, UnsupportedConfigError } from './io/layers_format.js';
+export { KEY_TABLES } from './io/layers_format.js';
+export type { KeyTable } from './io/layers_format.js';
 export { sha256Hex } from './io/sha256.js';
 export { QUANTIZATION_DTYPES, quantizeWeights, toFloat16 } from './io/quantize.js';
 export type { QuantizationDtype } from './io/quantize.js';

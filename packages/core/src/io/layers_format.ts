@@ -2,7 +2,7 @@
 // tfjs-layers writes it and read from tfjs-layers, Keras 2 and Keras 3 (tensorflowjs_converter) spellings.
 // Each layer type has ONE key table: a key of a file's layer config is modelled (turned into an option),
 // inert (listed and ignored: it changes nothing this library computes) or refused with a typed error.
-import { ModelIOError, describe } from '../errors.js';
+import { ModelIOError, UnsupportedConfigError, describe } from '../errors.js';
 import type { RecurrentActivationName } from '../activations.js';
 import { Bidirectional, type MergeMode } from '../layers/bidirectional.js';
 import type { Initializer, InitializerName, Regularizer, Shape } from '../layers/common.js';
@@ -10,11 +10,6 @@ import { Dense, type DenseActivation, Dropout, Embedding, Masking } from '../lay
 import type { Layer } from '../layers/layer.js';
 import { RecurrentLayer, type GRULayerOptions, type LSTMLayerOptions } from '../layers/recurrent.js';
 import type { CellType } from '../layers/recurrence.js';
-
-/** A layer config key that this library cannot honour (it would change the numbers), named with its layer. */
-export class UnsupportedConfigError extends ModelIOError {
-  override name = 'UnsupportedConfigError';
-}
 
 /** A Keras layer entry: `{ class_name, config }` (+ Keras 3's `module`, `registered_name`, `build_config`). */
 export interface KerasLayerJSON {
@@ -41,7 +36,7 @@ const ENTRY_INERT = ['module', 'registered_name', 'build_config', 'name', 'inbou
 const COMMON_INERT = ['name', 'trainable', 'dtype', 'dtype_policy', 'batch_input_shape', 'batch_shape', 'input_shape', 'input_dtype', 'batch_size'];
 
 /** One key table per layer type. `nullOnly` keys are accepted when null (or absent) and refused otherwise. */
-interface KeyTable {
+export interface KeyTable {
   modelled: readonly string[];
   inert: readonly string[];
   nullOnly: readonly string[];
@@ -155,6 +150,7 @@ const INITIALIZERS_FROM_KERAS: Record<string, InitializerName> = {
   LeCunUniform: 'lecunUniform',
   lecun_uniform: 'lecunUniform',
   Orthogonal: 'orthogonal',
+  OrthogonalInitializer: 'orthogonal',
   orthogonal: 'orthogonal',
   Zeros: 'zeros',
   zeros: 'zeros',

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { BasicRNN, BusyError, ConfigError, type Layer, ModelIOError, Sequential, layers, loadModel, sequential, sha256Hex } from '../index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BasicRNN, BusyError, ConfigError, DisposedError, type Layer, ModelIOError, Sequential, layers, loadModel, sequential, sha256Hex } from '../index.js';
 import '../node/index.js';
 import { SeededRandom } from '../initializers.js';
 
@@ -87,9 +87,8 @@ function inputFor(model: Sequential): tf.Tensor {
 }
 
 describe('save / loadModel round trips (memory and file://)', () => {
-  afterEach(() => expect(tf.memory().numTensors).toBeGreaterThanOrEqual(0));
-
   it.each(CASES)('%s', async (_label, make) => {
+    const n0 = tf.memory().numTensors;
     const model = sequential({ layers: make(), seed: 3, name: 'm_io' });
     const x = inputFor(model);
     model.build(model.inputRank === 2 ? [null, null] : [null, null, 3]);
@@ -121,6 +120,7 @@ describe('save / loadModel round trips (memory and file://)', () => {
     }
     tf.dispose([x, before]);
     model.dispose();
+    expect(tf.memory().numTensors).toBe(n0); // save, load, predict and dispose leave nothing behind
   });
 
   it('a BasicRNN comes back as a BasicRNN with its options (every cell), and loads without running initialisers', async () => {
@@ -141,6 +141,26 @@ describe('save / loadModel round trips (memory and file://)', () => {
       model.dispose();
       loaded.dispose();
     }
+  });
+
+  it('a stateful model keeps its fixed batch size (batch_input_shape) and streams the same after loading', async () => {
+    const model = sequential({ layers: [layers.gru({ units: 3, stateful: true, returnSequences: true }), layers.dense({ units: 1 })], seed: 6 });
+    model.build([2, null, 3]);
+    const chunks = [0, 1].map((k) => tf.randomNormal([2, 4, 3], 0, 1, 'float32', 20 + k));
+    const mem = memory();
+    await model.save(mem);
+    const loaded = (await loadModel(mem)) as Sequential;
+    const json = mem.artifacts!.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } };
+    expect(json.config.layers[0]!.config.batch_input_shape).toEqual([2, null, 3]);
+    expect(json.config.layers[0]!.config.stateful).toBe(true);
+    for (const chunk of chunks) {
+      const [a, b] = [model.predict(chunk), loaded.predict(chunk)];
+      expect(values(b)).toEqual(values(a)); // the second chunk continues from the first one's states
+      tf.dispose([a, b]);
+    }
+    tf.dispose(chunks);
+    model.dispose();
+    loaded.dispose();
   });
 
   it('loadWeights replaces the weights of an existing model (built or not) and leaks nothing', async () => {
@@ -247,6 +267,14 @@ describe('save / loadModel round trips (memory and file://)', () => {
     await expect(loadModel('localstorage://x')).rejects.toThrow(ModelIOError);
     const unbuilt = new BasicRNN({ hiddenSize: 2, outputSize: 1 });
     await expect(unbuilt.save(memory())).rejects.toThrow(/not built/);
+    const mem = memory();
+    await model.save(mem);
+    const gone = sequential({ layers: [layers.dense({ units: 1 })] });
+    gone.dispose();
+    unbuilt.dispose();
+    await expect(gone.loadWeights(mem)).rejects.toBeInstanceOf(DisposedError);
+    await expect(unbuilt.loadWeights(mem)).rejects.toBeInstanceOf(DisposedError);
+    await expect(gone.save(mem)).rejects.toBeInstanceOf(DisposedError);
     model.dispose();
   });
 });

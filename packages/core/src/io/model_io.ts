@@ -319,10 +319,25 @@ function findSpec(specs: readonly tf.io.WeightsManifestEntry[], name: string): n
   return suffix.length === 1 ? suffix[0]! : -1;
 }
 
+/**
+ * Keras's topological matching, used only when NO weight name of the model is in the file (the same
+ * architecture saved under other layer names, e.g. `lstm_1/kernel` for `lstm/kernel`): the file's weights in
+ * order must have the model's count, shapes and weight kinds (the last name segment). Null when it does not apply.
+ */
+function topologicalOrder(specs: readonly tf.io.WeightsManifestEntry[], expected: readonly Expected[]): number[] | null {
+  if (expected.some((e) => findSpec(specs, e.name) >= 0) || specs.length !== expected.length) return null;
+  const kind = (name: string) => normalizeName(name).split('/').at(-1);
+  const fits = expected.every((e, i) => {
+    const s = specs[i]!;
+    return kind(s.name) === kind(e.name) && s.shape.length === e.shape.length && s.shape.every((d, k) => d === e.shape[k]);
+  });
+  return fits ? expected.map((_, i) => i) : null;
+}
+
 /** Decodes the weights named by `expected`, in that order; every check runs first, nothing leaks on failure. */
 function decodeMatched(checked: CheckedArtifacts, expected: readonly Expected[]): tf.Tensor[] {
   const { specs } = checked;
-  const order = expected.map((e) => {
+  const order = topologicalOrder(specs, expected) ?? expected.map((e) => {
     const i = findSpec(specs, e.name);
     if (i < 0) throw new ModelIOError(`weightSpecs: weight ${describe(e.name)} is missing (the file has ${describe(specs.map((s) => s.name))})`);
     const shape = specs[i]!.shape;
@@ -421,6 +436,8 @@ function basicRnnInputSize(model: BasicRNN, specs: readonly tf.io.WeightsManifes
  */
 export async function loadWeightsInto(model: BasicRNN | Sequential, source: ModelIOTarget): Promise<void> {
   const argument = 'loadWeights(source)';
+  // A disposed model throws DisposedError here, before anything is read.
+  (model as unknown as { assertUsable(): void }).assertUsable();
   assertModelFree(model, argument);
   const checked = await readArtifacts(source, argument);
   // The awaits above let training start: check again before anything changes.
