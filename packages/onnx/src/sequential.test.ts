@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasicRNN, type Layer, type Sequential, layers, sequential } from '@basicrnn/core';
+import { BasicRNN, type Layer, type Sequential, layers, loadModel, sequential } from '@basicrnn/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnnxExportError, toOnnx } from './index.js';
 import { checkWithOnnx, onnxCheckerAvailable, runOnnx } from './test/ort.js';
@@ -84,6 +84,22 @@ describe('toOnnx(sequential) runs in ONNX Runtime Web within 1e-5 of predict', (
         files.push(await compare(`BasicRNN ${cell} ${JSON.stringify(config)}`, m, x));
       }
     }
+  });
+
+  it('a model saved and loaded back (TF.js Layers format) exports the same', async () => {
+    const m = model('saved', [layers.bidirectional({ layer: layers.gru({ units: 4, returnSequences: true }) }), layers.lstm({ units: 3 }), layers.dense({ units: 2 })]);
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await m.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    const loaded = await loadModel(tf.io.fromMemory(artifacts!));
+    owned.push(loaded);
+    const ours = m.predict(x);
+    const onnx = await runOnnx(toOnnx(loaded), { data: (await x.data()) as Float32Array, dims: x.shape });
+    const want = (await ours.data()) as Float32Array;
+    let max = 0;
+    for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(onnx.data[i]! - want[i]!));
+    ours.dispose();
+    measured['saved, loaded, exported'] = max;
+    expect(max).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it('a symbolic sequence length: one file runs several lengths', async () => {
