@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { BasicRNNError, DEFAULT_LEARNING_RATES, LOSS_NAMES, OPTIMIZER_NAMES, formatBytes, type LossName, type OptimizerName } from '@basicrnn/core';
+import { BasicRNN, BasicRNNError, DEFAULT_LEARNING_RATES, setBackend, LOSS_NAMES, OPTIMIZER_NAMES, formatBytes, type LossName, type OptimizerName } from '@basicrnn/core';
 import { ALL_TASKS, TASK_SPECS, effectiveInputSize, isCategorical, taskDefaults, trainingProblem, type AnyTaskName, type SettingLabel } from './tasks/index.js';
 import { type MainJobOptions, type Reporter, TASK_TITLES, runMainJob } from './main_job.js';
+import { loadModelFrom } from './model_files.js';
 
 /** A usage mistake: printed without a stack trace, exit code 2. */
 class UsageError extends Error {}
@@ -90,6 +92,8 @@ export function buildProgram(): Command {
     .option('--samples <n>', `examples generated for the task (20% held out for the test), 10 to ${CLI_LIMITS.samples.toLocaleString('en-US')}`, positiveInt('--samples'), 1000)
     .option('--seed <n>', 'seed of the weights, the data and the shuffling', integer, 7)
     .option('--out <dir>', 'where to write the plots and report (default ./basicrnn-out where you ran the command)')
+    .option('--save <dir>', 'after training, save the model to DIR (model.json + weights, TF.js Layers format) and model.onnx beside it')
+    .option('--load <dir>', 'load the model saved in DIR (by --save) instead of training: predict, evaluate and plot with it')
     .showHelpAfterError('(run with --help for every option)')
     .exitOverride();
 }
@@ -97,6 +101,12 @@ export function buildProgram(): Command {
 /** Turns parsed flags into main-job options, refusing combinations that do not fit the task, and sizes too large. */
 export function resolveOptions(flags: Record<string, unknown>, cwd: string, given: (name: string) => boolean = (name) => flags[name] !== undefined): MainJobOptions {
   const seedMain = flags.seedMain === true;
+  if (flags.load !== undefined) {
+    const refused = ['seedMain', 'epochs', 'optimizer', 'learningRate'].filter(given);
+    if (refused.length > 0) {
+      throw new UsageError(`--load uses a trained model and trains nothing: drop ${refused.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+    }
+  }
   if (seedMain) {
     const refused = ['task', 'samples', 'epochs'].filter(given);
     if (refused.length > 0) {
@@ -119,7 +129,7 @@ export function resolveOptions(flags: Record<string, unknown>, cwd: string, give
   const chosenInput = (flags.inputSize as number | undefined) ?? (spec !== null && 'default' in spec.inputSize ? spec.inputSize.default : SEED.inputSize);
   const inputSize = task === null ? chosenInput : effectiveInputSize(task, chosenInput);
   const samples = flags.samples as number;
-  const epochs = seedMain ? 0 : (flags.epochs as number);
+  const epochs = seedMain || flags.load !== undefined ? 0 : (flags.epochs as number);
   const sizes = { hiddenSize: flags.hiddenSize as number, inputSize, outputSize, seqLength, batchSize: flags.batchSize as number, samples, epochs };
   checkSizes(sizes, task !== null);
   const optimizer = flags.optimizer as OptimizerName;
@@ -136,7 +146,60 @@ export function resolveOptions(flags: Record<string, unknown>, cwd: string, give
     defaultLearningRate: flags.learningRate === undefined,
     out: resolve(cwd, (flags.out as string | undefined) ?? 'basicrnn-out'),
     seed: flags.seed as number,
+    save: flags.save === undefined ? null : resolve(cwd, flags.save as string),
+    load: flags.load === undefined ? null : resolve(cwd, flags.load as string),
   };
+}
+
+/** Sizes a loaded model fixes, with the flag that would set each. */
+const MODEL_SIZES = [
+  ['hiddenSize', '--hidden-size'],
+  ['outputSize', '--output-size'],
+  ['inputSize', '--input-size'],
+  ['seqLength', '--seq-length'],
+  ['returnSequences', '--return-sequences'],
+] as const;
+
+/**
+ * Loads the model of `--load DIR` and fits the options to it: sizes not given on the command line come from the
+ * model; a size given that differs, a model the task cannot use, or a model that is not a BasicRNN is a usage
+ * error (exit 2). Unreadable or corrupt files are core's typed errors (exit 1).
+ */
+export async function loadForTask(o: MainJobOptions, given: (name: string) => boolean): Promise<{ options: MainJobOptions; model: BasicRNN }> {
+  const dir = o.load!;
+  const loaded = await loadModelFrom(pathToFileURL(dir).href);
+  if (!(loaded instanceof BasicRNN)) {
+    loaded.dispose();
+    throw new UsageError(`--load ${dir}: holds a sequential model; the CLI runs BasicRNN models (saved by --save)`);
+  }
+  const fromModel = {
+    hiddenSize: loaded.hiddenSize,
+    outputSize: loaded.outputSize,
+    inputSize: loaded.inputSize ?? o.inputSize,
+    seqLength: loaded.seqLength ?? o.seqLength,
+    returnSequences: loaded.returnSequences,
+  };
+  try {
+    for (const [key, flag] of MODEL_SIZES) {
+      if (given(key) && o[key] !== fromModel[key]) {
+        throw new UsageError(`--load ${dir}: the model has ${key} ${fromModel[key]}, but ${flag} ${o[key]} was given: drop ${flag} or load another model`);
+      }
+    }
+    const options = { ...o, ...fromModel };
+    if (options.task !== null) {
+      const fixed = effectiveInputSize(options.task, options.inputSize);
+      if (fixed !== options.inputSize) {
+        throw new UsageError(`--load ${dir}: the model takes ${options.inputSize} input features per step; --task ${options.task} gives ${fixed}`);
+      }
+      const problem = trainingProblem({ task: options.task, loss: options.loss, outputSize: options.outputSize, returnSequences: options.returnSequences }, flagLabel);
+      if (problem !== null) throw new UsageError(`--load ${dir}: the model does not fit --task ${options.task}: ${problem}`);
+    }
+    checkSizes(options, options.task !== null);
+    return { options, model: loaded };
+  } catch (e) {
+    loaded.dispose();
+    throw e;
+  }
 }
 
 /** Refuses sizes past {@link CLI_LIMITS}, and data or activations past {@link CLI_MEMORY_LIMIT}, naming the flag. */
@@ -204,7 +267,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   // reference by choice), so production mode silences it (it only gates tfjs's console warnings).
   tf.enableProdMode();
   try {
-    const { files } = await runMainJob(options, terminalReporter(process.stdout));
+    let model: BasicRNN | undefined;
+    if (options.load !== null) {
+      try {
+        await setBackend(options.backend);
+        ({ options, model } = await loadForTask(options, (name) => program.getOptionValueSource(name) === 'cli'));
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        process.stderr.write(`error: ${e.message}\n(run with --help for every option)\n`);
+        return 2;
+      }
+    }
+    const { files } = await runMainJob(options, terminalReporter(process.stdout), model);
     process.stdout.write(`Wrote ${files.length} files to ${options.out}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
     return 0;
   } catch (e) {

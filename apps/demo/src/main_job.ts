@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@basicrnn/backend-wasm';
@@ -13,9 +14,12 @@ import {
   type LossName,
   type OptimizerName,
 } from '@basicrnn/core';
+import '@basicrnn/core/node';
+import { toOnnx } from '@basicrnn/onnx';
 import { hiddenStatesSvg, rnnWorkingSvg, svgToPng, trainingCurvesSvg, weightsSvg } from '@basicrnn/viz/node';
 import { TASK_SPECS, VIEW_CAPTIONS, labelTensor, outputLabel, taskArrays, type AnyTaskName, type ViewName } from './tasks/index.js';
 import { htmlReport } from './report.js';
+import { saveModelTo } from './model_files.js';
 
 /** Everything the main job needs, as the CLI parsed and checked it. */
 export interface MainJobOptions {
@@ -40,6 +44,10 @@ export interface MainJobOptions {
   samples: number;
   seed: number;
   out: string;
+  /** Save the model here after training (model.json, weights.bin, model.onnx), or null. */
+  save: string | null;
+  /** The model was loaded from here (the CLI's `--load`): no training; or null. */
+  load: string | null;
 }
 
 /** Where the main job reports progress; the CLI binds it to a terminal or to plain lines. */
@@ -92,7 +100,11 @@ export interface WrittenView {
  * summary, run the forward pass and print the input, output and state shapes; then (with a task and epochs ≥ 1)
  * train, evaluate on held-out examples, and write the plots and an HTML report. Returns what it wrote.
  */
-export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{ files: string[]; history: History | null; evaluation: number[] | null }> {
+export async function runMainJob(
+  o: MainJobOptions,
+  report: Reporter,
+  loaded?: BasicRNN,
+): Promise<{ files: string[]; history: History | null; evaluation: number[] | null }> {
   await setBackend(o.backend);
   const info = getBackendInfo();
   report.line(`Backend: ${backendText(info)}`);
@@ -106,7 +118,8 @@ export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{
   const rng = new SeededRandom(o.seed);
   const exampleValues = Float32Array.from({ length: o.batchSize * o.seqLength * o.inputSize }, () => rng.normal());
   const exampleInput = tf.tensor3d(exampleValues, [o.batchSize, o.seqLength, o.inputSize]);
-  const model = CELLS[o.cell](o);
+  const model = loaded ?? CELLS[o.cell](o);
+  if (o.load !== null) report.line(`Loaded the model from ${o.load}: no training`);
   const metrics = metricsFor(o.loss);
   model.compile({ optimizer: o.optimizer, learningRate: o.learningRate, loss: o.loss, metrics });
   model.build([null, o.seqLength, o.inputSize]);
@@ -148,13 +161,26 @@ export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{
       history = await model.fit(xTrain, yTrain, { epochs: o.epochs, batchSize: o.batchSize, validationSplit: 0.2, seed: o.seed, callbacks: progress });
     }
     evaluation = [await model.evaluate(xTest, yTest, { batchSize: o.batchSize })].flat();
-    report.line(`Test (${testCount} unseen examples${o.epochs === 0 ? ', untrained model' : ''}): ${formatLogs(evaluation, metrics)}`);
+    const which = o.load !== null ? ', loaded model' : o.epochs === 0 ? ', untrained model' : '';
+    report.line(`Test (${testCount} unseen examples${which}): ${formatLogs(evaluation, metrics)}`);
 
     // After training the plots show held-out examples of the task rather than the random example input.
     const xShown = tf.slice(xTest, [0, 0, 0], [Math.min(testCount, 8), -1, -1]);
     const result = model.call(xShown, { returnHiddenStates: true });
     shown = { input: xShown, output: result.output, state: result.state, hiddenStates: result.hiddenStates! };
     owned.push(xShown, result.output, result.state, result.hiddenStates!);
+  }
+
+  const saved: string[] = [];
+  if (o.save !== null) {
+    try {
+      saved.push(...(await saveModel(model as BasicRNN, o.save)));
+    } catch (e) {
+      tf.dispose(owned);
+      model.dispose();
+      throw e;
+    }
+    report.line(`Saved the model to ${o.save} (model.json and its weights in the TF.js Layers format; model.onnx for ONNX Runtime)`);
   }
 
   const weights = model.getWeights();
@@ -179,8 +205,24 @@ export async function runMainJob(o: MainJobOptions, report: Reporter): Promise<{
   }
   const reportPath = join(o.out, 'report.html');
   await writeFile(reportPath, htmlReport({ options: o, backend: info, summary, history, evaluation, metrics, views }));
-  files.push(reportPath);
+  files.push(reportPath, ...saved);
   return { files, history, evaluation };
+}
+
+/**
+ * Writes `model` to `dir` in the TF.js Layers format (`file://`: model.json + weights.bin, atomically) and
+ * `model.onnx` beside it; returns the paths written.
+ */
+export async function saveModel(model: BasicRNN, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  await saveModelTo(model, pathToFileURL(dir).href);
+  const onnxPath = join(dir, 'model.onnx');
+  // Temp file + rename, as core's file handler does: a crash leaves the previous model.onnx whole.
+  const tmp = `${onnxPath}.${process.pid}.tmp`;
+  await writeFile(tmp, toOnnx(model));
+  await rename(tmp, onnxPath);
+  const shards = (await readdir(dir)).filter((f) => /^weights\..*\.bin$/.test(f)).sort();
+  return [join(dir, 'model.json'), ...shards.map((f) => join(dir, f)), onnxPath];
 }
 
 /** Metrics that fit the loss: accuracy for classification, mean absolute error for regression. */

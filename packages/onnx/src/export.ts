@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasicRNN, ConfigError, NotBuiltError, checkOptions, describe } from '@basicrnn/core';
+import { BasicRNN, ConfigError, Sequential, checkOptions, describe } from '@basicrnn/core';
 import { OnnxExportError } from './errors.js';
+import { basicRnnSpec, sequentialSpec } from './models.js';
 import { DataType, type Dim, GraphBuilder } from './proto.js';
 import { type MergeMode, type RecurrentLayerSpec, emitRecurrent } from './recurrent.js';
 
@@ -17,14 +18,34 @@ export interface DenseLayerSpec {
   bias?: Float32Array;
 }
 
-/** One layer of an exportable model. Dropout is the identity at inference and needs no entry. */
+/** An Embedding layer in Keras terms: token ids → rows of `embeddings`. Only as a model's first layer. */
+export interface EmbeddingLayerSpec {
+  name: string;
+  /** Vocabulary size. */
+  inputDim: number;
+  outputDim: number;
+  /** [inputDim, outputDim] row-major */
+  embeddings: Float32Array;
+}
+
+/**
+ * One layer of an exportable model. Dropout is the identity at inference and needs no entry. `mask` marks where
+ * a Keras mask starts (Masking, or an Embedding with maskZero): exported as `sequence_lens`, before any
+ * recurrent layer only.
+ */
 export type LayerSpec =
   | ({ kind: 'recurrent' } & { forward: RecurrentLayerSpec; backward?: RecurrentLayerSpec; mergeMode?: MergeMode })
-  | ({ kind: 'dense' } & DenseLayerSpec);
+  | ({ kind: 'dense' } & DenseLayerSpec)
+  | ({ kind: 'embedding' } & EmbeddingLayerSpec)
+  | { kind: 'mask'; name: string };
 
-/** A model as ONNX sees it: an input [batch, steps, inputSize] through a chain of layers. */
+/**
+ * A model as ONNX sees it: an input `x` [batch, steps, inputSize] float32 — or int32 token ids [batch, steps]
+ * when the first layer is an embedding — through a chain of layers.
+ */
 export interface ModelSpec {
   name: string;
+  /** Features per step (ignored when the first layer is an embedding). */
   inputSize: number;
   layers: LayerSpec[];
 }
@@ -39,6 +60,8 @@ export interface ToOnnxOptions {
    * Add an int32 input `sequence_lens` [batch]: each example's real length, for right-padded batches (ONNX's
    * `sequence_lens`; equal to a Keras mask of ones then zeros). Refused where ONNX's meaning differs from Keras's:
    * a model whose output is a sequence (ONNX writes zeros at padded steps, Keras repeats the last output).
+   * Required for a model with a mask source (Masking, Embedding with maskZero): Keras computes its mask from the
+   * data, ONNX takes the lengths as an input — the caller passes the length of each example's unpadded part.
    */
   sequenceLengths?: boolean;
 }
@@ -56,10 +79,13 @@ function positiveInt(v: unknown, arg: string): void {
 }
 
 /**
- * Writes a model as a standard ONNX file (opset 17): `RNN` / `LSTM` / `GRU` nodes for recurrent layers (LSTM
- * gates reordered from Keras i,f,c,o to ONNX i,o,f,c; GRU `resetAfter: true` as `linear_before_reset = 1`),
- * `MatMul` + `Add` Dense heads. Input `x` [batch, steps, inputSize] float32, output `y` as the model's
- * `predict` returns it. Run it with ONNX Runtime (Web, Node, Python, …).
+ * Writes a model — a `BasicRNN` (any cell), a `sequential` model or a {@link ModelSpec} — as a standard ONNX file
+ * (opset 17): `RNN` / `LSTM` / `GRU` nodes for recurrent and bidirectional layers (LSTM gates reordered from Keras
+ * i,f,c,o to ONNX i,o,f,c; GRU `resetAfter: true` as `linear_before_reset = 1`), `MatMul` + `Add` Dense layers,
+ * `Gather` embeddings. Input `x` [batch, steps, inputSize] float32 (int32 token ids [batch, steps] after an
+ * embedding), output `y` as the model's `predict` returns it. Run it with ONNX Runtime (Web, Node, Python, …).
+ * Throws `OnnxExportError` naming the layer for what ONNX would compute differently (stateful layers,
+ * `mergeMode: null`, a mask not exportable as right padding).
  *
  * @example
  * ```ts
@@ -71,59 +97,14 @@ function positiveInt(v: unknown, arg: string): void {
  * const bytes = toOnnx(model); // Uint8Array: write it to model.onnx, or hand it to ort.InferenceSession.create
  * ```
  */
-export function toOnnx(model: BasicRNN | ModelSpec, options: ToOnnxOptions = {}): Uint8Array {
+export function toOnnx(model: BasicRNN | Sequential | ModelSpec, options: ToOnnxOptions = {}): Uint8Array {
   checkOptions<ToOnnxOptions>(options, OPTIONS_SCHEMA, 'toOnnx(model, options)');
-  const spec = model instanceof BasicRNN ? basicRnnSpec(model) : model;
+  const spec = model instanceof BasicRNN ? basicRnnSpec(model) : model instanceof Sequential ? sequentialSpec(model) : model;
   if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.layers)) {
-    throw new ConfigError(`toOnnx(model): expected a built BasicRNN or a ModelSpec, received ${describe(model)}`);
+    throw new ConfigError(`toOnnx(model): expected a built BasicRNN, sequential model or ModelSpec, received ${describe(model)}`);
   }
-  const fixedSteps = options.seqLength ?? (model instanceof BasicRNN ? model.seqLength : null) ?? 'steps';
-  return encodeModel(spec, options.batchSize ?? 'batch', fixedSteps, options.sequenceLengths === true);
-}
-
-/** The layers of a built {@link BasicRNN}, with copies of its weights. */
-export function basicRnnSpec(model: BasicRNN): ModelSpec {
-  const inputSize = model.inputSize;
-  if (inputSize === null) throw new NotBuiltError('toOnnx(model): the model is not built yet; build it or call it once first');
-  const weights = model.getWeights();
-  let values: Float32Array[];
-  try {
-    values = weights.map((w) => w.dataSync() as Float32Array);
-  } finally {
-    tf.dispose(weights);
-  }
-  const [kernel, recurrentKernel, ...rest] = values as [Float32Array, Float32Array, ...Float32Array[]];
-  const [bias, denseKernel, denseBias] = model.useBias ? (rest as [Float32Array, Float32Array, Float32Array]) : [undefined, rest[0]!, undefined];
-  return {
-    name: model.name,
-    inputSize,
-    layers: [
-      {
-        kind: 'recurrent',
-        forward: {
-          name: 'simple_rnn',
-          cell: 'simpleRNN',
-          units: model.hiddenSize,
-          inputSize,
-          activation: model.activation,
-          goBackwards: model.goBackwards,
-          returnSequences: model.returnSequences,
-          kernel,
-          recurrentKernel,
-          ...(bias === undefined ? {} : { bias }),
-        },
-      },
-      {
-        kind: 'dense',
-        name: 'dense',
-        units: model.outputSize,
-        inputSize: model.hiddenSize,
-        activation: model.outputActivation,
-        kernel: denseKernel,
-        ...(denseBias === undefined ? {} : { bias: denseBias }),
-      },
-    ],
-  };
+  const modelSteps = model instanceof BasicRNN ? model.seqLength : model instanceof Sequential ? (model.layers[0]!.inputShape?.[1] ?? null) : null;
+  return encodeModel(spec, options.batchSize ?? 'batch', options.seqLength ?? modelSteps ?? 'steps', options.sequenceLengths === true);
 }
 
 const DENSE_ACTIVATIONS: Record<string, string | null> = { linear: null, sigmoid: 'Sigmoid', softmax: 'Softmax', tanh: 'Tanh', relu: 'Relu' };
@@ -131,14 +112,41 @@ const DENSE_ACTIVATIONS: Record<string, string | null> = { linear: null, sigmoid
 /** Encodes a {@link ModelSpec}. */
 export function encodeModel(spec: ModelSpec, batch: Dim, steps: Dim, sequenceLengths: boolean): Uint8Array {
   const g = new GraphBuilder();
-  g.input('x', DataType.FLOAT, [batch, steps, spec.inputSize]);
+  const ids = spec.layers[0]?.kind === 'embedding';
+  if (ids) g.input('x', DataType.INT32, [batch, steps]);
+  else g.input('x', DataType.FLOAT, [batch, steps, spec.inputSize]);
   const seqLens = sequenceLengths ? g.input('sequence_lens', DataType.INT32, [batch]) : undefined;
   // Everything between layers is time-major: [T, B, ·] for sequences, [B, ·] once a layer returns its last step.
-  let current = g.op('Transpose', 'time_major', ['x'], [{ name: 'perm', ints: [1, 0, 2] }]);
+  let current = g.op('Transpose', 'time_major', ['x'], [{ name: 'perm', ints: ids ? [1, 0] : [1, 0, 2] }]);
   let isSequence = true;
   let width = spec.inputSize;
-  for (const layer of spec.layers) {
+  let recurrentSeen = false;
+  spec.layers.forEach((layer, i) => {
+    if (layer.kind === 'embedding') {
+      if (i !== 0) throw new OnnxExportError(`layer ${JSON.stringify(layer.name)}: an embedding must be the first layer (it takes token ids)`);
+      if (layer.embeddings.length !== layer.inputDim * layer.outputDim) {
+        throw new OnnxExportError(`layer ${JSON.stringify(layer.name)}: embeddings has ${layer.embeddings.length} values, expected ${layer.inputDim * layer.outputDim}`);
+      }
+      // Gather on the ids [T, B] → [T, B, outputDim]. Ids outside [0, inputDim) fail in ONNX Runtime.
+      current = g.op('Gather', `${layer.name}/gather`, [g.floats(`${layer.name}/embeddings`, [layer.inputDim, layer.outputDim], layer.embeddings), current], [{ name: 'axis', int: 0 }]);
+      width = layer.outputDim;
+      return;
+    }
+    if (layer.kind === 'mask') {
+      // Keras's mask comes from the data (padding values / token 0); ONNX's only equivalent is sequence_lens,
+      // given by the caller, and it applies to every recurrent layer: a mask starting after one cannot be exported.
+      if (!sequenceLengths) {
+        throw new OnnxExportError(
+          `layer ${JSON.stringify(layer.name)}: masks padded steps, which ONNX expresses only as sequence lengths (right padding); export with toOnnx(model, { sequenceLengths: true }) and pass each example's unpadded length as sequence_lens`,
+        );
+      }
+      if (recurrentSeen) {
+        throw new OnnxExportError(`layer ${JSON.stringify(layer.name)}: masks after a recurrent layer; ONNX's sequence_lens would also apply to the layers before it`);
+      }
+      return;
+    }
     if (layer.kind === 'recurrent') {
+      recurrentSeen = true;
       if (!isSequence) throw new OnnxExportError(`layer ${JSON.stringify(layer.forward.name)}: its input is not a sequence (the layer before it returns only its last step)`);
       if (layer.forward.inputSize !== width) {
         throw new OnnxExportError(`layer ${JSON.stringify(layer.forward.name)}: expects ${layer.forward.inputSize} input features, the layer before gives ${width}`);
@@ -164,7 +172,7 @@ export function encodeModel(spec: ModelSpec, batch: Dim, steps: Dim, sequenceLen
       if (act) current = g.op(act, `${layer.name}/${layer.activation}`, [current], act === 'Softmax' ? [{ name: 'axis', int: -1 }] : []);
       width = layer.units;
     }
-  }
+  });
   if (isSequence && sequenceLengths) {
     throw new OnnxExportError(
       'toOnnx(model, { sequenceLengths: true }): the model outputs a sequence; at padded steps ONNX writes zeros where Keras repeats the last output, so the masked model cannot be exported with the same results',

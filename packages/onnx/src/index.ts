@@ -1,5 +1,6 @@
-export { toOnnx, basicRnnSpec, encodeModel } from './export.js';
-export type { DenseLayerSpec, LayerSpec, ModelSpec, ToOnnxOptions } from './export.js';
+export { toOnnx, encodeModel } from './export.js';
+export { basicRnnSpec, sequentialSpec } from './models.js';
+export type { DenseLayerSpec, EmbeddingLayerSpec, LayerSpec, ModelSpec, ToOnnxOptions } from './export.js';
 export { OnnxExportError } from './errors.js';
 export { emitRecurrent, kerasToOnnxMatrix, reverseTime } from './recurrent.js';
 export type { MergeMode, OnnxCell, RecurrentLayerSpec, RecurrentOutputs } from './recurrent.js';

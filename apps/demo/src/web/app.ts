@@ -95,6 +95,14 @@ export class App {
     });
   }
 
+  /**
+   * The worker replaced its model with a loaded one (restored or uploaded): the summary and epochs are the loaded
+   * model's, the curves start over, every view of the model redraws.
+   */
+  adoptModel(model: ModelDescription): void {
+    this.applyModel({ ...model, rebuilt: true });
+  }
+
   /** New settings from a control: kept, and the worker's model rebuilt when its architecture changed. */
   async updateSettings(patch: Partial<Settings>): Promise<void> {
     this.state.setSettings(patch);

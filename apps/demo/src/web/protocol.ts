@@ -96,6 +96,13 @@ export interface ParityRow {
   error?: string;
 }
 
+/** The model as files: TF.js Layers `model.json` (naming `weights.bin`), the weights, and the ONNX export. */
+export interface ModelFiles {
+  modelJson: string;
+  weights: ArrayBuffer;
+  onnx: Uint8Array;
+}
+
 /** Every command: its argument and its result. */
 export interface Commands {
   /** Sets up wasm (paths, threads), starts `backend`, builds the model (from `snapshot` when it fits). */
@@ -127,6 +134,15 @@ export interface Commands {
   weights: { args: Record<string, never>; result: { kernel: Shaped; recurrentKernel: Shaped; bias?: Shaped } };
   parity: { args: { settings: Settings }; result: { rows: ParityRow[]; inputShape: number[]; cancelled: boolean } };
   snapshot: { args: Record<string, never>; result: ModelSnapshot };
+  /** Saves the model to `url` (`indexeddb://…`: core's atomic handler, the previous save survives a failure). */
+  saveModel: { args: { url: string }; result: { bytes: number } };
+  /**
+   * Replaces the model with one loaded from `url` (a saved model) or from uploaded `files` (model.json + weights),
+   * when its sizes fit `settings`; `epochsDone` is what the page recorded for it.
+   */
+  loadModel: { args: { settings: Settings; url?: string; files?: File[]; epochsDone: number }; result: ModelDescription };
+  /** The model as files to download. */
+  exportModel: { args: Record<string, never>; result: ModelFiles };
   /** For the end-to-end test and the footer: a fingerprint of the weights, tensors held, the active backend. */
   debugState: {
     args: Record<string, never>;

@@ -2,6 +2,8 @@
 // run never block the page. It answers the commands of protocol.ts, one handler per command.
 import * as tf from '@tensorflow/tfjs-core';
 import { BasicRNN, NonFiniteError, getBackend, type Callback, type LossName } from '@basicrnn/core';
+import { toOnnx } from '@basicrnn/onnx';
+import { loadModelFrom, saveModelTo } from '../model_files.js';
 import { VOCABULARY, encode, taskArrays } from '../tasks/index.js';
 import { ParityCancelled, activateBackend, availableBackends, reportedInfo, runParity, setUpWasm } from './backends.js';
 import { randomInput, taskInput, taskTensors, type TaskTensors } from './data.js';
@@ -119,6 +121,25 @@ function probeHidden(s: Settings, probe: tf.Tensor3D): { hiddenStates: Shaped; w
   if (s.task === 'sentiment') result.words = wordsOf(first.dataSync() as Float32Array, s.seqLength);
   tf.dispose([first, output, state, hiddenStates!]);
   return result;
+}
+
+/** Why `m` cannot stand in for the model the settings describe, or null. */
+function misfit(m: BasicRNN, s: Settings): string | null {
+  const want: [string, unknown, unknown][] = [
+    ['cell', m.cell, 'simpleRNN'],
+    ['hidden size', m.hiddenSize, s.hiddenSize],
+    ['output size', m.outputSize, s.outputSize],
+    ['return sequences', m.returnSequences, s.returnSequences],
+    ['input size', m.inputSize, effectiveInputSize(s)],
+  ];
+  if (m.seqLength !== null) want.push(['sequence length', m.seqLength, s.seqLength]);
+  const bad = want.filter(([, got, expected]) => got !== expected);
+  return bad.length === 0 ? null : bad.map(([name, got, expected]) => `${name} ${String(got)}, the settings say ${String(expected)}`).join('; ');
+}
+
+/** tf.io.browserFiles wants model.json first, then the weight files. */
+function orderedFiles(files: File[]): File[] {
+  return [...files].sort((a, b) => Number(b.name.endsWith('.json')) - Number(a.name.endsWith('.json')));
 }
 
 type Handlers = { [K in CommandName]: (args: Commands[K]['args']) => Promise<Commands[K]['result']> | Commands[K]['result'] };
@@ -302,6 +323,56 @@ const handlers: Handlers = {
     const result = { architecture, weights: weights.map(shaped), epochsDone };
     tf.dispose(weights);
     return result;
+  },
+
+  async saveModel({ url }) {
+    const result = await saveModelTo(requireModel(), url);
+    return { bytes: result.modelArtifactsInfo?.weightDataBytes ?? 0 };
+  },
+
+  async loadModel({ settings: s, url, files, epochsDone: epochs }) {
+    if ((url === undefined) === (files === undefined)) throw new Error('loadModel: give a url or files');
+    const source = url ?? tf.io.browserFiles(orderedFiles(files!));
+    const loaded = await loadModelFrom(source);
+    try {
+      if (!(loaded instanceof BasicRNN)) throw new Error('the file holds a sequential model; this page runs a BasicRNN (SimpleRNN + Dense)');
+      const problem = misfit(loaded, s);
+      if (problem !== null) throw new Error(`the loaded model does not fit the settings: ${problem}`);
+    } catch (e) {
+      loaded.dispose();
+      throw e;
+    }
+    model?.dispose();
+    model = loaded;
+    architecture = architectureKey(s);
+    compiledKey = null;
+    epochsDone = epochs;
+    return describeModel(true);
+  },
+
+  async exportModel() {
+    const m = requireModel();
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await saveModelTo(
+      m,
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const a = artifacts! as tf.io.ModelArtifacts;
+    const weights = a.weightData === undefined ? new ArrayBuffer(0) : new tf.io.CompositeArrayBuffer(a.weightData).slice();
+    // model.json as tfjs's own browser handlers write it: the topology and one manifest group naming weights.bin.
+    const json: Record<string, unknown> = {
+      modelTopology: a.modelTopology,
+      format: a.format,
+      generatedBy: a.generatedBy,
+      convertedBy: a.convertedBy,
+      weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs ?? [] }],
+    };
+    if (a.trainingConfig !== undefined) json.trainingConfig = a.trainingConfig;
+    if (a.userDefinedMetadata !== undefined) json.userDefinedMetadata = a.userDefinedMetadata;
+    return { modelJson: JSON.stringify(json), weights, onnx: toOnnx(m) };
   },
 
   debugState() {

@@ -16,16 +16,19 @@ async function runtime(): Promise<typeof ortTypes> {
   return ort;
 }
 
-/** Runs an ONNX model on float32 `x` (and optional int32 sequence lengths); returns `y`'s values and dims. */
+/**
+ * Runs an ONNX model on `x` (float32 features, or int32 token ids for an embedding model) and optional int32
+ * sequence lengths; returns `y`'s values and dims.
+ */
 export async function runOnnx(
   model: Uint8Array,
-  x: { data: Float32Array; dims: number[] },
+  x: { data: Float32Array | Int32Array; dims: readonly number[] },
   sequenceLens?: Int32Array,
 ): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const rt = await runtime();
   const session = await rt.InferenceSession.create(model);
   try {
-    const feeds: Record<string, ortTypes.Tensor> = { x: new rt.Tensor('float32', x.data, x.dims) };
+    const feeds: Record<string, ortTypes.Tensor> = { x: x.data instanceof Int32Array ? new rt.Tensor('int32', x.data, x.dims) : new rt.Tensor('float32', x.data, x.dims) };
     if (sequenceLens !== undefined) feeds.sequence_lens = new rt.Tensor('int32', sequenceLens, [sequenceLens.length]);
     const out = await session.run(feeds);
     const y = out.y!;

@@ -3,6 +3,7 @@ import { controlsPanel } from './controls.js';
 import { forwardPanel } from './forward.js';
 import { introPanel } from './intro.js';
 import { modelPanel } from './model.js';
+import { modelFilesPanel } from './model_files.js';
 import { parityPanel } from './parity.js';
 import { reportPanel } from './report.js';
 import { sentimentPanel } from './sentiment.js';
@@ -19,6 +20,7 @@ export const PANELS: readonly Panel[] = [
   forwardPanel,
   trainingPanel,
   modelPanel,
+  modelFilesPanel,
   sentimentPanel,
   parityPanel,
   reportPanel,
