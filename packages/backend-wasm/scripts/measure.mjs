@@ -90,13 +90,16 @@ async function measure(name, c) {
       }
     }
     const med = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
+    // On a loaded machine a call longer than a scheduler slice is often preempted for tens of ms: the minimum is
+    // then the better estimate of the quiet-machine time.
+    const mins = Object.entries(times).map(([k, t]) => `${k} ${Math.min(...t).toFixed(3)}`).join(', ');
     const gflops = phase === 'forward' ? ` fused ${(flops / med.fused / 1e6).toFixed(1)} GFLOP/s (recurrence),` : '';
     const layersPart = layersModel
       ? `tfjs-layers ${med['tfjs-layers'].toFixed(3)} ms;${gflops} speedup vs layers ${(med['tfjs-layers'] / med.fused).toFixed(1)}×, `
       : `${gflops} `;
     console.log(
       `${cell} ${name} ${phase}: fused ${med.fused.toFixed(3)} ms, composite ${med.composite.toFixed(3)} ms, ` +
-        `${layersPart}vs composite ${(med.composite / med.fused).toFixed(1)}×`,
+        `${layersPart}vs composite ${(med.composite / med.fused).toFixed(1)}× (minima: ${mins} ms)`,
     );
   }
   setFusedKernelsEnabled(true);
