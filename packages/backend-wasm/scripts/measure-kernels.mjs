@@ -1,7 +1,10 @@
 // Times the fused LSTM and GRU kernels alone at the bench's L shape (B64·T100·I32·H256; minima of 9 rounds, interleaved)
 // against XNNPACK's own matmul of the per-step shape in the same process: `node scripts/measure-kernels.mjs` after
-// `pnpm run build`.
+// `pnpm run build`. Times are process CPU time (process.cpuUsage, user + system), not wall time: on a loaded shared
+// machine a long call is preempted for most of its wall time, while its CPU time stays what a quiet machine gives.
 import * as tf from '@tensorflow/tfjs-core';
+
+const now = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 import { setBackend } from '@basicrnn/core';
 import '../dist/index.js';
 await setBackend('wasm');
@@ -20,13 +23,13 @@ for (const cell of ['lstm', 'gru']) {
   const a = r([B, H]), b = r([H, G]);
   const t = { fwd: [], bwd: [], mm: [] };
   for (let i = 0; i < 9; i++) {
-    let t0 = performance.now(); tf.dispose(tf.engine().runKernel(name, inputs, attrs)); t.fwd.push(performance.now() - t0);
-    t0 = performance.now(); tf.dispose(tf.engine().runKernel(name + 'Grad', gi, { ...attrs, hiddenStateGrads: false })); t.bwd.push(performance.now() - t0);
-    for (let k = 0; k < 20; k++) { t0 = performance.now(); const c = tf.matMul(a, b); c.dataSync(); c.dispose(); t.mm.push(performance.now() - t0); }
+    let t0 = now(); tf.dispose(tf.engine().runKernel(name, inputs, attrs)); t.fwd.push(now() - t0);
+    t0 = now(); tf.dispose(tf.engine().runKernel(name + 'Grad', gi, { ...attrs, hiddenStateGrads: false })); t.bwd.push(now() - t0);
+    t0 = now(); for (let k = 0; k < 20; k++) { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); } t.mm.push((now() - t0) / 20);
   }
   const min = (v) => Math.min(...v);
   const fl = 2 * B * T * (I + H) * G;
   const peak = (2 * B * H * G) / min(t.mm) / 1e6;
   const fw = fl / min(t.fwd) / 1e6;
-  console.log(`${cell} L kernels (min of 9): forward ${min(t.fwd).toFixed(1)} ms = ${fw.toFixed(1)} GFLOP/s, backward ${min(t.bwd).toFixed(1)} ms; XNNPACK ${B}x${H}·${H}x${G} matmul peak ${peak.toFixed(1)} GFLOP/s -> forward at ${((100 * fw) / peak).toFixed(0)}% of peak`);
+  console.log(`${cell} L kernels (CPU time, min of 9): forward ${min(t.fwd).toFixed(1)} ms = ${fw.toFixed(1)} GFLOP/s, backward ${min(t.bwd).toFixed(1)} ms; XNNPACK ${B}x${H}·${H}x${G} matmul peak ${peak.toFixed(1)} GFLOP/s -> forward at ${((100 * fw) / peak).toFixed(0)}% of peak`);
 }

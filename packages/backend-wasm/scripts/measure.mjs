@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Times the fused wasm kernels against core's composite path and tfjs-layers (simpleRNN + dense) in one Node
 // process, on the built dist (`pnpm run build` first):
-// `node scripts/measure.mjs [S M L LONG] [--forward|--train] [--cell simpleRNN|lstm|gru] [--no-layers]`.
+// `node scripts/measure.mjs [S M L LONG] [--forward|--train] [--cell simpleRNN|lstm|gru] [--no-layers] [--cpu]`.
+// --cpu: process CPU time (user + system) instead of wall time, for a loaded shared machine where long calls are
+// preempted for most of their wall time (every variant here runs on the calling thread).
 // tfjs-layers' GRU is the resetAfter = false form (ours: Keras 3's resetAfter = true), the same FLOPs within 1%.
 // Variants run round-robin so machine noise hits them alike; each number is a median.
 import * as tfl from '@tensorflow/tfjs';
@@ -23,6 +25,11 @@ const cell = cellArg === -1 ? 'simpleRNN' : args[cellArg + 1];
 if (!['simpleRNN', 'lstm', 'gru'].includes(cell)) throw new Error(`--cell: expected simpleRNN, lstm or gru, received ${cell}`);
 const gates = { simpleRNN: 1, lstm: 4, gru: 3 }[cell];
 const withLayers = !args.includes('--no-layers');
+const cpuClock = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const clock = args.includes('--cpu') ? cpuClock : () => performance.now();
 
 await setBackend('wasm');
 if (tfl.getBackend() !== 'wasm') throw new Error('tfjs-layers does not share the engine');
@@ -84,9 +91,9 @@ async function measure(name, c) {
     for (let r = 0; r < rounds; r++) {
       for (const [k, v] of Object.entries(variants)) {
         v.before();
-        const t0 = performance.now();
+        const t0 = clock();
         await run(v);
-        times[k].push(performance.now() - t0);
+        times[k].push(clock() - t0);
       }
     }
     const med = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
