@@ -13,6 +13,9 @@ const ACT_TANH: i32 = 0;
 const ACT_RELU: i32 = 1;
 const ACT_SIGMOID: i32 = 2;
 // ACT_LINEAR = 3: identity.
+const ACT_HARD_SIGMOID: i32 = 4; // Keras 3: clip(z/6 + 1/2, 0, 1)
+const ACT_HARD_SIGMOID_KERAS2: i32 = 5; // Keras 2, tfjs-layers: clip(0.2z + 1/2, 0, 1)
+const ACT_SOFTSIGN: i32 = 6; // z / (1 + |z|)
 
 const F: usize = 4; // bytes per float32
 const KC: i32 = 256; // depth block of the weight-gradient gemms: one 8-column panel of B is 8 KiB (L1)
@@ -49,16 +52,34 @@ const KC: i32 = 256; // depth block of the weight-gradient gemms: one 8-column p
     const half = f32x4.splat(0.5);
     return f32x4.add(half, f32x4.mul(half, tanh4(f32x4.mul(z, half))));
   }
+  if (act == ACT_HARD_SIGMOID || act == ACT_HARD_SIGMOID_KERAS2) {
+    // Same float32 operation order as core's composite: z·k + 1/2, then the clip.
+    const k = f32x4.splat(act == ACT_HARD_SIGMOID ? <f32>(1.0 / 6.0) : <f32>0.2);
+    const v = f32x4.add(f32x4.mul(z, k), f32x4.splat(0.5));
+    return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(1));
+  }
+  if (act == ACT_SOFTSIGN) return f32x4.div(z, f32x4.add(f32x4.abs(z), f32x4.splat(1)));
   return z;
 }
 
-/** act'(z) from a = act(z): tanh 1 − a², sigmoid a(1 − a), relu [a > 0], linear 1. */
+/**
+ * act'(z) from a = act(z): tanh 1 − a², sigmoid a(1 − a), relu [a > 0], hard sigmoids k·[0 < a < 1],
+ * softsign (1 − |a|)², linear 1.
+ */
 // @ts-ignore: decorator
 @inline function slope4(a: v128, act: i32): v128 {
   const one = f32x4.splat(1);
   if (act == ACT_TANH) return f32x4.sub(one, f32x4.mul(a, a));
   if (act == ACT_SIGMOID) return f32x4.mul(a, f32x4.sub(one, a));
   if (act == ACT_RELU) return v128.and(f32x4.gt(a, f32x4.splat(0)), one);
+  if (act == ACT_HARD_SIGMOID || act == ACT_HARD_SIGMOID_KERAS2) {
+    const k = f32x4.splat(act == ACT_HARD_SIGMOID ? <f32>(1.0 / 6.0) : <f32>0.2);
+    return v128.and(v128.and(f32x4.gt(a, f32x4.splat(0)), f32x4.lt(a, one)), k);
+  }
+  if (act == ACT_SOFTSIGN) {
+    const d = f32x4.sub(one, f32x4.abs(a));
+    return f32x4.mul(d, d);
+  }
   return one;
 }
 
@@ -555,5 +576,622 @@ export function backward(
         store<f32>(db + o + <usize>l * F, v);
       }
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Gated cells (LSTM: gates i, f, c, o; GRU: gates z, r, h; Keras layouts, see core's cells/lstm.ts and cells/gru.ts).
+//
+// Forward: the input projection P = X·W + b of every step and every gate is one gemm over all B·T rows; each step
+// then runs one register-blocked gemm h_{s−1}·U for all gates at once (GRU without resetAfter: two, since
+// (r⊙h)·U_h needs r first) and one element-wise pass that applies the activations, the state update and the mask.
+// Backward: the gate values of every step are recomputed by the same batched gemms from the saved states; the
+// step loop carries ∂/∂h (and ∂/∂c) with one gemm against a pre-transposed U per step; the weight gradients and
+// dx are single gemms over all B·T rows, as for SimpleRNN.
+//
+// Element-wise passes walk a row's H columns 4 at a time and finish a tail lane by lane, on the same code (`wide`).
+
+// @ts-ignore: decorator
+@inline function ld(p: usize, wide: bool): v128 {
+  return wide ? v128.load(p) : v128.load32_splat(p);
+}
+
+// @ts-ignore: decorator
+@inline function st(p: usize, v: v128, wide: bool): void {
+  if (wide) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}
+
+/** prev + m·(next − prev) for a fractional mask; exactly next for m = 1 and prev for m = 0 (callers branch on those). */
+// @ts-ignore: decorator
+@inline function blend(prev: v128, next: v128, m: f32): v128 {
+  return f32x4.add(prev, f32x4.mul(f32x4.splat(m), f32x4.sub(next, prev)));
+}
+
+/**
+ * C[m, n] (+)= A[m, k]·B with A row-major (pitch rsa) and B packed into panels of k rows: the per-step recurrent
+ * products. Column panels outer, row blocks inner, so a panel of U (k·32 bytes) stays in L1 for every row block.
+ */
+function stepGemm(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, acc: bool): void {
+  for (let j = 0; j < n; j += 8) {
+    const cols = min(8, n - j);
+    const panel = panels + <usize>(j >> 3) * panelBytes(k);
+    const cj = c + <usize>j * F;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) kernel4x8(a + <usize>i * rsa, rsa, F, panel, cj + <usize>i * ldc, ldc, k, 4, cols, acc);
+    for (; i < m; i++) kernel1x8(a + <usize>i * rsa, F, panel, cj + <usize>i * ldc, k, cols, acc);
+  }
+}
+
+/** Fills `rows` rows of `n` floats (pitch ldc) with the vector `bias` (n floats). */
+function fillRows(c: usize, ldc: usize, rows: i32, bias: usize, n: i32): void {
+  const bytes = <usize>n * F;
+  for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * ldc, bias, bytes);
+}
+
+/** P[B·T, n] (pitch ldp) = bias + X·W, rows in original time order; W [I, n] row-major with pitch ldw. */
+function projectInputs(x: usize, w: usize, ldw: usize, bias: usize, p: usize, ldp: usize, rows: i32, inputSize: i32, n: i32, work: usize): void {
+  fillRows(p, ldp, rows, bias, n);
+  gemm(x, <usize>inputSize * F, F, w, ldw, F, p, ldp, rows, inputSize, n, true, work);
+}
+
+/** prev[b·T + t] = the state step t started from (the initial state for the first processed step), original time order. */
+function previousStates(init: usize, states: usize, prev: usize, batch: i32, steps: i32, hidden: i32, backwards: bool): void {
+  const hBytes = <usize>hidden * F;
+  const seqPitch = <usize>steps * hBytes;
+  for (let bi = 0; bi < batch; bi++) {
+    for (let s = 0; s < steps; s++) {
+      const t = backwards ? steps - 1 - s : s;
+      const src = s == 0 ? init + <usize>bi * hBytes : states + <usize>bi * seqPitch + <usize>(s - 1) * hBytes;
+      memory.copy(prev + (<usize>bi * <usize>steps + <usize>t) * hBytes, src, hBytes);
+    }
+  }
+}
+
+/** out[j] = Σ_rows d[r, j] for j < n (d's pitch ldd). */
+function columnSums(d: usize, ldd: usize, rows: i32, n: i32, out: usize): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    let sum = f32x4.splat(0);
+    for (let r = 0; r < rows; r++) sum = f32x4.add(sum, v128.load(d + <usize>r * ldd + <usize>j * F));
+    v128.store(out + <usize>j * F, sum);
+  }
+  for (; j < n; j++) {
+    let sum: f32 = 0;
+    for (let r = 0; r < rows; r++) sum += load<f32>(d + <usize>r * ldd + <usize>j * F);
+    store<f32>(out + <usize>j * F, sum);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gateStride(n: i32): usize {
+  return <usize>pad8(n) * F;
+}
+
+// ----- LSTM forward
+
+/** Bytes of scratch {@link lstmForward} needs: U in panels, P [B·T, 4H], the step's products [B, 4H8], gemm work. */
+export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
+  const g = 4 * hidden;
+  return (<f64>hidden * <f64>pad8(g) + <f64>batch * <f64>steps * <f64>g + <f64>batch * <f64>pad8(g)) * 4 + gemmWorkBytes(g);
+}
+
+function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
+  const o = <usize>j * F;
+  const gs = <usize>hidden * F;
+  const i = activate4(f32x4.add(ld(p + o, wide), ld(q + o, wide)), gateAct);
+  const f = activate4(f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide)), gateAct);
+  const g = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(q + 2 * gs + o, wide)), act);
+  const og = activate4(f32x4.add(ld(p + 3 * gs + o, wide), ld(q + 3 * gs + o, wide)), gateAct);
+  const cPrev = ld(cp + o, wide);
+  let c = f32x4.add(f32x4.mul(f, cPrev), f32x4.mul(i, g));
+  let h = f32x4.mul(og, activate4(c, act));
+  if (m != 1) {
+    c = blend(cPrev, c, m);
+    h = blend(ld(hp + o, wide), h, m);
+  }
+  st(co + o, c, wide);
+  st(ho + o, h, wide);
+}
+
+/**
+ * LSTM over a sequence: hs and cs [B, T, H] in processing order. `mask` [B, T] (1 taken, 0 carried, fractions
+ * blend as in core's composite). A step with mask 0 copies the previous states exactly (its inputs are not read
+ * into the state, as on cpu).
+ */
+export function lstmForward(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
+): void {
+  const g = 4 * hidden;
+  const gBytes = <usize>g * F;
+  const qPitch = gateStride(g);
+  const hBytes = <usize>hidden * F;
+  const up = scratch;
+  const p = up + <usize>hidden * qPitch;
+  const q = p + <usize>batch * <usize>steps * gBytes;
+  const work = q + <usize>batch * qPitch;
+  packPanels(u, gBytes, F, hidden, g, up);
+  projectInputs(x, w, gBytes, bias, p, gBytes, batch * steps, inputSize, g, work);
+
+  const seqPitch = <usize>steps * hBytes;
+  for (let s = 0; s < steps; s++) {
+    const t = backwards ? steps - 1 - s : s;
+    const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
+    const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
+    const prevPitch = s == 0 ? hBytes : seqPitch;
+    stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false);
+    for (let bi = 0; bi < batch; bi++) {
+      const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const hp = hPrev + <usize>bi * prevPitch;
+      const cp = cPrev + <usize>bi * prevPitch;
+      const ho = hs + <usize>bi * seqPitch + <usize>s * hBytes;
+      const co = cs + <usize>bi * seqPitch + <usize>s * hBytes;
+      if (m == 0) {
+        memory.copy(ho, hp, hBytes);
+        memory.copy(co, cp, hBytes);
+        continue;
+      }
+      const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes;
+      const qr = q + <usize>bi * qPitch;
+      for (let j = 0; j < hidden; ) {
+        const wide = j + 4 <= hidden;
+        lstmLanes(pr, qr, hp, cp, ho, co, hidden, j, m, act, gateAct, wide);
+        j += wide ? 4 : 1;
+      }
+    }
+  }
+}
+
+// ----- LSTM backward
+
+/**
+ * Bytes of scratch {@link lstmBackward} needs: Uᵀ in panels, the gate values Z and their gradient dZ [B·T, 4H8],
+ * H_prev and C_prev [B·T, H], the carries and g [B, H8] each, and gemm's work space.
+ */
+export function lstmBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
+  const g = 4 * hidden;
+  const rows = <f64>batch * <f64>steps;
+  const hp = <f64>pad8(hidden);
+  return (<f64>g * hp + 2 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + gemmWorkBytes(max(g, max(inputSize, hidden)));
+}
+
+function lstmGradLanes(
+  z: usize, dz: usize, cp: usize, dhRow: usize, dcRow: usize, carryH: usize, carryC: usize, gRow: usize, dHid: usize,
+  hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool,
+): void {
+  const o = <usize>j * F;
+  const gs = <usize>hidden * F;
+  const gh = flush4(f32x4.add(ld(dhRow + o, wide), ld(carryH + o, wide)));
+  const gc = flush4(f32x4.add(ld(dcRow + o, wide), ld(carryC + o, wide)));
+  st(gRow + o, gh, wide);
+  if (dHid != 0) st(dHid + o, gh, wide);
+  const i = ld(z + o, wide);
+  const f = ld(z + gs + o, wide);
+  const g = ld(z + 2 * gs + o, wide);
+  const og = ld(z + 3 * gs + o, wide);
+  const cPrev = ld(cp + o, wide);
+  const aC = activate4(f32x4.add(f32x4.mul(f, cPrev), f32x4.mul(i, g)), act);
+  const mv = f32x4.splat(m);
+  const dhN = f32x4.mul(mv, gh);
+  const dcN = f32x4.add(f32x4.mul(mv, gc), f32x4.mul(f32x4.mul(dhN, og), slope4(aC, act)));
+  st(dz + o, flush4(f32x4.mul(f32x4.mul(dcN, g), slope4(i, gateAct))), wide);
+  st(dz + gs + o, flush4(f32x4.mul(f32x4.mul(dcN, cPrev), slope4(f, gateAct))), wide);
+  st(dz + 2 * gs + o, flush4(f32x4.mul(f32x4.mul(dcN, i), slope4(g, act))), wide);
+  st(dz + 3 * gs + o, flush4(f32x4.mul(f32x4.mul(dhN, aC), slope4(og, gateAct))), wide);
+  st(carryC + o, flush4(f32x4.add(f32x4.mul(f32x4.splat(1 - m), gc), f32x4.mul(dcN, f))), wide);
+}
+
+/** Adds (1 − m)·g to the carry of rows whose mask is not 1 (the part of ∂/∂h that skips the step). */
+function carrySkipped(mask: usize, steps: i32, t: i32, carry: usize, g: usize, pitch: usize, batch: i32, hidden: i32): void {
+  for (let bi = 0; bi < batch; bi++) {
+    const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+    if (m == 1) continue;
+    const keep = f32x4.splat(1 - m);
+    const cRow = carry + <usize>bi * pitch;
+    const gRow = g + <usize>bi * pitch;
+    // Rows are padded to 8 columns, so whole vectors cover the tail.
+    for (let j = 0; j < hidden; j += 4) {
+      const o = <usize>j * F;
+      v128.store(cRow + o, f32x4.add(v128.load(cRow + o), f32x4.mul(keep, v128.load(gRow + o))));
+    }
+  }
+}
+
+/**
+ * Gradients of {@link lstmForward}: dx [B, T, I] (original time order), dW [I, 4H], dU [H, 4H], db [4H], dh0 and
+ * dc0 [B, H], and when dHidden ≠ 0 the ∂loss/∂h_t reaching each step [B, T, H] (processing order, before the
+ * mask). hs, cs, dh, dc [B, T, H] in processing order.
+ */
+export function lstmBackward(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, dh: usize, dc: usize,
+  dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dc0: usize, dHidden: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
+): void {
+  const g = 4 * hidden;
+  const gBytes = <usize>g * F;
+  const zPitch = gateStride(g);
+  const hBytes = <usize>hidden * F;
+  const hpBytes = gateStride(hidden);
+  const rows = batch * steps;
+  const ut = scratch; // Uᵀ [4H, H] in panels
+  const z = ut + <usize>g * hpBytes; // gate values [B·T, 4H8]
+  const dz = z + <usize>rows * zPitch;
+  const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
+  const cPrev = hPrev + <usize>rows * hBytes;
+  const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
+  const carryC = carryH + <usize>batch * hpBytes;
+  const gBuf = carryC + <usize>batch * hpBytes;
+  const work = gBuf + <usize>batch * hpBytes;
+  packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
+  previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
+  previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
+  // Z = b + X·W + H_prev·U for every step, then the activations in place.
+  projectInputs(x, w, gBytes, bias, z, zPitch, rows, inputSize, g, work);
+  gemm(hPrev, hBytes, F, u, gBytes, F, z, zPitch, rows, hidden, g, true, work);
+  for (let r = 0; r < rows; r++) {
+    const zr = z + <usize>r * zPitch;
+    for (let j = 0; j < g; ) {
+      const wide = j + 4 <= g;
+      const a = (j / hidden) == 2 ? act : gateAct;
+      // A vector may straddle two gate blocks when H % 4 ≠ 0: go lane by lane there.
+      const same = wide && (j / hidden) == ((j + 3) / hidden);
+      st(zr + <usize>j * F, activate4(ld(zr + <usize>j * F, same), a), same);
+      j += same ? 4 : 1;
+    }
+  }
+  memory.fill(carryH, 0, <usize>batch * hpBytes);
+  memory.fill(carryC, 0, <usize>batch * hpBytes);
+
+  const seqPitch = <usize>steps * hBytes;
+  const dzPitch = <usize>steps * zPitch;
+  for (let s = steps - 1; s >= 0; s--) {
+    const t = backwards ? steps - 1 - s : s;
+    for (let bi = 0; bi < batch; bi++) {
+      const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const row = <usize>bi * <usize>steps + <usize>t;
+      const dRow = <usize>bi * seqPitch + <usize>s * hBytes;
+      const zr = z + row * zPitch;
+      const dzr = dz + row * zPitch;
+      const cH = carryH + <usize>bi * hpBytes;
+      const cC = carryC + <usize>bi * hpBytes;
+      const gr = gBuf + <usize>bi * hpBytes;
+      const dHid = dHidden == 0 ? 0 : dHidden + dRow;
+      if (m == 0) {
+        // Skipped step: everything flows past it.
+        for (let j = 0; j < hidden; j++) {
+          const o = <usize>j * F;
+          const gh = load<f32>(dh + dRow + o) + load<f32>(cH + o);
+          store<f32>(gr + o, gh);
+          if (dHid != 0) store<f32>(dHid + o, gh);
+          store<f32>(cC + o, load<f32>(dc + dRow + o) + load<f32>(cC + o));
+        }
+        memory.fill(dzr, 0, gBytes);
+        continue;
+      }
+      for (let j = 0; j < hidden; ) {
+        const wide = j + 4 <= hidden;
+        lstmGradLanes(zr, dzr, cPrev + row * hBytes, dh + dRow, dc + dRow, cH, cC, gr, dHid, hidden, j, m, act, gateAct, wide);
+        j += wide ? 4 : 1;
+      }
+    }
+    // carry_h = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
+    stepGemm(dz + <usize>t * zPitch, dzPitch, ut, carryH, hpBytes, batch, g, hidden, false);
+    carrySkipped(mask, steps, t, carryH, gBuf, hpBytes, batch, hidden);
+  }
+  for (let bi = 0; bi < batch; bi++) {
+    memory.copy(dh0 + <usize>bi * hBytes, carryH + <usize>bi * hpBytes, hBytes);
+    memory.copy(dc0 + <usize>bi * hBytes, carryC + <usize>bi * hpBytes, hBytes);
+  }
+  gemm(hPrev, F, hBytes, dz, zPitch, F, du, gBytes, hidden, rows, g, false, work);
+  gemm(x, F, <usize>inputSize * F, dz, zPitch, F, dw, gBytes, inputSize, rows, g, false, work);
+  gemm(dz, zPitch, F, w, F, gBytes, dx, <usize>inputSize * F, rows, g, inputSize, false, work);
+  columnSums(dz, zPitch, rows, g, db);
+}
+
+// ----- GRU forward
+
+/**
+ * Bytes of scratch {@link gruForward} needs: U in panels (resetAfter false: U_zr and U_h apart), P [B·T, 3H], the
+ * step's products [B, 3H8] and r⊙h [B, H], gemm work.
+ */
+export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
+  const g = 3 * hidden;
+  const panels = <f64>hidden * (<f64>pad8(2 * hidden) + <f64>pad8(hidden) + <f64>pad8(g));
+  return (panels + <f64>batch * <f64>steps * <f64>g + <f64>batch * (2 * <f64>pad8(g) + <f64>hidden)) * 4 + gemmWorkBytes(g);
+}
+
+/**
+ * resetAfter: h' = ĥ + z⊙(h − ĥ) with z = σ(Pz + Qz + b'z), r = σ(Pr + Qr + b'r), ĥ = act(Ph + r⊙(Qh + b'h)).
+ * Otherwise (qh = (r⊙h)·U_h, no recurrent bias): z = σ(Pz + Qz), ĥ = act(Ph + qh).
+ */
+function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+  const o = <usize>j * F;
+  const gs = <usize>hidden * F;
+  let zPre = f32x4.add(ld(p + o, wide), ld(q + o, wide));
+  let cand: v128;
+  if (resetAfter) {
+    zPre = f32x4.add(zPre, ld(rb + o, wide));
+    const r = activate4(f32x4.add(f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide)), ld(rb + gs + o, wide)), gateAct);
+    cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), f32x4.mul(r, f32x4.add(ld(q + 2 * gs + o, wide), ld(rb + 2 * gs + o, wide)))), act);
+  } else {
+    cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(qh + o, wide)), act);
+  }
+  const z = activate4(zPre, gateAct);
+  const hPrev = ld(hp + o, wide);
+  let h = f32x4.add(cand, f32x4.mul(z, f32x4.sub(hPrev, cand)));
+  if (m != 1) h = blend(hPrev, h, m);
+  st(ho + o, h, wide);
+}
+
+/**
+ * GRU over a sequence: hs [B, T, H] in processing order. bias: [3H], or [2, 3H] (input row, recurrent row) with
+ * resetAfter. Masks as {@link lstmForward}.
+ */
+export function gruForward(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, mask: usize, hs: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, resetAfter: bool, backwards: bool,
+): void {
+  const g = 3 * hidden;
+  const gBytes = <usize>g * F;
+  const hBytes = <usize>hidden * F;
+  const qPitch = gateStride(g);
+  const up = scratch; // resetAfter: U; else U_zr then U_h
+  const uh = up + <usize>hidden * gateStride(2 * hidden);
+  const p = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + qPitch);
+  const q = p + <usize>batch * <usize>steps * gBytes;
+  const qh = q + <usize>batch * qPitch;
+  const rh = qh + <usize>batch * qPitch; // [B, H]
+  const work = rh + <usize>batch * hBytes;
+  if (resetAfter) packPanels(u, gBytes, F, hidden, g, up);
+  else {
+    packPanels(u, gBytes, F, hidden, 2 * hidden, up);
+    packPanels(u + <usize>(2 * hidden) * F, gBytes, F, hidden, hidden, uh);
+  }
+  projectInputs(x, w, gBytes, bias, p, gBytes, batch * steps, inputSize, g, work);
+  const rb = resetAfter ? bias + gBytes : 0;
+
+  const seqPitch = <usize>steps * hBytes;
+  for (let s = 0; s < steps; s++) {
+    const t = backwards ? steps - 1 - s : s;
+    const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
+    const prevPitch = s == 0 ? hBytes : seqPitch;
+    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false);
+    else {
+      stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false);
+      // r⊙h for every row, then (r⊙h)·U_h.
+      for (let bi = 0; bi < batch; bi++) {
+        const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes + <usize>hidden * F;
+        const qr = q + <usize>bi * qPitch + <usize>hidden * F;
+        const hp = hPrev + <usize>bi * prevPitch;
+        const out = rh + <usize>bi * hBytes;
+        for (let j = 0; j < hidden; ) {
+          const wide = j + 4 <= hidden;
+          const o = <usize>j * F;
+          st(out + o, f32x4.mul(activate4(f32x4.add(ld(pr + o, wide), ld(qr + o, wide)), gateAct), ld(hp + o, wide)), wide);
+          j += wide ? 4 : 1;
+        }
+      }
+      stepGemm(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, false);
+    }
+    for (let bi = 0; bi < batch; bi++) {
+      const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const hp = hPrev + <usize>bi * prevPitch;
+      const ho = hs + <usize>bi * seqPitch + <usize>s * hBytes;
+      if (m == 0) {
+        memory.copy(ho, hp, hBytes);
+        continue;
+      }
+      const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes;
+      const qr = q + <usize>bi * qPitch;
+      const qhr = qh + <usize>bi * qPitch;
+      for (let j = 0; j < hidden; ) {
+        const wide = j + 4 <= hidden;
+        gruLanes(pr, qr, qhr, rb, hp, ho, hidden, j, m, act, gateAct, resetAfter, wide);
+        j += wide ? 4 : 1;
+      }
+    }
+  }
+}
+
+// ----- GRU backward
+
+/**
+ * Bytes of scratch {@link gruBackward} needs: Uᵀ in panels (resetAfter false: U_zrᵀ and U_hᵀ), the gate values P
+ * and recurrent products Q, their gradients dP and dQ [B·T, 3H8], H_prev and r⊙H_prev [B·T, H], the carry, g and
+ * d(r⊙h) [B, H8], gemm work.
+ */
+export function gruBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
+  const g = 3 * hidden;
+  const rows = <f64>batch * <f64>steps;
+  const hp = <f64>pad8(hidden);
+  return (<f64>g * hp + 4 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + gemmWorkBytes(max(g, max(inputSize, hidden)));
+}
+
+/**
+ * Rows of P and Q after the batched products: P becomes [z, r, ĥ]; Q keeps the recurrent product of the candidate
+ * (resetAfter: h·U_h + b'_h, read by dr; otherwise (r⊙h)·U_h). rh: r⊙h_prev (resetAfter false only).
+ */
+function gruGates(p: usize, q: usize, hPrev: usize, rh: usize, rb: usize, hidden: i32, j: i32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+  const o = <usize>j * F;
+  const gs = <usize>hidden * F;
+  let zPre = f32x4.add(ld(p + o, wide), ld(q + o, wide));
+  let rPre = f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide));
+  if (resetAfter) {
+    zPre = f32x4.add(zPre, ld(rb + o, wide));
+    rPre = f32x4.add(rPre, ld(rb + gs + o, wide));
+    const inner = f32x4.add(ld(q + 2 * gs + o, wide), ld(rb + 2 * gs + o, wide));
+    st(q + 2 * gs + o, inner, wide);
+    const r = activate4(rPre, gateAct);
+    st(p + gs + o, r, wide);
+    st(p + 2 * gs + o, activate4(f32x4.add(ld(p + 2 * gs + o, wide), f32x4.mul(r, inner)), act), wide);
+  } else {
+    st(p + 2 * gs + o, activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(q + 2 * gs + o, wide)), act), wide);
+  }
+  st(p + o, activate4(zPre, gateAct), wide);
+}
+
+/**
+ * Per row of a step: g = dh + carry; dz, dâ (and resetAfter: dr) into dP, resetAfter: dQ = [dz, dr, dâ⊙r];
+ * carry ← (1 − m)·g + m·g⊙z (the recurrent products' share is added by the caller's gemms).
+ */
+function gruGradLanes(
+  p: usize, q: usize, hp: usize, dhRow: usize, carry: usize, dHid: usize, dp: usize, dq: usize,
+  hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool,
+): void {
+  const o = <usize>j * F;
+  const gs = <usize>hidden * F;
+  const g = flush4(f32x4.add(ld(dhRow + o, wide), ld(carry + o, wide)));
+  if (dHid != 0) st(dHid + o, g, wide);
+  const gNew = f32x4.mul(f32x4.splat(m), g);
+  const z = ld(p + o, wide);
+  const cand = ld(p + 2 * gs + o, wide);
+  const dz = flush4(f32x4.mul(f32x4.mul(gNew, f32x4.sub(ld(hp + o, wide), cand)), slope4(z, gateAct)));
+  const da = flush4(f32x4.mul(f32x4.mul(gNew, f32x4.sub(f32x4.splat(1), z)), slope4(cand, act)));
+  st(dp + o, dz, wide);
+  st(dp + 2 * gs + o, da, wide);
+  if (resetAfter) {
+    const r = ld(p + gs + o, wide);
+    const dr = flush4(f32x4.mul(f32x4.mul(da, ld(q + 2 * gs + o, wide)), slope4(r, gateAct)));
+    st(dp + gs + o, dr, wide);
+    st(dq + o, dz, wide);
+    st(dq + gs + o, dr, wide);
+    st(dq + 2 * gs + o, f32x4.mul(da, r), wide);
+  }
+  st(carry + o, f32x4.add(f32x4.mul(f32x4.splat(1 - m), g), f32x4.mul(gNew, z)), wide);
+}
+
+/**
+ * Gradients of {@link gruForward}: dx [B, T, I], dW [I, 3H], dU [H, 3H], db (the bias's shape), dh0 [B, H], and
+ * when dHidden ≠ 0 the ∂loss/∂h_t reaching each step [B, T, H] (processing order).
+ */
+export function gruBackward(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, mask: usize, hs: usize, dh: usize,
+  dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dHidden: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, resetAfter: bool, backwards: bool,
+): void {
+  const g = 3 * hidden;
+  const gBytes = <usize>g * F;
+  const pPitch = gateStride(g);
+  const hBytes = <usize>hidden * F;
+  const hpBytes = gateStride(hidden);
+  const gs = hBytes;
+  const rows = batch * steps;
+  const ut = scratch; // resetAfter: Uᵀ [3H, H]; else U_zrᵀ [2H, H] then U_hᵀ [H, H]
+  const uht = ut + <usize>(2 * hidden) * hpBytes;
+  const p = ut + <usize>g * hpBytes;
+  const q = p + <usize>rows * pPitch;
+  const dp = q + <usize>rows * pPitch;
+  const dq = dp + <usize>rows * pPitch;
+  const hPrev = dq + <usize>rows * pPitch;
+  const rh = hPrev + <usize>rows * hBytes;
+  const carry = rh + <usize>rows * hBytes;
+  const gBuf = carry + <usize>batch * hpBytes;
+  const dRh = gBuf + <usize>batch * hpBytes;
+  const work = dRh + <usize>batch * hpBytes;
+  // Uᵀ(p, q) = U[q, p]; resetAfter false: U_zrᵀ (its first 2H rows) and U_hᵀ packed apart.
+  if (resetAfter) packPanels(u, F, gBytes, g, hidden, ut);
+  else {
+    packPanels(u, F, gBytes, 2 * hidden, hidden, ut);
+    packPanels(u + <usize>(2 * hidden) * F, F, gBytes, hidden, hidden, uht);
+  }
+  previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
+  projectInputs(x, w, gBytes, bias, p, pPitch, rows, inputSize, g, work);
+  const rb = resetAfter ? bias + gBytes : 0;
+  if (resetAfter) gemm(hPrev, hBytes, F, u, gBytes, F, q, pPitch, rows, hidden, g, false, work);
+  else {
+    gemm(hPrev, hBytes, F, u, gBytes, F, q, pPitch, rows, hidden, 2 * hidden, false, work);
+    for (let r = 0; r < rows; r++) {
+      const pr = p + <usize>r * pPitch + gs;
+      const qr = q + <usize>r * pPitch + gs;
+      const hr = hPrev + <usize>r * hBytes;
+      const out = rh + <usize>r * hBytes;
+      for (let j = 0; j < hidden; ) {
+        const wide = j + 4 <= hidden;
+        const o = <usize>j * F;
+        const rv = activate4(f32x4.add(ld(pr + o, wide), ld(qr + o, wide)), gateAct);
+        st(pr + o, rv, wide); // P's r block now holds r
+        st(out + o, f32x4.mul(rv, ld(hr + o, wide)), wide);
+        j += wide ? 4 : 1;
+      }
+    }
+    gemm(rh, hBytes, F, u + <usize>(2 * hidden) * F, gBytes, F, q + <usize>(2 * hidden) * F, pPitch, rows, hidden, hidden, false, work);
+  }
+  for (let r = 0; r < rows; r++) {
+    const pr = p + <usize>r * pPitch;
+    const qr = q + <usize>r * pPitch;
+    for (let j = 0; j < hidden; ) {
+      const wide = j + 4 <= hidden;
+      gruGates(pr, qr, hPrev + <usize>r * hBytes, rh, rb, hidden, j, act, gateAct, resetAfter, wide);
+      j += wide ? 4 : 1;
+    }
+  }
+  memory.fill(carry, 0, <usize>batch * hpBytes);
+
+  const seqPitch = <usize>steps * hBytes;
+  const stepPitch = <usize>steps * pPitch;
+  for (let s = steps - 1; s >= 0; s--) {
+    const t = backwards ? steps - 1 - s : s;
+    for (let bi = 0; bi < batch; bi++) {
+      const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const row = <usize>bi * <usize>steps + <usize>t;
+      const dRow = <usize>bi * seqPitch + <usize>s * hBytes;
+      const cr = carry + <usize>bi * hpBytes;
+      const dHid = dHidden == 0 ? 0 : dHidden + dRow;
+      const dpr = dp + row * pPitch;
+      if (m == 0) {
+        for (let j = 0; j < hidden; j++) {
+          const o = <usize>j * F;
+          const v = load<f32>(dh + dRow + o) + load<f32>(cr + o);
+          store<f32>(cr + o, v);
+          if (dHid != 0) store<f32>(dHid + o, v);
+        }
+        memory.fill(dpr, 0, gBytes);
+        if (resetAfter) memory.fill(dq + row * pPitch, 0, gBytes);
+        continue;
+      }
+      for (let j = 0; j < hidden; ) {
+        const wide = j + 4 <= hidden;
+        gruGradLanes(p + row * pPitch, q + row * pPitch, hPrev + row * hBytes, dh + dRow, cr, dHid, dpr, dq + row * pPitch, hidden, j, m, act, gateAct, resetAfter, wide);
+        j += wide ? 4 : 1;
+      }
+    }
+    if (resetAfter) {
+      // carry += dQ_s·Uᵀ.
+      stepGemm(dq + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, g, hidden, true);
+    } else {
+      // d(r⊙h) = dâ·U_hᵀ; dr = d(r⊙h)⊙h⊙σ'(r); carry += d(r⊙h)⊙r + [dz, dr]·U_zrᵀ.
+      stepGemm(dp + <usize>t * pPitch + <usize>(2 * hidden) * F, stepPitch, uht, dRh, hpBytes, batch, hidden, hidden, false);
+      for (let bi = 0; bi < batch; bi++) {
+        const row = <usize>bi * <usize>steps + <usize>t;
+        const pr = p + row * pPitch;
+        const dpr = dp + row * pPitch;
+        const hr = hPrev + row * hBytes;
+        const dr = dRh + <usize>bi * hpBytes;
+        const cr = carry + <usize>bi * hpBytes;
+        for (let j = 0; j < hidden; ) {
+          const wide = j + 4 <= hidden;
+          const o = <usize>j * F;
+          const r = ld(pr + gs + o, wide);
+          const d = ld(dr + o, wide);
+          st(dpr + gs + o, flush4(f32x4.mul(f32x4.mul(d, ld(hr + o, wide)), slope4(r, gateAct))), wide);
+          st(cr + o, f32x4.add(ld(cr + o, wide), f32x4.mul(d, r)), wide);
+          j += wide ? 4 : 1;
+        }
+      }
+      stepGemm(dp + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, 2 * hidden, hidden, true);
+    }
+  }
+  for (let bi = 0; bi < batch; bi++) memory.copy(dh0 + <usize>bi * hBytes, carry + <usize>bi * hpBytes, hBytes);
+
+  gemm(x, F, <usize>inputSize * F, dp, pPitch, F, dw, gBytes, inputSize, rows, g, false, work);
+  gemm(dp, pPitch, F, w, F, gBytes, dx, <usize>inputSize * F, rows, g, inputSize, false, work);
+  columnSums(dp, pPitch, rows, g, db);
+  if (resetAfter) {
+    gemm(hPrev, F, hBytes, dq, pPitch, F, du, gBytes, hidden, rows, g, false, work);
+    columnSums(dq, pPitch, rows, g, db + gBytes);
+  } else {
+    gemm(hPrev, F, hBytes, dp, pPitch, F, du, gBytes, hidden, rows, 2 * hidden, false, work);
+    gemm(rh, F, hBytes, dp + <usize>(2 * hidden) * F, pPitch, F, du + <usize>(2 * hidden) * F, gBytes, hidden, rows, hidden, false, work);
   }
 }

@@ -3,6 +3,10 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import {
   BackendError,
   ConfigError,
+  GruSequence,
+  GruSequenceGrad,
+  LstmSequence,
+  LstmSequenceGrad,
   RnnSequence,
   RnnSequenceGrad,
   checkOptions,
@@ -397,7 +401,7 @@ function errorText(e: unknown): string {
 
 /** Leaves the recurrence to core's composite on this page (the fused module cannot run here). */
 function unregisterFusedKernels(): void {
-  for (const name of [RnnSequence, RnnSequenceGrad]) {
+  for (const name of [RnnSequence, RnnSequenceGrad, LstmSequence, LstmSequenceGrad, GruSequence, GruSequenceGrad]) {
     if (tf.getKernel(name, WASM_BACKEND_NAME) !== undefined) tf.unregisterKernel(name, WASM_BACKEND_NAME);
   }
 }

@@ -1,15 +1,20 @@
 // The side effects of importing this package: tfjs-backend-wasm registers the tfjs `wasm` backend and its kernels
 // when imported, core learns how to prepare and describe it, and the fused recurrence kernels are registered for
-// core's RnnSequence / RnnSequenceGrad ops (core uses them while fused kernels are enabled, its composite otherwise).
+// core's SimpleRNN, LSTM and GRU sequence ops and their backward ops (core uses them while fused kernels are enabled, its composite otherwise).
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerBackendBinding } from '@basicrnn/core';
 import { wasmBinding } from './base.js';
 import { rnnSequenceConfig } from './kernels/RnnSequence.js';
 import { rnnSequenceGradConfig } from './kernels/RnnSequenceGrad.js';
+import { lstmSequenceConfig } from './kernels/LstmSequence.js';
+import { lstmSequenceGradConfig } from './kernels/LstmSequenceGrad.js';
+import { gruSequenceConfig } from './kernels/GruSequence.js';
+import { gruSequenceGradConfig } from './kernels/GruSequenceGrad.js';
 
 registerBackendBinding(wasmBinding);
-for (const config of [rnnSequenceConfig, rnnSequenceGradConfig]) {
+const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig];
+for (const config of configs) {
   // tfjs warns on a second registration; a second copy of this package in one bundle keeps the first one's.
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
 }

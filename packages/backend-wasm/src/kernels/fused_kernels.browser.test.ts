@@ -1,11 +1,14 @@
 import '../index.js';
 import { expectWasmBuildOfSuite } from '../test/expect_wasm_build.js';
 import { fusedKernelTests } from '../test/fused_kernel_tests.js';
+import { gatedKernelTests } from '../test/gated_kernel_tests.js';
 import { it } from 'vitest';
 
 // Runs in both browser suites: the plain page instantiates the module over tfjs's plain memory, the cross-origin
 // isolated page over the threaded build's shared memory.
-fusedKernelTests(__WASM_THREADS_SUITE__ ? 'Chromium, cross-origin isolated, threaded build' : 'Chromium, 1 thread');
+const label = __WASM_THREADS_SUITE__ ? 'Chromium, cross-origin isolated, threaded build' : 'Chromium, 1 thread';
+fusedKernelTests(label);
+gatedKernelTests(label);
 
 it('runs on the build this suite is about', () => {
   expectWasmBuildOfSuite();

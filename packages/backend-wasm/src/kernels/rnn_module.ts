@@ -19,10 +19,48 @@ export interface RnnModule {
     dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, scratch: number,
     batch: number, steps: number, inputSize: number, hidden: number, activation: number, backwards: number,
   ): void;
+  lstmForwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
+  lstmForward(
+    x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, c0: number, mask: number,
+    hiddenStates: number, cellStates: number, scratch: number, batch: number, steps: number, inputSize: number,
+    hidden: number, activation: number, recurrentActivation: number, backwards: number,
+  ): void;
+  lstmBackwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
+  lstmBackward(
+    x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, c0: number, mask: number,
+    hiddenStates: number, cellStates: number, dh: number, dc: number,
+    dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dc0: number, dHiddenStates: number,
+    scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
+    recurrentActivation: number, backwards: number,
+  ): void;
+  gruForwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
+  gruForward(
+    x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, hiddenStates: number,
+    scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
+    recurrentActivation: number, resetAfter: number, backwards: number,
+  ): void;
+  gruBackwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
+  gruBackward(
+    x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, hiddenStates: number,
+    dh: number, dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dHiddenStates: number,
+    scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
+    recurrentActivation: number, resetAfter: number, backwards: number,
+  ): void;
 }
 
-/** Activation codes of the module (assembly/rnn.ts ACT_*). */
-export const ACTIVATION_CODES: Readonly<Record<string, number>> = { tanh: 0, relu: 1, sigmoid: 2, linear: 3 };
+/**
+ * Activation codes of the module (assembly/rnn.ts ACT_*): every activation of core's ACTIVATION_TABLE
+ * (SimpleRNN's op only ever passes the first four).
+ */
+export const ACTIVATION_CODES: Readonly<Record<string, number>> = {
+  tanh: 0,
+  relu: 1,
+  sigmoid: 2,
+  linear: 3,
+  hardSigmoid: 4,
+  hardSigmoidKeras2: 5,
+  softsign: 6,
+};
 
 /** The parts of tfjs's Emscripten module the kernels use (not in its published types). */
 interface EmscriptenHeap {

@@ -1,0 +1,36 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { type GatedSequenceAttrs, GruSequence } from '@basicrnn/core';
+import { gatedCall } from './gated.js';
+import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+
+/**
+ * Forward of core's GRU op on wasm (both `resetAfter` forms), the whole sequence in one call into the fused module:
+ * the input projection of every step and gate as one SIMD gemm, then per step the recurrent gemm (resetAfter: one
+ * for all three gates; otherwise h·U_zr, then (r⊙h)·U_h) and one pass for activations, update and mask, writing
+ * hiddenStates [B, T, H] (processing order) straight into the output.
+ */
+function gruSequence(args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: GatedSequenceAttrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const call = gatedCall(GruSequence, 3, inputs, backend, attrs);
+  const { batch, steps, inputSize, units } = call.sizes;
+  const hiddenStates = backend.makeOutput([batch, steps, units], 'float32');
+  if (batch * steps * units === 0) return hiddenStates;
+  const rnn = rnnModuleFor(backend);
+  const p = call.pointer;
+  withScratch(backend, rnn.gruForwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
+    rnn.gruForward(
+      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), pointerOf(backend, hiddenStates),
+      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+      attrs.goBackwards ? 1 : 0,
+    );
+  });
+  return hiddenStates;
+}
+
+/** Registers {@link gruSequence} as the wasm kernel of core's `GruSequence` op (see register.ts). */
+export const gruSequenceConfig: KernelConfig = {
+  kernelName: GruSequence,
+  backendName: 'wasm',
+  kernelFunc: gruSequence as unknown as KernelFunc,
+};

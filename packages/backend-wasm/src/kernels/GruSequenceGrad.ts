@@ -1,0 +1,53 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { type GatedSequenceGradAttrs, GruSequenceGrad } from '@basicrnn/core';
+import { gatedCall, zeroFill } from './gated.js';
+import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+
+/**
+ * GRU BPTT on wasm (both `resetAfter` forms) in one call into the fused module: z, r and ĥ of every step are
+ * recomputed by batched gemms from the saved states, the step loop carries ∂/∂h with per-step gemms against a
+ * pre-transposed U, and the weight gradients and dx are single SIMD gemms over all B·T rows. Outputs, in order:
+ * dx, dKernel, dRecurrentKernel, dBias (the bias's shape: [2, 3H] with resetAfter), dh0, and dHiddenStates
+ * [B, T, H] when `hiddenStateGrads` is set.
+ */
+function gruSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: GatedSequenceGradAttrs }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const call = gatedCall(GruSequenceGrad, 3, inputs, backend, attrs);
+  const { batch, steps, inputSize, units } = call.sizes;
+  for (const name of ['hiddenStates', 'dh']) {
+    if (inputs[name] === undefined) throw new Error(`${GruSequenceGrad} (wasm): input ${name} is missing`);
+  }
+  const g = 3 * units;
+  const outputs = [
+    backend.makeOutput([batch, steps, inputSize], 'float32'),
+    backend.makeOutput([inputSize, g], 'float32'),
+    backend.makeOutput([units, g], 'float32'),
+    backend.makeOutput(attrs.resetAfter ? [2, g] : [g], 'float32'),
+    backend.makeOutput([batch, units], 'float32'),
+  ];
+  if (attrs.hiddenStateGrads) outputs.push(backend.makeOutput([batch, steps, units], 'float32'));
+  if (batch * steps * units === 0) {
+    zeroFill(backend, outputs);
+    return outputs;
+  }
+  const [dx, dKernel, dRecurrentKernel, dBias, dh0, dHidden] = outputs.map((t) => pointerOf(backend, t)) as number[];
+  const rnn = rnnModuleFor(backend);
+  const p = call.pointer;
+  withScratch(backend, rnn.gruBackwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
+    rnn.gruBackward(
+      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), p('hiddenStates'), p('dh'),
+      dx!, dKernel!, dRecurrentKernel!, dBias!, dh0!, dHidden ?? 0,
+      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+      attrs.goBackwards ? 1 : 0,
+    );
+  });
+  return outputs;
+}
+
+/** Registers {@link gruSequenceGrad} as the wasm kernel of core's `GruSequenceGrad` op (see register.ts). */
+export const gruSequenceGradConfig: KernelConfig = {
+  kernelName: GruSequenceGrad,
+  backendName: 'wasm',
+  kernelFunc: gruSequenceGrad as unknown as KernelFunc,
+};

@@ -1,0 +1,37 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { type GatedSequenceAttrs, LstmSequence } from '@basicrnn/core';
+import { gatedCall } from './gated.js';
+import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+
+/**
+ * Forward of core's LSTM op on wasm, the whole sequence in one call into the fused module: the input projection of
+ * every step and gate as one SIMD gemm, then per step one gemm h·U for the four gates and one pass that applies
+ * the activations, the state update and the mask, writing hiddenStates and cellStates [B, T, H] (processing
+ * order) straight into the outputs. Inputs as core's op fills them (bias, c0 and mask always present).
+ */
+function lstmSequence(args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: GatedSequenceAttrs }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const call = gatedCall(LstmSequence, 4, inputs, backend, attrs);
+  const { batch, steps, inputSize, units } = call.sizes;
+  const hiddenStates = backend.makeOutput([batch, steps, units], 'float32');
+  const cellStates = backend.makeOutput([batch, steps, units], 'float32');
+  if (batch * steps * units === 0) return [hiddenStates, cellStates];
+  const rnn = rnnModuleFor(backend);
+  const p = call.pointer;
+  withScratch(backend, rnn.lstmForwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
+    rnn.lstmForward(
+      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'),
+      pointerOf(backend, hiddenStates), pointerOf(backend, cellStates),
+      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+    );
+  });
+  return [hiddenStates, cellStates];
+}
+
+/** Registers {@link lstmSequence} as the wasm kernel of core's `LstmSequence` op (see register.ts). */
+export const lstmSequenceConfig: KernelConfig = {
+  kernelName: LstmSequence,
+  backendName: 'wasm',
+  kernelFunc: lstmSequence as unknown as KernelFunc,
+};

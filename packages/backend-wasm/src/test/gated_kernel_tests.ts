@@ -1,0 +1,258 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  BasicRNN,
+  type RecurrenceAttrs,
+  type RecurrenceInputs,
+  type RecurrentActivationName,
+  SEQUENCE_OPS,
+  recurrence,
+  recurrenceGrad,
+  setBackend,
+  setFusedKernelsEnabled,
+} from '@basicrnn/core';
+import { cellToleranceFor } from '@basicrnn/test-kit/cells';
+import { compareArrays, uniform } from '@basicrnn/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Tests of the fused LSTM and GRU kernels themselves, shared by the Node and both browser suites: the SIMD tiling's
+// edge shapes, fractional masks and every activation against core's composite path; dispatch counts; leaks (tensors
+// and wasm heap). The cell parity suite (test-kit) checks both paths against float64 references.
+
+interface GatedCase {
+  cell: 'lstm' | 'gru';
+  resetAfter: boolean;
+  batch: number;
+  steps: number;
+  inputSize: number;
+  units: number;
+  activation: RecurrentActivationName;
+  recurrentActivation: RecurrentActivationName;
+  goBackwards: boolean;
+  /** none, 0/1 with some left padding, or fractional values (blended, as the composite does) */
+  mask: 'none' | 'binary' | 'fractional';
+}
+
+const base = { resetAfter: false, goBackwards: false, mask: 'none', activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
+
+// Batches around the 4-row tile, units around the 4-lane vectors and 8-column panels (gate blocks that straddle
+// vectors), inputs of 1, B·T > 256 (two depth blocks in the weight-gradient gemms), every activation once.
+const CASES: GatedCase[] = [
+  { ...base, cell: 'lstm', batch: 1, steps: 7, inputSize: 1, units: 1 },
+  { ...base, cell: 'lstm', batch: 5, steps: 9, inputSize: 3, units: 13, goBackwards: true, mask: 'binary' },
+  { ...base, cell: 'lstm', batch: 7, steps: 5, inputSize: 8, units: 6, activation: 'relu', recurrentActivation: 'hardSigmoid', mask: 'fractional' },
+  { ...base, cell: 'lstm', batch: 9, steps: 3, inputSize: 2, units: 33, activation: 'softsign', recurrentActivation: 'hardSigmoidKeras2' },
+  { ...base, cell: 'lstm', batch: 6, steps: 50, inputSize: 7, units: 20, goBackwards: true, mask: 'binary' },
+  { ...base, cell: 'lstm', batch: 3, steps: 4, inputSize: 5, units: 8, activation: 'linear', recurrentActivation: 'tanh' },
+  { ...base, cell: 'gru', resetAfter: true, batch: 1, steps: 7, inputSize: 1, units: 1 },
+  { ...base, cell: 'gru', resetAfter: true, batch: 5, steps: 9, inputSize: 3, units: 13, goBackwards: true, mask: 'fractional' },
+  { ...base, cell: 'gru', resetAfter: false, batch: 7, steps: 5, inputSize: 8, units: 6, activation: 'relu', recurrentActivation: 'hardSigmoidKeras2', mask: 'binary' },
+  { ...base, cell: 'gru', resetAfter: false, batch: 9, steps: 3, inputSize: 2, units: 33, activation: 'softsign', recurrentActivation: 'hardSigmoid', goBackwards: true },
+  { ...base, cell: 'gru', resetAfter: true, batch: 6, steps: 50, inputSize: 7, units: 20, mask: 'binary' },
+  { ...base, cell: 'gru', resetAfter: false, batch: 6, steps: 50, inputSize: 7, units: 19, goBackwards: true, mask: 'fractional' },
+  { ...base, cell: 'gru', resetAfter: false, batch: 4, steps: 4, inputSize: 5, units: 8, activation: 'linear', recurrentActivation: 'relu' },
+];
+
+function caseName(c: GatedCase): string {
+  const form = c.cell === 'gru' ? (c.resetAfter ? ' resetAfter' : ' resetAfter=false') : '';
+  return `${c.cell}${form} B${c.batch} T${c.steps} I${c.inputSize} H${c.units} ${c.activation}/${c.recurrentActivation}${c.goBackwards ? ' goBackwards' : ''}${c.mask === 'none' ? '' : ` ${c.mask} mask`}`;
+}
+
+function maskValues(c: GatedCase): Float32Array {
+  const { batch, steps } = c;
+  const m = new Float32Array(batch * steps);
+  const r = uniform(batch * steps, 17, 0, 1);
+  for (let k = 0; k < m.length; k++) {
+    const n = Math.floor(k / steps);
+    const t = k % steps;
+    if (n === 0 && t < 2) m[k] = 0; // a left-padded example
+    else if (c.mask === 'binary') m[k] = r[k]! < 0.3 ? 0 : 1;
+    else m[k] = r[k]! < 0.2 ? 0 : r[k]! < 0.5 ? Math.fround(r[k]!) : 1;
+  }
+  return m;
+}
+
+function inputsOf(c: GatedCase): RecurrenceInputs {
+  const { batch, steps, inputSize, units } = c;
+  const g = (c.cell === 'lstm' ? 4 : 3) * units;
+  const inputs: RecurrenceInputs = {
+    x: tf.tensor3d(uniform(batch * steps * inputSize, 1), [batch, steps, inputSize]),
+    kernel: tf.tensor2d(uniform(inputSize * g, 2, -0.6, 0.6), [inputSize, g]),
+    recurrentKernel: tf.tensor2d(uniform(units * g, 3, -0.5, 0.5), [units, g]),
+    bias: c.cell === 'gru' && c.resetAfter ? tf.tensor2d(uniform(2 * g, 4, -0.3, 0.3), [2, g]) : tf.tensor1d(uniform(g, 4, -0.3, 0.3)),
+    h0: tf.tensor2d(uniform(batch * units, 5, -0.5, 0.5), [batch, units]),
+  };
+  if (c.cell === 'lstm') inputs.c0 = tf.tensor2d(uniform(batch * units, 6, -0.5, 0.5), [batch, units]);
+  if (c.mask !== 'none') inputs.mask = tf.tensor2d(maskValues(c), [c.batch, c.steps]);
+  return inputs;
+}
+
+function attrsOf(c: GatedCase): RecurrenceAttrs {
+  return { cell: c.cell, activation: c.activation, recurrentActivation: c.recurrentActivation, goBackwards: c.goBackwards, resetAfter: c.resetAfter };
+}
+
+function expectClose(actual: tf.Tensor, expected: tf.Tensor, tol: { atol: number; rtol: number }, what: string): void {
+  expect(actual.shape, what).toEqual(expected.shape);
+  const r = compareArrays(actual.dataSync(), expected.dataSync(), tol);
+  expect(r.ok, `${what}: ${r.message}`).toBe(true);
+}
+
+/** Forward outputs and every gradient of the backward op (with dHiddenStates) on the fused or the composite path. */
+function run(c: GatedCase, inputs: RecurrenceInputs, fused: boolean): Record<string, tf.Tensor> {
+  setFusedKernelsEnabled(fused);
+  try {
+    const out = recurrence(inputs, attrsOf(c));
+    const { batch, steps, units } = c;
+    const dh = tf.tensor3d(uniform(batch * steps * units, 7), [batch, steps, units]);
+    const dc = tf.tensor3d(uniform(batch * steps * units, 8), [batch, steps, units]);
+    const grads = recurrenceGrad(inputs, attrsOf(c), { dh, ...(c.cell === 'lstm' ? { dc } : {}) }, { hiddenStateGrads: true });
+    tf.dispose([dh, dc]);
+    return { ...out, ...grads } as Record<string, tf.Tensor>;
+  } finally {
+    setFusedKernelsEnabled(true);
+  }
+}
+
+function heap(): { _malloc: (n: number) => number; _free: (p: number) => void; HEAPU8: Uint8Array } {
+  return (tf.backend() as BackendWasm).wasm as never;
+}
+
+/** Kernel names the engine dispatches while `f` runs (a fused kernel counts once). */
+async function kernelsOf(f: () => tf.TensorContainer): Promise<string[]> {
+  return (await tf.profile(f)).kernels.map((k) => k.name);
+}
+
+/** Registers the fused LSTM / GRU kernel tests. `label` names the environment. */
+export function gatedKernelTests(label: string): void {
+  describe(`fused wasm LSTM and GRU kernels: ${label}`, () => {
+    beforeAll(async () => {
+      await setBackend('wasm');
+      setFusedKernelsEnabled(true);
+    });
+    afterAll(() => setFusedKernelsEnabled(true));
+
+    it('are registered for both cells, forward and backward', () => {
+      for (const cell of ['lstm', 'gru'] as const) {
+        expect(tf.getKernel(SEQUENCE_OPS[cell].kernelName, 'wasm')).toBeDefined();
+        expect(tf.getKernel(SEQUENCE_OPS[cell].gradKernelName, 'wasm')).toBeDefined();
+      }
+    });
+
+    const tol = cellToleranceFor('wasm');
+    for (const c of CASES) {
+      it(`equal the composite: ${caseName(c)}`, () => {
+        const before = tf.memory().numTensors;
+        const inputs = inputsOf(c);
+        const fused = run(c, inputs, true);
+        const composite = run(c, inputs, false);
+        expect(Object.keys(fused).sort()).toEqual(Object.keys(composite).sort());
+        for (const name of Object.keys(composite)) {
+          const forward = name === 'hiddenStates' || name === 'cellStates';
+          expectClose(fused[name]!, composite[name]!, forward ? tol.forward : tol.gradient, name);
+        }
+        tf.dispose([...Object.values(fused), ...Object.values(composite), ...Object.values(inputs)]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    it('a step whose mask is 0 is skipped exactly, even when its input holds NaN', () => {
+      for (const cell of ['lstm', 'gru'] as const) {
+        const c: GatedCase = { ...base, cell, resetAfter: cell === 'gru', batch: 2, steps: 4, inputSize: 3, units: 5, mask: 'binary' };
+        const inputs = inputsOf(c);
+        const x = inputs.x.arraySync() as number[][][];
+        x[0]![1]![2] = NaN; // example 0's first two steps are masked
+        const withNaN = tf.tensor3d(x);
+        const clean = recurrence(inputs, attrsOf(c));
+        const dirty = recurrence({ ...inputs, x: withNaN }, attrsOf(c));
+        expect(Array.from(dirty.hiddenStates.dataSync())).toEqual(Array.from(clean.hiddenStates.dataSync()));
+        tf.dispose([withNaN, ...Object.values(clean), ...Object.values(dirty), ...Object.values(inputs)]);
+      }
+    });
+
+    it('reject a non-float32 input through core’s shared validator', () => {
+      const c = CASES[0]!;
+      const inputs = inputsOf(c);
+      const h0 = tf.cast(inputs.h0, 'int32');
+      const op = SEQUENCE_OPS.lstm;
+      const filled = { ...inputs, h0, mask: tf.ones([c.batch, c.steps]) };
+      const attrs = { activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: false };
+      expect(() => tf.engine().runKernel(op.kernelName, filled as unknown as tf.NamedTensorMap, attrs)).toThrow(/h0 to be float32/);
+      tf.dispose([h0, filled.mask, ...Object.values(inputs)]);
+    });
+
+    // One kernel forward and one backward per recurrent layer, whatever T: no per-step op.
+    for (const cell of ['lstm', 'gru'] as const) {
+      it(`${cell}: model.call and its gradient dispatch one fused kernel each way, a count independent of T`, async () => {
+        const op = SEQUENCE_OPS[cell];
+        const counts: { forward: number; backward: number }[] = [];
+        for (const steps of [5, 60]) {
+          const model = new BasicRNN({ cell, hiddenSize: 12, outputSize: 2, seed: 5 });
+          model.build([null, steps, 3]);
+          const x = tf.tensor3d(uniform(4 * steps * 3, 8), [4, steps, 3]);
+          const forward = await kernelsOf(() => {
+            const { output, state } = model.call(x);
+            state.dispose();
+            return output;
+          });
+          const backward = await kernelsOf(() => {
+            const { value, grads } = tf.variableGrads(() => {
+              const { output, state } = model.call(x);
+              state.dispose();
+              return tf.sum(output) as tf.Scalar;
+            }, model.trainableVariables());
+            return [value, ...Object.values(grads)];
+          });
+          expect(forward.filter((n) => n === op.kernelName)).toHaveLength(1);
+          expect(backward.filter((n) => n === op.kernelName)).toHaveLength(1);
+          expect(backward.filter((n) => n === op.gradKernelName)).toHaveLength(1);
+          counts.push({ forward: forward.length, backward: backward.length });
+          tf.dispose(x);
+          model.dispose();
+        }
+        expect(counts[0]).toEqual(counts[1]);
+      });
+    }
+
+    for (const cell of ['lstm', 'gru'] as const) {
+      it(`${cell}: 200 fused training steps leak no tensor and no wasm heap block`, async () => {
+        const model = new BasicRNN({ cell, hiddenSize: 16, outputSize: 1, seed: 9 });
+        model.compile({ optimizer: 'adam', learningRate: 1e-3, loss: 'meanSquaredError' });
+        const x = tf.tensor3d(uniform(8 * 12 * 4, 10), [8, 12, 4]);
+        const y = tf.tensor2d(uniform(8, 11), [8, 1]);
+        for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
+        const before = tf.memory().numTensors;
+        const wasm = heap();
+        const heapBytes = wasm.HEAPU8.buffer.byteLength;
+        const malloc = wasm._malloc;
+        const free = wasm._free;
+        // As in fused_kernel_tests.ts: blocks taken and still held balance older blocks freed; a leaked scratch
+        // block per call would tip the balance by 200 or more.
+        const live = new Set<number>();
+        let freedOlder = 0;
+        let calls = 0;
+        wasm._malloc = (n: number) => {
+          const p = malloc(n);
+          live.add(p >>> 0);
+          calls++;
+          return p;
+        };
+        wasm._free = (p: number) => {
+          if (!live.delete(p >>> 0)) freedOlder++;
+          free(p);
+        };
+        const profile = await tf.profile(async () => {
+          for (let i = 0; i < 200; i++) await model.trainOnBatch(x, y);
+        });
+        wasm._malloc = malloc;
+        wasm._free = free;
+        expect(profile.kernelNames).toContain(SEQUENCE_OPS[cell].gradKernelName);
+        expect(calls).toBeGreaterThan(400);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(live.size - freedOlder).toBe(0);
+        expect(wasm.HEAPU8.buffer.byteLength).toBe(heapBytes);
+        tf.dispose([x, y]);
+        model.dispose();
+      });
+    }
+  });
+}
