@@ -14,7 +14,9 @@ import {
   type OptimizerName,
 } from '@basicrnn/core';
 import { hiddenStatesSvg, rnnWorkingSvg, svgToPng, trainingCurvesSvg, weightsSvg } from '@basicrnn/viz/node';
-import { TASK_SPECS, VIEW_CAPTIONS, labelTensor, longDependencyViews, outputLabel, taskArrays, type AnyTaskName, type ViewName } from './tasks/index.js';
+import { TASK_SPECS, VIEW_CAPTIONS, labelTensor, outputLabel, taskArrays, type AnyTaskName, type ViewName } from './tasks/index.js';
+// Node only (it renders with @basicrnn/viz/node), so not re-exported by tasks/index.ts, which the web worker imports.
+import { longDependencyViews } from './tasks/long_dependency.js';
 import { htmlReport } from './report.js';
 
 /** Everything the main job needs, as the CLI parsed and checked it. */

@@ -3,7 +3,6 @@ export { sineData, type SineOptions } from './sine.js';
 export { addingData, type AddingOptions } from './adding.js';
 export { trainOnAdding, ADDING_TEST_SEED, type AddingRun, type AddingRunOptions } from './adding_run.js';
 export { hiddenStateGradientsOf, gatesOf } from './gradient_flow.js';
-export { longDependencyViews, CELL_LABELS, type LongDependencyInputs } from './long_dependency.js';
 export { forecastData, type ForecastOptions } from './forecast.js';
 export { markerData, runningSignData, type MarkerOptions } from './marker.js';
 export { sentimentData, generateReviews, encode, tokenize, VOCABULARY, PAD, UNKNOWN, type Review } from './sentiment.js';

@@ -2,7 +2,7 @@
 // run never block the page. It answers the commands of protocol.ts, one handler per command.
 import * as tf from '@tensorflow/tfjs-core';
 import { BasicRNN, NonFiniteError, getBackend, type Callback, type LossName } from '@basicrnn/core';
-import { VOCABULARY, encode, taskArrays } from '../tasks/index.js';
+import { ADDING_TEST_SEED, VOCABULARY, addingData, encode, hiddenStateGradientsOf, taskArrays, trainOnAdding } from '../tasks/index.js';
 import { ParityCancelled, activateBackend, availableBackends, reportedInfo, runParity, setUpWasm } from './backends.js';
 import { randomInput, taskInput, taskTensors, type TaskTensors } from './data.js';
 import type { Commands, CommandName, ModelDescription, Reply, Request, Shaped, ThreadReport, WorkerEvent } from './protocol.js';
@@ -302,6 +302,39 @@ const handlers: Handlers = {
     const result = { architecture, weights: weights.map(shaped), epochsDone };
     tf.dispose(weights);
     return result;
+  },
+
+  async longDependency({ seqLength, maxSteps }) {
+    const rows: Commands['longDependency']['result']['rows'] = [];
+    const gradients: Record<string, Shaped> = {};
+    const d = addingData({ samples: 32, seqLength, seed: ADDING_TEST_SEED });
+    const x = tf.tensor3d(d.x, [32, seqLength, 2]);
+    const y = tf.tensor2d(d.y, [32, 1]);
+    try {
+      for (const [cell, label] of [['simpleRNN', 'SimpleRNN'], ['lstm', 'LSTM'], ['gru', 'GRU']] as const) {
+        const started = performance.now();
+        const run = await trainOnAdding({
+          cell,
+          seqLength,
+          maxSteps,
+          onEvaluate: async (step, testMse) => {
+            emit({ event: 'longDependencyProgress', cell, step, maxSteps, testMse });
+            await new Promise((resolve) => setTimeout(resolve, 0));
+          },
+        });
+        try {
+          rows.push({ cell, testMse: run.testMse, steps: run.steps, seconds: (performance.now() - started) / 1000 });
+          const g = hiddenStateGradientsOf(run.model, x, y);
+          gradients[label] = shaped(g);
+          g.dispose();
+        } finally {
+          run.model.dispose();
+        }
+      }
+    } finally {
+      tf.dispose([x, y]);
+    }
+    return { rows, gradients };
   },
 
   debugState() {

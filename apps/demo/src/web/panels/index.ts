@@ -2,6 +2,7 @@ import type { Panel } from '../app.js';
 import { controlsPanel } from './controls.js';
 import { forwardPanel } from './forward.js';
 import { introPanel } from './intro.js';
+import { longDependencyPanel } from './long_dependency.js';
 import { modelPanel } from './model.js';
 import { parityPanel } from './parity.js';
 import { reportPanel } from './report.js';
@@ -21,5 +22,6 @@ export const PANELS: readonly Panel[] = [
   modelPanel,
   sentimentPanel,
   parityPanel,
+  longDependencyPanel,
   reportPanel,
 ];
