@@ -49,7 +49,7 @@ describe('adding problem, T = 100: gated cells learn the long dependency, the Si
     expect(run.testMse).toBeGreaterThan(0.12);
   });
 
-  it("gradient flow after training: the SimpleRNN's ∂loss/∂h_t at step 0 is a smaller share of the last step's than the LSTM's", async () => {
+  it("gradient flow after training: the SimpleRNN's ∂loss/∂h_t vanishes by step 0, the gated cells' holds", async () => {
     const d = addingData({ samples: 32, seqLength: 100, seed: ADDING_TEST_SEED });
     const x = tf.tensor3d(d.x, [32, 100, 2]);
     const y = tf.tensor2d(d.y, [32, 1]);
@@ -63,6 +63,9 @@ describe('adding problem, T = 100: gated cells learn the long dependency, the Si
     mkdirSync('test-output', { recursive: true });
     writeFileSync('test-output/gradient-flow-trained.png', await svgToPng(svg));
     tf.dispose([x, y, ...Object.values(gradients)]);
-    expect(norms.LSTM!).toBeGreaterThan(norms.SimpleRNN!);
+    // Measured (seed 1): SimpleRNN 1.2e-21, LSTM 7.0e-2, GRU 2.9e-1 of the last step's norm reach step 0.
+    expect(norms.SimpleRNN!).toBeLessThan(1e-8);
+    expect(norms.LSTM!).toBeGreaterThan(1e-4);
+    expect(norms.GRU!).toBeGreaterThan(1e-4);
   });
 });
