@@ -5,7 +5,8 @@ export default defineConfig(
   nodeConfig({
     testTimeout: 300_000,
     exclude: ['**/*.e2e.test.ts', 'bench/**', 'src/pack/**'],
-    // The CLI main job trains and renders for tens of seconds: `pnpm test` runs it, `pnpm test:fast` does not.
-    slow: ['src/cli.test.ts'],
+    // The CLI main job trains and renders for tens of seconds, the adding-problem test for about two minutes:
+    // `pnpm test` runs them, `pnpm test:fast` does not.
+    slow: ['src/cli.test.ts', 'src/tasks/adding_learning.test.ts'],
   }),
 );

@@ -5,7 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import cliProgress from 'cli-progress';
 import { BasicRNN, BasicRNNError, DEFAULT_LEARNING_RATES, setBackend, LOSS_NAMES, OPTIMIZER_NAMES, formatBytes, type LossName, type OptimizerName } from '@basicrnn/core';
 import { ALL_TASKS, TASK_SPECS, effectiveInputSize, isCategorical, taskDefaults, trainingProblem, type AnyTaskName, type SettingLabel } from './tasks/index.js';
-import { type MainJobOptions, type Reporter, TASK_TITLES, runMainJob } from './main_job.js';
+import { CELL_NAMES, type CellName, type MainJobOptions, type Reporter, TASK_TITLES, runMainJob } from './main_job.js';
 import { loadModelFrom } from './model_files.js';
 
 /** A usage mistake: printed without a stack trace, exit code 2. */
@@ -78,6 +78,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--task <name>', `what to train on: ${ALL_TASKS.map((t) => `${t} (${TASK_TITLES[t]})`).join('; ')}`).choices(ALL_TASKS).default('forecast'))
     .option('--seed-main', "exactly the seed's main(): random normal input, compile (adam, binaryCrossentropy), build, summary, shapes, the seed's plot; no task, no training")
     .addOption(new Option('--backend <name>', 'tfjs backend (webgl needs a browser: use `pnpm demo`)').choices(['cpu', 'wasm']).default('wasm'))
+    .addOption(new Option('--cell <name>', 'recurrent cell: simpleRNN (the seed), lstm or gru (the answer to its vanishing gradients)').choices(CELL_NAMES).default('simpleRNN'))
     .option('--hidden-size <n>', `units of the SimpleRNN layer (state size), at most ${CLI_LIMITS.hiddenSize}`, positiveInt('--hidden-size'), SEED.hiddenSize)
     .option('--output-size <n>', 'units of the Dense head: forecast: steps ahead (k); sine: 1; marker/sentiment: 1 logit, or 2 with a categorical loss', positiveInt('--output-size'))
     .option('--seq-length <n>', 'timesteps per example (sentiment: words per review, padded at the front)', positiveInt('--seq-length'))
@@ -136,7 +137,7 @@ export function resolveOptions(flags: Record<string, unknown>, cwd: string, give
   const learningRate = (flags.learningRate as number | undefined) ?? DEFAULT_LEARNING_RATES[optimizer];
   return {
     task,
-    cell: 'simpleRNN',
+    cell: flags.cell as CellName,
     backend: flags.backend as 'cpu' | 'wasm',
     ...sizes,
     returnSequences,

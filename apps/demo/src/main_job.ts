@@ -18,6 +18,8 @@ import '@basicrnn/core/node';
 import { toOnnx } from '@basicrnn/onnx';
 import { hiddenStatesSvg, rnnWorkingSvg, svgToPng, trainingCurvesSvg, weightsSvg } from '@basicrnn/viz/node';
 import { TASK_SPECS, VIEW_CAPTIONS, labelTensor, outputLabel, taskArrays, type AnyTaskName, type ViewName } from './tasks/index.js';
+// Node only (it renders with @basicrnn/viz/node), so not re-exported by tasks/index.ts, which the web worker imports.
+import { longDependencyViews } from './tasks/long_dependency.js';
 import { htmlReport } from './report.js';
 import { saveModelTo } from './model_files.js';
 
@@ -64,15 +66,22 @@ export const TASK_TITLES = Object.fromEntries(Object.entries(TASK_SPECS).map(([n
 /** What the main job needs of a model: BasicRNN's API, which the layers models share. */
 export type MainJobModel = Pick<BasicRNN, 'compile' | 'build' | 'summary' | 'call' | 'fit' | 'evaluate' | 'getWeights' | 'dispose'>;
 
-/**
- * The recurrent cells the main job can build, keyed by the name a `--cell` flag would take. A further cell (LSTM,
- * GRU through core's layers API) is one entry here.
- */
+/** What a cell's entry of {@link CELLS} reads from the options. */
+type CellModelOptions = Pick<MainJobOptions, 'hiddenSize' | 'outputSize' | 'returnSequences' | 'seed'>;
+
+/** BasicRNN with the given cell (LSTM gates i, f, c, o with forget bias 1; GRU in Keras 3's resetAfter form). */
+const basicRnnWith = (cell: 'simpleRNN' | 'lstm' | 'gru') => (o: CellModelOptions): BasicRNN =>
+  new BasicRNN({ hiddenSize: o.hiddenSize, outputSize: o.outputSize, returnSequences: o.returnSequences, seed: o.seed, cell });
+
+/** The recurrent cells the main job can build, keyed by the name `--cell` takes. A further cell is one entry here. */
 export const CELLS = {
-  simpleRNN: (o: Pick<MainJobOptions, 'hiddenSize' | 'outputSize' | 'returnSequences' | 'seed'>): MainJobModel =>
-    new BasicRNN({ hiddenSize: o.hiddenSize, outputSize: o.outputSize, returnSequences: o.returnSequences, seed: o.seed }),
-} as const;
+  simpleRNN: basicRnnWith('simpleRNN'),
+  lstm: basicRnnWith('lstm'),
+  gru: basicRnnWith('gru'),
+} as const satisfies Record<string, (o: CellModelOptions) => MainJobModel>;
 export type CellName = keyof typeof CELLS;
+/** Every `--cell` choice. */
+export const CELL_NAMES = Object.keys(CELLS) as CellName[];
 
 /** "(32, 20, 10)" */
 export function shapeText(shape: readonly number[]): string {
@@ -131,8 +140,10 @@ export async function runMainJob(
 
   let history: History | null = null;
   let evaluation: number[] | null = null;
+  let comparison: WrittenView[] = [];
   let shown = { input: exampleInput as tf.Tensor, output: example.output, state: example.state, hiddenStates: example.hiddenStates! };
-  const owned: tf.Tensor[] = [exampleInput, example.output, example.state, example.hiddenStates!];
+  // An LSTM also returns its final cell state.
+  const owned: tf.Tensor[] = [exampleInput, example.output, example.state, example.hiddenStates!, ...(example.cellState ? [example.cellState] : [])];
 
   if (o.task !== null) {
     const data = taskArrays({ ...o, task: o.task });
@@ -168,7 +179,10 @@ export async function runMainJob(
     const xShown = tf.slice(xTest, [0, 0, 0], [Math.min(testCount, 8), -1, -1]);
     const result = model.call(xShown, { returnHiddenStates: true });
     shown = { input: xShown, output: result.output, state: result.state, hiddenStates: result.hiddenStates! };
-    owned.push(xShown, result.output, result.state, result.hiddenStates!);
+    owned.push(xShown, result.output, result.state, result.hiddenStates!, ...(result.cellState ? [result.cellState] : []));
+    if (o.task === 'adding') {
+      comparison = await longDependencyViews({ model, settings: o, xTrain: xTrain as tf.Tensor3D, yTrain, xTest: xTest as tf.Tensor3D, yTest, line: (text) => report.line(text) });
+    }
   }
 
   const saved: string[] = [];
@@ -190,7 +204,9 @@ export async function runMainJob(
     { name: 'hidden-states', svg: await hiddenStatesSvg({ hiddenStates: shown.hiddenStates, example: 0 }) },
   ];
   if (history !== null) views.push({ name: 'training-curves', svg: await trainingCurvesSvg(history) });
-  views.push({ name: 'weights', svg: await weightsSvg({ kernel: kernel!, recurrentKernel: recurrentKernel!, bias }) });
+  // The weights view draws a SimpleRNN's W, U and b; a gated cell's are G blocks wide (its gates get their own view).
+  if (o.cell === 'simpleRNN') views.push({ name: 'weights', svg: await weightsSvg({ kernel: kernel!, recurrentKernel: recurrentKernel!, bias }) });
+  views.push(...comparison);
   tf.dispose([...owned, ...weights]);
   model.dispose();
 

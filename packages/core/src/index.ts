@@ -50,3 +50,5 @@ export { rnnSequenceGradConfig } from './gradients/rnn_sequence_grad.js';
 export { opGradientConfigs } from './gradients/op_gradients.js';
 export { FUSED_KERNELS_FLAG, fusedKernelsEnabled, setFusedKernelsEnabled } from './ops/fused_flag.js';
 export { SeededRandom, deriveSeed, glorotUniform, orthogonal } from './initializers.js';
+export { lstmGates } from './ops/lstm_gates.js';
+export type { LstmGates } from './ops/lstm_gates.js';

@@ -163,6 +163,8 @@ export interface LinePlotSpec {
   readonly missingX?: readonly number[];
   /** Said in the middle of the plot when there is no finite point (default: "no finite values to draw"). */
   readonly emptyText?: string;
+  /** x positions to mark with a thin vertical rule (events: where a marker was read). */
+  readonly markX?: readonly number[];
 }
 
 interface Point {
@@ -210,6 +212,7 @@ export function linePlot(ctx: RenderContext, spec: LinePlotSpec, width: number):
     );
   }
   if (anyFinite && !log && y.domain[0] < 0 && y.domain[1] > 0) marks.push(Plot.ruleY([0], { stroke: MUTED_COLOR, strokeOpacity: 0.6 }));
+  if (spec.markX?.length) marks.push(Plot.ruleX(spec.markX, { stroke: MUTED_COLOR, strokeDasharray: '3,3', className: 'viz-mark-x' }));
   for (const s of spec.series) {
     const points: Point[] = s.x.map((x, i) => ({ x, y: s.y[i] as number }));
     const defined = (p: Point) => Number.isFinite(p.y) && (!log || p.y > 0);

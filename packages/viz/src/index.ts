@@ -35,7 +35,17 @@ export {
   type BackendResult,
 } from './views/backend-chart.js';
 export {
+  renderGradientFlow,
+  gradientNorms,
+  type GradientFlowData,
+  type GradientFlowOptions,
+  type GradientNorms,
+} from './views/gradient-flow.js';
+export { renderCellStates, type CellStatesData, type CellStatesOptions } from './views/cell-states.js';
+export { renderLstmGates, type LstmGatesData, type LstmGatesOptions } from './views/lstm-gates.js';
+export {
   plotBackendChart,
+  plotGradientFlow,
   plotHiddenStates,
   plotRnnWorking,
   plotTrainingCurves,

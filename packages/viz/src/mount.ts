@@ -7,6 +7,7 @@ import {
   type BackendChartOptions,
   type BackendResult,
 } from './views/backend-chart.js';
+import { GRADIENT_FLOW_KEYS, renderGradientFlow, type GradientFlowData, type GradientFlowOptions } from './views/gradient-flow.js';
 import { HIDDEN_STATES_KEYS, renderHiddenStates, type HiddenStatesData, type HiddenStatesOptions } from './views/hidden-states.js';
 import { RNN_WORKING_KEYS, renderRnnWorking, type RnnWorkingData, type RnnWorkingOptions } from './views/rnn-working.js';
 import {
@@ -200,4 +201,22 @@ export function plotBackendChart(
   checkKeys(options, [...BACKEND_CHART_OPTION_KEYS, ...MOUNT_OPTION_KEYS], 'plotBackendChart(target, data, options)');
   const [view, mountOptions] = splitOptions(options);
   return mount(target, data, (d, document) => renderBackendChart(d, { ...view, document }), 'plotBackendChart', mountOptions);
+}
+
+/**
+ * Mounts the gradient-flow chart: |∂loss/∂h(t)| per timestep for several models, log scale.
+ *
+ * @example
+ * ```ts
+ * const handle = plotGradientFlow('#flow', { gradients: { SimpleRNN: gRnn, LSTM: gLstm } });
+ * ```
+ */
+export function plotGradientFlow(
+  target: Element | string,
+  data: GradientFlowData,
+  options: GradientFlowOptions & MountOptions = {},
+): VizHandle<GradientFlowData> {
+  checkViewArgs(GRADIENT_FLOW_KEYS, data, options, 'plotGradientFlow', MOUNT_OPTION_KEYS);
+  const [view, mountOptions] = splitOptions(options);
+  return mount(target, data, (d, document) => renderGradientFlow(d, { ...view, document }), 'plotGradientFlow', mountOptions);
 }

@@ -1,5 +1,8 @@
 export type { TaskData } from './random.js';
 export { sineData, type SineOptions } from './sine.js';
+export { addingData, type AddingOptions } from './adding.js';
+export { trainOnAdding, ADDING_TEST_SEED, type AddingRun, type AddingRunOptions } from './adding_run.js';
+export { hiddenStateGradientsOf, gatesOf } from './gradient_flow.js';
 export { forecastData, type ForecastOptions } from './forecast.js';
 export { markerData, runningSignData, type MarkerOptions } from './marker.js';
 export { sentimentData, generateReviews, encode, tokenize, VOCABULARY, PAD, UNKNOWN, type Review } from './sentiment.js';

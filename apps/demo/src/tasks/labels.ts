@@ -32,6 +32,19 @@ export const VIEW_CAPTIONS = {
     heading: 'Weights',
     caption: 'The input kernel W, the recurrent kernel U shared by every step, and the bias b, on one colour scale centred on 0.',
   },
+  'gradient-flow': {
+    heading: 'Gradient flow: the simple RNN’s limitation',
+    caption:
+      'The size of ∂loss/∂h(t) at every step for a SimpleRNN, an LSTM and a GRU trained the same way on the same data (log scale): the SimpleRNN’s shrinks step by step going back in time, so the early marked value cannot teach it; the gated cells carry it back.',
+  },
+  'cell-states': {
+    heading: 'LSTM cell state over time',
+    caption: 'The LSTM’s cell state c(t) for one test sequence: units that store a marked value hold a level until the end (dashed rules: the marked steps).',
+  },
+  'lstm-gates': {
+    heading: 'LSTM gates over time',
+    caption: 'Input, forget, candidate and output gates of every unit at every step for the same sequence: the input gate opens at the markers, the forget gate stays near 1 to keep what was written.',
+  },
 } as const;
 
 /** A view the front ends draw. */

@@ -1,7 +1,7 @@
 // The task registry: each task's data has the shapes its spec promises, and the forecast task's labels are the
 // future values of series 0.
 import { describe, expect, it } from 'vitest';
-import { ALL_TASKS, TASK_SPECS, effectiveInputSize, forecastData, taskArrays, taskDefaults, trainingProblem } from './index.js';
+import { ALL_TASKS, TASK_SPECS, addingData, effectiveInputSize, forecastData, taskArrays, taskDefaults, trainingProblem } from './index.js';
 
 const label = (setting: string) => setting;
 
@@ -45,5 +45,24 @@ describe('task registry', () => {
     expect(trainingProblem({ task: 'sine', loss: 'meanSquaredError', outputSize: 2, returnSequences: false }, label)).toMatch(/one value/);
     expect(trainingProblem({ task: 'marker', loss: 'categoricalCrossentropy', outputSize: 2, returnSequences: false }, label)).toBeNull();
     expect(trainingProblem({ task: 'marker', loss: 'meanSquaredError', outputSize: 1, returnSequences: false }, label)).toMatch(/a classification/);
+  });
+
+  it('adding: two markers, one per half; the label is the sum of the marked values; the mean predictor scores ≈ 1/6', () => {
+    const [n, t] = [4000, 100];
+    const d = addingData({ samples: n, seqLength: t, seed: 5 });
+    expect(d.shape).toEqual({ samples: n, seqLength: t, inputSize: 2, outputSize: 1 });
+    let squared = 0;
+    for (let m = 0; m < n; m++) {
+      const marked = Array.from({ length: t }, (_, s) => s).filter((s) => d.x[(m * t + s) * 2 + 1] === 1);
+      expect(marked).toHaveLength(2);
+      expect(marked[0]!).toBeLessThan(t / 2);
+      expect(marked[1]!).toBeGreaterThanOrEqual(t / 2);
+      expect(d.y[m]).toBeCloseTo(d.x[(m * t + marked[0]!) * 2]! + d.x[(m * t + marked[1]!) * 2]!, 6);
+      squared += (d.y[m]! - 1) ** 2;
+    }
+    // Var(u1 + u2) = 2/12 for u uniform on [0, 1]; 4000 samples: standard error ≈ 0.003.
+    expect(squared / n).toBeCloseTo(1 / 6, 1);
+    expect(Math.abs(squared / n - 1 / 6)).toBeLessThan(0.012);
+    expect(() => addingData({ samples: 1, seqLength: 1, seed: 1 })).toThrow(RangeError);
   });
 });

@@ -1,4 +1,5 @@
 import type { LossName } from '@basicrnn/core';
+import { addingData } from './adding.js';
 import { forecastData } from './forecast.js';
 import { markerData } from './marker.js';
 import type { TaskData } from './random.js';
@@ -77,6 +78,15 @@ export const TASK_SPECS = {
     defaults: { seqLength: 8, loss: 'binaryCrossentropy' },
     perStepLabels: false,
     data: (o) => sentimentData({ samples: o.samples, seqLength: o.seqLength, seed: o.seed }),
+  },
+  adding: {
+    title: 'the adding problem: sum the two marked values of a long sequence (a long dependency; try --cell lstm)',
+    kind: 'regression',
+    inputSize: { fixed: 2, why: 'each step of the adding problem has 2 features: a value in [0, 1] and its marker' },
+    outputs: 'one',
+    defaults: { seqLength: 100, loss: 'meanSquaredError' },
+    perStepLabels: false,
+    data: (o) => addingData({ samples: o.samples, seqLength: o.seqLength, seed: o.seed }),
   },
 } as const satisfies Record<string, TaskSpec>;
 

@@ -103,6 +103,15 @@ export interface ModelFiles {
   onnx: Uint8Array;
 }
 
+/** One cell's result on the adding problem (long-dependency panel). */
+export interface LongDependencyRow {
+  cell: 'simpleRNN' | 'lstm' | 'gru';
+  /** Held-out MSE after the last step; predicting the mean gives ≈ 0.167. */
+  testMse: number;
+  steps: number;
+  seconds: number;
+}
+
 /** Every command: its argument and its result. */
 export interface Commands {
   /** Sets up wasm (paths, threads), starts `backend`, builds the model (from `snapshot` when it fits). */
@@ -143,6 +152,14 @@ export interface Commands {
   loadModel: { args: { settings: Settings; url?: string; files?: File[]; epochsDone: number }; result: ModelDescription };
   /** The model as files to download. */
   exportModel: { args: Record<string, never>; result: ModelFiles };
+  /**
+   * Trains a SimpleRNN, an LSTM and a GRU alike on the adding problem (T = seqLength, fresh batches, at most maxSteps
+   * steps each), then returns each cell's test MSE and ∂loss/∂h_t on the same 32 test sequences, keyed by cell label.
+   */
+  longDependency: {
+    args: { seqLength: number; maxSteps: number };
+    result: { rows: LongDependencyRow[]; gradients: Record<string, Shaped> };
+  };
   /** For the end-to-end test and the footer: a fingerprint of the weights, tensors held, the active backend. */
   debugState: {
     args: Record<string, never>;
@@ -158,7 +175,8 @@ export type WorkerEvent =
   | { event: 'batchEnd'; batch: number; batches: number }
   | { event: 'epochEnd'; epochsDone: number; target: number; logs: Record<string, number>; probe: HiddenProbe }
   | { event: 'parityProgress'; backend: WebBackend; step: number; steps: number; what: string }
-  | { event: 'parityRow'; row: ParityRow; info?: ReportedInfo };
+  | { event: 'parityRow'; row: ParityRow; info?: ReportedInfo }
+  | { event: 'longDependencyProgress'; cell: LongDependencyRow['cell']; step: number; maxSteps: number; testMse: number };
 
 /** Page → worker. */
 export type Request = { [K in CommandName]: { id: number; command: K; args: Commands[K]['args'] } }[CommandName];

@@ -2,7 +2,7 @@ import type { ReportedInfo, ThreadReport } from './protocol.js';
 import type { Settings, WebBackend } from './settings.js';
 
 /** What the app is doing; panels lock what would disturb it. */
-export type Activity = 'starting' | 'idle' | 'training' | 'parity' | 'restarting';
+export type Activity = 'starting' | 'idle' | 'training' | 'parity' | 'comparing' | 'restarting';
 
 /** The page's whole UI state: panels read it, change it through {@link AppState.set}, and hear every change. */
 export interface AppData {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BasicRNN, NonFiniteError, getBackend, type Callback, type LossName } from '@basicrnn/core';
 import { toOnnx } from '@basicrnn/onnx';
 import { loadModelFrom, saveModelTo } from '../model_files.js';
-import { VOCABULARY, encode, taskArrays } from '../tasks/index.js';
+import { ADDING_TEST_SEED, VOCABULARY, addingData, encode, hiddenStateGradientsOf, taskArrays, trainOnAdding } from '../tasks/index.js';
 import { ParityCancelled, activateBackend, availableBackends, reportedInfo, runParity, setUpWasm } from './backends.js';
 import { randomInput, taskInput, taskTensors, type TaskTensors } from './data.js';
 import type { Commands, CommandName, ModelDescription, Reply, Request, Shaped, ThreadReport, WorkerEvent } from './protocol.js';
@@ -373,6 +373,39 @@ const handlers: Handlers = {
     if (a.trainingConfig !== undefined) json.trainingConfig = a.trainingConfig;
     if (a.userDefinedMetadata !== undefined) json.userDefinedMetadata = a.userDefinedMetadata;
     return { modelJson: JSON.stringify(json), weights, onnx: toOnnx(m) };
+  },
+
+  async longDependency({ seqLength, maxSteps }) {
+    const rows: Commands['longDependency']['result']['rows'] = [];
+    const gradients: Record<string, Shaped> = {};
+    const d = addingData({ samples: 32, seqLength, seed: ADDING_TEST_SEED });
+    const x = tf.tensor3d(d.x, [32, seqLength, 2]);
+    const y = tf.tensor2d(d.y, [32, 1]);
+    try {
+      for (const [cell, label] of [['simpleRNN', 'SimpleRNN'], ['lstm', 'LSTM'], ['gru', 'GRU']] as const) {
+        const started = performance.now();
+        const run = await trainOnAdding({
+          cell,
+          seqLength,
+          maxSteps,
+          onEvaluate: async (step, testMse) => {
+            emit({ event: 'longDependencyProgress', cell, step, maxSteps, testMse });
+            await new Promise((resolve) => setTimeout(resolve, 0));
+          },
+        });
+        try {
+          rows.push({ cell, testMse: run.testMse, steps: run.steps, seconds: (performance.now() - started) / 1000 });
+          const g = hiddenStateGradientsOf(run.model, x, y);
+          gradients[label] = shaped(g);
+          g.dispose();
+        } finally {
+          run.model.dispose();
+        }
+      }
+    } finally {
+      tf.dispose([x, y]);
+    }
+    return { rows, gradients };
   },
 
   debugState() {

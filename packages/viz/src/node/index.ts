@@ -19,6 +19,9 @@ export {
   rnnWorkingSvg,
   trainingCurvesSvg,
   weightsSvg,
+  gradientFlowSvg,
+  cellStatesSvg,
+  lstmGatesSvg,
   createDocument,
   serializeSvg,
 } from './svg.js';

@@ -8,6 +8,9 @@ import {
   type TrainingCurvesOptions,
   type TrainingHistory,
 } from '../views/training-curves.js';
+import { CELL_STATES_KEYS, renderCellStates, type CellStatesData, type CellStatesOptions } from '../views/cell-states.js';
+import { GRADIENT_FLOW_KEYS, renderGradientFlow, type GradientFlowData, type GradientFlowOptions } from '../views/gradient-flow.js';
+import { LSTM_GATES_KEYS, renderLstmGates, type LstmGatesData, type LstmGatesOptions } from '../views/lstm-gates.js';
 import { WEIGHTS_KEYS, renderWeights, type WeightsData, type WeightsOptions } from '../views/weights.js';
 
 type NodeOptions<O> = Omit<O, 'document'>;
@@ -99,4 +102,44 @@ export async function backendChartSvg(
 ): Promise<string> {
   checkKeys(options, BACKEND_CHART_OPTION_KEYS, 'backendChartSvg(data, options)');
   return toSvg(renderBackendChart, data, options);
+}
+
+/**
+ * |∂loss/∂h(t)| per timestep for several models on one log-scale chart, as a complete SVG document.
+ *
+ * @example
+ * ```ts
+ * await writeFile('gradient-flow.svg', await gradientFlowSvg({ gradients: { SimpleRNN: gRnn, LSTM: gLstm } }));
+ * ```
+ */
+export async function gradientFlowSvg(data: GradientFlowData, options: NodeOptions<GradientFlowOptions> = {}): Promise<string> {
+  checkViewArgs(GRADIENT_FLOW_KEYS, data, options, 'gradientFlowSvg');
+  return toSvg(renderGradientFlow, data, options);
+}
+
+/**
+ * An LSTM's cell state c(t) over time, one line per unit, as a complete SVG document.
+ *
+ * @example
+ * ```ts
+ * await writeFile('cell-states.svg', await cellStatesSvg({ cellStates }, { markSteps: [12, 71] }));
+ * ```
+ */
+export async function cellStatesSvg(data: CellStatesData, options: NodeOptions<CellStatesOptions> = {}): Promise<string> {
+  checkViewArgs(CELL_STATES_KEYS, data, options, 'cellStatesSvg');
+  return toSvg(renderCellStates, data, options);
+}
+
+/**
+ * An LSTM's input, forget, candidate and output gates over time (units × timesteps heatmaps), as a complete SVG
+ * document.
+ *
+ * @example
+ * ```ts
+ * await writeFile('lstm-gates.svg', await lstmGatesSvg(lstmGates(inputs, attrs)));
+ * ```
+ */
+export async function lstmGatesSvg(data: LstmGatesData, options: NodeOptions<LstmGatesOptions> = {}): Promise<string> {
+  checkViewArgs(LSTM_GATES_KEYS, data, options, 'lstmGatesSvg');
+  return toSvg(renderLstmGates, data, options);
 }

@@ -2,6 +2,7 @@ import type { Panel } from '../app.js';
 import { controlsPanel } from './controls.js';
 import { forwardPanel } from './forward.js';
 import { introPanel } from './intro.js';
+import { longDependencyPanel } from './long_dependency.js';
 import { modelPanel } from './model.js';
 import { modelFilesPanel } from './model_files.js';
 import { parityPanel } from './parity.js';
@@ -23,5 +24,6 @@ export const PANELS: readonly Panel[] = [
   modelFilesPanel,
   sentimentPanel,
   parityPanel,
+  longDependencyPanel,
   reportPanel,
 ];
