@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     variant: request.variant,
     backend,
     configs: request.configs,
+    cells: request.cells,
     quick: request.quick,
     deadline: request.deadline,
     ...(ort ? { ort } : {}),
