@@ -1,6 +1,6 @@
 // One Node process per backend: `node dist/node/node_worker.js <request JSON> <output file>`. Progress goes to
 // stderr; the BackendReport is written as JSON to the output file.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import '@basicrnn/backend-wasm';
 import { getWasmInfo } from '@basicrnn/backend-wasm';
@@ -37,6 +37,11 @@ async function main(): Promise<void> {
     ...(ort ? { ort } : {}),
     ...(ortNative ? { ortNative } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
+    // The rows so far, written whole (rename) after each config: a worker stopped for time still has them read.
+    onProgress: (partial) => {
+      writeFileSync(`${outFile}.partial`, JSON.stringify(partial));
+      renameSync(`${outFile}.partial`, `${outFile}.progress`);
+    },
     environment: {
       runtime: `Node ${process.version}`,
       cpu: cpus()[0]?.model ?? 'unknown',

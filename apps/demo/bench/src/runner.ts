@@ -117,11 +117,11 @@ export async function runBench(options: BenchOptions): Promise<number> {
   for (const variant of nodeVariants) {
     const { deadline, timeoutMs } = slot(variant);
     const request: WorkerRequest = { variant, configs, cells, quick: options.quick, ort: variant === ortNode, ortNative: variant === ortNode, deadline };
+    const progress: { report?: BackendReport } = {};
     try {
-      reports.push(await runNodeWorker(options.benchDir, request, timeoutMs));
+      reports.push(await runNodeWorker(options.benchDir, request, timeoutMs, progress));
     } catch (e) {
-      failed.push({ variant, error: errorText(e) });
-      log(`[${variant}] failed: ${errorText(e)}`);
+      keepPartial(variant, e, progress.report, reports, failed);
     }
   }
 
@@ -140,11 +140,11 @@ export async function runBench(options: BenchOptions): Promise<number> {
         const { deadline, timeoutMs } = slot(variant);
         const request: WorkerRequest = { variant, configs, cells, quick: options.quick, ort: variant === ortBrowser, deadline };
         const origin = variant === 'browser-wasm-threads' ? isolated.origin : plain.origin;
+        const progress: { report?: BackendReport } = {};
         try {
-          reports.push(await runPage(browser, origin, request, timeoutMs));
+          reports.push(await runPage(browser, origin, request, timeoutMs, progress));
         } catch (e) {
-          failed.push({ variant, error: errorText(e) });
-          log(`[${variant}] failed: ${errorText(e)}`);
+          keepPartial(variant, e, progress.report, reports, failed);
         }
       }
     } catch (e) {
@@ -274,7 +274,19 @@ function backendLines(reports: readonly BackendReport[]): string[] {
   });
 }
 
-async function runNodeWorker(benchDir: string, request: WorkerRequest, timeoutMs: number): Promise<BackendReport> {
+/**
+ * A worker that failed or was stopped for time: its rows finished so far still go into the table (with a row
+ * saying where it stopped).
+ */
+function keepPartial(variant: Variant, e: unknown, partial: BackendReport | undefined, reports: BackendReport[], failed: FailedWorker[]): void {
+  const done = partial?.results.length ?? 0;
+  const error = `${errorText(e)}${done > 0 ? ` (its ${done} finished cell × config results are in the table; the rest are missing)` : ''}`;
+  if (partial !== undefined && done > 0) reports.push(partial);
+  failed.push({ variant, error });
+  log(`[${variant}] failed: ${error}`);
+}
+
+async function runNodeWorker(benchDir: string, request: WorkerRequest, timeoutMs: number, progress: { report?: BackendReport }): Promise<BackendReport> {
   const tmp = mkdtempSync(join(tmpdir(), 'basicrnn-bench-'));
   const outFile = join(tmp, `${request.variant}.json`);
   try {
@@ -301,12 +313,16 @@ async function runNodeWorker(benchDir: string, request: WorkerRequest, timeoutMs
     });
     if (code !== 0 || !existsSync(outFile)) throw new Error(`worker exited with ${code}: ${tail.slice(-5).join(' / ')}`);
     return JSON.parse(readFileSync(outFile, 'utf8')) as BackendReport;
+  } catch (e) {
+    const partialFile = `${outFile}.progress`;
+    if (existsSync(partialFile)) progress.report = JSON.parse(readFileSync(partialFile, 'utf8')) as BackendReport;
+    throw e;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-async function runPage(browser: Browser, origin: string, request: WorkerRequest, timeoutMs: number): Promise<BackendReport> {
+async function runPage(browser: Browser, origin: string, request: WorkerRequest, timeoutMs: number, progress: { report?: BackendReport }): Promise<BackendReport> {
   const context = await browser.newContext();
   try {
     if (request.variant === 'browser-wasm-threads') {
@@ -319,6 +335,9 @@ async function runPage(browser: Browser, origin: string, request: WorkerRequest,
     const result = new Promise<BackendReport>((resolveReport, reject) => {
       void page.exposeFunction('__benchDone', (json: string) => resolveReport(JSON.parse(json) as BackendReport));
       void page.exposeFunction('__benchFail', (message: string) => reject(new Error(message)));
+      void page.exposeFunction('__benchProgress', (json: string) => {
+        progress.report = JSON.parse(json) as BackendReport;
+      });
       page.on('crash', () => reject(new Error('the page crashed')));
       page.on('pageerror', (e) => log(`[${request.variant}] page error: ${e.message}`));
     });

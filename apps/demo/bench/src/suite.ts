@@ -84,6 +84,11 @@ export interface SuiteOptions {
   ortNative?: OrtModule;
   log: (line: string) => void;
   environment?: Record<string, unknown>;
+  /**
+   * Called after each config with everything measured so far (matmul peak from the start-up runs only), so that a
+   * worker stopped for time still hands back its finished rows.
+   */
+  onProgress?: (partial: BackendReport) => void;
   /** Runs once the backend is active, before anything is measured (e.g. to assert the thread count). */
   beforeConfigs?: () => void;
 }
@@ -123,12 +128,15 @@ export async function runSuite(options: SuiteOptions): Promise<BackendReport> {
 
   const counter = new DispatchCounter(backend);
   const results: ConfigResult[] = [];
-  for (const cell of cells) {
-    for (const name of options.configs) {
+  // Config by config, every cell of a config before the next (larger) one: when time runs out it is the largest
+  // configs that fall back to cold runs, for every cell alike.
+  for (const name of options.configs) {
+    for (const cell of cells) {
       const late = options.deadline !== undefined && Date.now() > options.deadline;
       if (late) log(`${options.variant} ${CELL_LABELS[cell]} ${name}: this worker's share of the time budget is spent: one cold run per variant`);
       const hasFused = fusedByCell[cell].forward || fusedByCell[cell].backward;
       results.push(await runConfig(cell, CONFIGS[name], options, late ? outOfTime(plan) : plan, hasFused, counter));
+      options.onProgress?.({ variant: options.variant, backend, info, fused, fusedByCell, matmul: peak.result(), results, environment: options.environment ?? {} });
     }
   }
   await peak.measure(plan);
