@@ -6,10 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 
 const USAGE = `usage: pnpm bench [-- options]
-  --quick                  few runs per cell (a smoke test; numbers are not meaningful)
+  --quick                  few runs per cell, configs S and M unless --configs says otherwise (a smoke test in a
+                           few minutes; numbers are not meaningful)
   --only node|browser      run only the Node part or only the browser part
+  --cells simpleRNN,lstm,gru  cells to run (default: all; gru = both GRU forms, gruResetAfter alone for one)
   --configs S,M,L,Long     configs to run (default: all four)
   --variants a,b           some of node-cpu, node-wasm, browser-wasm, browser-wasm-threads, browser-webgl
+  --minutes N              time budget of the workers in minutes (default: 12 for SimpleRNN + 6 per further cell
+                           kind, 5 with --quick); past it, every remaining variant gets one cold run
   --no-build               reuse the last builds (packages and bench/dist)
 Prints one markdown table and writes bench-results/latest.json and latest.md at the repository root.`;
 
@@ -41,9 +45,18 @@ function parseArgs(argv) {
       case '--configs':
         options.configs = value();
         break;
+      case '--cells':
+        options.cells = value();
+        break;
       case '--variants':
         options.variants = value();
         break;
+      case '--minutes': {
+        const v = Number(value());
+        if (!(v > 0)) fail(`--minutes: expected a positive number`);
+        options.minutes = v;
+        break;
+      }
       case '--no-build':
         options.build = false;
         break;

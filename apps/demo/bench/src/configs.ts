@@ -36,15 +36,54 @@ export function describeConfig(c: BenchConfig): string {
   return `B${c.batch}·T${c.steps}·I${c.inputSize}·H${c.hiddenSize}`;
 }
 
-/** Forward flops: 2·B·T·(I·H + H·H) for the recurrence plus 2·B·H·O for the head. */
-export function forwardFlops(c: BenchConfig): number {
+/**
+ * The recurrent models the bench times. `gru` is Keras 2's reset-before form (`resetAfter: false`), the only one
+ * tfjs-layers runs; `gruResetAfter` is Keras 3's default (`resetAfter: true`, ONNX `linear_before_reset = 1`),
+ * timed for ours and ONNX Runtime only, since tfjs-layers refuses it.
+ */
+export const BENCH_CELLS = ['simpleRNN', 'lstm', 'gru', 'gruResetAfter'] as const;
+export type BenchCell = (typeof BENCH_CELLS)[number];
+
+/** How a cell is named in the table. */
+export const CELL_LABELS: Record<BenchCell, string> = {
+  simpleRNN: 'SimpleRNN',
+  lstm: 'LSTM',
+  gru: 'GRU',
+  gruResetAfter: 'GRU resetAfter',
+};
+
+/** Gate blocks per cell: the weight matrices are [I, G·H] and [H, G·H]. */
+export const CELL_GATES: Record<BenchCell, number> = { simpleRNN: 1, lstm: 4, gru: 3, gruResetAfter: 3 };
+
+/** `simpleRNN,lstm,gru` → the cells to run; `gru` means both GRU forms. Throws on an unknown name. */
+export function parseCellNames(list: string): BenchCell[] {
+  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+  const out = new Set<BenchCell>();
+  for (const raw of names) {
+    if (raw === 'gru') {
+      out.add('gru');
+      out.add('gruResetAfter');
+      continue;
+    }
+    const hit = BENCH_CELLS.find((n) => n.toLowerCase() === raw);
+    if (hit === undefined) throw new Error(`--cells: unknown cell ${JSON.stringify(raw)}; expected some of simpleRNN, lstm, gru (both GRU forms), gruResetAfter`);
+    out.add(hit);
+  }
+  return BENCH_CELLS.filter((c) => out.has(c));
+}
+
+/**
+ * Forward flops: 2·B·T·G·(I·H + H·H) for the recurrence (G gate blocks: 1, LSTM 4, GRU 3) plus 2·B·H·O for the
+ * head; the gates' element-wise work is not counted (it is small beside the products and not matmul work).
+ */
+export function forwardFlops(c: BenchConfig, cell: BenchCell = 'simpleRNN'): number {
   const { batch: b, steps: t, inputSize: i, hiddenSize: h, outputSize: o } = c;
-  return 2 * b * t * (i * h + h * h) + 2 * b * h * o;
+  return 2 * b * t * CELL_GATES[cell] * (i * h + h * h) + 2 * b * h * o;
 }
 
 /** A training step counts as ~3× the forward pass (forward, then gradients for activations and for weights). */
-export function trainFlops(c: BenchConfig): number {
-  return 3 * forwardFlops(c);
+export function trainFlops(c: BenchConfig, cell: BenchCell = 'simpleRNN'): number {
+  return 3 * forwardFlops(c, cell);
 }
 
 /**
@@ -105,9 +144,12 @@ export type Variant = (typeof VARIANTS)[number];
 export interface WorkerRequest {
   variant: Variant;
   configs: ConfigName[];
+  cells: BenchCell[];
   quick: boolean;
   /** Also time ONNX Runtime Web (wasm, one thread) in this worker. */
   ort: boolean;
+  /** Also time native ONNX Runtime (onnxruntime-node, cpu provider) in this worker (Node only). */
+  ortNative?: boolean;
   /** Epoch ms after which the worker stops taking repeated runs (see outOfTime). */
   deadline: number;
 }

@@ -1,6 +1,6 @@
 // One Node process per backend: `node dist/node/node_worker.js <request JSON> <output file>`. Progress goes to
 // stderr; the BackendReport is written as JSON to the output file.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import '@basicrnn/backend-wasm';
 import { getWasmInfo } from '@basicrnn/backend-wasm';
@@ -20,19 +20,34 @@ async function main(): Promise<void> {
     ort.env.wasm.numThreads = 1; // one thread, and no worker: set before the first session starts ORT
     ort.env.logLevel = 'error';
   }
+  let ortNative: OrtModule | undefined;
+  if (request.ortNative) {
+    // Native ONNX Runtime: its Linux CPU binary ships in the package (its install script, which fetches CUDA
+    // parts, is kept out of pnpm's allowed builds). Same onnxruntime-common API as onnxruntime-web.
+    ortNative = (await import('onnxruntime-node')) as unknown as OrtModule;
+    ortNative.env.logLevel = 'error';
+  }
   const report = await runSuite({
     variant: request.variant,
     backend,
     configs: request.configs,
+    cells: request.cells,
     quick: request.quick,
     deadline: request.deadline,
     ...(ort ? { ort } : {}),
+    ...(ortNative ? { ortNative } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
+    // The rows so far, written whole (rename) after each config: a worker stopped for time still has them read.
+    onProgress: (partial) => {
+      writeFileSync(`${outFile}.partial`, JSON.stringify(partial));
+      renameSync(`${outFile}.partial`, `${outFile}.progress`);
+    },
     environment: {
       runtime: `Node ${process.version}`,
       cpu: cpus()[0]?.model ?? 'unknown',
       ...(backend === 'wasm' ? { wasm: getWasmInfo() } : {}),
       ...(ort ? { ortVersion: ort.env.versions.web ?? ort.env.versions.common } : {}),
+      ...(ortNative ? { ortNativeVersion: (ortNative.env.versions as Record<string, string>).node ?? ortNative.env.versions.common } : {}),
     },
   });
   writeFileSync(outFile, JSON.stringify(report));

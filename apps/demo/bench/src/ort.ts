@@ -1,8 +1,9 @@
-// ONNX Runtime Web (wasm execution provider, one thread) on the same model: the graph from onnx.ts with our
-// weights, checked against our output before it is timed.
+// ONNX Runtime on the same model, the graph from @basicrnn/onnx's encodeModel with our weights, checked against our
+// output before it is timed: ONNX Runtime Web (wasm execution provider, one thread) in Node and in the page, and
+// native ONNX Runtime (onnxruntime-node, cpu execution provider, one intra-op thread) in Node.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as ortTypes from 'onnxruntime-web';
-import type { BenchConfig } from './configs.js';
+import type { BenchCell, BenchConfig } from './configs.js';
 import type { Timing } from './measure.js';
 import { encodeModel } from '@basicrnn/onnx';
 
@@ -23,6 +24,16 @@ export interface OrtResult {
 
 export const ORT_TOLERANCE = 1e-4;
 
+/** Which ONNX Runtime runs the model and how. */
+export interface OrtTarget {
+  /** onnxruntime-web, or onnxruntime-node seen through the same (onnxruntime-common) API. */
+  ort: OrtModule;
+  /** 'wasm' for ONNX Runtime Web; 'cpu' for native ONNX Runtime. */
+  executionProvider: 'wasm' | 'cpu';
+  /** Native only: intra-op threads (ONNX Runtime Web's count is set on ort.env.wasm before its first session). */
+  intraOpNumThreads?: number;
+}
+
 /** A verified ORT session ready to be timed beside ours, or the reason it is not. */
 export interface PreparedOrt {
   result: OrtResult;
@@ -38,13 +49,16 @@ export interface PreparedOrt {
  * the benchmark goes on.
  */
 export async function prepareOrt(
-  ort: OrtModule,
+  target: OrtTarget,
   c: BenchConfig,
+  cell: BenchCell,
   weights: readonly tf.Tensor[],
   x: tf.Tensor,
   expected: ArrayLike<number>,
 ): Promise<PreparedOrt> {
-  const result: OrtResult = { tolerance: ORT_TOLERANCE, threads: ort.env.wasm.numThreads ?? 0 };
+  const { ort } = target;
+  const threads = target.executionProvider === 'wasm' ? (ort.env.wasm.numThreads ?? 0) : (target.intraOpNumThreads ?? 0);
+  const result: OrtResult = { tolerance: ORT_TOLERANCE, threads };
   let session: ortTypes.InferenceSession | undefined;
   const release = async () => {
     await session?.release();
@@ -52,7 +66,9 @@ export async function prepareOrt(
   };
   try {
     const [kernel, recurrentKernel, bias, denseKernel, denseBias] = await Promise.all(weights.map((w) => w.data() as Promise<Float32Array>));
-    // The same writer as @basicrnn/onnx's toOnnx, with the bench's fixed shapes.
+    // The same writer as @basicrnn/onnx's toOnnx, with the bench's fixed shapes. Ours and tfjs-layers' gated cells
+    // use sigmoid gates (Keras 3's default) in the bench; GRU resetAfter is ONNX's linear_before_reset = 1.
+    const gated = cell === 'simpleRNN' ? {} : { recurrentActivation: 'sigmoid' };
     const model = encodeModel(
       {
         name: 'basic_rnn',
@@ -61,11 +77,13 @@ export async function prepareOrt(
           {
             kind: 'recurrent',
             forward: {
-              name: 'simple_rnn',
-              cell: 'simpleRNN',
+              name: cell === 'simpleRNN' ? 'simple_rnn' : cell === 'lstm' ? 'lstm' : 'gru',
+              cell: cell === 'gruResetAfter' ? 'gru' : cell,
               units: c.hiddenSize,
               inputSize: c.inputSize,
               activation: 'tanh',
+              ...gated,
+              ...(cell === 'gru' || cell === 'gruResetAfter' ? { resetAfter: cell === 'gruResetAfter' } : {}),
               goBackwards: false,
               returnSequences: false,
               kernel: kernel!,
@@ -81,12 +99,16 @@ export async function prepareOrt(
       false,
     );
     result.modelBytes = model.length;
-    session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(model, {
+      executionProviders: [target.executionProvider],
+      graphOptimizationLevel: 'all',
+      ...(target.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: target.intraOpNumThreads, interOpNumThreads: 1 }),
+    });
     const feeds = { x: new ort.Tensor('float32', (await x.data()) as Float32Array, x.shape) };
     const forward = async (): Promise<Float32Array> => {
       const out = await session!.run(feeds);
       const y = out.y!;
-      const data = (await y.getData()) as Float32Array; // already on the CPU with the wasm provider
+      const data = (await y.getData()) as Float32Array; // already on the CPU with the wasm and cpu providers
       y.dispose();
       return data;
     };

@@ -14,6 +14,8 @@ declare global {
   interface Window {
     /** Exposed by the driver: receives the BackendReport as JSON. */
     __benchDone?: (json: string) => Promise<void>;
+    /** Exposed by the driver: receives the rows measured so far (after each config). */
+    __benchProgress?: (json: string) => Promise<void>;
     /** Exposed by the driver: receives a failure message. */
     __benchFail?: (message: string) => Promise<void>;
   }
@@ -51,10 +53,12 @@ async function main(): Promise<void> {
     variant: request.variant,
     backend,
     configs: request.configs,
+    cells: request.cells,
     quick: request.quick,
     deadline: request.deadline,
     ...(ort ? { ort } : {}),
     log: (line) => console.log(line),
+    onProgress: (partial) => void window.__benchProgress?.(JSON.stringify(partial)),
     environment: {
       userAgent: navigator.userAgent,
       hardwareConcurrency: navigator.hardwareConcurrency,

@@ -7,7 +7,20 @@ import { arch, cpus, loadavg, release, tmpdir, totalmem, type as osType } from '
 import { extname, join, normalize, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser } from 'playwright';
-import { CONFIG_NAMES, VARIANTS, describeConfig, CONFIGS, parseConfigNames, type ConfigName, type Variant, type WorkerRequest } from './configs.js';
+import {
+  BENCH_CELLS,
+  CELL_LABELS,
+  CONFIG_NAMES,
+  VARIANTS,
+  describeConfig,
+  CONFIGS,
+  parseCellNames,
+  parseConfigNames,
+  type BenchCell,
+  type ConfigName,
+  type Variant,
+  type WorkerRequest,
+} from './configs.js';
 import { buildRows, legend, markdownTable, type FailedWorker } from './report.js';
 import type { BackendReport } from './suite.js';
 
@@ -16,7 +29,11 @@ export interface BenchOptions {
   quick: boolean;
   only?: 'node' | 'browser';
   configs?: string;
+  /** `simpleRNN,lstm,gru` (gru = both GRU forms); all when absent. */
+  cells?: string;
   variants?: string;
+  /** Overrides the workers' time budget (minutes). */
+  minutes?: number;
   repoRoot: string;
   benchDir: string;
 }
@@ -40,9 +57,12 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 /**
  * Seconds the workers may take in all (the builds come before): each worker gets a share by weight, as a
  * deadline after which it takes one cold run per variant, so the whole bench ends in bounded time even on a
- * loaded machine. Unused time passes on to the workers after it.
+ * loaded machine. Unused time passes on to the workers after it. A full run gets 12 minutes for SimpleRNN (as
+ * before LSTM and GRU) and 6 more per further cell kind (LSTM, GRU, GRU resetAfter); --quick 5 minutes.
  */
-const TIME_BUDGET_S = { full: 12 * 60, quick: 5 * 60 };
+const TIME_BUDGET_S = { full: 12 * 60, fullPerExtraCell: 6 * 60, quick: 5 * 60 };
+/** --quick without --configs runs these (L and Long of tfjs-layers' LSTM / GRU alone take minutes cold). */
+const QUICK_CONFIGS: ConfigName[] = ['S', 'M'];
 const WORKER_WEIGHT: Record<Variant, number> = {
   'node-cpu': 1,
   'node-wasm': 1,
@@ -55,7 +75,9 @@ const WORKER_GRACE_S = 180;
 
 export async function runBench(options: BenchOptions): Promise<number> {
   const started = Date.now();
-  const configs: ConfigName[] = options.configs ? parseConfigNames(options.configs) : [...CONFIG_NAMES];
+  const configs: ConfigName[] = options.configs ? parseConfigNames(options.configs) : options.quick ? [...QUICK_CONFIGS] : [...CONFIG_NAMES];
+  const cells: BenchCell[] = options.cells ? parseCellNames(options.cells) : [...BENCH_CELLS];
+  if (cells.length === 0) throw new Error('--cells: no cell named; expected some of simpleRNN, lstm, gru');
   let variants: Variant[] = [...VARIANTS];
   if (options.variants) {
     const asked = options.variants.split(',').map((s) => s.trim());
@@ -70,14 +92,19 @@ export async function runBench(options: BenchOptions): Promise<number> {
   const ortNode = nodeVariants.includes('node-wasm') ? 'node-wasm' : nodeVariants[0];
   const ortBrowser = browserVariants.includes('browser-wasm') ? 'browser-wasm' : browserVariants[0];
   const loadStart = loadavg();
-  log(`basicrnn bench: ${variants.join(', ')} × ${configs.map((c) => `${c} (${describeConfig(CONFIGS[c])})`).join(', ')}${options.quick ? ' (quick)' : ''}`);
+  log(
+    `basicrnn bench: ${variants.join(', ')} × ${cells.map((c) => CELL_LABELS[c]).join(', ')} × ${configs.map((c) => `${c} (${describeConfig(CONFIGS[c])})`).join(', ')}${options.quick ? ' (quick)' : ''}`,
+  );
+  const cpu = cpuDescription();
+  log(`CPU: ${cpu.text}`);
   if (loadStart[0]! > cpus().length * 0.5) {
     log(`note: load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores: other work is running, numbers will be noisy`);
   }
 
   const reports: BackendReport[] = [];
   const failed: FailedWorker[] = [];
-  const budgetEnd = started + (options.quick ? TIME_BUDGET_S.quick : TIME_BUDGET_S.full) * 1000;
+  const budgetS = options.minutes !== undefined ? options.minutes * 60 : options.quick ? TIME_BUDGET_S.quick : TIME_BUDGET_S.full + TIME_BUDGET_S.fullPerExtraCell * (cells.length - 1);
+  const budgetEnd = started + budgetS * 1000;
   const pending = new Set<Variant>(variants);
   // This worker's deadline: its weighted share of the time left; the hard stop comes WORKER_GRACE_S later.
   const slot = (variant: Variant) => {
@@ -89,12 +116,12 @@ export async function runBench(options: BenchOptions): Promise<number> {
   };
   for (const variant of nodeVariants) {
     const { deadline, timeoutMs } = slot(variant);
-    const request: WorkerRequest = { variant, configs, quick: options.quick, ort: variant === ortNode, deadline };
+    const request: WorkerRequest = { variant, configs, cells, quick: options.quick, ort: variant === ortNode, ortNative: variant === ortNode, deadline };
+    const progress: { report?: BackendReport } = {};
     try {
-      reports.push(await runNodeWorker(options.benchDir, request, timeoutMs));
+      reports.push(await runNodeWorker(options.benchDir, request, timeoutMs, progress));
     } catch (e) {
-      failed.push({ variant, error: errorText(e) });
-      log(`[${variant}] failed: ${errorText(e)}`);
+      keepPartial(variant, e, progress.report, reports, failed);
     }
   }
 
@@ -111,13 +138,13 @@ export async function runBench(options: BenchOptions): Promise<number> {
       chromiumVersion = browser.version();
       for (const variant of browserVariants) {
         const { deadline, timeoutMs } = slot(variant);
-        const request: WorkerRequest = { variant, configs, quick: options.quick, ort: variant === ortBrowser, deadline };
+        const request: WorkerRequest = { variant, configs, cells, quick: options.quick, ort: variant === ortBrowser, deadline };
         const origin = variant === 'browser-wasm-threads' ? isolated.origin : plain.origin;
+        const progress: { report?: BackendReport } = {};
         try {
-          reports.push(await runPage(browser, origin, request, timeoutMs));
+          reports.push(await runPage(browser, origin, request, timeoutMs, progress));
         } catch (e) {
-          failed.push({ variant, error: errorText(e) });
-          log(`[${variant}] failed: ${errorText(e)}`);
+          keepPartial(variant, e, progress.report, reports, failed);
         }
       }
     } catch (e) {
@@ -137,6 +164,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
   const machine = {
     os: `${osType()} ${release()} ${arch()}`,
     cpuModel: cpus()[0]?.model ?? 'unknown',
+    cpuCaches: cpu.caches,
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
@@ -148,6 +176,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
     tfjs: packageVersion(options.benchDir, '@tensorflow/tfjs'),
     'tfjs-core': packageVersion(options.benchDir, '@tensorflow/tfjs-core'),
     'onnxruntime-web': packageVersion(options.benchDir, 'onnxruntime-web'),
+    'onnxruntime-node': packageVersion(options.benchDir, 'onnxruntime-node'),
   };
   const date = new Date().toISOString();
   const table = markdownTable(rows, failed);
@@ -156,8 +185,9 @@ export async function runBench(options: BenchOptions): Promise<number> {
     `# basicrnn benchmark${options.quick ? ' (quick: few runs, smoke test only)' : ''}`,
     '',
     `- date: ${date}; total runtime ${durationS.toFixed(0)} s`,
-    `- machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; load average at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}, at end ${machine.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}`,
-    `- Node ${process.version}${chromiumVersion ? `, Chromium ${chromiumVersion} (headless)` : ''}; tfjs ${versions.tfjs}, onnxruntime-web ${versions['onnxruntime-web']}${gitCommit(options.repoRoot) ? `; commit ${gitCommit(options.repoRoot)}` : ''}`,
+    `- machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; load average at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}, at end ${machine.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}${loadStart[0]! > cpus().length * 0.5 ? ' (the machine was shared with other work: numbers are noisy)' : ''}`,
+    `- CPU: ${cpu.text}`,
+    `- Node ${process.version}${chromiumVersion ? `, Chromium ${chromiumVersion} (headless)` : ''}; tfjs ${versions.tfjs}, onnxruntime-web ${versions['onnxruntime-web']}, onnxruntime-node ${versions['onnxruntime-node']}${gitCommit(options.repoRoot) ? `; commit ${gitCommit(options.repoRoot)}` : ''}`,
     ...backendLines(reports),
   ];
   const markdown = [...header, '', table, '', ...notes.map((n) => `- ${n}`), ''].join('\n');
@@ -168,7 +198,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
   const json = {
     date,
     durationS,
-    options: { quick: options.quick, only: options.only ?? null, configs, variants },
+    options: { quick: options.quick, only: options.only ?? null, configs, cells, variants },
     machine,
     versions,
     commit: gitCommit(options.repoRoot),
@@ -183,11 +213,59 @@ export async function runBench(options: BenchOptions): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
+/** One cache level as the kernel reports it (sysfs), e.g. { level: 'L1d', size: '32K', sharedBy: '0' }. */
+interface CacheInfo {
+  level: string;
+  size: string;
+  /** Logical CPUs sharing this cache (shared_cpu_list), when known. */
+  sharedBy?: string;
+}
+
+/**
+ * The CPU model and its data caches (L1d, L2, L3): from /sys/devices/system/cpu/cpu0/cache (Linux), else from
+ * `lscpu`, else the model alone. Kernels' speed at L depends on them (panel sizes, the L2 working set).
+ */
+function cpuDescription(): { text: string; caches: CacheInfo[] } {
+  const model = cpus()[0]?.model ?? 'unknown CPU';
+  const caches: CacheInfo[] = [];
+  const base = '/sys/devices/system/cpu/cpu0/cache';
+  try {
+    for (let i = 0; existsSync(join(base, `index${i}`)); i++) {
+      const read = (f: string) => {
+        const file = join(base, `index${i}`, f);
+        return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+      };
+      const type = read('type');
+      if (type === 'Instruction') continue;
+      const level = read('level');
+      const size = read('size');
+      if (level === undefined || size === undefined) continue;
+      const sharedBy = read('shared_cpu_list');
+      caches.push({ level: `L${level}${type === 'Data' ? 'd' : ''}`, size, ...(sharedBy === undefined ? {} : { sharedBy }) });
+    }
+  } catch {
+    caches.length = 0;
+  }
+  if (caches.length === 0) {
+    const r = spawnSync('lscpu', [], { encoding: 'utf8' });
+    if (r.status === 0) {
+      for (const m of r.stdout.matchAll(/^(L1d|L2|L3) cache:\s*(.+)$/gm)) caches.push({ level: m[1]!, size: m[2]!.trim() });
+    }
+  }
+  const cacheText = caches.map((c) => `${c.level} ${c.size}${c.sharedBy !== undefined ? ` (CPUs ${c.sharedBy})` : ''}`).join(', ');
+  return { text: `${model}; ${cacheText || 'cache sizes unknown'} (per core unless shared)`, caches };
+}
+
 function backendLines(reports: readonly BackendReport[]): string[] {
   return reports.map((r) => {
     const env = r.environment;
+    const byCell = r.fusedByCell ?? { simpleRNN: r.fused };
+    const fusedText = Object.entries(byCell)
+      .filter(([cell]) => cell !== 'gruResetAfter' && r.results.some((c) => (c.cell ?? 'simpleRNN') === cell || (cell === 'gru' && c.cell === 'gruResetAfter')))
+      .map(([cell, f]) => `${CELL_LABELS[cell as BenchCell]} ${f.forward ? 'forward' : ''}${f.forward && f.backward ? ' + ' : ''}${f.backward ? 'backward' : ''}${!f.forward && !f.backward ? 'none (core composite)' : ''}`)
+      .join(', ');
     const details = [
-      `fused kernels: forward ${r.fused.forward ? 'registered' : 'none'}, backward ${r.fused.backward ? 'registered' : 'none'}`,
+      `fused kernels: ${fusedText}`,
       `${r.matmul.size}×${r.matmul.size} matMul ${r.matmul.gflops.toFixed(2)} GFLOP/s`,
     ];
     if (env.webglRenderer && r.backend === 'webgl') details.push(`renderer ${String(env.webglRenderer)}`);
@@ -196,7 +274,19 @@ function backendLines(reports: readonly BackendReport[]): string[] {
   });
 }
 
-async function runNodeWorker(benchDir: string, request: WorkerRequest, timeoutMs: number): Promise<BackendReport> {
+/**
+ * A worker that failed or was stopped for time: its rows finished so far still go into the table (with a row
+ * saying where it stopped).
+ */
+function keepPartial(variant: Variant, e: unknown, partial: BackendReport | undefined, reports: BackendReport[], failed: FailedWorker[]): void {
+  const done = partial?.results.length ?? 0;
+  const error = `${errorText(e)}${done > 0 ? ` (its ${done} finished cell × config results are in the table; the rest are missing)` : ''}`;
+  if (partial !== undefined && done > 0) reports.push(partial);
+  failed.push({ variant, error });
+  log(`[${variant}] failed: ${error}`);
+}
+
+async function runNodeWorker(benchDir: string, request: WorkerRequest, timeoutMs: number, progress: { report?: BackendReport }): Promise<BackendReport> {
   const tmp = mkdtempSync(join(tmpdir(), 'basicrnn-bench-'));
   const outFile = join(tmp, `${request.variant}.json`);
   try {
@@ -223,12 +313,16 @@ async function runNodeWorker(benchDir: string, request: WorkerRequest, timeoutMs
     });
     if (code !== 0 || !existsSync(outFile)) throw new Error(`worker exited with ${code}: ${tail.slice(-5).join(' / ')}`);
     return JSON.parse(readFileSync(outFile, 'utf8')) as BackendReport;
+  } catch (e) {
+    const partialFile = `${outFile}.progress`;
+    if (existsSync(partialFile)) progress.report = JSON.parse(readFileSync(partialFile, 'utf8')) as BackendReport;
+    throw e;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-async function runPage(browser: Browser, origin: string, request: WorkerRequest, timeoutMs: number): Promise<BackendReport> {
+async function runPage(browser: Browser, origin: string, request: WorkerRequest, timeoutMs: number, progress: { report?: BackendReport }): Promise<BackendReport> {
   const context = await browser.newContext();
   try {
     if (request.variant === 'browser-wasm-threads') {
@@ -241,6 +335,9 @@ async function runPage(browser: Browser, origin: string, request: WorkerRequest,
     const result = new Promise<BackendReport>((resolveReport, reject) => {
       void page.exposeFunction('__benchDone', (json: string) => resolveReport(JSON.parse(json) as BackendReport));
       void page.exposeFunction('__benchFail', (message: string) => reject(new Error(message)));
+      void page.exposeFunction('__benchProgress', (json: string) => {
+        progress.report = JSON.parse(json) as BackendReport;
+      });
       page.on('crash', () => reject(new Error('the page crashed')));
       page.on('pageerror', (e) => log(`[${request.variant}] page error: ${e.message}`));
     });

@@ -1,33 +1,58 @@
-// The benchmark of one backend in one environment (a Node process or a browser page): for each config, ours
-// (fused kernels as registered, and with them off), tfjs-layers simpleRNN + dense with the same weights, and
-// ONNX Runtime Web's wasm forward when asked; forward and one Adam training step.
+// The benchmark of one backend in one environment (a Node process or a browser page): for each cell and config,
+// ours (fused kernels as registered, and with them off), tfjs-layers simpleRNN / lstm / gru + dense with the same
+// weights (not for GRU resetAfter, which tfjs-layers refuses), and ONNX Runtime Web's wasm forward (and native
+// ONNX Runtime's in Node) when asked; forward and one Adam training step.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs';
 import {
   BasicRNN,
+  GruSequence,
+  GruSequenceGrad,
+  LstmSequence,
+  LstmSequenceGrad,
   RnnSequence,
   RnnSequenceGrad,
   getBackendInfo,
+  layers as ourLayers,
+  sequential,
   setBackend,
   setFusedKernelsEnabled,
   type BackendInfo,
 } from '@basicrnn/core';
-import { CONFIGS, FULL_PLAN, QUICK_PLAN, describeConfig, outOfTime, forwardFlops, trainFlops, type BenchConfig, type ConfigName, type RunPlan } from './configs.js';
-import { DispatchCounter, MatmulPeak, timeVariants, type MatmulResult, type VariantResult } from './measure.js';
-import { prepareOrt, type OrtModule, type OrtResult, type PreparedOrt } from './ort.js';
+import {
+  CELL_LABELS,
+  CONFIGS,
+  FULL_PLAN,
+  QUICK_PLAN,
+  describeConfig,
+  outOfTime,
+  forwardFlops,
+  trainFlops,
+  type BenchCell,
+  type BenchConfig,
+  type ConfigName,
+  type RunPlan,
+} from './configs.js';
+import { DispatchCounter, MatmulPeak, timeVariants, type MatmulResult, type Variant, type VariantResult } from './measure.js';
+import { prepareOrt, type OrtModule, type OrtResult, type OrtTarget, type PreparedOrt } from './ort.js';
 
 /** One config's results on one backend. */
 export interface ConfigResult {
+  cell: BenchCell;
   config: ConfigName;
   shape: string;
   forwardFlops: number;
   trainFlops: number;
-  /** Largest |ours − tfjs-layers| over the forward output before timing (same weights). */
+  /** Largest |ours − tfjs-layers| over the forward output before timing (same weights); NaN without tfjs-layers. */
   layersMaxAbsDiff: number;
+  /** Why tfjs-layers has no numbers for this cell (it cannot run the case). */
+  layersNote?: string;
   forward: Record<string, VariantResult>;
   train: Record<string, VariantResult>;
   /** ONNX Runtime Web, wasm, one thread (only in the worker asked to run it). */
   ort?: OrtResult;
+  /** Native ONNX Runtime (onnxruntime-node), cpu provider, one thread (only in the Node worker asked to run it). */
+  ortNative?: OrtResult;
 }
 
 /** Everything one worker measured. */
@@ -35,8 +60,10 @@ export interface BackendReport {
   variant: string;
   backend: string;
   info: BackendInfo;
-  /** Whether fused kernels are registered for this backend (forward op, backward op). */
+  /** Whether fused SimpleRNN kernels are registered for this backend (forward op, backward op). */
   fused: { forward: boolean; backward: boolean };
+  /** The same for every cell's ops. */
+  fusedByCell: Record<BenchCell, { forward: boolean; backward: boolean }>;
   matmul: MatmulResult;
   results: ConfigResult[];
   /** Environment details the worker can see (userAgent, WebGL renderer, thread count, …). */
@@ -47,12 +74,21 @@ export interface SuiteOptions {
   variant: string;
   backend: 'cpu' | 'wasm' | 'webgl';
   configs: ConfigName[];
+  /** Cells to run (each over every config); SimpleRNN only when absent. */
+  cells?: BenchCell[];
   quick: boolean;
   /** Epoch ms after which every remaining variant gets a single cold run. */
   deadline?: number;
   ort?: OrtModule;
+  /** onnxruntime-node (Node only), through the onnxruntime-common API it shares with onnxruntime-web. */
+  ortNative?: OrtModule;
   log: (line: string) => void;
   environment?: Record<string, unknown>;
+  /**
+   * Called after each config with everything measured so far (matmul peak from the start-up runs only), so that a
+   * worker stopped for time still hands back its finished rows.
+   */
+  onProgress?: (partial: BackendReport) => void;
   /** Runs once the backend is active, before anything is measured (e.g. to assert the thread count). */
   beforeConfigs?: () => void;
 }
@@ -69,11 +105,21 @@ export async function runSuite(options: SuiteOptions): Promise<BackendReport> {
   if (tfl.engine() !== tf.engine()) throw new Error('@tensorflow/tfjs and @tensorflow/tfjs-core resolved to two engines');
   setFusedKernelsEnabled(true);
   const info = getBackendInfo();
-  const fused = {
-    forward: tf.getKernel(RnnSequence, backend) !== undefined,
-    backward: tf.getKernel(RnnSequenceGrad, backend) !== undefined,
+  const registered = (forward: string, backward: string) => ({
+    forward: tf.getKernel(forward, backend) !== undefined,
+    backward: tf.getKernel(backward, backend) !== undefined,
+  });
+  const fused = registered(RnnSequence, RnnSequenceGrad);
+  const fusedByCell: Record<BenchCell, { forward: boolean; backward: boolean }> = {
+    simpleRNN: fused,
+    lstm: registered(LstmSequence, LstmSequenceGrad),
+    gru: registered(GruSequence, GruSequenceGrad),
+    gruResetAfter: registered(GruSequence, GruSequenceGrad),
   };
-  log(`${options.variant}: ${JSON.stringify(info)}; fused kernels: forward ${fused.forward}, backward ${fused.backward}`);
+  const cells = options.cells ?? ['simpleRNN'];
+  log(
+    `${options.variant}: ${JSON.stringify(info)}; fused kernels (forward, backward): ${cells.map((cell) => `${CELL_LABELS[cell]} ${fusedByCell[cell].forward}, ${fusedByCell[cell].backward}`).join('; ')}`,
+  );
   options.beforeConfigs?.();
 
   // tfjs's cpu backend runs a 1024² product at well under 1 GFLOP/s (seconds per run): 512² tells the same.
@@ -82,18 +128,81 @@ export async function runSuite(options: SuiteOptions): Promise<BackendReport> {
 
   const counter = new DispatchCounter(backend);
   const results: ConfigResult[] = [];
+  // Config by config, every cell of a config before the next (larger) one: when time runs out it is the largest
+  // configs that fall back to cold runs, for every cell alike.
   for (const name of options.configs) {
-    const late = options.deadline !== undefined && Date.now() > options.deadline;
-    if (late) log(`${options.variant} ${name}: this worker's share of the time budget is spent: one cold run per variant`);
-    results.push(await runConfig(CONFIGS[name], options, late ? outOfTime(plan) : plan, fused.forward || fused.backward, counter));
+    for (const cell of cells) {
+      const late = options.deadline !== undefined && Date.now() > options.deadline;
+      if (late) log(`${options.variant} ${CELL_LABELS[cell]} ${name}: this worker's share of the time budget is spent: one cold run per variant`);
+      const hasFused = fusedByCell[cell].forward || fusedByCell[cell].backward;
+      results.push(await runConfig(cell, CONFIGS[name], options, late ? outOfTime(plan) : plan, hasFused, counter));
+      options.onProgress?.({ variant: options.variant, backend, info, fused, fusedByCell, matmul: peak.result(), results, environment: options.environment ?? {} });
+    }
   }
   await peak.measure(plan);
   const matmul = peak.result();
   log(`${options.variant}: ${matmul.size}×${matmul.size} matMul ${matmul.gflops.toFixed(2)} GFLOP/s (fastest of ${matmul.samplesMs.length} runs, before and after the configs)`);
-  return { variant: options.variant, backend, info, fused, matmul, results, environment: options.environment ?? {} };
+  return { variant: options.variant, backend, info, fused, fusedByCell, matmul, results, environment: options.environment ?? {} };
 }
 
+/** The parts of ours and of tfjs-layers' models the bench drives (BasicRNN and Sequential share them). */
+interface OursModel {
+  predict(x: tf.Tensor, options: { batchSize: number }): tf.Tensor;
+  trainOnBatch(x: tf.Tensor, y: tf.Tensor): Promise<unknown>;
+  getWeights(): tf.Tensor[];
+  trainableVariables(): tf.Variable[];
+  dispose(): void;
+}
+
+/**
+ * Ours for a cell: SimpleRNN is the BasicRNN preset (as before LSTM and GRU were benched, so its rows compare);
+ * the gated cells are `sequential([layers.lstm | layers.gru, layers.dense])` with sigmoid gates (Keras 3's
+ * default; tfjs-layers gets the same explicitly), GRU in both `resetAfter` forms.
+ */
+function buildOurs(cell: BenchCell, c: BenchConfig): OursModel {
+  const compile = { optimizer: 'adam', learningRate: LEARNING_RATE, loss: 'meanSquaredError' } as const;
+  if (cell === 'simpleRNN') {
+    const model = new BasicRNN({ hiddenSize: c.hiddenSize, outputSize: c.outputSize, seed: SEED });
+    model.build([c.batch, c.steps, c.inputSize]);
+    model.compile(compile);
+    return model;
+  }
+  const recurrent =
+    cell === 'lstm'
+      ? ourLayers.lstm({ units: c.hiddenSize, recurrentActivation: 'sigmoid' })
+      : ourLayers.gru({ units: c.hiddenSize, recurrentActivation: 'sigmoid', resetAfter: cell === 'gruResetAfter' });
+  const model = sequential({ layers: [recurrent, ourLayers.dense({ units: c.outputSize })], seed: SEED });
+  model.build([c.batch, c.steps, c.inputSize]);
+  model.compile(compile);
+  return model;
+}
+
+/** tfjs-layers' model for a cell, or null where tfjs-layers cannot run it (GRU resetAfter). */
+function buildLayers(cell: BenchCell, c: BenchConfig): tfl.Sequential | null {
+  // Zeros: setWeights replaces them at once (and tfjs-layers' orthogonal initializer is slow for large H).
+  const common = { units: c.hiddenSize, activation: 'tanh' as const, inputShape: [c.steps, c.inputSize], kernelInitializer: 'zeros' as const, recurrentInitializer: 'zeros' as const };
+  let recurrent: tfl.layers.Layer;
+  switch (cell) {
+    case 'simpleRNN':
+      recurrent = tfl.layers.simpleRNN(common);
+      break;
+    case 'lstm':
+      recurrent = tfl.layers.lstm({ ...common, recurrentActivation: 'sigmoid' });
+      break;
+    case 'gru':
+      recurrent = tfl.layers.gru({ ...common, recurrentActivation: 'sigmoid' });
+      break;
+    case 'gruResetAfter':
+      return null; // "GRUCell does not support reset_after parameter set to true"
+  }
+  return tfl.sequential({ layers: [recurrent, tfl.layers.dense({ units: c.outputSize })] });
+}
+
+/** Why tfjs-layers has no row entries for a cell. */
+const LAYERS_CANNOT_RUN = 'tfjs-layers cannot run GRU resetAfter: true (its GRUCell refuses reset_after)';
+
 async function runConfig(
+  cell: BenchCell,
   c: BenchConfig,
   options: SuiteOptions,
   plan: RunPlan,
@@ -101,53 +210,52 @@ async function runConfig(
   counter: DispatchCounter,
 ): Promise<ConfigResult> {
   const { log } = options;
+  const label = `${options.variant} ${CELL_LABELS[cell]} ${c.name}`;
   const x = tf.randomNormal([c.batch, c.steps, c.inputSize], 0, 1, 'float32', 11);
   const y = tf.randomNormal([c.batch, c.outputSize], 0, 1, 'float32', 12);
-  const ours = new BasicRNN({ hiddenSize: c.hiddenSize, outputSize: c.outputSize, seed: SEED });
-  ours.build([c.batch, c.steps, c.inputSize]);
-  ours.compile({ optimizer: 'adam', learningRate: LEARNING_RATE, loss: 'meanSquaredError' });
-
-  const layers = tfl.sequential({
-    layers: [
-      // Zeros: setWeights replaces them at once (and tfjs-layers' orthogonal initializer is slow for large H).
-      tfl.layers.simpleRNN({
-        units: c.hiddenSize,
-        activation: 'tanh',
-        inputShape: [c.steps, c.inputSize],
-        kernelInitializer: 'zeros',
-        recurrentInitializer: 'zeros',
-      }),
-      tfl.layers.dense({ units: c.outputSize }),
-    ],
-  });
+  const ours = buildOurs(cell, c);
+  const layers = buildLayers(cell, c);
   const weights = ours.getWeights(); // Keras order, the order tfjs-layers uses too
-  layers.setWeights(weights);
-  layers.compile({ optimizer: tfl.train.adam(LEARNING_RATE, 0.9, 0.999, ADAM_EPSILON), loss: 'meanSquaredError' });
+  if (layers !== null) {
+    layers.setWeights(weights);
+    layers.compile({ optimizer: tfl.train.adam(LEARNING_RATE, 0.9, 0.999, ADAM_EPSILON), loss: 'meanSquaredError' });
+  }
 
-  let ort: PreparedOrt | undefined;
+  const prepared: { key: 'ort' | 'ortNative'; ort: PreparedOrt }[] = [];
   try {
     const oursOut = ours.predict(x, { batchSize: c.batch });
-    const layersOut = layers.predict(x, { batchSize: c.batch }) as tf.Tensor;
-    const layersMaxAbsDiff = maxAbsDiff(await oursOut.data(), await layersOut.data());
+    const oursData = await oursOut.data();
+    let layersMaxAbsDiff = NaN;
+    if (layers !== null) {
+      const layersOut = layers.predict(x, { batchSize: c.batch }) as tf.Tensor;
+      layersMaxAbsDiff = maxAbsDiff(oursData, await layersOut.data());
+      layersOut.dispose();
+    }
     const result: ConfigResult = {
+      cell,
       config: c.name,
       shape: describeConfig(c),
-      forwardFlops: forwardFlops(c),
-      trainFlops: trainFlops(c),
+      forwardFlops: forwardFlops(c, cell),
+      trainFlops: trainFlops(c, cell),
       layersMaxAbsDiff,
       forward: {},
       train: {},
     };
-    if (!(layersMaxAbsDiff <= 1e-3)) log(`${options.variant} ${c.name}: warning: tfjs-layers output differs from ours by ${layersMaxAbsDiff}`);
-    if (options.ort !== undefined) {
-      ort = await prepareOrt(options.ort, c, weights, x, await oursOut.data());
-      result.ort = ort.result;
-      log(`${options.variant} ${c.name}: ORT output ${ort.run ? 'matches' : 'does not match'} ours (max |ORT − ours| ${ort.result.maxAbsDiff?.toExponential(1) ?? 'n/a'})${ort.result.error ? `: ${ort.result.error}` : ''}`);
+    if (layers === null) result.layersNote = LAYERS_CANNOT_RUN;
+    else if (!(layersMaxAbsDiff <= 1e-3)) log(`${label}: warning: tfjs-layers output differs from ours by ${layersMaxAbsDiff}`);
+    const targets: { key: 'ort' | 'ortNative'; name: string; target: OrtTarget }[] = [];
+    if (options.ort !== undefined) targets.push({ key: 'ort', name: 'ORT Web', target: { ort: options.ort, executionProvider: 'wasm' } });
+    if (options.ortNative !== undefined) targets.push({ key: 'ortNative', name: 'native ORT', target: { ort: options.ortNative, executionProvider: 'cpu', intraOpNumThreads: 1 } });
+    for (const { key, name, target } of targets) {
+      const ort = await prepareOrt(target, c, cell, weights, x, oursData);
+      prepared.push({ key, ort });
+      result[key] = ort.result;
+      log(`${label}: ${name} output ${ort.run ? 'matches' : 'does not match'} ours (max |ORT − ours| ${ort.result.maxAbsDiff?.toExponential(1) ?? 'n/a'})${ort.result.error ? `: ${ort.result.error}` : ''}`);
     }
-    tf.dispose([oursOut, layersOut]);
+    oursOut.dispose();
 
     const lastOurs = ours.trainableVariables().at(-1)!;
-    const lastLayers = layers.trainableWeights.at(-1)!;
+    const lastLayers = layers?.trainableWeights.at(-1);
     const forward = async (model: { predict: (x: tf.Tensor, o: { batchSize: number }) => tf.Tensor | tf.Tensor[] }) => {
       const out = model.predict(x, { batchSize: c.batch }) as tf.Tensor;
       await out.data();
@@ -159,10 +267,6 @@ async function runConfig(
       await ours.trainOnBatch(x, y);
       await lastOurs.data();
     };
-    const trainLayers = async () => {
-      await layers.trainOnBatch(x, y);
-      await lastLayers.read().data();
-    };
     const unfused = (fn: () => Promise<void>) => async () => {
       setFusedKernelsEnabled(false);
       try {
@@ -172,36 +276,42 @@ async function runConfig(
       }
     };
 
-    const forwardVariants = [
-      { name: 'ours', run: () => forward(ours) },
-      { name: 'layers', run: () => forward(layers) },
-    ];
+    const forwardVariants: Variant[] = [{ name: 'ours', run: () => forward(ours) }];
+    if (layers !== null) forwardVariants.push({ name: 'layers', run: () => forward(layers) });
     if (hasFused) forwardVariants.push({ name: 'oursUnfused', run: unfused(() => forward(ours)) });
-    if (ort?.run) forwardVariants.push({ name: 'ort', run: ort.run });
+    for (const { key, ort } of prepared) if (ort.run) forwardVariants.push({ name: key, run: ort.run });
     result.forward = await timeVariants(forwardVariants, plan, counter);
-    await ort?.release();
-    log(`${options.variant} ${c.name} forward: ${line(result.forward)}`);
-    if (result.forward.ort !== undefined) {
+    for (const { ort } of prepared) await ort.release();
+    log(`${label} forward: ${line(result.forward)}`);
+    for (const key of ['ort', 'ortNative'] as const) {
+      const timed = result.forward[key];
+      if (timed === undefined) continue;
       // ORT ran beside ours for the same load, but it is reported on its own (no tfjs dispatches or bytes).
-      result.ort!.timing = result.forward.ort.timing;
-      result.ort!.coldOnly = result.forward.ort.coldOnly;
-      delete result.forward.ort;
+      result[key]!.timing = timed.timing;
+      result[key]!.coldOnly = timed.coldOnly;
+      delete result.forward[key];
     }
 
-    const trainVariants = [
-      { name: 'ours', run: trainOurs },
-      { name: 'layers', run: trainLayers },
-    ];
+    const trainVariants: Variant[] = [{ name: 'ours', run: trainOurs }];
+    if (layers !== null) {
+      trainVariants.push({
+        name: 'layers',
+        run: async () => {
+          await layers.trainOnBatch(x, y);
+          await lastLayers!.read().data();
+        },
+      });
+    }
     if (hasFused) trainVariants.push({ name: 'oursUnfused', run: unfused(trainOurs) });
     result.train = await timeVariants(trainVariants, plan, counter);
-    log(`${options.variant} ${c.name} train: ${line(result.train)}`);
+    log(`${label} train: ${line(result.train)}`);
     return result;
   } finally {
-    await ort?.release();
+    for (const { ort } of prepared) await ort.release();
     tf.dispose([x, y, ...weights]);
     ours.dispose();
-    layers.dispose();
-    layers.optimizer?.dispose();
+    layers?.dispose();
+    layers?.optimizer?.dispose();
   }
 }
 
