@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 /** The publishable packages, by folder under packages/. */
-export const PACKAGES = ['core', 'backend-wasm', 'backend-webgl', 'viz'] as const;
+export const PACKAGES = ['core', 'backend-wasm', 'backend-webgl', 'viz', 'onnx'] as const;
 
 /** What the setup made: the tarball of each package and the consumer project they are installed in. */
 export interface PackedProject {
@@ -65,6 +65,7 @@ export default function setup(project: TestProject): () => void {
           '@basicrnn/backend-wasm': `file:${tarball['backend-wasm']}`,
           '@basicrnn/backend-webgl': `file:${tarball['backend-webgl']}`,
           '@basicrnn/viz': `file:${tarball.viz}`,
+          '@basicrnn/onnx': `file:${tarball.onnx}`,
           vite: '8.3.8',
         },
       },
