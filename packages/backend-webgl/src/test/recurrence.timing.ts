@@ -12,11 +12,14 @@ const ALL_CONFIGS = [
   // Large shapes take seconds per call on software WebGL: fewer runs.
   { name: 'L', batch: 64, steps: 100, input: 32, hidden: 256, runs: 5 },
   { name: 'Long', batch: 8, steps: 1000, input: 16, hidden: 128, runs: 5 },
+  // Long at a quarter of the length, for the linearity check time(T=1000) / time(T=250) ≤ 4.4: only when named.
+  { name: 'Long250', batch: 8, steps: 250, input: 16, hidden: 128, runs: 5, extra: true },
 ];
-// TIMING_CONFIGS=S,L (names, comma-separated) picks configs; TIMING_RUNS overrides the runs of each.
+// TIMING_CONFIGS=S,L (names, comma-separated) picks configs; TIMING_RUNS overrides the runs of each;
+// TIMING_FUSED_ONLY=1 skips the composite and tfjs-layers.
 const CONFIGS = __TIMING_CONFIGS__
   ? ALL_CONFIGS.filter((c) => __TIMING_CONFIGS__.split(',').includes(c.name))
-  : ALL_CONFIGS;
+  : ALL_CONFIGS.filter((c) => !('extra' in c));
 
 async function median(run: () => Promise<unknown>, runs: number): Promise<number> {
   for (let i = 0; i < Math.min(3, runs); i++) await run();
@@ -41,7 +44,7 @@ it('times fused / composite / tfjs-layers (median ms)', async () => {
     model.build([null, c.steps, c.input]);
     model.compile({ optimizer: 'adam', learningRate: 1e-3, loss: 'meanSquaredError' });
     const result: Record<string, number> = {};
-    for (const fused of [true, false]) {
+    for (const fused of __TIMING_FUSED_ONLY__ ? [true] : [true, false]) {
       setFusedKernelsEnabled(fused);
       const label = fused ? 'fused' : 'composite';
       result[`${label} predict`] = await median(async () => {
@@ -52,6 +55,13 @@ it('times fused / composite / tfjs-layers (median ms)', async () => {
       result[`${label} train`] = await median(() => model.trainOnBatch(x, y), runs);
     }
     setFusedKernelsEnabled(true);
+    const f = (k: string) => result[k]?.toFixed(1) ?? '–';
+    if (__TIMING_FUSED_ONLY__) {
+      model.dispose();
+      tf.dispose([x, y]);
+      rows.push(`${c.name} = B${c.batch}·T${c.steps}·I${c.input}·H${c.hidden}, median of ${runs}: fused predict ${f('fused predict')} ms | fused train ${f('fused train')} ms`);
+      continue;
+    }
     const layers = tfl.sequential({
       layers: [
         tfl.layers.simpleRNN({ units: c.hidden, inputShape: [c.steps, c.input] }),
@@ -68,7 +78,6 @@ it('times fused / composite / tfjs-layers (median ms)', async () => {
     layers.dispose();
     model.dispose();
     tf.dispose([x, y]);
-    const f = (k: string) => result[k]!.toFixed(1);
     rows.push(`${c.name} = B${c.batch}·T${c.steps}·I${c.input}·H${c.hidden}, median of ${runs}`);
     for (const phase of ['predict', 'train']) {
       const speedup = result[`layers ${phase}`]! / result[`fused ${phase}`]!;
