@@ -8,7 +8,7 @@ import { RnnDeltaProgram } from './programs/rnn_delta_program.js';
 import { RnnSlopeProgram } from './programs/rnn_slope_program.js';
 import type { RecurrenceShape } from './programs/rnn_step_program.js';
 import { SequenceMatMulProgram } from './programs/sequence_matmul_program.js';
-import { WeightGradProgram, weightGradReadsFlat } from './programs/weight_grad_program.js';
+import { PartialSumProgram, WeightGradProgram, weightGradReadsFlat, weightGradSplits } from './programs/weight_grad_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
 
 /** The inputs of a fused {@link RnnSequenceGrad} kernel; `mask` is absent when the op is called without one. */
@@ -23,7 +23,8 @@ interface RnnSequenceGradKernelInputs {
 }
 
 /**
- * Backpropagation through time as T+7 shader programs (a few more past T ≈ 190): m·act'(h) for every step, T-1
+ * Backpropagation through time as T+7 shader programs (a few more past T ≈ 190, and 2 more to sum the weight
+ * gradients' partial sums from B·T = 1,024): m·act'(h) for every step, T-1
  * carry steps that compute the total gradients g in chunks (see {@link RnnCarryProgram}), one for dh0, the
  * gathers that assemble the chunks into one [B, T, H] tensor ({@link SequenceGather}), one for dz over all
  * steps, then dx, dW, dU and db each as a single program over every batch row and timestep.
@@ -119,11 +120,18 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
     // With T even the weight gradients read [B·T, ·] views of the sequences (free reshapes, see weightGradReadsFlat).
     const rows = (info: TensorInfo): TensorInfo =>
       weightGradReadsFlat(steps) ? { ...info, shape: [batch * steps, info.shape[2] as number] } : info;
-    const dKernel = run(new WeightGradProgram(batch, steps, inputSize, hidden, 'input', goBackwards), [rows(deltas), rows(x)]);
-    const dRecurrent = run(
-      new WeightGradProgram(batch, steps, hidden, hidden, 'previousState', goBackwards),
-      [rows(deltas), rows(states), h0],
-    );
+    // Long sequences: partial sums over row blocks, then their sum (see weightGradSplits).
+    const splits = weightGradSplits(batch, steps);
+    const weightGrad = (inner: number, source: 'input' | 'previousState', list: TensorInfo[]): TensorInfo => {
+      const program = new WeightGradProgram(batch, steps, inner, hidden, source, goBackwards);
+      if (splits === 1) return run(program, list);
+      const partials = backend.runWebGLProgram(program, list, 'float32', undefined, true);
+      const sum = run(new PartialSumProgram(splits, inner, hidden), [partials]);
+      backend.disposeIntermediateTensorInfo(partials);
+      return sum;
+    };
+    const dKernel = weightGrad(inputSize, 'input', [rows(deltas), rows(x)]);
+    const dRecurrent = weightGrad(hidden, 'previousState', [rows(deltas), rows(states), h0]);
     const dBias = run(new BiasGradProgram(batch, steps, hidden), [deltas]);
     backend.disposeIntermediateTensorInfo(deltas);
     return [dx, dKernel, dRecurrent, dBias, dh0];

@@ -33,7 +33,7 @@ async function median(run: () => Promise<unknown>, runs: number): Promise<number
   return times[Math.floor(times.length / 2)]!;
 }
 
-it('times fused / composite / tfjs-layers (median ms)', async () => {
+it.runIf(__TIMING_CONFIGS__ !== 'Linearity')('times fused / composite / tfjs-layers (median ms)', async () => {
   await setBackend('webgl');
   const rows: string[] = [];
   for (const c of CONFIGS) {
@@ -88,4 +88,47 @@ it('times fused / composite / tfjs-layers (median ms)', async () => {
     }
   }
   console.log(`[timing] webgl (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'})\n${rows.join('\n')}`);
+});
+
+// TIMING_CONFIGS=Linearity: fused predict and Adam trainOnBatch at B8·I16·H128 with T = 250 and T = 1000, the
+// two lengths alternating run by run so that load on a shared machine hits both alike; prints the ratios of the
+// medians (the target is time(T=1000) / time(T=250) ≤ 4.4).
+it.runIf(__TIMING_CONFIGS__ === 'Linearity')('linearity in T (fused, median ms)', async () => {
+  await setBackend('webgl');
+  setFusedKernelsEnabled(true);
+  const runs = __TIMING_RUNS__ > 0 ? __TIMING_RUNS__ : 7;
+  const setups = [250, 1000].map((steps) => {
+    const x = tf.randomUniform([8, steps, 16], -1, 1, 'float32', 1);
+    const y = tf.randomUniform([8, 1], -1, 1, 'float32', 2);
+    const model = new BasicRNN({ hiddenSize: 128, outputSize: 1, seed: 5 });
+    model.build([null, steps, 16]);
+    model.compile({ optimizer: 'adam', learningRate: 1e-3, loss: 'meanSquaredError' });
+    const predict = async () => {
+      const out = model.predict(x);
+      await out.data();
+      out.dispose();
+    };
+    const train = () => model.trainOnBatch(x, y);
+    return { steps, x, y, model, predict, train, times: { predict: [] as number[], train: [] as number[] } };
+  });
+  for (const s of setups) for (let i = 0; i < 2; i++) { await s.predict(); await s.train(); }
+  for (let i = 0; i < runs; i++) {
+    for (const s of setups) {
+      for (const phase of ['predict', 'train'] as const) {
+        const start = performance.now();
+        await s[phase]();
+        s.times[phase].push(performance.now() - start);
+      }
+    }
+  }
+  const med = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
+  const lines = (['predict', 'train'] as const).map((phase) => {
+    const [short, long] = setups.map((s) => med(s.times[phase]));
+    return `${phase}: T=250 ${short!.toFixed(1)} ms, T=1000 ${long!.toFixed(1)} ms, ratio ${(long! / short!).toFixed(2)}`;
+  });
+  console.log(`[timing] linearity, B8·I16·H128, fused, median of ${runs} (alternating)\n${lines.join('\n')}`);
+  for (const s of setups) {
+    s.model.dispose();
+    tf.dispose([s.x, s.y]);
+  }
 });
