@@ -27,9 +27,13 @@ const CASES: Case[] = [
   { batch: 1, steps: 7, input: 3, hidden: 5, activation: 'sigmoid', goBackwards: true, bias: true, mask: true },
   { batch: 4, steps: 1, input: 1, hidden: 1, activation: 'relu', goBackwards: false, bias: false, mask: true },
   { batch: 5, steps: 6, input: 5, hidden: 8, activation: 'linear', goBackwards: true, bias: false, mask: false },
-  // Long enough for a gathering pass mid-sequence (after 12 pending steps forward, 11 backward with a mask)
-  // and a step that starts from the gathered tensor.
+  // Long enough for a chunk mid-sequence (after 12 pending steps forward, 11 backward with a mask), a step that
+  // starts from a chunk, and a gather of two chunks.
   { batch: 3, steps: 14, input: 2, hidden: 5, activation: 'tanh', goBackwards: true, bias: true, mask: true },
+  // 16 texture units: 18 forward chunks of 13 steps, 22 backward chunks of 11, so chunks merge in two levels;
+  // B·T = 1,150 rows: the weight gradients sum 5 partial sums of 256 rows, split inside batch rows.
+  { batch: 5, steps: 230, input: 3, hidden: 3, activation: 'tanh', goBackwards: false, bias: true, mask: true },
+  { batch: 5, steps: 230, input: 3, hidden: 3, activation: 'relu', goBackwards: true, bias: false, mask: false },
 ];
 
 function random(shape: number[], seed: number, scale = 1): tf.Tensor {
@@ -67,31 +71,46 @@ describe('fused webgl recurrence kernels', () => {
   });
   afterAll(() => setFusedKernelsEnabled(true));
 
-  for (const c of CASES) {
-    const label = `B${c.batch} T${c.steps} I${c.input} H${c.hidden} ${c.activation}${c.goBackwards ? ' goBackwards' : ''}${c.bias ? '' : ' no bias'}${c.mask ? ' mask' : ''}`;
+  const runs: { units?: number; c: Case }[] = [
+    ...CASES.map((c) => ({ c })),
+    // With 4 texture units a chunk is 2 steps and the gather merges 4 pieces at a time: three levels, final
+    // merges of leftover levels and pieces at odd rows, on short sequences.
+    ...[7, 40, 41].map((steps) => ({
+      units: 4,
+      c: { batch: 3, steps, input: 2, hidden: 3, activation: 'tanh', goBackwards: steps === 41, bias: true, mask: steps !== 7 } as Case,
+    })),
+  ];
+  for (const { units, c } of runs) {
+    const label = `${units === undefined ? '' : `${units} texture units: `}B${c.batch} T${c.steps} I${c.input} H${c.hidden} ${c.activation}${c.goBackwards ? ' goBackwards' : ''}${c.bias ? '' : ' no bias'}${c.mask ? ' mask' : ''}`;
     it(`forward and backward match the composite: ${label}`, () => {
       setFusedKernelsEnabled(true);
-      const before = tf.memory().numTensors;
-      const inputs = inputsFor(c);
-      const attrs = { activation: c.activation, goBackwards: c.goBackwards };
-      const fused = rnnSequence(inputs, attrs);
-      const reference = rnnSequenceComposite(inputs, attrs);
-      expectClose(fused, reference, 'hidden states');
-      const dy = tf.tidy(() => random([c.batch, c.steps, c.hidden], 9));
-      const gradInputs = { ...inputs, hiddenStates: reference, dy };
-      const masks = c.mask ? [true] : [true, false];
-      for (const withMask of masks) {
-        const { mask, ...rest } = gradInputs;
-        const gi = withMask ? gradInputs : rest;
-        const got = rnnSequenceGrad(gi, attrs);
-        const want = rnnSequenceGradComposite(gi, attrs);
-        for (const name of ['dx', 'dKernel', 'dRecurrentKernel', 'dBias', 'dh0'] as const) {
-          expectClose(got[name], want[name], `${name}${withMask ? '' : ' (no mask input)'}`);
+      const units0 = tf.env().getNumber('WEBGL_MAX_TEXTURES_IN_SHADER');
+      if (units !== undefined) tf.env().set('WEBGL_MAX_TEXTURES_IN_SHADER', units);
+      try {
+        const before = tf.memory().numTensors;
+        const inputs = inputsFor(c);
+        const attrs = { activation: c.activation, goBackwards: c.goBackwards };
+        const fused = rnnSequence(inputs, attrs);
+        const reference = rnnSequenceComposite(inputs, attrs);
+        expectClose(fused, reference, 'hidden states');
+        const dy = tf.tidy(() => random([c.batch, c.steps, c.hidden], 9));
+        const gradInputs = { ...inputs, hiddenStates: reference, dy };
+        const masks = c.mask ? [true] : [true, false];
+        for (const withMask of masks) {
+          const { mask, ...rest } = gradInputs;
+          const gi = withMask ? gradInputs : rest;
+          const got = rnnSequenceGrad(gi, attrs);
+          const want = rnnSequenceGradComposite(gi, attrs);
+          for (const name of ['dx', 'dKernel', 'dRecurrentKernel', 'dBias', 'dh0'] as const) {
+            expectClose(got[name], want[name], `${name}${withMask ? '' : ' (no mask input)'}`);
+          }
+          tf.dispose([...Object.values(got), ...Object.values(want)]);
         }
-        tf.dispose([...Object.values(got), ...Object.values(want)]);
+        tf.dispose([fused, reference, dy, ...Object.values(inputs)]);
+        expect(tf.memory().numTensors).toBe(before);
+      } finally {
+        tf.env().set('WEBGL_MAX_TEXTURES_IN_SHADER', units0);
       }
-      tf.dispose([fused, reference, dy, ...Object.values(inputs)]);
-      expect(tf.memory().numTensors).toBe(before);
     });
   }
 

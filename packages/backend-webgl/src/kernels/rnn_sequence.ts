@@ -4,7 +4,7 @@ import { RnnSequence, type RnnSequenceAttrs } from '@basicrnn/core';
 import { PackedInputs } from './packed_inputs.js';
 import { InputProjectionProgram } from './programs/input_projection_program.js';
 import { RnnStepProgram, type RecurrenceShape, type StepVariant } from './programs/rnn_step_program.js';
-import { ProgramCache, maxPendingSteps } from './step_schedule.js';
+import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
 
 /** The inputs a fused {@link RnnSequence} kernel receives: core always passes a mask, `bias` may be absent. */
 interface RnnSequenceKernelInputs {
@@ -17,10 +17,11 @@ interface RnnSequenceKernelInputs {
 }
 
 /**
- * The whole forward recurrence as T+1 shader programs: one for the input projection x·W + b over every
- * timestep, then one per step that fuses h·U, the projected input, the activation and the mask. Steps write
- * [B, H] textures; every few steps, and at the last, a step also gathers them into the [B, T, H] output
- * (processing order), see {@link RnnStepProgram}.
+ * The whole forward recurrence as T+1 shader programs plus a few gathers: one for the input projection x·W + b
+ * over every timestep, then one per step that fuses h·U, the projected input, the activation and the mask.
+ * Steps write [B, H] textures; every few steps, and at the last, a step also writes them as one chunk
+ * (see {@link RnnStepProgram}), and a {@link SequenceGather} assembles the chunks into the [B, T, H] output
+ * (processing order): about T/190 + 1 gather programs, none when one chunk holds every step.
  */
 export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const inputs = args.inputs as RnnSequenceKernelInputs;
@@ -50,41 +51,54 @@ export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs
       true,
     );
     const programs = new ProgramCache((v: StepVariant) => new RnnStepProgram(shape, v));
-    // Inputs every step reads, then the step tensors not yet gathered, then the gathered [B, T, H] tensor.
+    // Inputs every step reads, then the previous state's tensor (h0 or a chunk), then the pending step tensors.
     const fixed = [proj, recurrent, mask];
     const maxPending = maxPendingSteps(fixed.length + 1);
+    const gather = new SequenceGather(backend, batch, steps, hidden);
     let pending: TensorInfo[] = [];
-    let gathered: TensorInfo | null = null;
-    for (let s = 0; s < steps; s++) {
-      const previous = s === 0 ? 'initial' : pending.length > 0 ? 'pending' : 'gathered';
-      const flush = s === steps - 1 || pending.length === maxPending;
-      // A plain step reads only the tensor it starts from; a flush reads every pending one.
-      const reads = flush ? pending : pending.slice(-1);
-      const variant: StepVariant = {
-        previous,
-        pending: previous === 'pending' || flush ? reads.length : 0,
-        gathered: gathered !== null && (flush || previous === 'gathered'),
-        output: flush ? 'flush' : 'step',
-      };
-      const list = [
-        ...fixed,
-        ...(previous === 'initial' ? [h0] : []),
-        ...(variant.gathered ? [gathered!] : []),
-        ...(variant.pending > 0 ? reads : []),
-      ];
-      // Intermediates stay packed whatever WEBGL_LAZILY_UNPACK says; the op's output follows it.
-      const out = backend.runWebGLProgram(programs.get(variant), list, 'float32', [[s]], s < steps - 1);
-      if (flush) {
-        for (const info of pending) backend.disposeIntermediateTensorInfo(info);
-        if (gathered !== null) backend.disposeIntermediateTensorInfo(gathered);
-        pending = [];
-        gathered = out;
-      } else {
-        pending.push(out);
+    // The chunk the last flush wrote: the next step reads its last row, so it joins the gather only afterwards.
+    let chunk: SequencePiece | null = null;
+    try {
+      for (let s = 0; s < steps; s++) {
+        const previous = s === 0 ? 'initial' : pending.length > 0 ? 'pending' : 'chunk';
+        const flush = s === steps - 1 || pending.length === maxPending;
+        // A plain step reads only the tensor it starts from; a flush reads every pending one.
+        const reads = flush ? pending : pending.slice(-1);
+        const variant: StepVariant = {
+          previous,
+          pending: previous === 'pending' || flush ? reads.length : 0,
+          chunkRows: previous === 'chunk' ? chunk!.end - chunk!.start : 0,
+          output: flush ? 'flush' : 'step',
+        };
+        const list = [
+          ...fixed,
+          ...(previous === 'initial' ? [h0] : []),
+          ...(previous === 'chunk' ? [chunk!.info] : []),
+          ...(variant.pending > 0 ? reads : []),
+        ];
+        // Intermediates stay packed whatever WEBGL_LAZILY_UNPACK says; a chunk that is the whole output follows it.
+        const whole = flush && s === steps - 1 && s - reads.length === 0;
+        const out = backend.runWebGLProgram(programs.get(variant), list, 'float32', [[s]], !whole);
+        if (flush) {
+          for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+          pending = [];
+          if (chunk !== null) gather.add(chunk);
+          chunk = { info: out, start: s - reads.length, end: s + 1, first: 0, owned: true };
+        } else {
+          pending.push(out);
+        }
       }
+      gather.add(chunk!);
+      chunk = null;
+      backend.disposeIntermediateTensorInfo(proj);
+      return gather.finish(false);
+    } catch (error) {
+      backend.disposeIntermediateTensorInfo(proj);
+      for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+      if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
+      gather.dispose();
+      throw error;
     }
-    backend.disposeIntermediateTensorInfo(proj);
-    return gathered!;
   } finally {
     packed.dispose();
   }

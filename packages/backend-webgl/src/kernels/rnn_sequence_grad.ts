@@ -8,8 +8,8 @@ import { RnnDeltaProgram } from './programs/rnn_delta_program.js';
 import { RnnSlopeProgram } from './programs/rnn_slope_program.js';
 import type { RecurrenceShape } from './programs/rnn_step_program.js';
 import { SequenceMatMulProgram } from './programs/sequence_matmul_program.js';
-import { WeightGradProgram, weightGradReadsFlat } from './programs/weight_grad_program.js';
-import { ProgramCache, maxPendingSteps } from './step_schedule.js';
+import { PartialSumProgram, WeightGradProgram, weightGradReadsFlat, weightGradSplits } from './programs/weight_grad_program.js';
+import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
 
 /** The inputs of a fused {@link RnnSequenceGrad} kernel; `mask` is absent when the op is called without one. */
 interface RnnSequenceGradKernelInputs {
@@ -23,9 +23,11 @@ interface RnnSequenceGradKernelInputs {
 }
 
 /**
- * Backpropagation through time as T+6 shader programs: m·act'(h) for every step, T-1 carry steps that compute
- * the total gradients g and gather them into one [B, T, H] tensor (see {@link RnnCarryProgram}), one for dh0,
- * one for dz over all steps, then dx, dW, dU and db each as a single program over every batch row and timestep.
+ * Backpropagation through time as T+7 shader programs (a few more past T ≈ 190, and 2 more to sum the weight
+ * gradients' partial sums from B·T = 1,024): m·act'(h) for every step, T-1
+ * carry steps that compute the total gradients g in chunks (see {@link RnnCarryProgram}), one for dh0, the
+ * gathers that assemble the chunks into one [B, T, H] tensor ({@link SequenceGather}), one for dz over all
+ * steps, then dx, dW, dU and db each as a single program over every batch row and timestep.
  * Outputs, in order: dx [B, T, I] (original time order), dKernel [I, H], dRecurrentKernel [H, H], dBias [H],
  * dh0 [B, H].
  */
@@ -55,42 +57,61 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
       backend.runWebGLProgram(program, list, 'float32', uniforms);
 
     // g_{T-1} is dy_{T-1}; each step s yields g_{s-1}, as a [B, H] tensor, and every few steps (and at s = 1)
-    // gathers them into one [B, T, H] tensor, as the forward kernel does.
+    // writes them as one chunk; a SequenceGather assembles dy's last row and the chunks, as the forward kernel does.
     const programs = new ProgramCache((v: CarryVariant) => new RnnCarryProgram(shape, hasMask, v));
     // m·act'(h) for every step, once, so the steps' dot products read one cheap texel instead of two.
     const slopes = backend.runWebGLProgram(new RnnSlopeProgram(shape, hasMask), withMask([states]), 'float32', undefined, true);
     const fixed = withMask([dy, slopes, recurrent]);
     const maxPending = maxPendingSteps(fixed.length + 1);
+    const gather = new SequenceGather(backend, batch, steps, hidden);
     let pending: TensorInfo[] = [];
-    let gathered: TensorInfo | null = null;
-    const sourceOf = (s: number) => (s === steps - 1 ? 'dy' : pending.length > 0 ? 'pending' : 'gathered');
-    for (let s = steps - 1; s >= 1; s--) {
-      const source = sourceOf(s);
-      const flush = s === 1 || pending.length === maxPending;
-      const reads = flush ? pending : pending.slice(-1);
-      const variant: CarryVariant = {
-        source,
-        pending: source === 'pending' || flush ? reads.length : 0,
-        gathered: gathered !== null && (flush || source === 'gathered'),
-        output: flush ? 'flush' : 'step',
-      };
-      const list = [...fixed, ...(variant.gathered ? [gathered!] : []), ...(variant.pending > 0 ? reads : [])];
-      const out = backend.runWebGLProgram(programs.get(variant), list, 'float32', [[s]], true);
-      if (flush) {
-        for (const info of pending) backend.disposeIntermediateTensorInfo(info);
-        if (gathered !== null) backend.disposeIntermediateTensorInfo(gathered);
-        pending = [];
-        gathered = out;
-      } else {
-        pending.push(out);
+    let chunk: SequencePiece | null = null;
+    let grads: TensorInfo;
+    let dh0: TensorInfo;
+    try {
+      // Pieces arrive in descending time: dy's row T-1 first.
+      gather.add({ info: dy, start: steps - 1, end: steps, first: steps - 1, owned: false });
+      const sourceOf = (s: number) => (s === steps - 1 ? 'dy' : pending.length > 0 ? 'pending' : 'chunk');
+      for (let s = steps - 1; s >= 1; s--) {
+        const source = sourceOf(s);
+        const flush = s === 1 || pending.length === maxPending;
+        const reads = flush ? pending : pending.slice(-1);
+        const variant: CarryVariant = {
+          source,
+          pending: source === 'pending' || flush ? reads.length : 0,
+          output: flush ? 'flush' : 'step',
+        };
+        const list = [...fixed, ...(source === 'chunk' ? [chunk!.info] : []), ...(variant.pending > 0 ? reads : [])];
+        const out = backend.runWebGLProgram(programs.get(variant), list, 'float32', [[s]], true);
+        if (flush) {
+          for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+          pending = [];
+          if (chunk !== null) gather.add(chunk);
+          chunk = { info: out, start: s - 1, end: s + reads.length, first: 0, owned: true };
+        } else {
+          pending.push(out);
+        }
       }
+      const initial: CarryVariant = { source: sourceOf(0), pending: 0, output: 'initialState' };
+      dh0 = run(programs.get(initial), [...fixed, ...(chunk !== null ? [chunk.info] : [])], [[0]]);
+      if (chunk !== null) {
+        gather.add(chunk);
+        chunk = null;
+        grads = gather.finish(true);
+      } else {
+        gather.dispose();
+        grads = dy;
+      }
+    } catch (error) {
+      for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+      if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
+      gather.dispose();
+      backend.disposeIntermediateTensorInfo(slopes);
+      throw error;
     }
-    const initial: CarryVariant = { source: sourceOf(0), pending: 0, gathered: gathered !== null, output: 'initialState' };
-    const dh0 = run(programs.get(initial), [...fixed, ...(gathered ? [gathered] : [])], [[0]]);
     backend.disposeIntermediateTensorInfo(slopes);
-    const grads = gathered ?? dy;
     const deltas = backend.runWebGLProgram(new RnnDeltaProgram(shape, hasMask), withMask([grads, states]), 'float32', undefined, true);
-    if (gathered !== null) backend.disposeIntermediateTensorInfo(gathered);
+    if (grads !== dy) backend.disposeIntermediateTensorInfo(grads);
 
     const dx = run(
       new SequenceMatMulProgram(batch, steps, hidden, inputSize, { transposeMatrix: true, reverseTime: goBackwards }),
@@ -99,11 +120,18 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
     // With T even the weight gradients read [B·T, ·] views of the sequences (free reshapes, see weightGradReadsFlat).
     const rows = (info: TensorInfo): TensorInfo =>
       weightGradReadsFlat(steps) ? { ...info, shape: [batch * steps, info.shape[2] as number] } : info;
-    const dKernel = run(new WeightGradProgram(batch, steps, inputSize, hidden, 'input', goBackwards), [rows(deltas), rows(x)]);
-    const dRecurrent = run(
-      new WeightGradProgram(batch, steps, hidden, hidden, 'previousState', goBackwards),
-      [rows(deltas), rows(states), h0],
-    );
+    // Long sequences: partial sums over row blocks, then their sum (see weightGradSplits).
+    const splits = weightGradSplits(batch, steps);
+    const weightGrad = (inner: number, source: 'input' | 'previousState', list: TensorInfo[]): TensorInfo => {
+      const program = new WeightGradProgram(batch, steps, inner, hidden, source, goBackwards);
+      if (splits === 1) return run(program, list);
+      const partials = backend.runWebGLProgram(program, list, 'float32', undefined, true);
+      const sum = run(new PartialSumProgram(splits, inner, hidden), [partials]);
+      backend.disposeIntermediateTensorInfo(partials);
+      return sum;
+    };
+    const dKernel = weightGrad(inputSize, 'input', [rows(deltas), rows(x)]);
+    const dRecurrent = weightGrad(hidden, 'previousState', [rows(deltas), rows(states), h0]);
     const dBias = run(new BiasGradProgram(batch, steps, hidden), [deltas]);
     backend.disposeIntermediateTensorInfo(deltas);
     return [dx, dKernel, dRecurrent, dBias, dh0];

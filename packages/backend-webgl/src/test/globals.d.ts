@@ -10,3 +10,5 @@ declare module '*.wasm?url' {
 declare const __TIMING_CONFIGS__: string;
 /** Timing script only: runs per median from TIMING_RUNS, 0 for each config's default. */
 declare const __TIMING_RUNS__: number;
+/** Timing script only: TIMING_FUSED_ONLY=1 times the fused kernels alone. */
+declare const __TIMING_FUSED_ONLY__: boolean;

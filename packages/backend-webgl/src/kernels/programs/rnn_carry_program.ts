@@ -5,17 +5,16 @@ import type { RecurrenceShape } from './rnn_step_program.js';
 
 /**
  * Where a carry program reads g_s and what it writes.
- * - `source`: dy (the first backward step, s = T-1, where g_s = dy_s), the last pending [B, H] tensor, or row
- *   s of the gathered [B, T, H] tensor.
+ * - `source`: dy (the first backward step, s = T-1, where g_s = dy_s), the last pending [B, H] tensor, or the
+ *   first row of the chunk the previous step wrote (the step right after a flush).
  * - `pending`: how many [B, H] tensors of g are inputs: g_{s+pending-1} … g_s, oldest first.
- * - `gathered`: whether the [B, T, H] tensor of earlier flushes is an input.
- * - `output`: 'step' writes g_{s-1} [B, H]; 'flush' writes every g known so far as [B, T, H] (batch-major,
- *   processing order); 'initialState' writes the gradient leaving step 0, dh0 [B, H].
+ * - `output`: 'step' writes g_{s-1} [B, H]; 'flush' writes the chunk [B, pending + 1, H] of g_{s-1} … 
+ *   g_{s+pending-1} (batch-major, processing order); 'initialState' writes the gradient leaving step 0,
+ *   dh0 [B, H].
  */
 export interface CarryVariant {
-  source: 'dy' | 'pending' | 'gathered';
+  source: 'dy' | 'pending' | 'chunk';
   pending: number;
-  gathered: boolean;
   output: 'step' | 'flush' | 'initialState';
 }
 
@@ -25,11 +24,12 @@ export interface CarryVariant {
  * `carry_{s-1} = dz_s·Uᵀ + (1 − m_s)·g_s`, and g_{s-1} = dy_{s-1} + carry_{s-1}.
  *
  * Organised like the forward {@link RnnStepProgram}: most steps write g_{s-1} as a [B, H] texture of 2×2
- * blocks, every few steps (and at s = 1) a step also gathers the g's into one [B, T, H] tensor for the batched
- * gradient programs. dz_s = g_s ⊙ (m_s · act'(h_s)) is formed inside the dot product from the precomputed
- * {@link RnnSlopeProgram} factors instead of being stored, so a step is one program.
+ * blocks, every few steps (and at s = 1) a step also writes the pending g's with its own as one chunk, which a
+ * {@link SequenceGather} assembles into [B, T, H] for the batched gradient programs. dz_s = g_s ⊙ (m_s ·
+ * act'(h_s)) is formed inside the dot product from the precomputed {@link RnnSlopeProgram} factors instead of
+ * being stored, so a step is one program.
  * Inputs: `dy` [B, T, H], `slopes` [T·B', H], `recurrent` U [H, H], `mask` [B, T] (optional), then
- * `gathered` [B, T, H] and `pending0…` [B, H] as the variant says.
+ * `chunk` [B, ·, H] and `pending0…` [B, H] as the variant says.
  */
 export class RnnCarryProgram implements GPGPUProgram {
   variableNames: string[];
@@ -41,19 +41,23 @@ export class RnnCarryProgram implements GPGPUProgram {
 
   constructor(shape: RecurrenceShape, hasMask: boolean, variant: CarryVariant) {
     const { batch, steps, hidden, goBackwards } = shape;
-    const { source, pending, gathered, output } = variant;
+    const { source, pending, output } = variant;
     this.variableNames = [
       'dy',
       'slopes',
       'recurrent',
       ...(hasMask ? ['mask'] : []),
-      ...(gathered ? ['gathered'] : []),
+      ...(source === 'chunk' ? ['chunk'] : []),
       ...pendingNames(pending),
     ];
-    this.outputShape = output === 'flush' ? [batch, steps, hidden] : [batch, hidden];
+    this.outputShape = output === 'flush' ? [batch, pending + 1, hidden] : [batch, hidden];
     const rows = (name: string) =>
       `vec4(rowOf(get${name}(b, s, k), imod(s, 2)), rowOf(get${name}(b1, s, k), imod(s, 2)))`;
-    const gradBlock = { dy: rows('Dy'), pending: `getPending${pending - 1}(b, k)`, gathered: rows('Gathered') }[source];
+    const gradBlock = {
+      dy: rows('Dy'),
+      pending: `getPending${pending - 1}(b, k)`,
+      chunk: 'vec4(getChunk(b, 0, k).xy, getChunk(b1, 0, k).xy)',
+    }[source];
     const carry = `
       ${pendingGlsl(pending)}
 
@@ -87,31 +91,28 @@ export class RnnCarryProgram implements GPGPUProgram {
     let main: string;
     if (output === 'flush') {
       main = `
-      // Row r (>= s) of g for batch row b, columns n, n+1: pending tensors hold rows s … s+pending-1.
-      vec2 storedRow(int b, int r, int n, int s) {
-        int last = s + ${pending} - 1;
-        if (r >= s && r <= last) return rowOf(pendingTexel(last - r, b, n), imod(b, 2));
-        if (r > last && r < ${steps}) return rowOf(get${gathered ? 'Gathered' : 'Dy'}(b, r, n), imod(r, 2));
+      // Row r (>= 1) of the chunk for batch row b, columns n, n+1: g_{s-1+r}, from pending tensor pending - r.
+      vec2 storedRow(int b, int r, int n) {
+        if (r >= 1 && r <= ${pending}) return rowOf(pendingTexel(${pending} - r, b, n), imod(b, 2));
         return vec2(0.0);
       }
 
       void main() {
         ivec3 rc = getOutputCoords();
         int b = rc.x;
-        int t = rc.y;
+        int r = rc.y;
         int n = rc.z;
         int s = stepIndex;
-        vec2 row0 = storedRow(b, t, n, s);
-        vec2 row1 = storedRow(b, t + 1, n, s);
-        if (t == s - 1 || t + 1 == s - 1) {
-          // A [B, T, H] texel holds one batch row: compute the 2×2 block and keep its half.
+        vec2 row0 = storedRow(b, r, n);
+        vec2 row1 = storedRow(b, r + 1, n);
+        if (r == 0) {
+          // A [B, chunk, H] texel holds one batch row: compute the 2×2 block and keep its half.
           int pairRow = imod(b, 2);
           int pairStart = b - pairRow;
-          vec2 g = rowOf(dyBlock(s - 1, pairStart, n) + carryBlock(s, pairStart, n), pairRow);
-          if (t == s - 1) { row0 = g; } else { row1 = g; }
+          row0 = rowOf(dyBlock(s - 1, pairStart, n) + carryBlock(s, pairStart, n), pairRow);
         }
         vec4 result = vec4(row0, row1);
-        if (t + 1 >= ${steps}) result.zw = vec2(0.0);
+        if (r + 1 > ${pending}) result.zw = vec2(0.0);
         if (n + 1 >= ${hidden}) { result.y = 0.0; result.w = 0.0; }
         setOutput(result);
       }`;

@@ -13,17 +13,17 @@ export interface RecurrenceShape {
 
 /**
  * Where a step program reads the state it starts from, and what it writes.
- * - `previous`: h_{s-1} is h0 (step 0), the last pending [B, H] step tensor, or row s-1 of the gathered
- *   [B, T, H] tensor (the step right after a flush).
+ * - `previous`: h_{s-1} is h0 (step 0), the last pending [B, H] step tensor, or the last row of the chunk the
+ *   previous step wrote (the step right after a flush).
  * - `pending`: how many [B, H] step tensors, for steps s-pending … s-1, are inputs.
- * - `gathered`: whether the [B, T, H] tensor of earlier flushes is an input.
- * - `output`: 'step' writes h_s as [B, H]; 'flush' writes [B, T, H] (batch-major, processing order) holding
- *   every state so far: the gathered ones, the pending ones and h_s.
+ * - `chunkRows`: the rows of that chunk (0 unless `previous` is 'chunk').
+ * - `output`: 'step' writes h_s as [B, H]; 'flush' writes the chunk [B, pending + 1, H] (batch-major,
+ *   processing order) of steps s-pending … s: the pending states and h_s.
  */
 export interface StepVariant {
-  previous: 'initial' | 'pending' | 'gathered';
+  previous: 'initial' | 'pending' | 'chunk';
   pending: number;
-  gathered: boolean;
+  chunkRows: number;
   output: 'step' | 'flush';
 }
 
@@ -32,13 +32,13 @@ export interface StepVariant {
  *
  * Most steps write only h_s, a [B, H] texture whose every texel is a 2×2 block of h·U: the work and texel
  * reads of tfjs's packed matmul, with the projected input, bias, activation and mask fused in, and no branch.
- * A fragment shader cannot write into part of a texture, so collecting the steps into the [B, T, H] output
- * needs a pass over the whole output; a `flush` step does it along with its own step, every few steps (as many
- * as the texture units allow) and at the last step. The pass costs one read per texel, and happens
- * ~T/12 times instead of T, so a forward pass is still T+1 programs (projection + one per step).
+ * A fragment shader cannot write into part of a texture, so the steps are collected in chunks: every few steps
+ * (as many as the texture units allow) and at the last step, a `flush` step writes its own state together
+ * with the pending ones as one [B, chunk, H] tensor, a pass over the chunk only. A {@link SequenceGather}
+ * assembles the chunks into the [B, T, H] output, so the whole pass is linear in T.
  * The step index is a custom uniform: programs of the same variant compile once and serve every step.
  * Inputs: `proj` [T, B, H] (time-major x·W + b from {@link InputProjectionProgram}), `recurrent` U [H, H],
- * `mask` [B, T], then `h0` [B, H] (previous 'initial'), `gathered` [B, T, H], `pending0…` [B, H].
+ * `mask` [B, T], then `h0` [B, H] (previous 'initial'), `chunk` [B, chunkRows, H], `pending0…` [B, H].
  */
 export class RnnStepProgram implements GPGPUProgram {
   variableNames: string[];
@@ -50,22 +50,21 @@ export class RnnStepProgram implements GPGPUProgram {
 
   constructor(shape: RecurrenceShape, variant: StepVariant) {
     const { batch, steps, hidden, activation, goBackwards } = shape;
-    const { previous, pending, gathered, output } = variant;
-    this.outputShape = output === 'flush' ? [batch, steps, hidden] : [batch, hidden];
+    const { previous, pending, chunkRows, output } = variant;
+    this.outputShape = output === 'flush' ? [batch, pending + 1, hidden] : [batch, hidden];
     this.variableNames = [
       'proj',
       'recurrent',
       'mask',
       ...(previous === 'initial' ? ['h0'] : []),
-      ...(gathered ? ['gathered'] : []),
+      ...(previous === 'chunk' ? ['chunk'] : []),
       ...pendingNames(pending),
     ];
     const previousBlock = {
       initial: 'return getH0(b, k);',
       pending: `return getPending${pending - 1}(b, k);`,
-      gathered: `int b1 = b + 1 < ${batch} ? b + 1 : b;
-        int row = imod(s - 1, 2);
-        return vec4(rowOf(getGathered(b, s - 1, k), row), rowOf(getGathered(b1, s - 1, k), row));`,
+      chunk: `int b1 = b + 1 < ${batch} ? b + 1 : b;
+        return vec4(rowOf(getChunk(b, ${chunkRows - 1}, k), ${(chunkRows - 1) % 2}), rowOf(getChunk(b1, ${chunkRows - 1}, k), ${(chunkRows - 1) % 2}));`,
     }[previous];
     const block = `
       ${pendingGlsl(pending)}
@@ -101,30 +100,27 @@ export class RnnStepProgram implements GPGPUProgram {
         setOutput(result);
       }`
         : `
-      // Row r (< s) of batch row b, columns n, n+1: from a pending step tensor or the gathered tensor.
-      vec2 storedRow(int b, int r, int n, int s) {
-        int first = s - ${pending};
-        if (r >= first && r < s) return rowOf(pendingTexel(r - first, b, n), imod(b, 2));
-        ${gathered ? 'if (r < first) return rowOf(getGathered(b, r, n), imod(r, 2));' : ''}
+      // Row r (< pending) of the chunk for batch row b, columns n, n+1: the pending step tensor of step s-pending+r.
+      vec2 storedRow(int b, int r, int n) {
+        if (r < ${pending}) return rowOf(pendingTexel(r, b, n), imod(b, 2));
         return vec2(0.0);
       }
 
       void main() {
         ivec3 rc = getOutputCoords();
         int b = rc.x;
-        int t = rc.y;
+        int r = rc.y;
         int n = rc.z;
-        int s = stepIndex;
-        vec2 row0 = storedRow(b, t, n, s);
-        vec2 row1 = storedRow(b, t + 1, n, s);
-        if (t == s || t + 1 == s) {
-          // A [B, T, H] texel holds one batch row: compute the 2×2 block and keep its half.
+        vec2 row0 = storedRow(b, r, n);
+        vec2 row1 = storedRow(b, r + 1, n);
+        if (r == ${pending} || r + 1 == ${pending}) {
+          // A [B, chunk, H] texel holds one batch row: compute the 2×2 block and keep its half.
           int pairRow = imod(b, 2);
-          vec2 h = rowOf(stepBlock(s, b - pairRow, n), pairRow);
-          if (t == s) { row0 = h; } else { row1 = h; }
+          vec2 h = rowOf(stepBlock(stepIndex, b - pairRow, n), pairRow);
+          if (r == ${pending}) { row0 = h; } else { row1 = h; }
         }
         vec4 result = vec4(row0, row1);
-        if (t + 1 >= ${steps}) result.zw = vec2(0.0);
+        if (r + 1 > ${pending}) result.zw = vec2(0.0);
         if (n + 1 >= ${hidden}) { result.y = 0.0; result.w = 0.0; }
         setOutput(result);
       }`;

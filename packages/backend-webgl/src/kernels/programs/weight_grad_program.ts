@@ -25,11 +25,50 @@ export class WeightGradProgram implements GPGPUProgram {
   userCode: string;
 
   constructor(batch: number, steps: number, inner: number, outer: number, source: WeightGradSource, goBackwards: boolean) {
-    this.outputShape = [inner, outer];
+    const splits = weightGradSplits(batch, steps);
+    this.outputShape = splits > 1 ? [splits, inner, outer] : [inner, outer];
     this.variableNames = source === 'input' ? ['deltas', 'xs'] : ['deltas', 'states', 'h0'];
     this.userCode = steps % 2 === 0
-      ? flatLoop(batch, steps, inner, outer, source, goBackwards)
+      ? flatLoop(batch, steps, inner, outer, source, goBackwards, splits)
       : nestedLoop(batch, steps, inner, outer, source, goBackwards);
+  }
+}
+
+/** Rows (b, s pairs) one partial sum of {@link WeightGradProgram} covers when the sum is split. */
+export const WEIGHT_GRAD_SPLIT_ROWS = 256;
+
+/**
+ * How many partial sums {@link WeightGradProgram} writes, [splits, K, N], for {@link PartialSumProgram} to add
+ * up; 1: it writes [K, N] itself. Only the flat loop (T even) splits, and only past 4 splits' worth of rows.
+ * Why: every output texel walks a column of both [B·T, ·] inputs; past the L2 cache (1 MiB per core here:
+ * B8·T250·H128 is 1 MiB per input) each walk streams from L3 or memory, and the cost grew faster than B·T
+ * (T=1000 cost up to 11× T=250 on a loaded machine). A split reads 256 rows, 128 KiB at H = 128, that
+ * every fragment of the split shares.
+ */
+export function weightGradSplits(batch: number, steps: number): number {
+  if (!weightGradReadsFlat(steps)) return 1;
+  const rows = batch * steps;
+  return rows >= 4 * WEIGHT_GRAD_SPLIT_ROWS ? Math.ceil(rows / WEIGHT_GRAD_SPLIT_ROWS) : 1;
+}
+
+/** Sums [S, K, N] partial weight gradients over S: the second half of a split {@link WeightGradProgram}. */
+export class PartialSumProgram implements GPGPUProgram {
+  variableNames = ['partials'];
+  packedInputs = true;
+  packedOutput = true;
+  outputShape: number[];
+  userCode: string;
+
+  constructor(splits: number, inner: number, outer: number) {
+    this.outputShape = [inner, outer];
+    this.userCode = `
+      void main() {
+        ivec2 rc = getOutputCoords();
+        vec4 acc = vec4(0.0);
+        for (int i = 0; i < ${splits}; i++) acc += getPartials(i, rc.x, rc.y);
+        setOutput(acc);
+      }
+    `;
   }
 }
 
@@ -49,7 +88,15 @@ const ZERO_PADDING = (inner: number, outer: number) => `
         setOutput(acc);`;
 
 /** T even: the inputs are [B·T, ·] views; one loop over row pairs r, r+1 (r even, never straddling a batch row). */
-function flatLoop(batch: number, steps: number, inner: number, outer: number, source: WeightGradSource, goBackwards: boolean): string {
+function flatLoop(
+  batch: number,
+  steps: number,
+  inner: number,
+  outer: number,
+  source: WeightGradSource,
+  goBackwards: boolean,
+  splits: number,
+): string {
   let rows: string;
   if (source === 'previousState') {
     // h_{s-1} for rows r, r+1 straddles two texels: carry the odd half of the texel before in \`earlier\`, reset
@@ -73,12 +120,23 @@ function flatLoop(batch: number, steps: number, inner: number, outer: number, so
       ${PACKED_HELPERS}
 
       void main() {
-        ivec2 rc = getOutputCoords();
-        int k = rc.x;
-        int n = rc.y;
+        ${splits > 1 ? 'ivec3 rc = getOutputCoords(); int split = rc.x; int k = rc.y; int n = rc.z;' : 'ivec2 rc = getOutputCoords(); int split = 0; int k = rc.x; int n = rc.y;'}
         vec4 acc = vec4(0.0);
-        ${source === 'previousState' ? 'vec2 earlier = vec2(0.0); int b = 0; int boundary = 0;' : ''}
-        for (int r = 0; r < ${batch * steps}; r += 2) {
+        int first = split * ${WEIGHT_GRAD_SPLIT_ROWS};
+        ${source === 'previousState' ? `
+        // A split starting inside a batch row carries h_{s-1} from the row before it (T even: never h0 there).
+        int b = first / ${steps};
+        int boundary = b * ${steps};
+        vec2 earlier = vec2(0.0);
+        if (first != boundary) {
+          earlier = getStates(first - 2, k).zw;
+          b++;
+          boundary += ${steps};
+        }` : ''}
+        // Constant loop bounds (GLSL ES 1.0); the last split stops at the end of the rows.
+        for (int i = 0; i < ${splits > 1 ? WEIGHT_GRAD_SPLIT_ROWS : batch * steps}; i += 2) {
+          int r = first + i;
+          ${splits > 1 ? `if (r >= ${batch * steps}) break;` : ''}
           ${rows}
           vec4 d = getDeltas(r, n);
           acc += a.xxyy * d.xyxy + a.zzww * d.zwzw;
