@@ -64,7 +64,7 @@ describe('learning real tasks (wasm, Node, fixed seeds)', () => {
     await setBackend('wasm');
   }, 120_000);
 
-  it('learns the sentiment set from token ids (embedding → SimpleRNN → Dense), negations included: held-out accuracy 100%', async () => {
+  it('learns the sentiment set from token ids (embedding → SimpleRNN → Dense, on cpu), negations included: held-out accuracy 100%', async () => {
     // On cpu: the embedding's gradient (core's GatherV2 gradient) calls UnsortedSegmentSum, which tfjs's wasm
     // backend does not have (see the main job's note).
     await setBackend('cpu');
