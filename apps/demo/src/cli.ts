@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { BasicRNN, BasicRNNError, DEFAULT_LEARNING_RATES, setBackend, LOSS_NAMES, OPTIMIZER_NAMES, formatBytes, type LossName, type OptimizerName } from '@basicrnn/core';
+import { BasicRNN, BasicRNNError, Embedding, RecurrentLayer, Sequential, DEFAULT_LEARNING_RATES, setBackend, LOSS_NAMES, OPTIMIZER_NAMES, formatBytes, type LossName, type OptimizerName } from '@basicrnn/core';
 import { ALL_TASKS, TASK_SPECS, effectiveInputSize, isCategorical, taskDefaults, trainingProblem, type AnyTaskName, type SettingLabel } from './tasks/index.js';
 import { CELL_NAMES, type CellName, type MainJobOptions, type Reporter, TASK_TITLES, runMainJob } from './main_job.js';
 import { loadModelFrom } from './model_files.js';
@@ -166,21 +166,35 @@ const MODEL_SIZES = [
  * model; a size given that differs, a model the task cannot use, or a model that is not a BasicRNN is a usage
  * error (exit 2). Unreadable or corrupt files are core's typed errors (exit 1).
  */
-export async function loadForTask(o: MainJobOptions, given: (name: string) => boolean): Promise<{ options: MainJobOptions; model: BasicRNN }> {
+export async function loadForTask(o: MainJobOptions, given: (name: string) => boolean): Promise<{ options: MainJobOptions; model: BasicRNN | Sequential }> {
   const dir = o.load!;
   const loaded = await loadModelFrom(pathToFileURL(dir).href);
-  if (!(loaded instanceof BasicRNN)) {
-    loaded.dispose();
-    throw new UsageError(`--load ${dir}: holds a sequential model; the CLI runs BasicRNN models (saved by --save)`);
-  }
-  const fromModel = {
-    hiddenSize: loaded.hiddenSize,
-    outputSize: loaded.outputSize,
-    inputSize: loaded.inputSize ?? o.inputSize,
-    seqLength: loaded.seqLength ?? o.seqLength,
-    returnSequences: loaded.returnSequences,
-  };
   try {
+    // The sentiment task runs an embedding model on token ids; every other task a BasicRNN on vectors.
+    const sentiment = o.task === 'sentiment';
+    const [embedding, recurrent] = loaded instanceof Sequential ? loaded.layers : [];
+    if (sentiment && !(embedding instanceof Embedding && recurrent instanceof RecurrentLayer)) {
+      throw new UsageError(`--load ${dir}: --task sentiment takes a model that starts with an embedding of token ids and a recurrent layer (saved by --save --task sentiment)`);
+    }
+    if (!sentiment && !(loaded instanceof BasicRNN)) {
+      throw new UsageError(`--load ${dir}: holds a sequential model; the CLI runs those only for --task sentiment (other tasks take BasicRNN models saved by --save)`);
+    }
+    const fromModel =
+      loaded instanceof BasicRNN
+        ? {
+            hiddenSize: loaded.hiddenSize,
+            outputSize: loaded.outputSize,
+            inputSize: loaded.inputSize ?? o.inputSize,
+            seqLength: loaded.seqLength ?? o.seqLength,
+            returnSequences: loaded.returnSequences,
+          }
+        : {
+            hiddenSize: (recurrent as RecurrentLayer).config.units,
+            outputSize: loaded.outputSize,
+            inputSize: (embedding as Embedding).inputDim,
+            seqLength: ((embedding as Embedding).inputShape?.[1] as number | null | undefined) ?? o.seqLength,
+            returnSequences: false,
+          };
     for (const [key, flag] of MODEL_SIZES) {
       if (given(key) && o[key] !== fromModel[key]) {
         throw new UsageError(`--load ${dir}: the model has ${key} ${fromModel[key]}, but ${flag} ${o[key]} was given: drop ${flag} or load another model`);
@@ -196,6 +210,7 @@ export async function loadForTask(o: MainJobOptions, given: (name: string) => bo
       if (problem !== null) throw new UsageError(`--load ${dir}: the model does not fit --task ${options.task}: ${problem}`);
     }
     checkSizes(options, options.task !== null);
+    if (recurrent instanceof RecurrentLayer) options.cell = recurrent.cell;
     return { options, model: loaded };
   } catch (e) {
     loaded.dispose();
@@ -268,7 +283,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   // reference by choice), so production mode silences it (it only gates tfjs's console warnings).
   tf.enableProdMode();
   try {
-    let model: BasicRNN | undefined;
+    let model: BasicRNN | Sequential | undefined;
     if (options.load !== null) {
       try {
         await setBackend(options.backend);

@@ -5,7 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@basicrnn/backend-wasm';
 import {
   BasicRNN,
+  Embedding,
+  RecurrentLayer,
   SeededRandom,
+  Sequential,
   getBackendInfo,
   setBackend,
   type BackendInfo,
@@ -17,7 +20,18 @@ import {
 import '@basicrnn/core/node';
 import { toOnnx } from '@basicrnn/onnx';
 import { hiddenStatesSvg, rnnWorkingSvg, svgToPng, trainingCurvesSvg, weightsSvg } from '@basicrnn/viz/node';
-import { TASK_SPECS, VIEW_CAPTIONS, labelTensor, outputLabel, taskArrays, type AnyTaskName, type ViewName } from './tasks/index.js';
+import {
+  SENTIMENT_EMBEDDING_SIZE,
+  TASK_SPECS,
+  VIEW_CAPTIONS,
+  VOCABULARY,
+  labelTensor,
+  outputLabel,
+  sentimentModel,
+  taskArrays,
+  type AnyTaskName,
+  type ViewName,
+} from './tasks/index.js';
 // Node only (it renders with @basicrnn/viz/node), so not re-exported by tasks/index.ts, which the web worker imports.
 import { longDependencyViews } from './tasks/long_dependency.js';
 import { htmlReport } from './report.js';
@@ -112,11 +126,17 @@ export interface WrittenView {
 export async function runMainJob(
   o: MainJobOptions,
   report: Reporter,
-  loaded?: BasicRNN,
+  loaded?: BasicRNN | Sequential,
 ): Promise<{ files: string[]; history: History | null; evaluation: number[] | null }> {
-  await setBackend(o.backend);
+  // The sentiment task's model starts with an embedding that takes token ids [batch, steps] (0 = padding).
+  const embedded = o.task === 'sentiment';
+  // The embedding's gradient (core's GatherV2 gradient) uses UnsortedSegmentSum, a kernel tfjs's wasm backend
+  // lacks: training the sentiment model on wasm fails at the first step, so it trains on cpu.
+  const backend = embedded && o.backend === 'wasm' ? 'cpu' : o.backend;
+  await setBackend(backend);
   const info = getBackendInfo();
   report.line(`Backend: ${backendText(info)}`);
+  if (backend !== o.backend) report.line("The sentiment task runs on cpu: wasm has no UnsortedSegmentSum kernel, which the embedding's gradient needs");
   report.line(
     o.task === null
       ? "Seed main(): random normal input, compile, build, summary, forward pass, the seed's plot; no training"
@@ -124,34 +144,36 @@ export async function runMainJob(
   );
 
   // The seed: example input from a standard normal, the model, compile, build, summary, forward pass, shapes.
+  // (For the embedding model: random word ids, no padding.)
   const rng = new SeededRandom(o.seed);
-  const exampleValues = Float32Array.from({ length: o.batchSize * o.seqLength * o.inputSize }, () => rng.normal());
-  const exampleInput = tf.tensor3d(exampleValues, [o.batchSize, o.seqLength, o.inputSize]);
-  const model = loaded ?? CELLS[o.cell](o);
+  const exampleInput = embedded
+    ? tf.tensor2d(Int32Array.from({ length: o.batchSize * o.seqLength }, () => 1 + rng.int(VOCABULARY.length - 1)), [o.batchSize, o.seqLength], 'int32')
+    : tf.tensor3d(Float32Array.from({ length: o.batchSize * o.seqLength * o.inputSize }, () => rng.normal()), [o.batchSize, o.seqLength, o.inputSize]);
+  const model: BasicRNN | Sequential = loaded ?? (embedded ? sentimentModel(o) : CELLS[o.cell](o));
   if (o.load !== null) report.line(`Loaded the model from ${o.load}: no training`);
   const metrics = metricsFor(o.loss);
   model.compile({ optimizer: o.optimizer, learningRate: o.learningRate, loss: o.loss, metrics });
-  model.build([null, o.seqLength, o.inputSize]);
+  if (model instanceof Sequential) model.build([null, o.seqLength]);
+  else model.build([null, o.seqLength, o.inputSize]);
   const summary = model.summary({ printFn: (l) => report.line(l) });
-  const example = model.call(exampleInput, { returnHiddenStates: true });
-  report.line(`Input shape: ${shapeText(exampleInput.shape)}`);
+  const example = forwardWithStates(model, exampleInput);
+  report.line(`Input shape: ${shapeText(exampleInput.shape)}${embedded ? ` (token ids; the embedding gives ${SENTIMENT_EMBEDDING_SIZE} features per word)` : ''}`);
   report.line(`Output shape: ${shapeText(example.output.shape)}`);
   report.line(`State shape: ${shapeText(example.state.shape)}`);
 
   let history: History | null = null;
   let evaluation: number[] | null = null;
   let comparison: WrittenView[] = [];
-  let shown = { input: exampleInput as tf.Tensor, output: example.output, state: example.state, hiddenStates: example.hiddenStates! };
-  // An LSTM also returns its final cell state.
-  const owned: tf.Tensor[] = [exampleInput, example.output, example.state, example.hiddenStates!, ...(example.cellState ? [example.cellState] : [])];
+  let shown = example;
+  const owned: tf.Tensor[] = [exampleInput, ...example.owned];
 
   if (o.task !== null) {
     const data = taskArrays({ ...o, task: o.task });
     const testCount = Math.max(1, Math.floor(o.samples * 0.2));
     const trainCount = o.samples - testCount;
-    const xAll = tf.tensor3d(data.x, [o.samples, o.seqLength, o.inputSize]);
-    const xTrain = tf.slice(xAll, [0, 0, 0], [trainCount, -1, -1]);
-    const xTest = tf.slice(xAll, [trainCount, 0, 0], [testCount, -1, -1]);
+    const xAll = embedded ? tf.tensor2d(data.ids!, [o.samples, o.seqLength], 'int32') : tf.tensor3d(data.x, [o.samples, o.seqLength, o.inputSize]);
+    const xTrain = rows(xAll, 0, trainCount);
+    const xTest = rows(xAll, trainCount, testCount);
     const yTrain = labelTensor(data, o.loss, 0, trainCount);
     const yTest = labelTensor(data, o.loss, trainCount, o.samples);
     xAll.dispose();
@@ -176,11 +198,10 @@ export async function runMainJob(
     report.line(`Test (${testCount} unseen examples${which}): ${formatLogs(evaluation, metrics)}`);
 
     // After training the plots show held-out examples of the task rather than the random example input.
-    const xShown = tf.slice(xTest, [0, 0, 0], [Math.min(testCount, 8), -1, -1]);
-    const result = model.call(xShown, { returnHiddenStates: true });
-    shown = { input: xShown, output: result.output, state: result.state, hiddenStates: result.hiddenStates! };
-    owned.push(xShown, result.output, result.state, result.hiddenStates!, ...(result.cellState ? [result.cellState] : []));
-    if (o.task === 'adding') {
+    const xShown = rows(xTest, 0, Math.min(testCount, 8));
+    shown = forwardWithStates(model, xShown);
+    owned.push(xShown, ...shown.owned);
+    if (o.task === 'adding' && model instanceof BasicRNN) {
       comparison = await longDependencyViews({ model, settings: o, xTrain: xTrain as tf.Tensor3D, yTrain, xTest: xTest as tf.Tensor3D, yTest, line: (text) => report.line(text) });
     }
   }
@@ -188,7 +209,7 @@ export async function runMainJob(
   const saved: string[] = [];
   if (o.save !== null) {
     try {
-      saved.push(...(await saveModel(model as BasicRNN, o.save)));
+      saved.push(...(await saveModel(model, o.save)));
     } catch (e) {
       tf.dispose(owned);
       model.dispose();
@@ -197,10 +218,14 @@ export async function runMainJob(
     report.line(`Saved the model to ${o.save} (model.json and its weights in the TF.js Layers format; model.onnx for ONNX Runtime)`);
   }
 
-  const weights = model.getWeights();
+  // The recurrent layer's own W, U, b (after the embedding's table in a sequential model).
+  const weights = model instanceof Sequential ? model.layers.find((l) => l instanceof RecurrentLayer)!.getWeights() : model.getWeights();
   const [kernel, recurrentKernel, bias] = weights;
   const views: WrittenView[] = [
-    { name: 'rnn-working', svg: await rnnWorkingSvg({ ...shown, example: 0 }, { outputLabel: outputLabel(o.loss) }) },
+    {
+      name: 'rnn-working',
+      svg: await rnnWorkingSvg({ input: shown.input, output: shown.output, state: shown.state, example: 0 }, { outputLabel: outputLabel(o.loss) }),
+    },
     { name: 'hidden-states', svg: await hiddenStatesSvg({ hiddenStates: shown.hiddenStates, example: 0 }) },
   ];
   if (history !== null) views.push({ name: 'training-curves', svg: await trainingCurvesSvg(history) });
@@ -229,16 +254,67 @@ export async function runMainJob(
  * Writes `model` to `dir` in the TF.js Layers format (`file://`: model.json + weights.bin, atomically) and
  * `model.onnx` beside it; returns the paths written.
  */
-export async function saveModel(model: BasicRNN, dir: string): Promise<string[]> {
+export async function saveModel(model: BasicRNN | Sequential, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   await saveModelTo(model, pathToFileURL(dir).href);
   const onnxPath = join(dir, 'model.onnx');
   // Temp file + rename, as core's file handler does: a crash leaves the previous model.onnx whole.
   const tmp = `${onnxPath}.${process.pid}.tmp`;
-  await writeFile(tmp, toOnnx(model));
+  // An embedding with maskZero takes its mask from the data; ONNX takes each example's length as `sequence_lens`
+  // (the sentiment ids are right-padded, so the count of non-zero ids).
+  await writeFile(tmp, toOnnx(model, masked(model) ? { sequenceLengths: true } : {}));
   await rename(tmp, onnxPath);
   const shards = (await readdir(dir)).filter((f) => /^weights\..*\.bin$/.test(f)).sort();
   return [join(dir, 'model.json'), ...shards.map((f) => join(dir, f)), onnxPath];
+}
+
+/** Whether the model computes a mask from its input (an embedding with maskZero first). */
+function masked(model: BasicRNN | Sequential): boolean {
+  return model instanceof Sequential && model.layers[0] instanceof Embedding && model.layers[0].maskZero;
+}
+
+/** Examples [from, from + count) of a batch of any rank. */
+function rows(x: tf.Tensor, from: number, count: number): tf.Tensor {
+  return tf.slice(x, [from, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1).map(() => -1)]);
+}
+
+/** The forward pass with what the plots draw: the recurrent layer's input, every hidden state, the output. */
+interface ForwardView {
+  /** What the recurrent layer reads per step: the input, or an embedding's word vectors. */
+  input: tf.Tensor;
+  output: tf.Tensor;
+  /** The final hidden state [B, units]. */
+  state: tf.Tensor;
+  /** Every step's hidden state [B, T, units]. */
+  hiddenStates: tf.Tensor;
+  /** Tensors created here, for the caller to dispose. */
+  owned: tf.Tensor[];
+}
+
+/**
+ * BasicRNN returns its hidden states from `call`; for a sequential model (embedding → recurrent layer → …) they
+ * come from running the embedding, then the recurrent layer's sequence run with the embedding's mask (the state
+ * is carried over padded steps, as the model does).
+ */
+function forwardWithStates(model: BasicRNN | Sequential, x: tf.Tensor): ForwardView {
+  if (model instanceof BasicRNN) {
+    const r = model.call(x, { returnHiddenStates: true });
+    // An LSTM also returns its final cell state.
+    return { input: x, output: r.output, state: r.state, hiddenStates: r.hiddenStates!, owned: [r.output, r.state, r.hiddenStates!, ...(r.cellState ? [r.cellState] : [])] };
+  }
+  const index = model.layers.findIndex((l) => l instanceof RecurrentLayer);
+  const output = model.call(x);
+  const [input, hiddenStates, state] = tf.tidy(() => {
+    let h: tf.Tensor = x;
+    let mask: tf.Tensor | null = null;
+    for (const layer of model.layers.slice(0, index)) {
+      if (layer instanceof Embedding && layer.maskZero) mask = tf.notEqual(h, 0);
+      h = layer.apply(h) as tf.Tensor;
+    }
+    const run = (model.layers[index] as RecurrentLayer).run(h, { mask });
+    return [h, run.hiddenStates, run.finalStates[0]!];
+  });
+  return { input, output, state, hiddenStates, owned: [output, input, hiddenStates, state] };
 }
 
 /** Metrics that fit the loss: accuracy for classification, mean absolute error for regression. */

@@ -5,7 +5,15 @@ export { trainOnAdding, ADDING_TEST_SEED, type AddingRun, type AddingRunOptions 
 export { hiddenStateGradientsOf, gatesOf } from './gradient_flow.js';
 export { forecastData, type ForecastOptions } from './forecast.js';
 export { markerData, runningSignData, type MarkerOptions } from './marker.js';
-export { sentimentData, generateReviews, encode, tokenize, VOCABULARY, PAD, UNKNOWN, type Review } from './sentiment.js';
+export {
+  sentimentData,
+  sentimentModel,
+  encodeIds,
+  SENTIMENT_EMBEDDING_SIZE,
+  type SentimentModelOptions,
+  generateReviews,
+  encode,
+  tokenize, VOCABULARY, PAD, UNKNOWN, type Review } from './sentiment.js';
 export { TASK_SPECS, ALL_TASKS, taskSpec, type AnyTaskName, type TaskSpec } from './registry.js';
 
 /**

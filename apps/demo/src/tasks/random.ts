@@ -10,4 +10,6 @@ export interface TaskData {
   y: Float32Array;
   shape: { samples: number; seqLength: number; inputSize: number; outputSize: number };
   returnSequences: boolean;
+  /** Token ids [N, T] (0 = padding) for tasks whose model starts with an embedding (sentiment). */
+  ids?: Int32Array;
 }

@@ -71,9 +71,9 @@ export const TASK_SPECS = {
     data: (o) => markerData({ samples: o.samples, seqLength: o.seqLength, inputSize: o.inputSize, seed: o.seed }),
   },
   sentiment: {
-    title: 'sentiment of short reviews (one-hot words, negations included)',
+    title: 'sentiment of short reviews (word ids into an embedding, negations included)',
     kind: 'classification',
-    inputSize: { fixed: VOCABULARY.length, why: `sentiment inputs are one-hot words (${VOCABULARY.length} features)` },
+    inputSize: { fixed: VOCABULARY.length, why: `sentiment inputs are word ids of a ${VOCABULARY.length}-word vocabulary (the CLI embeds them; the web app one-hot encodes them)` },
     outputs: 'classes',
     defaults: { seqLength: 8, loss: 'binaryCrossentropy' },
     perStepLabels: false,

@@ -14,7 +14,7 @@ export function isCategorical(loss: LossName): boolean {
   return loss === 'sparseCategoricalCrossentropy' || loss === 'categoricalCrossentropy';
 }
 
-/** The input size the task dictates (sine: 1, sentiment: one-hot words), or the chosen one where it is free. */
+/** The input size the task dictates (sine: 1, sentiment: the vocabulary size), or the chosen one where it is free. */
 export function effectiveInputSize(task: AnyTaskName, inputSize: number): number {
   const spec = TASK_SPECS[task].inputSize;
   return 'fixed' in spec ? spec.fixed : inputSize;

@@ -1,3 +1,4 @@
+import { layers, sequential, type Sequential } from '@basicrnn/core';
 import { SeededRandom, type TaskData } from './random.js';
 
 /*
@@ -90,12 +91,57 @@ export function encode(sentences: readonly string[], seqLength: number): Float32
   return x;
 }
 
-/** The sentiment task as arrays: one-hot words in, 1 = positive out. */
-export function sentimentData({ samples, seqLength, seed }: { samples: number; seqLength: number; seed: number }): TaskData & { reviews: Review[] } {
+/**
+ * Token ids [N, seqLength] for an embedding with `maskZero`: the words first, then 0 (`<pad>`) to the end — right
+ * padding, so the mask is ones then zeros and an ONNX export's `sequence_lens` (the count of non-zero ids) means
+ * the same as the Keras mask. Longer sentences keep their last `seqLength` words.
+ */
+export function encodeIds(sentences: readonly string[], seqLength: number): Int32Array {
+  const ids = new Int32Array(sentences.length * seqLength);
+  sentences.forEach((s, n) => ids.set(tokenize(s).slice(-seqLength), n * seqLength));
+  return ids;
+}
+
+/** Size of each word's vector in the sentiment model's embedding. */
+export const SENTIMENT_EMBEDDING_SIZE = 16;
+
+/** What {@link sentimentModel} builds. */
+export interface SentimentModelOptions {
+  /** The recurrent layer after the embedding. */
+  cell: 'simpleRNN' | 'lstm' | 'gru';
+  hiddenSize: number;
+  /** 1 logit, or 2 class scores for a categorical loss. */
+  outputSize: number;
+  seed: number;
+}
+
+/**
+ * The sentiment model: `embedding({ inputDim: |V|, outputDim: 16, maskZero: true })` → the recurrent layer → a
+ * linear Dense head, taking int32 token ids [batch, steps] with 0 as padding ({@link encodeIds}).
+ */
+export function sentimentModel(o: SentimentModelOptions): Sequential {
+  const recurrent = { units: o.hiddenSize };
+  return sequential({
+    layers: [
+      layers.embedding({ inputDim: VOCABULARY.length, outputDim: SENTIMENT_EMBEDDING_SIZE, maskZero: true }),
+      o.cell === 'lstm' ? layers.lstm(recurrent) : o.cell === 'gru' ? layers.gru(recurrent) : layers.simpleRNN(recurrent),
+      layers.dense({ units: o.outputSize }),
+    ],
+    seed: o.seed,
+  });
+}
+
+/**
+ * The sentiment task as arrays: one-hot words (`x`, for models that take vectors) and token ids (`ids`, for
+ * {@link sentimentModel}) in, 1 = positive out.
+ */
+export function sentimentData({ samples, seqLength, seed }: { samples: number; seqLength: number; seed: number }): TaskData & { reviews: Review[]; ids: Int32Array } {
   const reviews = generateReviews(samples, seed);
+  const texts = reviews.map((r) => r.text);
   return {
     reviews,
-    x: encode(reviews.map((r) => r.text), seqLength),
+    ids: encodeIds(texts, seqLength),
+    x: encode(texts, seqLength),
     y: Float32Array.from(reviews, (r) => r.label),
     shape: { samples, seqLength, inputSize: VOCABULARY.length, outputSize: 1 },
     returnSequences: false,
