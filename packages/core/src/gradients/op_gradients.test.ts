@@ -233,3 +233,22 @@ describe('every gradient core registers is the active one in this process', () =
     x.dispose();
   });
 });
+
+describe('segmentSumRows: the gather gradient without an UnsortedSegmentSum kernel (tfjs-backend-wasm has none)', () => {
+  it('the one-hot fallback equals unsortedSegmentSum, repeated and unused ids included, across blocks', async () => {
+    const { segmentSumRows } = await import('./op_gradients.js');
+    const before = tf.memory().numTensors;
+    const dy = tf.tensor3d(Array.from({ length: 7 * 2 * 3 }, (_, i) => Math.sin(i) * 3), [7, 2, 3]);
+    const ids = tf.tensor1d([4, 0, 4, 2, 4, 0, 5], 'int32');
+    const want = segmentSumRows(dy, ids, 6, true);
+    const got = segmentSumRows(dy, ids, 6, false);
+    expect(got.shape).toEqual([6, 2, 3]);
+    const w = await want.data();
+    const g = await got.data();
+    for (let i = 0; i < w.length; i++) expect(g[i]).toBeCloseTo(w[i]!, 5);
+    // Row 1 and row 3 receive nothing; row 4 the sum of three rows.
+    expect(Array.from((await got.data()).slice(6, 12))).toEqual([0, 0, 0, 0, 0, 0]);
+    tf.dispose([dy, ids, want, got]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

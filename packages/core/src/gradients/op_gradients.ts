@@ -219,12 +219,44 @@ const configs: tf.GradConfig[] = [
       const { axis } = attrs as unknown as { axis: number };
       if (axis !== 0 || indices!.rank !== 1) throw new Error('basicrnn: GatherV2 gradient supports axis 0 with 1-D indices');
       return {
-        x: () => tf.unsortedSegmentSum(dy as tf.Tensor, indices as tf.Tensor1D, x!.shape[0]!),
+        x: () => segmentSumRows(dy as tf.Tensor, indices as tf.Tensor1D, x!.shape[0]!),
         indices: () => tf.zerosLike(indices!),
       };
     },
   },
 ];
+
+/** Rows of the one-hot block of {@link segmentSumRows}'s fallback, at most (4M floats: 16 MiB). */
+const ONE_HOT_BLOCK = 4 * 1024 * 1024;
+
+/**
+ * Sums the rows of `dy` ([n, …]) into `segments` rows by `indices` ([n]): the gradient of a gather (an embedding
+ * lookup). tfjs's `unsortedSegmentSum` where the active backend has that kernel; tfjs-backend-wasm has none, so there
+ * one-hot rows times `dy` ([segments, n]·[n, D]), in blocks of rows so the one-hot block stays ≤ 16 MiB.
+ * `useKernel` is for tests.
+ */
+export function segmentSumRows(
+  dy: tf.Tensor,
+  indices: tf.Tensor1D,
+  segments: number,
+  useKernel = tf.getKernel(tf.UnsortedSegmentSum, tf.getBackend()) !== undefined,
+): tf.Tensor {
+  if (useKernel) return tf.unsortedSegmentSum(dy, indices, segments);
+  return tf.tidy(() => {
+    const n = indices.shape[0];
+    const width = n === 0 ? 0 : dy.size / n;
+    const flat = tf.reshape(dy, [n, width]);
+    const ids = indices.dtype === 'int32' ? indices : tf.cast(indices, 'int32');
+    const rows = Math.max(1, Math.floor(ONE_HOT_BLOCK / Math.max(1, segments)));
+    let sum: tf.Tensor = tf.zeros([segments, width]);
+    for (let start = 0; start < n; start += rows) {
+      const size = Math.min(rows, n - start);
+      const oneHot = tf.oneHot(tf.slice(ids, [start], [size]) as tf.Tensor1D, segments);
+      sum = tf.add(sum, tf.matMul(oneHot, tf.slice(flat, [start, 0], [size, width]), true, false));
+    }
+    return tf.reshape(sum, [segments, ...dy.shape.slice(1)]);
+  });
+}
 
 /**
  * The gradient configs core carries for tfjs kernels, in registration order. Read-only view for tests that
