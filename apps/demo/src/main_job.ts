@@ -130,13 +130,10 @@ export async function runMainJob(
 ): Promise<{ files: string[]; history: History | null; evaluation: number[] | null }> {
   // The sentiment task's model starts with an embedding that takes token ids [batch, steps] (0 = padding).
   const embedded = o.task === 'sentiment';
-  // The embedding's gradient (core's GatherV2 gradient) uses UnsortedSegmentSum, a kernel tfjs's wasm backend
-  // lacks: training the sentiment model on wasm fails at the first step, so it trains on cpu.
-  const backend = embedded && o.backend === 'wasm' ? 'cpu' : o.backend;
+  const backend = o.backend;
   await setBackend(backend);
   const info = getBackendInfo();
   report.line(`Backend: ${backendText(info)}`);
-  if (backend !== o.backend) report.line("The sentiment task runs on cpu: wasm has no UnsortedSegmentSum kernel, which the embedding's gradient needs");
   report.line(
     o.task === null
       ? "Seed main(): random normal input, compile, build, summary, forward pass, the seed's plot; no training"
