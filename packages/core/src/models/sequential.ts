@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, DTypeError, DisposedError, NotBuiltError, NotCompiledError, ShapeError, WeightsError, describe } from '../errors.js';
+import { assertModelFree } from '../busy.js';
 import { deriveSeed } from '../initializers.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { type Shape, assertName, assertSeed, uniqueLayerName } from '../layers/common.js';
@@ -200,6 +201,7 @@ export class Sequential implements TrainableModel {
    */
   setWeights(weights: readonly tf.Tensor[]): void {
     const shape = this.requireBuilt('setWeights(weights)');
+    assertModelFree(this, 'setWeights(weights)');
     const counts = this.layerShapes(shape).map(([layer, s]) => layer.weightCount(s));
     const total = counts.reduce((a, b) => a + b, 0);
     if (!Array.isArray(weights) || weights.length !== total) {
@@ -279,6 +281,7 @@ export class Sequential implements TrainableModel {
   /** Prepares training (Keras `compile`). */
   compile(config: CompileConfig): void {
     this.assertUsable();
+    assertModelFree(this, 'compile(config)');
     if (!this.layers.some((l) => l instanceof RecurrentLayer || l instanceof Bidirectional || l instanceof Dense || l instanceof Embedding)) {
       throw new ConfigError(`compile(config): model ${describe(this.name)} has no layer with weights to train`);
     }
@@ -310,6 +313,7 @@ export class Sequential implements TrainableModel {
   /** Frees every layer's weights and the optimizer's state. */
   dispose(): void {
     if (this.disposed) return;
+    assertModelFree(this, 'dispose()');
     this.trainer?.dispose();
     this.trainer = null;
     for (const layer of this.layers) layer.dispose();
