@@ -43,6 +43,7 @@ export class App {
       threads: null,
       architecture: '',
       summary: '',
+      modelKind: null,
       epochsDone: 0,
       resumeTarget: null,
       modelVersion: 0,
@@ -89,6 +90,7 @@ export class App {
     this.state.set({
       architecture: model.architecture,
       summary: model.summary,
+      modelKind: model.model,
       epochsDone: model.epochsDone,
       ...(model.rebuilt && !weightsKept ? { resumeTarget: null, modelVersion: s.modelVersion + 1 } : {}),
       weightsVersion: s.weightsVersion + 1,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasicRNN, getBackend, getBackendInfo, listBackends, setBackend, type BackendInfo } from '@basicrnn/core';
+import { getBackend, getBackendInfo, listBackends, setBackend, type BackendInfo, type BasicRNN, type Sequential } from '@basicrnn/core';
 import { configureWasm, getWasmInfo } from '@basicrnn/backend-wasm';
 import '@basicrnn/backend-webgl';
 import type { WasmBinaryName } from '@basicrnn/backend-wasm';
@@ -117,7 +117,7 @@ async function medianMs(run: () => Promise<void>, budgetMs: number, maxRuns: num
  * the weights are not updated, so every backend sees the same model). Puts the previous backend back. Cancelling
  * ends it after the current measurement, with the rows finished so far.
  */
-export async function runParity(model: BasicRNN, x: tf.Tensor3D, hooks: ParityHooks): Promise<{ rows: ParityRow[]; cancelled: boolean }> {
+export async function runParity(model: BasicRNN | Sequential, x: tf.Tensor, hooks: ParityHooks): Promise<{ rows: ParityRow[]; cancelled: boolean }> {
   const previous = getBackend();
   const rows: ParityRow[] = [];
   let reference: Float32Array | null = null;
@@ -191,8 +191,8 @@ function stallReason(name: WebBackend): string {
 /** Times one backend (the active one) and compares its output with the reference, when there is one yet. */
 async function measure(
   name: WebBackend,
-  model: BasicRNN,
-  x: tf.Tensor3D,
+  model: BasicRNN | Sequential,
+  x: tf.Tensor,
   reference: Float32Array | null,
   hooks: ParityHooks,
   progress: (step: number, what: string) => void,

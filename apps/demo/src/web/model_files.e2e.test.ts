@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { encodeIds } from '../tasks/index.js';
 
 // Keeping the model in the web app (panels/model_files.ts), end to end in Debian Chromium: saved in IndexedDB after
 // training and restored after a reload with the same predictions; downloaded files that load back through the
@@ -231,6 +233,78 @@ describe('keeping the model (IndexedDB, downloads, upload)', () => {
     console.log(`worker terminated during a save:\n${outcomes.join('\n')}`);
     // At least one save was really cut short, and that one left the previous model.
     expect(outcomes.some((o) => o.includes('cut short, restored the previous'))).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('round-trips the sentiment model (embedding → SimpleRNN → Dense on token ids): IndexedDB, downloads, ONNX with sequence_lens, upload', async () => {
+    const sentence = 'the movie was not good at all';
+    const ids = encodeIds([sentence], 8);
+    const predictOnPage = () =>
+      page.evaluate(async (text) => {
+        const app = (window as unknown as Demo).basicrnnDemo;
+        const reply = (await app.engine.call('predict', { settings: app.state.get().settings, sentence: text })) as unknown as { output: number[]; ids: number[] };
+        return reply;
+      }, sentence);
+    await page.selectOption('#task', 'sentiment');
+    await page.waitForFunction(() => document.querySelector('#summary')?.textContent?.includes('(Embedding)'));
+    expect(await page.textContent('#files-model')).toMatch(/a sequential model \(embedding\S* \(Embedding\) → simple_rnn\S* \(SimpleRNN\) → dense\S* \(Dense\)\) on token ids/);
+    await setNumber('samples', 200);
+    await setNumber('epochs', 2);
+    await trainAndSave();
+    const trained = await fingerprint();
+    const trainedPrediction = await predictOnPage();
+    expect(trained.epochs).toBe(2);
+    expect(trainedPrediction.ids).toEqual([...ids]);
+
+    // IndexedDB: a reload starts a fresh sentiment model; Restore brings the trained one back.
+    await page.reload();
+    await waitReady();
+    expect((await fingerprint()).checksum).not.toBe(trained.checksum);
+    await page.waitForSelector('#restore-model:not([hidden])');
+    await page.click('#restore-model');
+    await page.waitForSelector('#files-status[data-state="restored"], #app-error:not([hidden])');
+    expect(await page.$eval('#app-error', (e) => ((e as HTMLElement).hidden ? null : e.textContent))).toBeNull();
+    expect((await fingerprint()).checksum).toBe(trained.checksum);
+    expect((await predictOnPage()).output).toEqual(trainedPrediction.output);
+    expect(await page.textContent('#summary')).toContain('(Embedding)');
+
+    // Downloads: the Layers files name the embedding; model.onnx takes token ids and sequence_lens, and ONNX Runtime
+    // gives the page's prediction.
+    await page.click('#prepare-downloads');
+    await page.waitForSelector('#download-links:not([hidden])');
+    expect(await page.textContent('#onnx-inputs')).toMatch(/int32 token ids .*sequence_lens/);
+    const dir = join(downloads, 'sentiment');
+    mkdirSync(dir, { recursive: true });
+    const saved: Record<string, string> = {};
+    for (const [id, name] of [['#download-model-json', 'model.json'], ['#download-weights', 'weights.bin'], ['#download-onnx', 'model.onnx']] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(id)]);
+      saved[name] = join(dir, name);
+      await download.saveAs(saved[name]);
+    }
+    expect(readFileSync(saved['model.json']!, 'utf8')).toMatch(/"class_name":\s*"Embedding"/);
+    expect(await axeViolations()).toEqual([]);
+    const session = await ort.InferenceSession.create(readFileSync(saved['model.onnx']!));
+    const lengths = Int32Array.of(ids.filter((id) => id !== 0).length);
+    const out = await session.run({ x: new ort.Tensor('int32', ids, [1, 8]), sequence_lens: new ort.Tensor('int32', lengths, [1]) });
+    await session.release();
+    const onnxOutput = Array.from(out.y!.data as Float32Array);
+    expect(onnxOutput).toHaveLength(trainedPrediction.output.length);
+    onnxOutput.forEach((v, i) => expect(Math.abs(v - trainedPrediction.output[i]!)).toBeLessThan(1e-5));
+
+    // Upload: fresh weights, then the downloaded files bring the trained model back.
+    await page.evaluate(() => (window as unknown as { basicrnnDemo: { configure(f: boolean): Promise<void> } }).basicrnnDemo.configure(true));
+    expect((await fingerprint()).checksum).not.toBe(trained.checksum);
+    await page.setInputFiles('#upload-model', [saved['model.json']!, saved['weights.bin']!]);
+    await page.waitForSelector('#files-status[data-state="uploaded"], #files-status[data-state="failed"]');
+    expect(await page.getAttribute('#files-status', 'data-state')).toBe('uploaded');
+    expect((await fingerprint()).checksum).toBe(trained.checksum);
+    expect((await predictOnPage()).output).toEqual(trainedPrediction.output);
+
+    // The marker task's BasicRNN files do not fit the sentiment task: refused with a message, the model kept.
+    await page.setInputFiles('#upload-model', [join(downloads, 'model.json'), join(downloads, 'weights.bin')]);
+    await page.waitForSelector('#files-status[data-state="failed"]');
+    expect(await page.textContent('#app-error')).toMatch(/BasicRNN on vectors; the sentiment task runs the embedding model on token ids/);
+    expect((await fingerprint()).checksum).toBe(trained.checksum);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -37,6 +37,16 @@ export interface ModelSnapshot {
   epochsDone: number;
 }
 
+/** Which model the worker runs, so panels can say what they act on. */
+export interface ModelKind {
+  /** `basicRNN` (SimpleRNN + Dense on vectors) or `sequential` (sentiment: embedding → SimpleRNN → Dense). */
+  kind: 'basicRNN' | 'sequential';
+  /** What it reads: float32 vectors [B, T, I], or int32 token ids [B, T] (0 = padding). */
+  input: 'vectors' | 'tokenIds';
+  /** Its layers, Keras-style: `embedding (Embedding)`, … */
+  layers: string[];
+}
+
 /** What describes the model after a command that may have rebuilt it. */
 export interface ModelDescription {
   /** Settings.architectureKey of the model in the worker. */
@@ -46,13 +56,18 @@ export interface ModelDescription {
   epochsDone: number;
   /** True when this command built a fresh model (weights drawn again, epochs back to 0). */
   rebuilt: boolean;
+  model: ModelKind;
 }
 
 /** One forward pass, for the forward panel: the whole batch, or example 0 alone when the batch is large. */
 export interface ForwardResult {
-  /** Shape of the whole batch that ran, Keras-style. */
+  /** Shape of the whole batch that ran, Keras-style (token ids [B, T] for a model on token ids). */
   shapes: { input: number[]; output: number[]; state: number[] };
+  /** What the recurrent layer read: the input itself, or the embedded words [B, T, E] of a model on token ids. */
   input: Shaped;
+  /** A model on token ids: the ids that ran (as float values), and a sentence saying what `input` shows instead. */
+  tokenIds?: Shaped;
+  inputShown?: string;
   output: Shaped;
   state: Shaped;
   hiddenStates: Shaped;
@@ -101,6 +116,8 @@ export interface ModelFiles {
   modelJson: string;
   weights: ArrayBuffer;
   onnx: Uint8Array;
+  /** The ONNX graph's inputs, in words (a model on token ids also takes `sequence_lens`). */
+  onnxInputs: string;
 }
 
 /** One cell's result on the adding problem (long-dependency panel). */
@@ -139,8 +156,10 @@ export interface Commands {
   train: { args: { settings: Settings; resumeTarget: number | null }; result: TrainResult };
   /** Stops training after the current batch, or the parity run after the current measurement. */
   stop: { args: Record<string, never>; result: { stopping: boolean } };
-  predict: { args: { settings: Settings; sentence: string }; result: { output: number[] } | { problem: string } };
-  weights: { args: Record<string, never>; result: { kernel: Shaped; recurrentKernel: Shaped; bias?: Shaped } };
+  /** The sentiment model on the sentence's token ids [1, seqLength] (0 pads at the end); `ids` are what it read. */
+  predict: { args: { settings: Settings; sentence: string }; result: { output: number[]; ids: number[] } | { problem: string } };
+  /** The recurrent layer's W, U, b, and which layer they belong to (`simple_rnn (SimpleRNN)`). */
+  weights: { args: Record<string, never>; result: { kernel: Shaped; recurrentKernel: Shaped; bias?: Shaped; layer: string } };
   parity: { args: { settings: Settings }; result: { rows: ParityRow[]; inputShape: number[]; cancelled: boolean } };
   snapshot: { args: Record<string, never>; result: ModelSnapshot };
   /** Saves the model to `url` (`indexeddb://…`: core's atomic handler, the previous save survives a failure). */
@@ -163,7 +182,7 @@ export interface Commands {
   /** For the end-to-end test and the footer: a fingerprint of the weights, tensors held, the active backend. */
   debugState: {
     args: Record<string, never>;
-    result: { weightsChecksum: number; epochsDone: number; backend: string; numTensors: number };
+    result: { weightsChecksum: number; epochsDone: number; backend: string; numTensors: number; model: ModelKind };
   };
 }
 

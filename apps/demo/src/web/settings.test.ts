@@ -1,7 +1,9 @@
+import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES } from '@basicrnn/core';
 import { describe, expect, it } from 'vitest';
 import { VOCABULARY } from '../tasks/index.js';
 import {
   DEFAULT_SETTINGS,
+  adaptToOptimizer,
   adaptToTask,
   architectureKey,
   effectiveInputSize,
@@ -20,6 +22,24 @@ describe('web settings', () => {
     const s = settings();
     expect([s.hiddenSize, s.outputSize, s.batchSize, s.seqLength, effectiveInputSize(s)]).toEqual([64, 1, 32, 20, 10]);
     expect(trainingProblem(s)).toBeNull();
+  });
+
+  it('starts at the Keras default learning rate of the optimizer (Adam 0.001), as the CLI does', () => {
+    expect(DEFAULT_SETTINGS.optimizer).toBe('adam');
+    expect(DEFAULT_SETTINGS.learningRate).toBe(0.001);
+    expect(DEFAULT_SETTINGS.learningRate).toBe(DEFAULT_LEARNING_RATES[DEFAULT_SETTINGS.optimizer]);
+  });
+
+  it('moves a default learning rate with the optimizer, and keeps one the user typed', () => {
+    const sgd = adaptToOptimizer(settings(), 'sgd');
+    expect(sgd.settings).toMatchObject({ optimizer: 'sgd', learningRate: 0.01 });
+    expect(sgd.changes).toEqual(['learning rate 0.01 (the Keras default for sgd)']);
+    for (const name of OPTIMIZER_NAMES) {
+      expect(adaptToOptimizer(sgd.settings, name).settings.learningRate).toBe(DEFAULT_LEARNING_RATES[name]);
+    }
+    expect(adaptToOptimizer(settings(), 'rmsprop')).toEqual({ settings: settings({ optimizer: 'rmsprop' }), changes: [] });
+    const typed = adaptToOptimizer(settings({ learningRate: 0.003 }), 'sgd');
+    expect(typed).toEqual({ settings: settings({ optimizer: 'sgd', learningRate: 0.003 }), changes: [] });
   });
 
   it('checks numbers against their bounds and says what it expected', () => {

@@ -1,4 +1,4 @@
-import { LOSS_NAMES, OPTIMIZER_NAMES, type LossName, type OptimizerName } from '@basicrnn/core';
+import { DEFAULT_LEARNING_RATES, LOSS_NAMES, OPTIMIZER_NAMES, type LossName, type OptimizerName } from '@basicrnn/core';
 import {
   CLASSIFICATION_LOSSES,
   REGRESSION_LOSSES,
@@ -42,7 +42,10 @@ export interface Settings {
   sentence: string;
 }
 
-/** The seed's experiment: BasicRNN(64, 1) on a [32, 20, 10] input, trained on the marker task. */
+/**
+ * The seed's experiment: BasicRNN(64, 1) on a [32, 20, 10] input, trained on the marker task with Adam at Keras's
+ * default learning rate (0.001, core's DEFAULT_LEARNING_RATES, the CLI's default too).
+ */
 export const DEFAULT_SETTINGS: Readonly<Settings> = {
   task: 'marker',
   hiddenSize: 64,
@@ -52,7 +55,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   returnSequences: false,
   loss: 'binaryCrossentropy',
   optimizer: 'adam',
-  learningRate: 0.01,
+  learningRate: DEFAULT_LEARNING_RATES.adam,
   epochs: 10,
   batchSize: 32,
   samples: 1000,
@@ -89,7 +92,10 @@ export function parseNumber(name: NumberSetting, text: string): { value: number 
   return { value };
 }
 
-/** The input size the task dictates (sine: 1, sentiment: one-hot words), or the chosen one for marker. */
+/**
+ * The input size the task dictates (sine: 1; sentiment: the vocabulary size, the embedding's inputDim, since its
+ * model reads token ids), or the chosen one for marker.
+ */
 export function effectiveInputSize(s: Pick<Settings, 'task' | 'inputSize'>): number {
   return taskInputSize(s.task, s.inputSize);
 }
@@ -131,13 +137,28 @@ export function adaptToTask(s: Settings, task: TaskName): { settings: Settings; 
     changes.push(`output size ${outputSize}`);
   }
   if (task === 'sentiment' && next.exampleInput === 'random') {
-    // Random normal values are no sentence: show the model real (one-hot) reviews.
+    // Random word ids are no sentence: show the model real reviews (their token ids).
     next.exampleInput = 'task';
     changes.push('forward-pass input: examples of the task');
   }
   if (next.returnSequences && task !== 'sine') {
     next.returnSequences = false;
     changes.push('return sequences off');
+  }
+  return { settings: next, changes };
+}
+
+/**
+ * Settings adjusted to a newly chosen optimizer: a learning rate still at the previous optimizer's Keras default
+ * moves to the new one's (as the CLI, where an unset `--learning-rate` follows `--optimizer`); a rate the user
+ * typed stays. Returns what changed, to tell the user.
+ */
+export function adaptToOptimizer(s: Settings, optimizer: OptimizerName): { settings: Settings; changes: string[] } {
+  const next: Settings = { ...s, optimizer };
+  const changes: string[] = [];
+  if (s.learningRate === DEFAULT_LEARNING_RATES[s.optimizer] && next.learningRate !== DEFAULT_LEARNING_RATES[optimizer]) {
+    next.learningRate = DEFAULT_LEARNING_RATES[optimizer];
+    changes.push(`learning rate ${next.learningRate} (the Keras default for ${optimizer})`);
   }
   return { settings: next, changes };
 }

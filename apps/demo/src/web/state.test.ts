@@ -15,6 +15,7 @@ function initial(): AppData {
     threads: null,
     architecture: '',
     summary: '',
+    modelKind: null,
     epochsDone: 0,
     resumeTarget: null,
     modelVersion: 0,

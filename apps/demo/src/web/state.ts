@@ -1,4 +1,4 @@
-import type { ReportedInfo, ThreadReport } from './protocol.js';
+import type { ModelKind, ReportedInfo, ThreadReport } from './protocol.js';
 import type { Settings, WebBackend } from './settings.js';
 
 /** What the app is doing; panels lock what would disturb it. */
@@ -16,6 +16,8 @@ export interface AppData {
   /** Settings.architectureKey of the worker's model, its summary, and epochs trained. */
   architecture: string;
   summary: string;
+  /** The worker model's kind and input (BasicRNN on vectors, or the sentiment sequential model on token ids). */
+  modelKind: ModelKind | null;
   epochsDone: number;
   /** Epoch count an interrupted run was heading for; Resume trains up to it. */
   resumeTarget: number | null;

@@ -1,13 +1,13 @@
 // The model worker: tfjs, the backends, the model and its data live here, so training, evaluation and the parity
 // run never block the page. It answers the commands of protocol.ts, one handler per command.
 import * as tf from '@tensorflow/tfjs-core';
-import { BasicRNN, NonFiniteError, getBackend, type Callback, type LossName } from '@basicrnn/core';
+import { BasicRNN, Embedding, NonFiniteError, RecurrentLayer, Sequential, getBackend, type Callback, type LossName } from '@basicrnn/core';
 import { toOnnx } from '@basicrnn/onnx';
 import { loadModelFrom, saveModelTo } from '../model_files.js';
-import { ADDING_TEST_SEED, VOCABULARY, addingData, encode, hiddenStateGradientsOf, taskArrays, trainOnAdding } from '../tasks/index.js';
+import { ADDING_TEST_SEED, SENTIMENT_EMBEDDING_SIZE, VOCABULARY, addingData, encodeIds, hiddenStateGradientsOf, sentimentModel, taskArrays, trainOnAdding } from '../tasks/index.js';
 import { ParityCancelled, activateBackend, availableBackends, reportedInfo, runParity, setUpWasm } from './backends.js';
-import { randomInput, taskInput, taskTensors, type TaskTensors } from './data.js';
-import type { Commands, CommandName, ModelDescription, Reply, Request, Shaped, ThreadReport, WorkerEvent } from './protocol.js';
+import { randomInput, taskInput, taskTensors, usesTokenIds, type TaskTensors } from './data.js';
+import type { Commands, CommandName, ModelDescription, ModelKind, Reply, Request, Shaped, ThreadReport, WorkerEvent } from './protocol.js';
 import { REGRESSION_LOSSES, architectureKey, effectiveInputSize, trainingProblem, type Settings, type ThreadChoice } from './settings.js';
 
 /** 20% of the examples are held out for validation, as the page says. */
@@ -29,7 +29,8 @@ function emit(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
-let model: BasicRNN | null = null;
+/** A BasicRNN on vectors, or (sentiment) the CLI's embedding → SimpleRNN → Dense sequential model on token ids. */
+let model: BasicRNN | Sequential | null = null;
 let architecture = '';
 let compiledKey: string | null = null;
 let epochsDone = 0;
@@ -46,7 +47,7 @@ function userIsInteracting(): boolean {
   return pageInput !== null && Date.now() - pageInput.base - Atomics.load(pageInput.last, 0) < INPUT_WINDOW_MS;
 }
 
-function requireModel(): BasicRNN {
+function requireModel(): BasicRNN | Sequential {
   if (model === null) throw new Error('the model worker has not been initialised');
   return model;
 }
@@ -70,14 +71,27 @@ function threadReport(): ThreadReport {
   return report;
 }
 
+/** What the page is told about the model's kind and input (the panels say which model they act on). */
+function modelKind(m: BasicRNN | Sequential): ModelKind {
+  if (m instanceof BasicRNN) return { kind: 'basicRNN', input: 'vectors', layers: ['simple_rnn (SimpleRNN)', 'dense (Dense)'] };
+  return { kind: 'sequential', input: m.inputRank === 2 ? 'tokenIds' : 'vectors', layers: m.layers.map((l) => `${l.name} (${l.className})`) };
+}
+
 function describeModel(rebuilt: boolean): ModelDescription {
-  return { architecture, summary: requireModel().summary({ printFn: () => {} }), epochsDone, rebuilt };
+  const m = requireModel();
+  return { architecture, summary: m.summary({ printFn: () => {} }), epochsDone, rebuilt, model: modelKind(m) };
 }
 
 function buildModel(s: Settings): void {
   model?.dispose();
-  model = new BasicRNN({ hiddenSize: s.hiddenSize, outputSize: s.outputSize, returnSequences: s.returnSequences, seed: s.seed });
-  model.build([null, s.seqLength, effectiveInputSize(s)]);
+  if (usesTokenIds(s)) {
+    // The CLI's sentiment model (tasks/sentiment.ts), with the web app's one cell: ids [B, T] with 0 as padding.
+    model = sentimentModel({ cell: 'simpleRNN', hiddenSize: s.hiddenSize, outputSize: s.outputSize, seed: s.seed });
+    model.build([null, s.seqLength]);
+  } else {
+    model = new BasicRNN({ hiddenSize: s.hiddenSize, outputSize: s.outputSize, returnSequences: s.returnSequences, seed: s.seed });
+    model.build([null, s.seqLength, effectiveInputSize(s)]);
+  }
   architecture = architectureKey(s);
   compiledKey = null;
   epochsDone = 0;
@@ -103,28 +117,87 @@ function ensureData(s: Settings): TaskTensors {
   return data.tensors;
 }
 
-/** The words of one one-hot example (sentiment), '' where the sequence is padded. */
-function wordsOf(x: Float32Array, steps: number): string[] {
-  const v = VOCABULARY.length;
-  return Array.from({ length: steps }, (_, t) => {
-    let best = -1;
-    for (let k = 0; k < v; k++) if (x[t * v + k]! > 0.5) best = k;
-    return best <= 0 ? '' : VOCABULARY[best]!;
+/** The words of one example's token ids [T] (sentiment), '' where the sequence is padded. */
+function wordsOf(ids: ArrayLike<number>): string[] {
+  return Array.from(ids, (id) => (id <= 0 ? '' : (VOCABULARY[id] ?? '')));
+}
+
+/** A forward pass with every hidden state; the caller disposes the tensors. */
+interface StatesRun {
+  /** What the recurrent layer reads: x itself, or (embedding first) the embedded words [B, T, E]. */
+  input: tf.Tensor;
+  output: tf.Tensor;
+  /** The final hidden state [B, H]. */
+  state: tf.Tensor;
+  hiddenStates: tf.Tensor;
+}
+
+/**
+ * Runs `x` through the model and returns the recurrent layer's hidden state at every step. A BasicRNN returns them
+ * itself; for a sequential model the layers before the recurrent one run as in `call` (the embedding's maskZero
+ * mask included) and the recurrent layer's own sequence run gives every state (carried over padded steps, as the
+ * model computes them), while the output is the model's `call`.
+ */
+function runWithStates(m: BasicRNN | Sequential, x: tf.Tensor): StatesRun {
+  if (m instanceof BasicRNN) {
+    const r = m.call(x, { returnHiddenStates: true });
+    return { input: x.clone(), output: r.output, state: r.state, hiddenStates: r.hiddenStates! };
+  }
+  const index = m.layers.findIndex((l) => l instanceof RecurrentLayer);
+  if (index < 0) throw new Error('the sequential model has no recurrent layer to show the hidden states of');
+  const output = m.call(x);
+  const [input, hiddenStates, state] = tf.tidy(() => {
+    let h: tf.Tensor = x;
+    let mask: tf.Tensor | null = null;
+    for (const layer of m.layers.slice(0, index)) {
+      const r = layer.forward(h, { mask, training: false });
+      h = r.outputs[0]!;
+      mask = r.mask;
+    }
+    const run = (m.layers[index] as RecurrentLayer).run(h, { mask });
+    return [h === x ? x.clone() : h, run.hiddenStates, run.finalStates[0]!];
   });
+  return { input, output, state, hiddenStates };
 }
 
 /** The hidden states of the first held-out example, after an epoch. */
-function probeHidden(s: Settings, probe: tf.Tensor3D): { hiddenStates: Shaped; words?: string[] } {
+function probeHidden(s: Settings, probe: tf.Tensor): { hiddenStates: Shaped; words?: string[] } {
   const first = tf.slice(probe, 0, 1);
-  const { output, state, hiddenStates } = requireModel().call(first, { returnHiddenStates: true });
-  const result: { hiddenStates: Shaped; words?: string[] } = { hiddenStates: shaped(hiddenStates!) };
-  if (s.task === 'sentiment') result.words = wordsOf(first.dataSync() as Float32Array, s.seqLength);
-  tf.dispose([first, output, state, hiddenStates!]);
+  const r = runWithStates(requireModel(), first);
+  const result: { hiddenStates: Shaped; words?: string[] } = { hiddenStates: shaped(r.hiddenStates) };
+  if (usesTokenIds(s)) result.words = wordsOf(first.dataSync());
+  tf.dispose([first, r.input, r.output, r.state, r.hiddenStates]);
   return result;
 }
 
+/** The sentiment model's parts, when `m` has the shape sentimentModel builds (embedding → recurrent → Dense). */
+function sentimentParts(m: Sequential): { embedding: Embedding; recurrent: RecurrentLayer; units: number } | null {
+  const [embedding, recurrent, dense, ...rest] = m.layers;
+  if (!(embedding instanceof Embedding) || !(recurrent instanceof RecurrentLayer) || dense === undefined || rest.length > 0) return null;
+  return { embedding, recurrent, units: m.outputSize };
+}
+
 /** Why `m` cannot stand in for the model the settings describe, or null. */
-function misfit(m: BasicRNN, s: Settings): string | null {
+function misfit(m: BasicRNN | Sequential, s: Settings): string | null {
+  if (m instanceof Sequential) {
+    const parts = sentimentParts(m);
+    if (!usesTokenIds(s) || parts === null) {
+      return usesTokenIds(s)
+        ? 'the sentiment task takes an embedding → recurrent layer → Dense model (as the CLI saves with --task sentiment)'
+        : `it is a sequential model (${m.layers.map((l) => l.className).join(' → ')}); the ${s.task} task runs a BasicRNN (SimpleRNN + Dense)`;
+    }
+    const want: [string, unknown, unknown][] = [
+      ['vocabulary', parts.embedding.inputDim, VOCABULARY.length],
+      ['embedding size', parts.embedding.outputDim, SENTIMENT_EMBEDDING_SIZE],
+      ['padding mask (maskZero)', parts.embedding.maskZero, true],
+      ['cell', parts.recurrent.cell, 'simpleRNN'],
+      ['hidden size', parts.recurrent.config.units, s.hiddenSize],
+      ['output size', parts.units, s.outputSize],
+    ];
+    const bad = want.filter(([, got, expected]) => got !== expected);
+    return bad.length === 0 ? null : bad.map(([name, got, expected]) => `${name} ${String(got)}, the settings say ${String(expected)}`).join('; ');
+  }
+  if (usesTokenIds(s)) return 'it is a BasicRNN on vectors; the sentiment task runs the embedding model on token ids (embedding → SimpleRNN → Dense)';
   const want: [string, unknown, unknown][] = [
     ['cell', m.cell, 'simpleRNN'],
     ['hidden size', m.hiddenSize, s.hiddenSize],
@@ -194,21 +267,26 @@ const handlers: Handlers = {
     const m = requireModel();
     const x = s.exampleInput === 'random' ? randomInput(s) : taskInput(s);
     const t0 = performance.now();
-    const { output, state, hiddenStates } = m.call(x, { returnHiddenStates: true });
+    const { input, output, state, hiddenStates } = runWithStates(m, x);
     output.dataSync();
     const ms = performance.now() - t0;
     // The whole batch when it is small (the plots say "example 0 of 32"); only the first example when the hidden
     // states alone would be large (a 1024 × 200 × 512 batch is 400 MB).
-    const pick = hiddenStates!.size <= FORWARD_TRANSFER_LIMIT ? shaped : firstExample;
+    const pick = hiddenStates.size <= FORWARD_TRANSFER_LIMIT ? shaped : firstExample;
     const result: Commands['forward']['result'] = {
       shapes: { input: [...x.shape], output: [...output.shape], state: [...state.shape] },
-      input: pick(x),
+      input: pick(input),
       output: pick(output),
       state: pick(state),
-      hiddenStates: pick(hiddenStates!),
+      hiddenStates: pick(hiddenStates),
       ms,
       backend: getBackend(),
     };
+    if (x.dtype === 'int32') {
+      result.tokenIds = { shape: [...x.shape], data: Float32Array.from(x.dataSync()) };
+      const dims = (shape: number[]) => `(${shape.join(', ')})`;
+      result.inputShown = `the embedded words ${dims(input.shape)} that the SimpleRNN reads: the embedding's vectors for the token ids ${dims(x.shape)}`;
+    }
     if (s.exampleInput === 'task' && REGRESSION_LOSSES.includes(s.loss) && s.task === 'sine') {
       // The forecast's target: the label of the same example (next value, or the next value at every step).
       const d = taskArrays({ ...s, inputSize: effectiveInputSize(s), samples: Math.max(10, s.batchSize) });
@@ -217,8 +295,8 @@ const handlers: Handlers = {
       const examples = result.output.shape[0]!;
       if (outputs === 1) result.target = { shape: [...result.output.shape], data: Float32Array.from(d.y.subarray(0, examples * per)) };
     }
-    if (s.exampleInput === 'task' && s.task === 'sentiment') result.words = wordsOf(result.input.data, s.seqLength);
-    tf.dispose([x, output, state, hiddenStates!]);
+    if (s.exampleInput === 'task' && usesTokenIds(s)) result.words = wordsOf(x.dataSync().subarray(0, s.seqLength));
+    tf.dispose([x, input, output, state, hiddenStates]);
     return result;
   },
 
@@ -281,19 +359,35 @@ const handlers: Handlers = {
 
   predict({ settings: s, sentence }) {
     const m = requireModel();
-    if (s.task !== 'sentiment' || m.inputSize !== VOCABULARY.length) return { problem: 'not a sentiment model' };
-    const x = tf.tensor3d(encode([sentence], s.seqLength), [1, s.seqLength, VOCABULARY.length]);
+    if (!usesTokenIds(s) || !(m instanceof Sequential) || m.inputRank !== 2) return { problem: 'not a sentiment model' };
+    // Token ids [1, T], right-padded with 0 (the embedding's maskZero skips the padding), as in training.
+    const ids = encodeIds([sentence], s.seqLength);
+    const x = tf.tensor2d(ids, [1, s.seqLength], 'int32');
     const out = m.predict(x);
     const values = Array.from(out.dataSync());
     tf.dispose([x, out]);
-    return { output: values };
+    return { output: values, ids: Array.from(ids) };
   },
 
   weights() {
-    const named = requireModel().getNamedWeights();
-    const result: Commands['weights']['result'] = { kernel: shaped(named.kernel!), recurrentKernel: shaped(named.recurrentKernel!) };
-    if (named.bias !== undefined) result.bias = shaped(named.bias);
-    tf.dispose(Object.values(named));
+    const m = requireModel();
+    if (m instanceof BasicRNN) {
+      const named = m.getNamedWeights();
+      const result: Commands['weights']['result'] = { kernel: shaped(named.kernel!), recurrentKernel: shaped(named.recurrentKernel!), layer: 'simple_rnn (SimpleRNN)' };
+      if (named.bias !== undefined) result.bias = shaped(named.bias);
+      tf.dispose(Object.values(named));
+      return result;
+    }
+    // A sequential model: the recurrent layer's W (reading the embedded words), U and b.
+    const recurrent = m.layers.find((l): l is RecurrentLayer => l instanceof RecurrentLayer);
+    if (recurrent === undefined) throw new Error('the sequential model has no recurrent layer');
+    const weights = recurrent.getWeights();
+    const names = recurrent.weightNames();
+    const at = (name: string) => weights[names.indexOf(name)];
+    const result: Commands['weights']['result'] = { kernel: shaped(at('kernel')!), recurrentKernel: shaped(at('recurrent_kernel')!), layer: `${recurrent.name} (${recurrent.className})` };
+    const bias = at('bias');
+    if (bias !== undefined) result.bias = shaped(bias);
+    tf.dispose(weights);
     return result;
   },
 
@@ -335,7 +429,6 @@ const handlers: Handlers = {
     const source = url ?? tf.io.browserFiles(orderedFiles(files!));
     const loaded = await loadModelFrom(source);
     try {
-      if (!(loaded instanceof BasicRNN)) throw new Error('the file holds a sequential model; this page runs a BasicRNN (SimpleRNN + Dense)');
       const problem = misfit(loaded, s);
       if (problem !== null) throw new Error(`the loaded model does not fit the settings: ${problem}`);
     } catch (e) {
@@ -372,7 +465,12 @@ const handlers: Handlers = {
     };
     if (a.trainingConfig !== undefined) json.trainingConfig = a.trainingConfig;
     if (a.userDefinedMetadata !== undefined) json.userDefinedMetadata = a.userDefinedMetadata;
-    return { modelJson: JSON.stringify(json), weights, onnx: toOnnx(m) };
+    // An embedding with maskZero takes its mask from the ids; ONNX takes each example's length as `sequence_lens`.
+    const masked = m instanceof Sequential && m.layers[0] instanceof Embedding && m.layers[0].maskZero;
+    const onnxInputs = masked
+      ? 'x: int32 token ids [batch, steps], right-padded with 0; sequence_lens: int32 [batch], the count of non-zero ids'
+      : 'x: float32 [batch, steps, features]';
+    return { modelJson: JSON.stringify(json), weights, onnx: toOnnx(m, masked ? { sequenceLengths: true } : {}), onnxInputs };
   },
 
   async longDependency({ seqLength, maxSteps }) {
@@ -413,7 +511,7 @@ const handlers: Handlers = {
     let sum = 0;
     for (const w of weights) for (const v of w.dataSync()) sum += Math.abs(v) * 1.000001 + v;
     tf.dispose(weights);
-    return { weightsChecksum: sum, epochsDone, backend: getBackend(), numTensors: tf.memory().numTensors };
+    return { weightsChecksum: sum, epochsDone, backend: getBackend(), numTensors: tf.memory().numTensors, model: modelKind(requireModel()) };
   },
 };
 

@@ -1,9 +1,11 @@
+import type { OptimizerName } from '@basicrnn/core';
 import type { Panel, PanelContext } from '../app.js';
 import { $, fromHtml, plural, showMessage } from '../dom.js';
 import type { ThreadReport } from '../protocol.js';
 import {
   NUMBER_BOUNDS,
   THREAD_CHOICES,
+  adaptToOptimizer,
   adaptToTask,
   effectiveInputSize,
   parseNumber,
@@ -12,12 +14,12 @@ import {
   type ThreadChoice,
   type WebBackend,
 } from '../settings.js';
-import { VOCABULARY } from '../../tasks/index.js';
+import { SENTIMENT_EMBEDDING_SIZE, VOCABULARY } from '../../tasks/index.js';
 
 const TASK_HINTS: Record<Settings['task'], string> = {
   marker: 'A +2 or −2 spike on feature 0 early in the sequence, then noise: the label is its sign, so the RNN must remember it.',
   sine: 'Windows of a noisy sine wave (1 feature); the label is the next value. With return sequences, the next value at every step.',
-  sentiment: `Short generated reviews with negations; each word is one-hot over a ${VOCABULARY.length}-word vocabulary.`,
+  sentiment: `Short generated reviews with negations, read as token ids of a ${VOCABULARY.length}-word vocabulary (0 pads at the end): the CLI's model, an embedding (${SENTIMENT_EMBEDDING_SIZE} features per word, maskZero) → SimpleRNN → Dense.`,
 };
 
 function numberField(name: NumberSetting, label: string, extra = ''): string {
@@ -106,6 +108,7 @@ export const controlsPanel: Panel = {
             ${numberField('epochs', 'Epochs')}
             ${numberField('samples', 'Examples')}
           </div>
+          <p class="hint" id="optimizer-hint" aria-live="polite">Learning rates start at the Keras default of the optimizer (Adam 0.001, SGD 0.01); one you type stays when you change the optimizer.</p>
           <p class="hint">20% of the examples are held out for validation (dashed curves).</p>
         </fieldset>
       </form>
@@ -134,7 +137,7 @@ export const controlsPanel: Panel = {
       input('returnSequences').checked = s.returnSequences;
       $(root, '#task-hint').textContent = TASK_HINTS[s.task];
       input('inputSize').readOnly = s.task !== 'marker';
-      input('inputSize').title = s.task === 'marker' ? '' : `Set by the ${s.task} task`;
+      input('inputSize').title = s.task === 'marker' ? '' : s.task === 'sentiment' ? 'Set by the sentiment task: the vocabulary size (the embedding reads token ids)' : `Set by the ${s.task} task`;
     };
 
     state.subscribe(['settings'], (s) => writeForm(s.settings));
@@ -180,8 +183,13 @@ export const controlsPanel: Panel = {
         void app.guard(() => app.updateSettings({ [name]: parsed.value }));
       } else if (name === 'returnSequences') {
         void app.guard(() => app.updateSettings({ returnSequences: (target as HTMLInputElement).checked }));
-      } else if (name === 'loss' || name === 'optimizer') {
-        void app.guard(() => app.updateSettings({ [name]: target.value }));
+      } else if (name === 'optimizer') {
+        const { settings, changes } = adaptToOptimizer(s, target.value as OptimizerName);
+        if (changes.length > 0) fieldError('learningRate', null);
+        void app.guard(() => app.updateSettings(settings));
+        $(root, '#optimizer-hint').textContent = changes.length > 0 ? `Changed with the optimizer: ${changes.join(', ')}.` : `The learning rate ${settings.learningRate} you set stays.`;
+      } else if (name === 'loss') {
+        void app.guard(() => app.updateSettings({ loss: target.value as Settings['loss'] }));
       }
     });
     $(root, '#new-weights').addEventListener('click', () => void app.guard(() => app.configure(true)));

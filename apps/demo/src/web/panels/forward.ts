@@ -29,6 +29,7 @@ export const forwardPanel: Panel = {
         <div><dt>state</dt><dd id="state-shape">–</dd></div>
         <div><dt>time</dt><dd id="forward-time">–</dd></div>
       </dl>
+      <p class="hint" id="forward-input-note"></p>
       <div id="working-plot" class="plot"><p class="empty">Run a forward pass to see the input sequence, the output and the RNN's memory.</p></div>
       <p class="hint" id="forward-target"></p>
       <div id="forward-hidden-plot" class="plot"></div>
@@ -57,7 +58,9 @@ export const forwardPanel: Panel = {
     let again = false;
 
     const draw = (r: ForwardResult, s: Settings) => {
-      $(root, '#input-shape').textContent = shapeText(r.shapes.input);
+      $(root, '#input-shape').textContent = `${shapeText(r.shapes.input)}${r.tokenIds === undefined ? '' : ' token ids'}`;
+      // A model on token ids: the plot's input is what its SimpleRNN reads, the embedded words; say so.
+      $(root, '#forward-input-note').textContent = r.inputShown === undefined ? '' : `The input drawn below is ${r.inputShown}.${r.words?.includes('') ? ' On the hidden state’s time axis, · marks padding: masked, so the memory carries over unchanged.' : ''}`;
       $(root, '#output-shape').textContent = shapeText(r.shapes.output);
       $(root, '#state-shape').textContent = shapeText(r.shapes.state);
       $(root, '#forward-time').textContent = `${msText(r.ms)} on ${r.backend}`;

@@ -13,6 +13,7 @@ export const modelPanel: Panel = {
       <pre id="summary" class="summary" tabindex="0" aria-label="Keras-style model summary"></pre>
       <details id="weights-details">
         <summary>Weights W, U, b</summary>
+        <p class="hint" id="weights-layer"></p>
         <p class="hint" id="weights-status" aria-live="polite"></p>
         <div id="weights-plot" class="plot"></div>
       </details>
@@ -27,6 +28,10 @@ export const modelPanel: Panel = {
       const w = await engine.call('weights', {});
       shownVersion = version;
       const data = { kernel: w.kernel, recurrentKernel: w.recurrentKernel, ...(w.bias ? { bias: w.bias } : {}) };
+      const embedded = state.get().modelKind?.input === 'tokenIds';
+      $(root, '#weights-layer').textContent = embedded
+        ? `W, U and b of the ${w.layer} layer; W reads the ${w.kernel.shape[0]} features the embedding gives each word (the embedding's own table is not drawn).`
+        : `W, U and b of the ${w.layer} layer.`;
       view.show(data);
       $(root, '#weights-status').textContent = '';
     };

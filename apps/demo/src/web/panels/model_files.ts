@@ -43,6 +43,7 @@ export const modelFilesPanel: Panel = {
     const root = fromHtml(`<section class="card" aria-labelledby="files-title">
       <h2 id="files-title">Keep the model</h2>
       <p class="hint">After training, the model is saved in this browser and offered back when you come again.</p>
+      <p class="hint" id="files-model"></p>
       <p id="files-status" aria-live="polite"></p>
       <div class="actions">
         <button type="button" id="restore-model" hidden>Restore the saved model</button>
@@ -53,6 +54,7 @@ export const modelFilesPanel: Panel = {
         <li><a id="download-weights" download="weights.bin" href="#">weights.bin</a></li>
         <li><a id="download-onnx" download="model.onnx" href="#">model.onnx (ONNX Runtime)</a></li>
       </ul>
+      <p class="hint" id="onnx-inputs" hidden></p>
       <p>
         <label for="upload-model">Load model files (model.json and weights.bin, TF.js Layers format):</label>
         <input type="file" id="upload-model" multiple accept=".json,.bin">
@@ -105,9 +107,18 @@ export const modelFilesPanel: Panel = {
       prepare.disabled = busy;
       upload.disabled = busy;
     });
+    // Every action here acts on the worker's current model: say which one (the sentiment task's is another model).
+    state.subscribe(['modelKind'], (s) => {
+      const k = s.modelKind;
+      $(root, '#files-model').textContent =
+        k === null
+          ? ''
+          : `These act on the current model: ${k.kind === 'sequential' ? 'a sequential model' : 'a BasicRNN'} (${k.layers.join(' → ')}) on ${k.input === 'tokenIds' ? 'token ids' : 'vectors'}. Loading takes a model of the same kind and sizes.`;
+    });
     state.subscribe(['weightsVersion'], () => {
       // The files describe the weights they were made from: new weights, new downloads.
       links.hidden = true;
+      $(root, '#onnx-inputs').hidden = true;
       for (const url of urls.splice(0)) URL.revokeObjectURL(url);
     });
 
@@ -136,6 +147,9 @@ export const modelFilesPanel: Panel = {
         link('#download-weights', new Blob([files.weights], { type: 'application/octet-stream' }));
         link('#download-onnx', new Blob([files.onnx as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
         links.hidden = false;
+        const inputs = $(root, '#onnx-inputs');
+        inputs.textContent = `model.onnx takes ${files.onnxInputs}.`;
+        inputs.hidden = false;
         setStatus('The files of the current weights are ready: download each below.');
       }),
     );

@@ -40,7 +40,7 @@ export const parityPanel: Panel = {
           <button type="button" id="parity" class="primary">Run on every backend</button>
         </div>
       </div>
-      <p class="hint">The same input (the forward pass's) and the same weights on each backend; cpu is the reference.</p>
+      <p class="hint" id="parity-what">The same input (the forward pass's) and the same weights on each backend; cpu is the reference.</p>
       <div class="progress-row">
         <progress id="parity-progress" max="1" value="0" aria-label="Progress of the parity run"></progress>
         <span id="parity-status" role="status" aria-live="polite">Not run yet.</span>
@@ -119,6 +119,12 @@ export const parityPanel: Panel = {
       } else {
         void app.guard(run);
       }
+    });
+    state.subscribe(['modelKind'], (s) => {
+      const k = s.modelKind;
+      if (k === null) return;
+      const input = k.input === 'tokenIds' ? 'token ids' : 'input';
+      $(root, '#parity-what').textContent = `The current model (${k.layers.join(' → ')}), the same ${input} (the forward pass's) and the same weights on each backend; cpu is the reference.`;
     });
     state.subscribe(['activity'], (s) => (button.disabled = s.activity !== 'idle' && s.activity !== 'parity'));
     return root;

@@ -3,12 +3,17 @@ import { positiveProbability } from '../probability.js';
 import { $, el, fromHtml } from '../dom.js';
 import { tokenize } from '../../tasks/index.js';
 
-/** Type a review, read the model's P(positive), see which words it read. */
+/**
+ * Type a review, read the model's P(positive), see which words it read and the token ids it got. The model is the
+ * CLI's sentiment model (embedding with maskZero → SimpleRNN → Dense, `sentimentModel` in tasks/sentiment.ts),
+ * trained in the worker on token ids.
+ */
 export const sentimentPanel: Panel = {
   area: 'main',
   mount({ state, engine, app }) {
     const root = fromHtml(`<section class="card" aria-labelledby="sentiment-title">
       <h2 id="sentiment-title">Try the sentiment model</h2>
+      <p class="hint" id="sentiment-model"></p>
       <form id="sentiment-form" class="sentence">
         <label for="sentence">Your sentence</label>
         <div class="sentence-row">
@@ -26,7 +31,7 @@ export const sentimentPanel: Panel = {
     const hint = (text: string) => target.replaceChildren(el('p', text, { class: 'hint' }));
     const usable = () => {
       const s = state.get();
-      return s.settings.task === 'sentiment' && s.architecture !== '' && JSON.parse(s.architecture)[0] === 'sentiment';
+      return s.settings.task === 'sentiment' && s.architecture !== '' && JSON.parse(s.architecture)[0] === 'sentiment' && s.modelKind?.input === 'tokenIds';
     };
 
     const predict = async () => {
@@ -55,13 +60,15 @@ export const sentimentPanel: Panel = {
       // With return sequences the head runs at every step: the last step has read the whole sentence.
       const last = returnSequences ? reply.output.slice(reply.output.length - outputSize) : reply.output;
       const p = positiveProbability(Float32Array.from(last), loss);
-      const verdict = p >= 0.5 ? 'positive' : 'negative';
-      const meter = el('div', undefined, { class: 'meter', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': (p * 100).toFixed(1), 'aria-label': 'Probability positive' });
+      // An untrained model's side of 0.5 is chance: no coloured verdict for it.
+      const untrained = s.epochsDone === 0;
+      const verdict = untrained ? 'untrained' : p >= 0.5 ? 'positive' : 'negative';
+      const meter = el('div', undefined, { class: untrained ? 'meter untrained' : 'meter', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': (p * 100).toFixed(1), 'aria-label': 'Probability positive' });
       const fill = el('div', undefined, { class: 'meter-fill' });
       fill.style.width = `${(p * 100).toFixed(1)}%`;
       meter.append(fill);
       const headline = el('p', undefined, { class: `verdict ${verdict}` });
-      headline.append(el('strong', verdict), ' · P(positive) = ', el('output', `${(p * 100).toFixed(1)}%`, { id: 'sentiment-probability', 'data-p': String(p) }));
+      headline.append(el('strong', untrained ? 'untrained model' : verdict), ' · P(positive) = ', el('output', `${(p * 100).toFixed(1)}%`, { id: 'sentiment-probability', 'data-p': String(p) }));
       const chips = el('ul', undefined, { class: 'tokens', 'aria-label': 'Words as the model reads them' });
       const kept = tokens.length > seqLength ? tokens.length - seqLength : 0;
       words.forEach((w, i) => {
@@ -72,10 +79,15 @@ export const sentimentPanel: Panel = {
         chips.append(chip);
       });
       const notes: HTMLElement[] = [];
-      if (s.epochsDone === 0) notes.push(el('p', 'The model is untrained: this probability means nothing yet.', { class: 'hint' }));
+      if (untrained) notes.push(el('p', 'The model is untrained: this probability means nothing yet.', { class: 'hint' }));
       if (words.some((_, i) => tokens[i] === 1)) notes.push(el('p', 'Struck-through words are not in the vocabulary.', { class: 'hint' }));
       if (kept > 0) notes.push(el('p', `Only the last ${seqLength} words are read (the sequence length).`, { class: 'hint' }));
-      target.replaceChildren(headline, meter, chips, ...notes);
+      // What the embedding was given: the words' ids, then 0 (padding, masked) up to the sequence length.
+      const real = reply.ids.filter((id) => id !== 0).length;
+      const ids = el('p', undefined, { class: 'token-ids', id: 'sentiment-ids', 'data-ids': JSON.stringify(reply.ids) });
+      ids.append('Token ids the model read: ', el('code', `[${reply.ids.join(', ')}]`));
+      if (real < reply.ids.length) ids.append(` — ${real} word${real === 1 ? '' : 's'}, then 0 (padding, masked) up to the sequence length ${seqLength}.`);
+      target.replaceChildren(headline, meter, chips, ids, ...notes);
     };
 
     $(root, '#sentiment-form').addEventListener('submit', (e) => {
@@ -86,6 +98,15 @@ export const sentimentPanel: Panel = {
       state.setSettings({ sentence: sentenceInput.value });
       clearTimeout(timer);
       timer = setTimeout(() => void app.guard(predict), 150);
+    });
+    state.subscribe(['modelKind', 'settings'], (s) => {
+      const k = s.modelKind;
+      $(root, '#sentiment-model').textContent =
+        s.settings.task !== 'sentiment'
+          ? 'The sentiment task trains its own model: an embedding of token ids → SimpleRNN → Dense, as the CLI’s --task sentiment.'
+          : k?.input === 'tokenIds'
+            ? `The model in the worker: ${k.layers.join(' → ')}, on token ids (as the CLI’s --task sentiment).`
+            : '';
     });
     state.subscribe(['activity', 'settings', 'weightsVersion', 'architecture'], (s, changed) => {
       button.disabled = !usable() || s.activity !== 'idle';
