@@ -73,7 +73,7 @@ export const TASK_SPECS = {
   sentiment: {
     title: 'sentiment of short reviews (word ids into an embedding, negations included)',
     kind: 'classification',
-    inputSize: { fixed: VOCABULARY.length, why: `sentiment inputs are word ids of a ${VOCABULARY.length}-word vocabulary (the CLI embeds them; the web app one-hot encodes them)` },
+    inputSize: { fixed: VOCABULARY.length, why: `sentiment inputs are word ids of a ${VOCABULARY.length}-word vocabulary (the CLI and the web app embed them)` },
     outputs: 'classes',
     defaults: { seqLength: 8, loss: 'binaryCrossentropy' },
     perStepLabels: false,

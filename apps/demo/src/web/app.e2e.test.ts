@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright';
 import { build, createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { encodeIds } from '../tasks/index.js';
 
 // The web app end to end: the Vite dev server `pnpm demo` runs (COOP + COEP), Debian Chromium through Playwright.
 // The tests share one page and run in order, like a user session. The model runs in a module worker; the page must
@@ -475,6 +476,9 @@ describe('web app (Vite dev server, as `pnpm demo`)', () => {
     await page.click('#predict');
     await page.waitForFunction(() => document.querySelector('#sentiment-result .chip')?.textContent === 'the');
     const negative = Number(await page.getAttribute('#sentiment-probability', 'data-p'));
+    // The worker's model is the CLI's embedding model, and it read the sentence as token ids (0 pads at the end).
+    expect(await page.textContent('#summary')).toContain('(Embedding)');
+    expect(JSON.parse((await page.getAttribute('#sentiment-ids', 'data-ids'))!)).toEqual([...encodeIds(['the movie was not good at all'], 8)]);
     expect(positive).toBeGreaterThan(0.5);
     expect(negative).toBeLessThan(0.5);
     // The held-out review's words label the heatmap's time axis, in the training panel and in the forward pass.

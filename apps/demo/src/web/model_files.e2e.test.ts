@@ -247,7 +247,7 @@ describe('keeping the model (IndexedDB, downloads, upload)', () => {
       }, sentence);
     await page.selectOption('#task', 'sentiment');
     await page.waitForFunction(() => document.querySelector('#summary')?.textContent?.includes('(Embedding)'));
-    expect(await page.textContent('#files-model')).toMatch(/a sequential model \(embedding\S* \(Embedding\) → simple_rnn\S* \(SimpleRNN\) → dense\S* \(Dense\)\) on token ids/);
+    expect(await page.textContent('#files-model')).toMatch(/a sequential model on token ids: embedding\S* \(Embedding\) → simple_rnn\S* \(SimpleRNN\) → dense\S* \(Dense\)\./);
     await setNumber('samples', 200);
     await setNumber('epochs', 2);
     await trainAndSave();

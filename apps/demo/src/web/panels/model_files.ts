@@ -113,7 +113,7 @@ export const modelFilesPanel: Panel = {
       $(root, '#files-model').textContent =
         k === null
           ? ''
-          : `These act on the current model: ${k.kind === 'sequential' ? 'a sequential model' : 'a BasicRNN'} (${k.layers.join(' → ')}) on ${k.input === 'tokenIds' ? 'token ids' : 'vectors'}. Loading takes a model of the same kind and sizes.`;
+          : `These act on the current model, ${k.kind === 'sequential' ? 'a sequential model' : 'a BasicRNN'} on ${k.input === 'tokenIds' ? 'token ids' : 'vectors'}: ${k.layers.join(' → ')}. Loading takes a model of the same kind and sizes.`;
     });
     state.subscribe(['weightsVersion'], () => {
       // The files describe the weights they were made from: new weights, new downloads.

@@ -124,7 +124,7 @@ export const parityPanel: Panel = {
       const k = s.modelKind;
       if (k === null) return;
       const input = k.input === 'tokenIds' ? 'token ids' : 'input';
-      $(root, '#parity-what').textContent = `The current model (${k.layers.join(' → ')}), the same ${input} (the forward pass's) and the same weights on each backend; cpu is the reference.`;
+      $(root, '#parity-what').textContent = `The same model (${k.kind === 'sequential' ? 'sequential' : 'BasicRNN'}: ${k.layers.join(' → ')}), the same ${input} (the forward pass's) and the same weights on each backend; cpu is the reference.`;
     });
     state.subscribe(['activity'], (s) => (button.disabled = s.activity !== 'idle' && s.activity !== 'parity'));
     return root;
