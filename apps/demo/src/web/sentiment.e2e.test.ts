@@ -136,6 +136,15 @@ describe('the sentiment panel runs the embedding model on token ids', () => {
     // The forward pass runs the task's token ids and says what its input plot shows.
     await page.waitForFunction(() => document.querySelector('#input-shape')?.textContent === '(32, 8) token ids');
     expect(await page.textContent('#forward-input-note')).toMatch(/embedded words \(32, 8, 16\) that the SimpleRNN reads/);
+    expect(await page.textContent('#forward-input-note')).toMatch(/· marks padding/);
+    // The seed's "random" input is random word ids for this model (no padding, so no padding note).
+    const runs = Number(await page.getAttribute('#working-plot', 'data-runs'));
+    await page.selectOption('#exampleInput', 'random');
+    await page.waitForFunction((n) => Number(document.querySelector('#working-plot')?.getAttribute('data-runs')) > n, runs);
+    expect(await page.textContent('#input-shape')).toBe('(32, 8) token ids');
+    expect(await page.textContent('#forward-input-note')).not.toMatch(/padding/);
+    await page.selectOption('#exampleInput', 'task');
+    await page.waitForFunction(() => document.querySelector('#forward-input-note')?.textContent?.includes('padding'));
     // Untrained: the prediction runs (on ids) and says it means nothing yet.
     const { ids } = await predict('the movie was not good at all');
     expect(ids).toEqual([...encodeIds(['the movie was not good at all'], SEQ_LENGTH)]);
@@ -197,10 +206,13 @@ describe('the sentiment panel runs the embedding model on token ids', () => {
     expect(await axeViolations()).toEqual([]);
   }, 200_000);
 
-  it('logged no console errors and holds no leaked tensors across predictions', async () => {
+  it('logged no console errors and holds no leaked tensors across predictions and forward passes', async () => {
     const before = (await debugState()).numTensors;
     await predict('i really enjoyed the show');
     await predict('this book is so bland');
+    const runs = Number(await page.getAttribute('#working-plot', 'data-runs'));
+    await page.click('#forward');
+    await page.waitForFunction((n) => Number(document.querySelector('#working-plot')?.getAttribute('data-runs')) > n, runs);
     expect((await debugState()).numTensors).toBe(before);
     expect(consoleErrors).toEqual([]);
   });
