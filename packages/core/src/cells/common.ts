@@ -105,10 +105,16 @@ export function mulMaybe(a: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
   return b === null ? a : tf.mul(a, b);
 }
 
-/** x [B, T, I] in processing order, time-major and flattened to [T·B, I]. */
-export function inputRows(x: tf.Tensor, goBackwards: boolean): tf.Tensor2D {
+/**
+ * x [B, T, I] in processing order, time-major and flattened to [T·B, I]. With a mask, the steps it skips (mask
+ * exactly 0) read as zeros: nothing computed from them reaches a state, but the composites still compute a
+ * masked step's values and then discard them, and a gradient that reaches them as 0 times a NaN or ±∞ computed
+ * from such an input would be NaN (and xᵀ·dZ would carry it into dKernel).
+ */
+export function inputRows(x: tf.Tensor, goBackwards: boolean, mask?: tf.Tensor): tf.Tensor2D {
   const [batch, steps, inputSize] = x.shape as [number, number, number];
-  return tf.reshape(timeMajor(x, goBackwards), [steps * batch, inputSize]);
+  const read = mask === undefined ? x : tf.where(tf.expandDims(tf.equal(mask, 0), 2), tf.zeros(x.shape), x);
+  return tf.reshape(timeMajor(read, goBackwards), [steps * batch, inputSize]);
 }
 
 /** x·W (+ b) for every step and every gate in one matmul: [T·B, G·H]. */
@@ -127,14 +133,54 @@ export function perStep(rows: tf.Tensor, steps: number, batch: number): tf.Tenso
   return tf.unstack(tf.reshape(rows, [steps, batch, rows.shape[1]!]));
 }
 
-/** The mask's steps as [B, 1] float tensors in processing order, or null. */
-export function maskSteps(mask: tf.Tensor | undefined, goBackwards: boolean): tf.Tensor[] | null {
-  return mask === undefined ? null : maskColumns(mask, goBackwards);
+/**
+ * One step of the mask, in processing order, broadcast to a state's shape [B, H]: its value m, where m is exactly
+ * 0 (`skipped`) and exactly 1 (`taken`), and zeros (what a skipped step lets into its own gradient).
+ */
+export interface StepMask {
+  weight: tf.Tensor;
+  skipped: tf.Tensor;
+  taken: tf.Tensor;
+  zeros: tf.Tensor;
 }
 
-/** Keras masking: a skipped step carries the previous state over: s ← s + m·(next − s). */
-export function carry(previous: tf.Tensor, next: tf.Tensor, m: tf.Tensor | undefined): tf.Tensor {
-  return m === undefined ? next : tf.add(previous, tf.mul(m, tf.sub(next, previous)));
+/** The mask's steps in processing order, broadcast to [B, units] once for the loop, or null without a mask. */
+export function maskSteps(mask: tf.Tensor | undefined, goBackwards: boolean, units: number): StepMask[] | null {
+  if (mask === undefined) return null;
+  const weights = tf.tile(tf.stack(maskColumns(mask, goBackwards)), [1, 1, units]);
+  const skipped = tf.unstack(tf.equal(weights, 0));
+  const taken = tf.unstack(tf.equal(weights, 1));
+  const zeros = tf.zeros(weights.shape.slice(1));
+  return tf.unstack(weights).map((weight, t) => ({ weight, skipped: skipped[t]!, taken: taken[t]!, zeros }));
+}
+
+/**
+ * Keras masking as a select, never a blend: exactly `ifSkipped` where the step's mask is 0 and exactly `ifTaken`
+ * where it is 1, so nothing computed from a masked step (a NaN or ±∞ input there) can reach the result, as it
+ * would through m·v (0·NaN is NaN). Fractional mask values, an extension (Keras masks are boolean), take
+ * `ifFractional()`.
+ */
+export function selectByMask(m: StepMask | undefined, ifSkipped: tf.Tensor, ifTaken: tf.Tensor, ifFractional: (m: StepMask) => tf.Tensor): tf.Tensor {
+  if (m === undefined) return ifTaken;
+  return tf.where(m.skipped, ifSkipped, tf.where(m.taken, ifTaken, ifFractional(m)));
+}
+
+/** Keras masking: a skipped step carries the previous state over unchanged (a fractional m blends s + m·(next − s)). */
+export function carry(previous: tf.Tensor, next: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+  return selectByMask(m, previous, next, ({ weight }) => tf.add(previous, tf.mul(weight, tf.sub(next, previous))));
+}
+
+/** The part of a step's incoming gradient g that enters the step: g where it was taken, 0 where skipped, m⊙g between. */
+export function enteringGradient(g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+  return selectByMask(m, m?.zeros ?? g, g, ({ weight }) => tf.mul(g, weight));
+}
+
+/**
+ * What a step passes back to the previous state: `through` (the gradient through the step's computation) where
+ * it was taken, exactly its incoming gradient g where it was skipped, `through` + (1 − m)⊙g between.
+ */
+export function passedBack(through: tf.Tensor, g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+  return selectByMask(m, g, through, ({ weight }) => tf.add(through, tf.mul(g, tf.sub(1, weight))));
 }
 
 /** Per-step states [T] of [B, H] → [B, T, H]. */

@@ -10,12 +10,14 @@ import {
   carry,
   columns,
   droppedRows,
+  enteringGradient,
   gateBlocks,
   inputGradient,
   inputRows,
   matMulTransposeA,
   maskSteps,
   mulMaybe,
+  passedBack,
   perStep,
   previousStates,
   projectInputs,
@@ -54,8 +56,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
     const { input: inputBias, recurrent: recurrentBias } = biasParts(bias ?? undefined, attrs.resetAfter);
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards), kernel, inputBias), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards, mask ?? undefined), kernel, inputBias), steps, batch);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
     const recurrentZr = attrs.resetAfter ? null : columns(recurrentKernel, 0, 2 * hidden);
     const recurrentH = attrs.resetAfter ? null : columns(recurrentKernel, 2 * hidden, hidden);
     let h = h0;
@@ -93,7 +95,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
  *   resetAfter:  dr = dâ⊙(h_{t−1}⊙d·U_h + b'_h)⊙σr'(r); the recurrent product's gradient is [dz, dr, dâ⊙r]
  *   otherwise:   d(r⊙h⊙d) = dâ·U_hᵀ, dr = d(r⊙h⊙d)⊙(h⊙d)⊙σr'(r)
  *   carry = ĝ⊙z + (∂/∂(h⊙d))⊙d + (1 − m)⊙(dh_t + carry)
- * The input projection's gradient is [dz, dr, dâ] for every step: dW, db and dx are single matmuls/sums.
+ * The input projection's gradient is [dz, dr, dâ] for every step: dW, db and dx are single matmuls/sums. The
+ * mask's products are selects (common.ts enteringGradient, passedBack): a skipped step passes its gradient back exactly.
  */
 function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
   const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop, hiddenStates, dh } = inputs;
@@ -104,7 +107,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
   const { resetAfter } = attrs;
   return tf.tidy(() => {
     const { input: inputBias, recurrent: recurrentBias } = biasParts(bias ?? undefined, resetAfter);
-    const rows = inputRows(x, attrs.goBackwards);
+    const rows = inputRows(x, attrs.goBackwards, mask ?? undefined);
     const hPrev = previousStates(h0, hiddenStates);
     const hIn = droppedRows(hPrev, drop ?? undefined, steps);
     const projected = projectInputs(rows, kernel, inputBias);
@@ -137,7 +140,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const zSteps = split(z);
     const rSteps = split(r);
     const upH = upstreamSteps(dh, hiddenStates);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
     const recurrentT = tf.transpose(recurrentKernel);
     const recurrentZrT = resetAfter ? null : tf.transpose(columns(recurrentKernel, 0, 2 * hidden));
     const recurrentHT = resetAfter ? null : tf.transpose(columns(recurrentKernel, 2 * hidden, hidden));
@@ -151,7 +154,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
       const g: tf.Tensor = carryH === null ? upH[t]! : tf.add(upH[t]!, carryH);
       reaching[t] = g;
       const m = masks?.[t];
-      const gNew = m === undefined ? g : tf.mul(g, m);
+      const gNew = enteringGradient(g, m);
       const dz = tf.mul(gNew, coefZ[t]!);
       const da = tf.mul(gNew, coefA[t]!);
       let dhIn: tf.Tensor;
@@ -169,9 +172,8 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
         dCandidate[t] = da;
         dhIn = tf.add(tf.matMul(dzr, recurrentZrT!), tf.mul(dResetH, rSteps[t]!));
       }
-      let next = tf.add(tf.mul(gNew, zSteps[t]!), drop == null ? dhIn : tf.mul(dhIn, drop));
-      if (m !== undefined) next = tf.add(next, tf.mul(g, tf.sub(1, m)));
-      carryH = next;
+      const through = tf.add(tf.mul(gNew, zSteps[t]!), drop == null ? dhIn : tf.mul(dhIn, drop));
+      carryH = passedBack(through, g, m);
     }
     const rowsOf = (parts: tf.Tensor[]) => tf.reshape(tf.stack(parts), [steps * batch, parts[0]!.shape[1]!]) as tf.Tensor2D;
     let dP: tf.Tensor2D;

@@ -9,12 +9,14 @@ import {
   activationOf,
   carry,
   droppedRows,
+  enteringGradient,
   gateBlocks,
   inputGradient,
   inputRows,
   matMulTransposeA,
   maskSteps,
   mulMaybe,
+  passedBack,
   perStep,
   previousStates,
   projectInputs,
@@ -39,8 +41,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
   const gate = activationOf(attrs.recurrentActivation).tensor;
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards), kernel, bias ?? undefined), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards, mask ?? undefined), kernel, bias ?? undefined), steps, batch);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
     let h = h0;
     let c = c0 ?? tf.zeros(h0.shape);
     const hs: tf.Tensor[] = [];
@@ -70,7 +72,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
  *   ĝh = m⊙(dh_t + carry_h),  ĝc = m⊙(dc_t + carry_c) + ĝh⊙o⊙act'(c̃_t)     (c̃_t: the unmasked new cell value)
  *   dz = [ĝc⊙c̃⊙σr'(i), ĝc⊙c_{t−1}⊙σr'(f), ĝc⊙i⊙act'(c̃), ĝh⊙act(c_t)⊙σr'(o)]
  *   carry_h = (dz·Uᵀ)⊙d + (1−m)⊙(dh_t + carry_h),  carry_c = ĝc⊙f + (1−m)⊙(dc_t + carry_c)
- * then dW = Xᵀ·dZ, dU = (H_prev⊙d)ᵀ·dZ, db = Σ dZ, dx = dZ·Wᵀ as single matmuls over all steps.
+ * then dW = Xᵀ·dZ, dU = (H_prev⊙d)ᵀ·dZ, db = Σ dZ, dx = dZ·Wᵀ as single matmuls over all steps. The mask's
+ * products are selects (common.ts enteringGradient, passedBack): a skipped step passes its gradients back exactly.
  */
 function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
   const { x, kernel, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop, hiddenStates, cellStates, dh, dc } = inputs;
@@ -79,7 +82,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
   const gateSpec = activationOf(attrs.recurrentActivation);
   const actSpec = activationOf(attrs.activation);
   return tf.tidy(() => {
-    const rows = inputRows(x, attrs.goBackwards);
+    const rows = inputRows(x, attrs.goBackwards, mask ?? undefined);
     const hPrev = previousStates(h0, hiddenStates);
     const cPrev = previousStates(c0 ?? tf.zeros(h0.shape), cellStates!);
     const hIn = droppedRows(hPrev, drop ?? undefined, steps);
@@ -101,7 +104,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const forget = split(f);
     const upH = upstreamSteps(dh, hiddenStates);
     const upC = upstreamSteps(dc, hiddenStates);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
     const recurrentT = tf.transpose(recurrentKernel);
 
     const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
@@ -113,20 +116,14 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
       const gc: tf.Tensor = carryC === null ? upC[t]! : tf.add(upC[t]!, carryC);
       reaching[t] = gh;
       const m = masks?.[t];
-      const dhNew = m === undefined ? gh : tf.mul(gh, m);
-      const dcNew = tf.add(m === undefined ? gc : tf.mul(gc, m), tf.mul(dhNew, hToC[t]!));
+      const dhNew = enteringGradient(gh, m);
+      const dcNew = tf.add(enteringGradient(gc, m), tf.mul(dhNew, hToC[t]!));
       const dzt = tf.concat([tf.mul(dcNew, coefI[t]!), tf.mul(dcNew, coefF[t]!), tf.mul(dcNew, coefC[t]!), tf.mul(dhNew, coefO[t]!)], 1);
       dz[t] = dzt;
-      let nextH = tf.matMul(dzt, recurrentT);
-      if (drop != null) nextH = tf.mul(nextH, drop);
-      let nextC = tf.mul(dcNew, forget[t]!);
-      if (m !== undefined) {
-        const skipped = tf.sub(1, m);
-        nextH = tf.add(nextH, tf.mul(gh, skipped));
-        nextC = tf.add(nextC, tf.mul(gc, skipped));
-      }
-      carryH = nextH;
-      carryC = nextC;
+      let throughH = tf.matMul(dzt, recurrentT);
+      if (drop != null) throughH = tf.mul(throughH, drop);
+      carryH = passedBack(throughH, gh, m);
+      carryC = passedBack(tf.mul(dcNew, forget[t]!), gc, m);
     }
     const dZ = tf.reshape(tf.stack(dz), [steps * batch, 4 * hidden]) as tf.Tensor2D;
     const grads: CellGrads = {

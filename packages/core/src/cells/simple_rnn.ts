@@ -9,11 +9,13 @@ import {
   activationOf,
   carry,
   droppedRows,
+  enteringGradient,
   inputGradient,
   inputRows,
   matMulTransposeA,
   maskSteps,
   mulMaybe,
+  passedBack,
   perStep,
   previousStates,
   projectInputs,
@@ -31,8 +33,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
   const [batch, steps] = x.shape as [number, number, number];
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards), kernel, bias ?? undefined), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards, mask ?? undefined), kernel, bias ?? undefined), steps, batch);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, h0.shape[1]!);
     let h = h0;
     const states: tf.Tensor[] = [];
     for (let t = 0; t < steps; t++) {
@@ -48,7 +50,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
  * BPTT: `dz_t = m_t⊙(dh_t + carry)⊙act'(h_t)`, `carry ← (dz_t·Uᵀ)⊙d + (1 − m_t)⊙(dh_t + carry)`, then
  * `dU = Σ (h_{t−1}⊙d)ᵀdz_t`, `dW = Σ x_tᵀdz_t`, `db = Σ dz_t` as single matmuls over all steps. act' is read from
  * the saved states, which equal the unmasked new state wherever the mask is 1 (where it is 0, dz is 0); so no
- * bias is needed here, and the existing fused SimpleRNN backward kernels take none.
+ * bias is needed here, and the existing fused SimpleRNN backward kernels take none. The mask's products are
+ * selects (common.ts enteringGradient, passedBack): a skipped step passes its gradient back exactly.
  */
 function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
   const { x, kernel, recurrentKernel, h0, mask, recurrentDropoutMask: drop, hiddenStates, dh } = inputs;
@@ -58,7 +61,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
   return tf.tidy(() => {
     const states = perStep(tf.reshape(tf.transpose(hiddenStates, [1, 0, 2]), [steps * batch, hidden]), steps, batch);
     const upstream = upstreamSteps(dh, hiddenStates);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
     const recurrentT = tf.transpose(recurrentKernel);
     const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
     const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
@@ -67,18 +70,17 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
       const g: tf.Tensor = carryH === null ? upstream[t]! : tf.add(upstream[t]!, carryH);
       reaching[t] = g;
       const m = masks?.[t];
-      const dzt = mulMaybe(m === undefined ? g : tf.mul(g, m), actSpec.slopeFromOutput(states[t]!));
+      const dzt = mulMaybe(enteringGradient(g, m), actSpec.slopeFromOutput(states[t]!));
       dz[t] = dzt;
-      let next = tf.matMul(dzt, recurrentT);
-      if (drop != null) next = tf.mul(next, drop);
-      if (m !== undefined) next = tf.add(next, tf.mul(g, tf.sub(1, m)));
-      carryH = next;
+      let through = tf.matMul(dzt, recurrentT);
+      if (drop != null) through = tf.mul(through, drop);
+      carryH = passedBack(through, g, m);
     }
     const dZ = tf.reshape(tf.stack(dz), [steps * batch, hidden]) as tf.Tensor2D;
     const hIn = droppedRows(previousStates(h0, hiddenStates), drop ?? undefined, steps);
     const grads: CellGrads = {
       dx: inputGradient(dZ, kernel, batch, steps, attrs.goBackwards),
-      dKernel: matMulTransposeA(inputRows(x, attrs.goBackwards), dZ),
+      dKernel: matMulTransposeA(inputRows(x, attrs.goBackwards, mask ?? undefined), dZ),
       dRecurrentKernel: matMulTransposeA(hIn, dZ),
       dBias: tf.sum(dZ, 0),
       dh0: carryH as tf.Tensor2D,
