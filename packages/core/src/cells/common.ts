@@ -95,11 +95,6 @@ export function activationOf(name: RecurrentActivationName): ActivationSpec {
   return ACTIVATION_TABLE[name];
 }
 
-/** act'(·) from the output a, or null where it is 1. */
-export function slopeOf(a: tf.Tensor, spec: ActivationSpec): tf.Tensor | null {
-  return spec.slopeFromOutput(a);
-}
-
 /** a ⊙ b where b may be "ones" (null). */
 export function mulMaybe(a: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
   return b === null ? a : tf.mul(a, b);
@@ -183,6 +178,49 @@ export function passedBack(through: tf.Tensor, g: tf.Tensor, m: StepMask | undef
   return selectByMask(m, g, through, ({ weight }) => tf.add(through, tf.mul(g, tf.sub(1, weight))));
 }
 
+/**
+ * The forward loop of every cell, in processing order: `step(t, states)` computes step t's new states (h, and c for
+ * LSTM) from the previous ones; masking then keeps the previous ones where the step is skipped ({@link carry}).
+ * Returns each state's sequence [B, T, H].
+ */
+export function forwardLoop(initial: tf.Tensor[], steps: number, masks: StepMask[] | null, step: (t: number, states: tf.Tensor[]) => tf.Tensor[]): tf.Tensor3D[] {
+  const sequences: tf.Tensor[][] = initial.map(() => []);
+  let states = initial;
+  for (let t = 0; t < steps; t++) {
+    const next = step(t, states);
+    states = next.map((s, k) => carry(states[k]!, s, masks?.[t]));
+    states.forEach((s, k) => sequences[k]!.push(s));
+  }
+  return sequences.map(sequenceOf);
+}
+
+/**
+ * The BPTT loop of every cell, last step first. For each state (h, and c for LSTM) the gradient reaching it at step
+ * t is its upstream gradient plus what step t + 1 passed back; the part of it that enters the step
+ * ({@link enteringGradient}) goes to `step(t, entering)`, which records the step's parameter gradients and returns
+ * what passes back through its computation to each previous state; masking adds the part that skipped the step
+ * ({@link passedBack}). Returns the gradients of the initial states and, per step, the gradient reaching h_t.
+ * `upstream` holds each state's per-step upstream gradients ({@link upstreamSteps}).
+ */
+export function backwardLoop(
+  upstream: tf.Tensor[][],
+  steps: number,
+  masks: StepMask[] | null,
+  step: (t: number, entering: tf.Tensor[]) => tf.Tensor[],
+): { initial: tf.Tensor2D[]; reaching: tf.Tensor[] } {
+  const reaching = new Array<tf.Tensor>(steps);
+  let passed: tf.Tensor[] | null = null;
+  for (let t = steps - 1; t >= 0; t--) {
+    const later: tf.Tensor[] | null = passed;
+    const g: tf.Tensor[] = upstream.map((up, k) => (later === null ? up[t]! : tf.add(up[t]!, later[k]!)));
+    reaching[t] = g[0]!;
+    const m = masks?.[t];
+    const through = step(t, g.map((gk) => enteringGradient(gk, m)));
+    passed = through.map((d, k) => passedBack(d, g[k]!, m));
+  }
+  return { initial: passed as tf.Tensor2D[], reaching };
+}
+
 /** Per-step states [T] of [B, H] → [B, T, H]. */
 export function sequenceOf(states: tf.Tensor[]): tf.Tensor3D {
   return batchMajor(tf.stack(states)) as tf.Tensor3D;
@@ -212,9 +250,9 @@ export function upstreamSteps(d: tf.Tensor | null | undefined, like: tf.Tensor):
   return tf.unstack(batchMajor(d ?? tf.zerosLike(like)));
 }
 
-/** Per-step ∂loss/∂h_t (processing order [B, H] each) → [B, T, H]. */
-export function hiddenGradsOf(steps: tf.Tensor[]): tf.Tensor3D {
-  return sequenceOf(steps);
+/** A step's h (or the gradient reaching it) times the recurrent-dropout mask d [B, H], where there is one. */
+export function dropped(t: tf.Tensor, drop: tf.Tensor | null | undefined): tf.Tensor {
+  return drop == null ? t : tf.mul(t, drop);
 }
 
 /** Time-major state rows [T·B, H] times the recurrent-dropout mask [B, H] (the same mask every step). */

@@ -7,17 +7,17 @@ import {
   type CellOutputs,
   type CellSpec,
   activationOf,
-  carry,
+  backwardLoop,
   columns,
+  dropped,
   droppedRows,
-  enteringGradient,
+  forwardLoop,
   gateBlocks,
   inputGradient,
   inputRows,
   matMulTransposeA,
   maskSteps,
   mulMaybe,
-  passedBack,
   perStep,
   previousStates,
   projectInputs,
@@ -60,10 +60,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
     const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
     const recurrentZr = attrs.resetAfter ? null : columns(recurrentKernel, 0, 2 * hidden);
     const recurrentH = attrs.resetAfter ? null : columns(recurrentKernel, 2 * hidden, hidden);
-    let h = h0;
-    const hs: tf.Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const hIn = drop == null ? h : tf.mul(h, drop);
+    const [hiddenStates] = forwardLoop([h0], steps, masks, (t, [h]) => {
+      const hIn = dropped(h!, drop);
       const [pz, pr, ph] = gateBlocks(projected[t]!, 3);
       let candidate: tf.Tensor;
       let z: tf.Tensor;
@@ -81,11 +79,9 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
         candidate = act(tf.add(ph!, tf.matMul(tf.mul(r, hIn), recurrentH!)));
       }
       // z⊙h + (1 − z)⊙ĥ = ĥ + z⊙(h − ĥ)
-      const hNext = tf.add(candidate, tf.mul(z, tf.sub(h, candidate)));
-      h = carry(h, hNext, masks?.[t]);
-      hs.push(h);
-    }
-    return { hiddenStates: sequenceOf(hs) };
+      return [tf.add(candidate, tf.mul(z, tf.sub(h!, candidate)))];
+    });
+    return { hiddenStates: hiddenStates! };
   }) as CellOutputs;
 }
 
@@ -96,7 +92,7 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
  *   otherwise:   d(r⊙h⊙d) = dâ·U_hᵀ, dr = d(r⊙h⊙d)⊙(h⊙d)⊙σr'(r)
  *   carry = ĝ⊙z + (∂/∂(h⊙d))⊙d + (1 − m)⊙(dh_t + carry)
  * The input projection's gradient is [dz, dr, dâ] for every step: dW, db and dx are single matmuls/sums. The
- * mask's products are selects (common.ts enteringGradient, passedBack): a skipped step passes its gradient back exactly.
+ * mask's products are selects (common.ts backwardLoop): a skipped step passes its gradient back exactly.
  */
 function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
   const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop, hiddenStates, dh } = inputs;
@@ -139,8 +135,6 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const coefR = split(mulMaybe(resetAfter ? inner! : hIn, slopeR));
     const zSteps = split(z);
     const rSteps = split(r);
-    const upH = upstreamSteps(dh, hiddenStates);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
     const recurrentT = tf.transpose(recurrentKernel);
     const recurrentZrT = resetAfter ? null : tf.transpose(columns(recurrentKernel, 0, 2 * hidden));
     const recurrentHT = resetAfter ? null : tf.transpose(columns(recurrentKernel, 2 * hidden, hidden));
@@ -148,13 +142,9 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const dProj: tf.Tensor[] = new Array<tf.Tensor>(steps);
     const dInner: tf.Tensor[] = new Array<tf.Tensor>(steps);
     const dCandidate: tf.Tensor[] = new Array<tf.Tensor>(steps); // resetAfter false: dâ, kept apart from [dz, dr]
-    const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    let carryH: tf.Tensor | null = null;
-    for (let t = steps - 1; t >= 0; t--) {
-      const g: tf.Tensor = carryH === null ? upH[t]! : tf.add(upH[t]!, carryH);
-      reaching[t] = g;
-      const m = masks?.[t];
-      const gNew = enteringGradient(g, m);
+    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
+    const { initial, reaching } = backwardLoop([upstreamSteps(dh, hiddenStates)], steps, masks, (t, [entering]) => {
+      const gNew = entering!; // ĝ
       const dz = tf.mul(gNew, coefZ[t]!);
       const da = tf.mul(gNew, coefA[t]!);
       let dhIn: tf.Tensor;
@@ -172,9 +162,8 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
         dCandidate[t] = da;
         dhIn = tf.add(tf.matMul(dzr, recurrentZrT!), tf.mul(dResetH, rSteps[t]!));
       }
-      const through = tf.add(tf.mul(gNew, zSteps[t]!), drop == null ? dhIn : tf.mul(dhIn, drop));
-      carryH = passedBack(through, g, m);
-    }
+      return [tf.add(tf.mul(gNew, zSteps[t]!), dropped(dhIn, drop))];
+    });
     const rowsOf = (parts: tf.Tensor[]) => tf.reshape(tf.stack(parts), [steps * batch, parts[0]!.shape[1]!]) as tf.Tensor2D;
     let dP: tf.Tensor2D;
     let dRecurrentKernel: tf.Tensor2D;
@@ -196,7 +185,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
       dKernel: matMulTransposeA(rows, dP),
       dRecurrentKernel,
       dBias,
-      dh0: carryH as tf.Tensor2D,
+      dh0: initial[0]!,
     };
     if (hiddenStateGrads) grads.dHiddenStates = sequenceOf(reaching);
     return grads as unknown as tf.TensorContainerObject;

@@ -7,16 +7,16 @@ import {
   type CellOutputs,
   type CellSpec,
   activationOf,
-  carry,
+  backwardLoop,
+  dropped,
   droppedRows,
-  enteringGradient,
+  forwardLoop,
   gateBlocks,
   inputGradient,
   inputRows,
   matMulTransposeA,
   maskSteps,
   mulMaybe,
-  passedBack,
   perStep,
   previousStates,
   projectInputs,
@@ -43,26 +43,17 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
   return tf.tidy(() => {
     const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards, mask ?? undefined), kernel, bias ?? undefined), steps, batch);
     const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
-    let h = h0;
-    let c = c0 ?? tf.zeros(h0.shape);
-    const hs: tf.Tensor[] = [];
-    const cs: tf.Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const z = tf.add(projected[t]!, tf.matMul(drop == null ? h : tf.mul(h, drop), recurrentKernel));
+    const [hiddenStates, cellStates] = forwardLoop([h0, c0 ?? tf.zeros(h0.shape)], steps, masks, (t, [h, c]) => {
+      const z = tf.add(projected[t]!, tf.matMul(dropped(h!, drop), recurrentKernel));
       const [zi, zf, zc, zo] = gateBlocks(z, 4);
       const i = gate(zi!);
       const f = gate(zf!);
       const candidate = act(zc!);
       const o = gate(zo!);
-      const cNext = tf.add(tf.mul(f, c), tf.mul(i, candidate));
-      const hNext = tf.mul(o, act(cNext));
-      const m = masks?.[t];
-      h = carry(h, hNext, m);
-      c = carry(c, cNext, m);
-      hs.push(h);
-      cs.push(c);
-    }
-    return { hiddenStates: sequenceOf(hs), cellStates: sequenceOf(cs) };
+      const cNext = tf.add(tf.mul(f, c!), tf.mul(i, candidate));
+      return [tf.mul(o, act(cNext)), cNext];
+    });
+    return { hiddenStates: hiddenStates!, cellStates: cellStates! };
   }) as CellOutputs;
 }
 
@@ -73,7 +64,7 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
  *   dz = [ĝc⊙c̃⊙σr'(i), ĝc⊙c_{t−1}⊙σr'(f), ĝc⊙i⊙act'(c̃), ĝh⊙act(c_t)⊙σr'(o)]
  *   carry_h = (dz·Uᵀ)⊙d + (1−m)⊙(dh_t + carry_h),  carry_c = ĝc⊙f + (1−m)⊙(dc_t + carry_c)
  * then dW = Xᵀ·dZ, dU = (H_prev⊙d)ᵀ·dZ, db = Σ dZ, dx = dZ·Wᵀ as single matmuls over all steps. The mask's
- * products are selects (common.ts enteringGradient, passedBack): a skipped step passes its gradients back exactly.
+ * products are selects (common.ts backwardLoop): a skipped step passes its gradients back exactly.
  */
 function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
   const { x, kernel, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop, hiddenStates, cellStates, dh, dc } = inputs;
@@ -102,37 +93,23 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const coefO = split(mulMaybe(actC, gateSpec.slopeFromOutput(o)));
     const hToC = split(mulMaybe(o, actSpec.slopeFromOutput(actC)));
     const forget = split(f);
-    const upH = upstreamSteps(dh, hiddenStates);
-    const upC = upstreamSteps(dc, hiddenStates);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
+    const upstream = [upstreamSteps(dh, hiddenStates), upstreamSteps(dc, hiddenStates)];
     const recurrentT = tf.transpose(recurrentKernel);
 
     const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    let carryH: tf.Tensor | null = null;
-    let carryC: tf.Tensor | null = null;
-    for (let t = steps - 1; t >= 0; t--) {
-      const gh: tf.Tensor = carryH === null ? upH[t]! : tf.add(upH[t]!, carryH);
-      const gc: tf.Tensor = carryC === null ? upC[t]! : tf.add(upC[t]!, carryC);
-      reaching[t] = gh;
-      const m = masks?.[t];
-      const dhNew = enteringGradient(gh, m);
-      const dcNew = tf.add(enteringGradient(gc, m), tf.mul(dhNew, hToC[t]!));
-      const dzt = tf.concat([tf.mul(dcNew, coefI[t]!), tf.mul(dcNew, coefF[t]!), tf.mul(dcNew, coefC[t]!), tf.mul(dhNew, coefO[t]!)], 1);
-      dz[t] = dzt;
-      let throughH = tf.matMul(dzt, recurrentT);
-      if (drop != null) throughH = tf.mul(throughH, drop);
-      carryH = passedBack(throughH, gh, m);
-      carryC = passedBack(tf.mul(dcNew, forget[t]!), gc, m);
-    }
+    const { initial, reaching } = backwardLoop(upstream, steps, maskSteps(mask ?? undefined, attrs.goBackwards, hidden), (t, [gh, gc]) => {
+      const dcNew = tf.add(gc!, tf.mul(gh!, hToC[t]!));
+      dz[t] = tf.concat([tf.mul(dcNew, coefI[t]!), tf.mul(dcNew, coefF[t]!), tf.mul(dcNew, coefC[t]!), tf.mul(gh!, coefO[t]!)], 1);
+      return [dropped(tf.matMul(dz[t]!, recurrentT), drop), tf.mul(dcNew, forget[t]!)];
+    });
     const dZ = tf.reshape(tf.stack(dz), [steps * batch, 4 * hidden]) as tf.Tensor2D;
     const grads: CellGrads = {
       dx: inputGradient(dZ, kernel, batch, steps, attrs.goBackwards),
       dKernel: matMulTransposeA(rows, dZ),
       dRecurrentKernel: matMulTransposeA(hIn, dZ),
       dBias: tf.sum(dZ, 0),
-      dh0: carryH as tf.Tensor2D,
-      dc0: carryC as tf.Tensor2D,
+      dh0: initial[0]!,
+      dc0: initial[1]!,
     };
     if (hiddenStateGrads) grads.dHiddenStates = sequenceOf(reaching);
     return grads as unknown as tf.TensorContainerObject;
