@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BasicRNN, NonFiniteError, type RecurrenceAttrs, type RecurrenceInputs, earlyStopping, recurrence, recurrenceGrad, setFusedKernelsEnabled } from './index.js';
+import { BasicRNN, NonFiniteError, type RecurrenceAttrs, layers, type RecurrenceInputs, earlyStopping, recurrence, recurrenceGrad, setFusedKernelsEnabled } from './index.js';
 
 const models: BasicRNN[] = [];
 function model(config: Partial<ConstructorParameters<typeof BasicRNN>[0]> = {}): BasicRNN {
@@ -94,6 +94,23 @@ describe('NaN and Infinity in inputs (predict and call propagate them, as Keras 
     } finally {
       setFusedKernelsEnabled(true);
       tf.dispose([mask, clean]);
+    }
+  });
+});
+
+describe('NaN in a state and output masking (layers)', () => {
+  it('inside a bidirectional layer with sequences, masked steps output exactly zeros even after a NaN step (Keras)', () => {
+    const options = { units: 2, returnSequences: true, seed: 3 };
+    for (const layer of [layers.simpleRNN(options), layers.lstm(options), layers.gru(options)]) {
+      const bi = layers.bidirectional({ layer });
+      const x = input([[0, 1, 0, NaN]]);
+      const mask = tf.tensor2d([[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]);
+      const out = bi.apply(x, { mask }) as tf.Tensor;
+      const row0 = rows(out)[0]!;
+      expect(row0[3], layer.name).toEqual([0, 0, 0, 0]);
+      expect(row0[1]!.some(Number.isNaN)).toBe(true); // the NaN step itself propagates, as in Keras
+      tf.dispose([x, mask, out]);
+      bi.dispose();
     }
   });
 });
