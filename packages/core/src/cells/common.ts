@@ -129,45 +129,66 @@ export function perStep(rows: tf.Tensor, steps: number, batch: number): tf.Tenso
 }
 
 /**
- * One step of the mask, in processing order, broadcast to a state's shape [B, H]: its value m, where m is exactly
- * 0 (`skipped`) and exactly 1 (`taken`), and zeros (what a skipped step lets into its own gradient).
+ * One step of the mask, in processing order, broadcast to a state's shape [B, H]: where it takes the step (m = 1)
+ * and, only when some mask value is fractional, its value m and where it skips the step (m = 0); and zeros (what
+ * a skipped step lets into its own gradient).
  */
 export interface StepMask {
-  weight: tf.Tensor;
-  skipped: tf.Tensor;
   taken: tf.Tensor;
   zeros: tf.Tensor;
+  fractional: { weight: tf.Tensor; skipped: tf.Tensor } | null;
 }
 
-/** The mask's steps in processing order, broadcast to [B, units] once for the loop, or null without a mask. */
+/**
+ * The mask's steps in processing order, broadcast to [B, units] once for the loop, or null without a mask. Reads
+ * the mask once to know whether it is binary (the common case: one select per state and step).
+ */
 export function maskSteps(mask: tf.Tensor | undefined, goBackwards: boolean, units: number): StepMask[] | null {
   if (mask === undefined) return null;
+  const values = mask.dataSync();
+  let isFractional = false;
+  for (let k = 0; k < values.length && !isFractional; k++) isFractional = values[k] !== 0 && values[k] !== 1;
   const weights = tf.tile(tf.stack(maskColumns(mask, goBackwards)), [1, 1, units]);
-  const skipped = tf.unstack(tf.equal(weights, 0));
   const taken = tf.unstack(tf.equal(weights, 1));
   const zeros = tf.zeros(weights.shape.slice(1));
-  return tf.unstack(weights).map((weight, t) => ({ weight, skipped: skipped[t]!, taken: taken[t]!, zeros }));
+  if (!isFractional) return taken.map((t) => ({ taken: t, zeros, fractional: null }));
+  const skipped = tf.unstack(tf.equal(weights, 0));
+  return tf.unstack(weights).map((weight, t) => ({ taken: taken[t]!, zeros, fractional: { weight, skipped: skipped[t]! } }));
+}
+
+/**
+ * tf.where for a condition and operands of one shape, without the three broadcasts (clones) tf.where adds: the
+ * step loops select several times a step.
+ */
+function select(condition: tf.Tensor, ifTrue: tf.Tensor, ifFalse: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(tf.Select, { condition, t: ifTrue, e: ifFalse }) as tf.Tensor;
 }
 
 /**
  * Keras masking as a select, never a blend: exactly `ifSkipped` where the step's mask is 0 and exactly `ifTaken`
  * where it is 1, so nothing computed from a masked step (a NaN or ±∞ input there) can reach the result, as it
  * would through m·v (0·NaN is NaN). Fractional mask values, an extension (Keras masks are boolean), take
- * `ifFractional()`.
+ * `ifFractional(m)`.
  */
-export function selectByMask(m: StepMask | undefined, ifSkipped: tf.Tensor, ifTaken: tf.Tensor, ifFractional: (m: StepMask) => tf.Tensor): tf.Tensor {
+export function selectByMask(
+  m: StepMask | undefined,
+  ifSkipped: tf.Tensor,
+  ifTaken: tf.Tensor,
+  ifFractional: (weight: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
   if (m === undefined) return ifTaken;
-  return tf.where(m.skipped, ifSkipped, tf.where(m.taken, ifTaken, ifFractional(m)));
+  if (m.fractional === null) return select(m.taken, ifTaken, ifSkipped);
+  return select(m.fractional.skipped, ifSkipped, select(m.taken, ifTaken, ifFractional(m.fractional.weight)));
 }
 
 /** Keras masking: a skipped step carries the previous state over unchanged (a fractional m blends s + m·(next − s)). */
 export function carry(previous: tf.Tensor, next: tf.Tensor, m: StepMask | undefined): tf.Tensor {
-  return selectByMask(m, previous, next, ({ weight }) => tf.add(previous, tf.mul(weight, tf.sub(next, previous))));
+  return selectByMask(m, previous, next, (weight) => tf.add(previous, tf.mul(weight, tf.sub(next, previous))));
 }
 
 /** The part of a step's incoming gradient g that enters the step: g where it was taken, 0 where skipped, m⊙g between. */
 export function enteringGradient(g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
-  return selectByMask(m, m?.zeros ?? g, g, ({ weight }) => tf.mul(g, weight));
+  return selectByMask(m, m?.zeros ?? g, g, (weight) => tf.mul(g, weight));
 }
 
 /**
@@ -175,7 +196,7 @@ export function enteringGradient(g: tf.Tensor, m: StepMask | undefined): tf.Tens
  * it was taken, exactly its incoming gradient g where it was skipped, `through` + (1 − m)⊙g between.
  */
 export function passedBack(through: tf.Tensor, g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
-  return selectByMask(m, g, through, ({ weight }) => tf.add(through, tf.mul(g, tf.sub(1, weight))));
+  return selectByMask(m, g, through, (weight) => tf.add(through, tf.mul(g, tf.sub(1, weight))));
 }
 
 /**
