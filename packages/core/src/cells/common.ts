@@ -112,6 +112,13 @@ export function inputRows(x: tf.Tensor, goBackwards: boolean, mask?: tf.Tensor):
   return tf.reshape(timeMajor(read, goBackwards), [steps * batch, inputSize]);
 }
 
+/** x_t·W (+ b) for every step, in one matmul: [B, G·H] per step in processing order (masked steps read x as 0). */
+export function projectedSteps(inputs: CellInputs, goBackwards: boolean, inputBias: tf.Tensor | undefined): tf.Tensor[] {
+  const { x, kernel, mask } = inputs;
+  const [batch, steps] = x.shape as [number, number, number];
+  return perStep(projectInputs(inputRows(x, goBackwards, mask ?? undefined), kernel, inputBias), steps, batch);
+}
+
 /** x·W (+ b) for every step and every gate in one matmul: [T·B, G·H]. */
 export function projectInputs(rows: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor2D {
   const projected = tf.matMul(rows, kernel);
@@ -133,7 +140,7 @@ export function perStep(rows: tf.Tensor, steps: number, batch: number): tf.Tenso
  * and, only when some mask value is fractional, its value m and where it skips the step (m = 0); and zeros (what
  * a skipped step lets into its own gradient).
  */
-export interface StepMask {
+interface StepMask {
   taken: tf.Tensor;
   zeros: tf.Tensor;
   fractional: { weight: tf.Tensor; skipped: tf.Tensor } | null;
@@ -143,7 +150,7 @@ export interface StepMask {
  * The mask's steps in processing order, broadcast to [B, units] once for the loop, or null without a mask. Reads
  * the mask once to know whether it is binary (the common case: one select per state and step).
  */
-export function maskSteps(mask: tf.Tensor | undefined, goBackwards: boolean, units: number): StepMask[] | null {
+function maskSteps(mask: tf.Tensor | undefined, goBackwards: boolean, units: number): StepMask[] | null {
   if (mask === undefined) return null;
   const values = mask.dataSync();
   let isFractional = false;
@@ -170,7 +177,7 @@ function select(condition: tf.Tensor, ifTrue: tf.Tensor, ifFalse: tf.Tensor): tf
  * would through m·v (0·NaN is NaN). Fractional mask values, an extension (Keras masks are boolean), take
  * `ifFractional(m)`.
  */
-export function selectByMask(
+function selectByMask(
   m: StepMask | undefined,
   ifSkipped: tf.Tensor,
   ifTaken: tf.Tensor,
@@ -182,12 +189,12 @@ export function selectByMask(
 }
 
 /** Keras masking: a skipped step carries the previous state over unchanged (a fractional m blends s + m·(next − s)). */
-export function carry(previous: tf.Tensor, next: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+function carry(previous: tf.Tensor, next: tf.Tensor, m: StepMask | undefined): tf.Tensor {
   return selectByMask(m, previous, next, (weight) => tf.add(previous, tf.mul(weight, tf.sub(next, previous))));
 }
 
 /** The part of a step's incoming gradient g that enters the step: g where it was taken, 0 where skipped, m⊙g between. */
-export function enteringGradient(g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+function enteringGradient(g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
   return selectByMask(m, m?.zeros ?? g, g, (weight) => tf.mul(g, weight));
 }
 
@@ -195,7 +202,7 @@ export function enteringGradient(g: tf.Tensor, m: StepMask | undefined): tf.Tens
  * What a step passes back to the previous state: `through` (the gradient through the step's computation) where
  * it was taken, exactly its incoming gradient g where it was skipped, `through` + (1 − m)⊙g between.
  */
-export function passedBack(through: tf.Tensor, g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+function passedBack(through: tf.Tensor, g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
   return selectByMask(m, g, through, (weight) => tf.add(through, tf.mul(g, tf.sub(1, weight))));
 }
 
@@ -204,7 +211,14 @@ export function passedBack(through: tf.Tensor, g: tf.Tensor, m: StepMask | undef
  * LSTM) from the previous ones; masking then keeps the previous ones where the step is skipped ({@link carry}).
  * Returns each state's sequence [B, T, H].
  */
-export function forwardLoop(initial: tf.Tensor[], steps: number, masks: StepMask[] | null, step: (t: number, states: tf.Tensor[]) => tf.Tensor[]): tf.Tensor3D[] {
+export function forwardLoop(
+  initial: tf.Tensor[],
+  steps: number,
+  mask: tf.Tensor | null | undefined,
+  goBackwards: boolean,
+  step: (t: number, states: tf.Tensor[]) => tf.Tensor[],
+): tf.Tensor3D[] {
+  const masks = maskSteps(mask ?? undefined, goBackwards, initial[0]!.shape[1]!);
   const sequences: tf.Tensor[][] = initial.map(() => []);
   let states = initial;
   for (let t = 0; t < steps; t++) {
@@ -226,9 +240,11 @@ export function forwardLoop(initial: tf.Tensor[], steps: number, masks: StepMask
 export function backwardLoop(
   upstream: tf.Tensor[][],
   steps: number,
-  masks: StepMask[] | null,
+  mask: tf.Tensor | null | undefined,
+  goBackwards: boolean,
   step: (t: number, entering: tf.Tensor[]) => tf.Tensor[],
 ): { initial: tf.Tensor2D[]; reaching: tf.Tensor[] } {
+  const masks = maskSteps(mask ?? undefined, goBackwards, upstream[0]![0]!.shape[1]!);
   const reaching = new Array<tf.Tensor>(steps);
   let passed: tf.Tensor[] | null = null;
   for (let t = steps - 1; t >= 0; t--) {

@@ -16,7 +16,7 @@ import {
   inputGradient,
   inputRows,
   matMulTransposeA,
-  maskSteps,
+  projectedSteps,
   mulMaybe,
   perStep,
   previousStates,
@@ -49,18 +49,17 @@ function biasParts(bias: tf.Tensor | undefined, resetAfter: boolean): { input?: 
 }
 
 function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
-  const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
-  const [batch, steps] = x.shape as [number, number, number];
+  const { x, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
+  const steps = x.shape[1]!;
   const hidden = recurrentKernel.shape[0]!;
   const gate = activationOf(attrs.recurrentActivation).tensor;
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
     const { input: inputBias, recurrent: recurrentBias } = biasParts(bias ?? undefined, attrs.resetAfter);
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards, mask ?? undefined), kernel, inputBias), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
+    const projected = projectedSteps(inputs, attrs.goBackwards, inputBias);
     const recurrentZr = attrs.resetAfter ? null : columns(recurrentKernel, 0, 2 * hidden);
     const recurrentH = attrs.resetAfter ? null : columns(recurrentKernel, 2 * hidden, hidden);
-    const [hiddenStates] = forwardLoop([h0], steps, masks, (t, [h]) => {
+    const [hiddenStates] = forwardLoop([h0], steps, mask, attrs.goBackwards, (t, [h]) => {
       const hIn = dropped(h!, drop);
       const [pz, pr, ph] = gateBlocks(projected[t]!, 3);
       let candidate: tf.Tensor;
@@ -142,8 +141,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const dProj: tf.Tensor[] = new Array<tf.Tensor>(steps);
     const dInner: tf.Tensor[] = new Array<tf.Tensor>(steps);
     const dCandidate: tf.Tensor[] = new Array<tf.Tensor>(steps); // resetAfter false: dâ, kept apart from [dz, dr]
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
-    const { initial, reaching } = backwardLoop([upstreamSteps(dh, hiddenStates)], steps, masks, (t, [entering]) => {
+    const { initial, reaching } = backwardLoop([upstreamSteps(dh, hiddenStates)], steps, mask, attrs.goBackwards, (t, [entering]) => {
       const gNew = entering!; // ĝ
       const dz = tf.mul(gNew, coefZ[t]!);
       const da = tf.mul(gNew, coefA[t]!);

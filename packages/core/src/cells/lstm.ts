@@ -15,7 +15,7 @@ import {
   inputGradient,
   inputRows,
   matMulTransposeA,
-  maskSteps,
+  projectedSteps,
   mulMaybe,
   perStep,
   previousStates,
@@ -35,15 +35,13 @@ import {
  */
 
 function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
-  const { x, kernel, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop } = inputs;
-  const [batch, steps] = x.shape as [number, number, number];
-  const hidden = recurrentKernel.shape[0]!;
+  const { x, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop } = inputs;
+  const steps = x.shape[1]!;
   const gate = activationOf(attrs.recurrentActivation).tensor;
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards, mask ?? undefined), kernel, bias ?? undefined), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
-    const [hiddenStates, cellStates] = forwardLoop([h0, c0 ?? tf.zeros(h0.shape)], steps, masks, (t, [h, c]) => {
+    const projected = projectedSteps(inputs, attrs.goBackwards, bias ?? undefined);
+    const [hiddenStates, cellStates] = forwardLoop([h0, c0 ?? tf.zeros(h0.shape)], steps, mask, attrs.goBackwards, (t, [h, c]) => {
       const z = tf.add(projected[t]!, tf.matMul(dropped(h!, drop), recurrentKernel));
       const [zi, zf, zc, zo] = gateBlocks(z, 4);
       const i = gate(zi!);
@@ -97,7 +95,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const recurrentT = tf.transpose(recurrentKernel);
 
     const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    const { initial, reaching } = backwardLoop(upstream, steps, maskSteps(mask ?? undefined, attrs.goBackwards, hidden), (t, [gh, gc]) => {
+    const { initial, reaching } = backwardLoop(upstream, steps, mask, attrs.goBackwards, (t, [gh, gc]) => {
       const dcNew = tf.add(gc!, tf.mul(gh!, hToC[t]!));
       dz[t] = tf.concat([tf.mul(dcNew, coefI[t]!), tf.mul(dcNew, coefF[t]!), tf.mul(dcNew, coefC[t]!), tf.mul(gh!, coefO[t]!)], 1);
       return [dropped(tf.matMul(dz[t]!, recurrentT), drop), tf.mul(dcNew, forget[t]!)];

@@ -14,11 +14,10 @@ import {
   inputGradient,
   inputRows,
   matMulTransposeA,
-  maskSteps,
+  projectedSteps,
   mulMaybe,
   perStep,
   previousStates,
-  projectInputs,
   sequenceOf,
   upstreamSteps,
 } from './common.js';
@@ -29,14 +28,12 @@ import {
  */
 
 function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
-  const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
-  const [batch, steps] = x.shape as [number, number, number];
-  const hidden = recurrentKernel.shape[0]!;
+  const { x, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
+  const steps = x.shape[1]!;
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards, mask ?? undefined), kernel, bias ?? undefined), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards, hidden);
-    const [hiddenStates] = forwardLoop([h0], steps, masks, (t, [h]) => [act(tf.add(projected[t]!, tf.matMul(dropped(h!, drop), recurrentKernel)))]);
+    const projected = projectedSteps(inputs, attrs.goBackwards, bias ?? undefined);
+    const [hiddenStates] = forwardLoop([h0], steps, mask, attrs.goBackwards, (t, [h]) => [act(tf.add(projected[t]!, tf.matMul(dropped(h!, drop), recurrentKernel)))]);
     return { hiddenStates: hiddenStates! };
   }) as CellOutputs;
 }
@@ -57,7 +54,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const states = perStep(tf.reshape(tf.transpose(hiddenStates, [1, 0, 2]), [steps * batch, hidden]), steps, batch);
     const recurrentT = tf.transpose(recurrentKernel);
     const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    const { initial, reaching } = backwardLoop([upstreamSteps(dh, hiddenStates)], steps, maskSteps(mask ?? undefined, attrs.goBackwards, hidden), (t, [g]) => {
+    const { initial, reaching } = backwardLoop([upstreamSteps(dh, hiddenStates)], steps, mask, attrs.goBackwards, (t, [g]) => {
       dz[t] = mulMaybe(g!, actSpec.slopeFromOutput(states[t]!));
       return [dropped(tf.matMul(dz[t]!, recurrentT), drop)];
     });
