@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertModelFree } from './busy.js';
-import { ConfigError, DTypeError, DisposedError, NotBuiltError, NotCompiledError, ShapeError, WeightsError, describe } from './errors.js';
+import { ConfigError, DTypeError, NotBuiltError, ShapeError, WeightsError, describe } from './errors.js';
 import { deriveSeed } from './initializers.js';
 import type { Activation } from './kernel_names.js';
 import { Dense } from './layers/core_layers.js';
@@ -10,8 +10,7 @@ import { assertAllocation } from './limits.js';
 import { BASIC_RNN_CONFIG, CALL_OPTIONS, PREDICT_OPTIONS, SUMMARY_OPTIONS, basicRnnActivationBytes, basicRnnBuildBytes, basicRnnPredictBytes } from './model_options.js';
 import { checkOptions } from './options.js';
 import { formatSummary, type SummaryOptions } from './summary.js';
-import type { TrainableModel } from './training/trainable.js';
-import { Trainer, type CompileConfig, type EvaluateOptions, type FitOptions, type History, type TrainResult } from './training/trainer.js';
+import { ModelBase } from './models/model_base.js';
 import type { OutputActivation } from './training/losses.js';
 import { assertFloatTensor, assertLive, assertNonEmptySequence, assertPositiveInt } from './validate.js';
 import { loadWeightsInto, saveModel, type SaveOptions } from './io/model_io.js';
@@ -110,29 +109,26 @@ interface Built {
  * tf.dispose([x, output, state]);
  * ```
  */
-export class BasicRNN implements TrainableModel {
+export class BasicRNN extends ModelBase {
   readonly hiddenSize: number;
-  readonly outputSize: number;
+  override readonly outputSize: number;
   readonly returnSequences: boolean;
   readonly activation: Activation;
-  readonly outputActivation: OutputActivation;
+  override readonly outputActivation: OutputActivation;
   readonly useBias: boolean;
   readonly goBackwards: boolean;
-  readonly seed: number;
-  readonly name: string;
+  override readonly seed: number;
+  override readonly name: string;
   /** The recurrent cell. */
   readonly cell: CellType;
-  /** Set to true from a callback to end `fit` after the current epoch (Keras `model.stop_training`). */
-  stopTraining = false;
 
   private built: Built | null = null;
-  private disposed = false;
-  private trainer: Trainer | null = null;
   /** The recurrent layer and the Dense head this preset is made of. */
   private readonly rnn: RecurrentLayer;
   private readonly dense: Dense;
 
   constructor(config: BasicRNNConfig) {
+    super();
     checkOptions<BasicRNNConfig>(config, BASIC_RNN_CONFIG, 'BasicRNN(config)', ['hiddenSize', 'outputSize']);
     const cell = config.cell ?? 'simpleRNN';
     const activation = config.activation ?? 'tanh';
@@ -301,7 +297,7 @@ export class BasicRNN implements TrainableModel {
   }
 
   /** Copies of the weights in Keras order: kernel [I,H], recurrentKernel [H,H], bias [H], denseKernel [H,O], denseBias [O]. */
-  getWeights(): tf.Tensor[] {
+  override getWeights(): tf.Tensor[] {
     this.requireBuilt('getWeights()');
     return this.trainableVariables().map((v) => tf.clone(v));
   }
@@ -318,7 +314,7 @@ export class BasicRNN implements TrainableModel {
    * On an unbuilt model, builds it from the kernel's shape without running the initialisers.
    * Validates everything before changing anything.
    */
-  setWeights(weights: readonly tf.Tensor[]): void {
+  override setWeights(weights: readonly tf.Tensor[]): void {
     this.assertUsable();
     assertModelFree(this, 'setWeights(weights)');
     const names = this.weightNames();
@@ -411,79 +407,45 @@ export class BasicRNN implements TrainableModel {
     return text;
   }
 
-  /** Prepares training: optimizer, loss, metrics (Keras `compile`). See {@link CompileConfig}. */
-  compile(config: CompileConfig): void {
-    this.assertUsable();
-    assertModelFree(this, 'compile(config)');
-    const next = new Trainer(this, config);
-    this.trainer?.dispose();
-    this.trainer = next;
-  }
-
-  /** Whether `compile` has been called. */
-  get isCompiled(): boolean {
-    return this.trainer !== null;
-  }
-
-  /** One gradient step on one batch: the loss, or [loss, ...metrics] when metrics are compiled. */
-  async trainOnBatch(x: tf.Tensor, y: tf.Tensor): Promise<TrainResult> {
-    return this.requireTrainer('trainOnBatch(x, y)').trainOnBatch(x, y);
-  }
-
-  /** Trains for `epochs` over `x`, `y`; resolves to the Keras-style History. */
-  async fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<History> {
-    return this.requireTrainer('fit(x, y)').fit(x, y, options);
-  }
-
-  /** Loss (and metrics) over `x`, `y` without training: the same shape as `trainOnBatch`'s result. */
-  async evaluate(x: tf.Tensor, y: tf.Tensor, options: EvaluateOptions = {}): Promise<TrainResult> {
-    return this.requireTrainer('evaluate(x, y)').evaluate(x, y, options);
-  }
-
-  /** Frees the weights and the optimizer's state. The model cannot be used afterwards. */
-  dispose(): void {
-    if (this.disposed) return;
-    assertModelFree(this, 'dispose()');
-    this.trainer?.dispose();
-    this.trainer = null;
+  /** @internal Frees the recurrent layer and the head (from `dispose`). */
+  protected override disposeWeights(): void {
     this.rnn.dispose();
     this.dense.dispose();
     this.built = null;
-    this.disposed = true;
   }
 
   /** @internal Bytes a pass over `inputShape` keeps alive (for the allocation limit; see {@link basicRnnActivationBytes}). */
-  activationBytes(inputShape: readonly number[], training: boolean): number {
+  override activationBytes(inputShape: readonly number[], training: boolean): number {
     const [batch, steps] = inputShape as [number, number];
     return basicRnnActivationBytes(batch, steps, this.hiddenSize, this.outputSize, this.returnSequences, training, gateCount(this.cell));
   }
 
   /** @internal The live variables, in Keras order (for the trainer and fused-kernel tests). */
-  trainableVariables(): tf.Variable[] {
+  override trainableVariables(): tf.Variable[] {
     this.requireBuilt('trainableVariables()');
     return [...this.rnn.trainableVariables(), ...this.dense.trainableVariables()];
   }
 
   /** @internal Builds from `x` when unbuilt (for the trainer). */
-  ensureBuilt(x: tf.Tensor, argument: string): void {
+  override ensureBuilt(x: tf.Tensor, argument: string): void {
     if (this.built !== null) return;
     this.build([null, null, x.shape[2]!]);
     this.checkInput(x, argument);
   }
 
   /** @internal The output shape for `x`. */
-  outputShape(x: tf.Tensor): number[] {
+  override outputShape(x: tf.Tensor): number[] {
     const [batch, steps] = x.shape as [number, number, number];
     return this.returnSequences ? [batch, steps, this.outputSize] : [batch, this.outputSize];
   }
 
   /** @internal The preset has no weight penalties. */
-  regularizationLoss(): tf.Scalar | null {
+  override regularizationLoss(): tf.Scalar | null {
     return null;
   }
 
   /** @internal Validates `x`: a rank-3 float32 tensor matching the built input spec (when built). */
-  checkInput(x: tf.Tensor, argument: string): Built | null {
+  override checkInput(x: tf.Tensor, argument: string): Built | null {
     assertFloatTensor(x, 3, argument);
     const built = this.built;
     if (built === null) return null;
@@ -501,7 +463,7 @@ export class BasicRNN implements TrainableModel {
   }
 
   /** @internal Output only, no validation (the trainer validated already). */
-  forward(x: tf.Tensor): tf.Tensor {
+  override forward(x: tf.Tensor): tf.Tensor {
     const { output, state, cellState } = this.call(x);
     tf.dispose([state, ...(cellState === undefined ? [] : [cellState])]);
     return output;
@@ -550,15 +512,4 @@ export class BasicRNN implements TrainableModel {
     return this.built;
   }
 
-  private requireTrainer(argument: string): Trainer {
-    this.assertUsable();
-    if (this.trainer === null) {
-      throw new NotCompiledError(`${argument}: the model is not compiled; call compile({ optimizer, loss }) first`);
-    }
-    return this.trainer;
-  }
-
-  private assertUsable(): void {
-    if (this.disposed) throw new DisposedError(`model ${describe(this.name)} was disposed`);
-  }
 }

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BasicRNN, NonFiniteError, earlyStopping, setFusedKernelsEnabled } from './index.js';
+import { BasicRNN, NonFiniteError, type RecurrenceAttrs, layers, type RecurrenceInputs, earlyStopping, recurrence, recurrenceGrad, setFusedKernelsEnabled } from './index.js';
 
 const models: BasicRNN[] = [];
 function model(config: Partial<ConstructorParameters<typeof BasicRNN>[0]> = {}): BasicRNN {
@@ -66,29 +66,165 @@ describe('NaN and Infinity in inputs (predict and call propagate them, as Keras 
     tf.dispose([one, output, state, hiddenStates!, both, seq.output, seq.state, seq.hiddenStates!]);
   });
 
-  it('masked steps: finite values there are ignored exactly; NaN there is skipped by the cpu kernel only', () => {
+  it('masked steps: whatever they hold (finite, NaN, ±∞) is ignored exactly, fused or composite', () => {
     const m = model({ returnSequences: true });
-    const mask = tf.tensor2d([[1, 1, 0, 1], [1, 1, 1, 1], [1, 1, 1, 1]]);
-    const clean = input();
-    const garbage = input([[0, 2, 0, 1e6], [0, 2, 1, -1e6]]);
-    const dirty = input([[0, 2, 0, NaN]]);
+    const mask = tf.tensor2d([[1, 1, 0, 1], [1, 1, 1, 1], [0, 1, 1, 0]]);
+    const clean = input([[0, 2, 0, 0], [0, 2, 1, 0], [2, 0, 0, 0], [2, 0, 1, 0], [2, 3, 0, 0], [2, 3, 1, 0]]);
+    const poisoned: [number, number, number, number][][] = [
+      [[0, 2, 0, 1e6], [0, 2, 1, -1e6], [2, 0, 0, 3e38], [2, 3, 1, -3e38]],
+      [[0, 2, 0, NaN], [2, 0, 1, NaN], [2, 3, 0, NaN]],
+      [[0, 2, 0, Infinity], [0, 2, 1, -Infinity], [2, 0, 0, Infinity], [2, 3, 1, -Infinity]],
+    ];
     try {
       for (const fused of [true, false]) {
         setFusedKernelsEnabled(fused);
-        const [a, b] = [m.call(clean, { mask }), m.call(garbage, { mask })];
-        expect(Array.from(b.state.dataSync())).toEqual(Array.from(a.state.dataSync()));
-        const c = m.call(dirty, { mask });
-        const row0 = Array.from(c.state.dataSync()).slice(0, 3);
-        // README: cpu's fused kernel skips the step; the composite blends h + m·(next − h), and 0·NaN is NaN.
-        if (fused) expect(row0.every(Number.isFinite)).toBe(true);
-        else expect(row0.every(Number.isNaN)).toBe(true);
-        tf.dispose([a.output, a.state, b.output, b.state, c.output, c.state]);
+        const a = m.call(clean, { mask, returnHiddenStates: true });
+        for (const edits of poisoned) {
+          const x = input(edits);
+          const b = m.call(x, { mask, returnHiddenStates: true });
+          for (const [ta, tb] of [[a.output, b.output], [a.state, b.state], [a.hiddenStates!, b.hiddenStates!]] as const) {
+            const vb = Array.from(tb.dataSync());
+            expect(vb.every(Number.isFinite), `fused ${fused}, ${String(edits[0]![3])}`).toBe(true);
+            expect(vb).toEqual(Array.from(ta.dataSync()));
+          }
+          tf.dispose([x, b.output, b.state, b.hiddenStates!]);
+        }
+        tf.dispose([a.output, a.state, a.hiddenStates!]);
       }
     } finally {
       setFusedKernelsEnabled(true);
-      tf.dispose([mask, clean, garbage, dirty]);
+      tf.dispose([mask, clean]);
     }
   });
+});
+
+describe('NaN in a state and output masking (layers)', () => {
+  it('inside a bidirectional layer with sequences, masked steps output exactly zeros even after a NaN step (Keras)', () => {
+    const options = { units: 2, returnSequences: true, seed: 3 };
+    for (const layer of [layers.simpleRNN(options), layers.lstm(options), layers.gru(options)]) {
+      const bi = layers.bidirectional({ layer });
+      const x = input([[0, 1, 0, NaN]]);
+      const mask = tf.tensor2d([[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]);
+      const out = bi.apply(x, { mask }) as tf.Tensor;
+      const row0 = rows(out)[0]!;
+      expect(row0[3], layer.name).toEqual([0, 0, 0, 0]);
+      expect(row0[1]!.some(Number.isNaN)).toBe(true); // the NaN step itself propagates, as in Keras
+      tf.dispose([x, mask, out]);
+      bi.dispose();
+    }
+  });
+});
+
+/**
+ * Every path of every cell (cpu's fused kernels, the composites, the tape through SimpleRNN's composite, the
+ * backward op called directly), forward and backward: a masked step's input is never read into a state, an
+ * output or a gradient. NaN, +∞ and −∞ at masked steps give exactly the numbers of zeros there, all finite.
+ */
+describe('NaN and Infinity at masked steps, every cell and path', () => {
+  const [B, T, I, H] = [3, 5, 2, 3];
+  // Row 0: a masked step inside, row 1: masked at both ends, row 2: everything masked.
+  const maskRows = [[1, 1, 0, 1, 1], [0, 1, 1, 1, 0], [0, 0, 0, 0, 0]];
+  const poison = [NaN, Infinity, -Infinity];
+
+  function x(poisoned: boolean): tf.Tensor3D {
+    const b = tf.buffer([B, T, I]);
+    let k = 0;
+    for (let n = 0; n < B; n++)
+      for (let t = 0; t < T; t++)
+        for (let i = 0; i < I; i++, k++) b.set(maskRows[n]![t] === 0 ? (poisoned ? poison[k % 3]! : 0) : ((k * 7) % 11) / 11 - 0.5, n, t, i);
+    return b.toTensor() as tf.Tensor3D;
+  }
+
+  const cases: [string, RecurrenceAttrs, { boolMask?: boolean; recurrentDropout?: boolean }][] = [
+    ['simpleRNN tanh', { cell: 'simpleRNN', activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: false }, {}],
+    ['simpleRNN linear, goBackwards, bool mask', { cell: 'simpleRNN', activation: 'linear', recurrentActivation: 'sigmoid', goBackwards: true, resetAfter: false }, { boolMask: true }],
+    ['lstm', { cell: 'lstm', activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: false }, {}],
+    ['lstm relu, goBackwards, recurrent dropout', { cell: 'lstm', activation: 'relu', recurrentActivation: 'hardSigmoid', goBackwards: true, resetAfter: false }, { recurrentDropout: true }],
+    ['gru resetAfter', { cell: 'gru', activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: true }, { boolMask: true }],
+    ['gru, goBackwards', { cell: 'gru', activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, resetAfter: false }, {}],
+  ];
+
+  for (const fused of [true, false]) {
+    for (const [name, attrs, options] of cases) {
+      it(`${name}, ${fused ? 'cpu fused kernels' : 'composite'}: outputs, states and every gradient as with zeros there`, () => {
+        setFusedKernelsEnabled(fused);
+        const before = tf.memory().numTensors;
+        try {
+          const results = [false, true].map((poisoned) => tf.tidy(() => run(x(poisoned), attrs, options)));
+          const [clean, dirty] = results as [number[][], number[][]];
+          expect(dirty.length).toBe(clean.length);
+          dirty.forEach((values, k) => {
+            expect(values.every(Number.isFinite), `result ${k} finite`).toBe(true);
+            expect(values, `result ${k}`).toEqual(clean[k]);
+          });
+          expect(tf.memory().numTensors).toBe(before);
+        } finally {
+          setFusedKernelsEnabled(true);
+        }
+      });
+    }
+  }
+
+  it('a masked step carries the state even where what the cell would compute there overflows (a select, not h + 0·(∞ − h))', () => {
+    // Linear activation, one unit: step 0 makes the state 1e38, the masked steps would compute 4·1e38 = ∞ from it.
+    const kernels = { simpleRNN: [1], lstm: [1, 1, 1, 1], gru: [-1, 1, 1] } as const;
+    try {
+      for (const fused of [true, false]) {
+        setFusedKernelsEnabled(fused);
+        for (const cell of ['simpleRNN', 'lstm', 'gru'] as const) {
+          const states = tf.tidy(() => {
+            const width = kernels[cell].length;
+            const out = recurrence(
+              {
+                x: tf.tensor3d([[[1e38], [0], [0]]]),
+                kernel: tf.tensor2d([[...kernels[cell]]]),
+                recurrentKernel: tf.fill([1, width], 4),
+                h0: tf.zeros([1, 1]),
+                mask: tf.tensor2d([[1, 0, 0]]),
+              },
+              { cell, activation: 'linear', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: true },
+            );
+            return Array.from(out.hiddenStates.dataSync());
+          });
+          expect(states, `${cell}, fused ${fused}`).toEqual([Math.fround(1e38), Math.fround(1e38), Math.fround(1e38)]);
+        }
+      }
+    } finally {
+      setFusedKernelsEnabled(true);
+    }
+  });
+
+  /** Forward values, tape gradients of every input, then the backward op's (with and without ∂loss/∂h_t). */
+  function run(xs: tf.Tensor3D, attrs: RecurrenceAttrs, options: { boolMask?: boolean; recurrentDropout?: boolean }): number[][] {
+    const gates = attrs.cell === 'lstm' ? 4 : attrs.cell === 'gru' ? 3 : 1;
+    const seeded = (shape: number[], seed: number, scale = 0.5) => tf.randomUniform(shape, -scale, scale, 'float32', seed);
+    const maskValues = tf.tensor2d(maskRows);
+    const inputs: RecurrenceInputs = {
+      x: xs,
+      kernel: seeded([I, gates * H], 1),
+      recurrentKernel: seeded([H, gates * H], 2),
+      bias: seeded(attrs.cell === 'gru' && attrs.resetAfter ? [2, 3 * H] : [gates * H], 3, 0.2),
+      h0: seeded([B, H], 4),
+      mask: options.boolMask === true ? tf.cast(maskValues, 'bool') : maskValues,
+      ...(attrs.cell === 'lstm' ? { c0: seeded([B, H], 5) } : {}),
+      ...(options.recurrentDropout === true ? { recurrentDropoutMask: tf.tensor2d([[0, 2, 2], [2, 0, 2], [2, 2, 0]]) } : {}),
+    };
+    const names = (['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'c0'] as const).filter((n) => inputs[n] !== undefined);
+    const dh = seeded([B, T, H], 6, 1);
+    const dc = seeded([B, T, H], 7, 1);
+    const loss = (...given: tf.Tensor[]) => {
+      const out = recurrence({ ...inputs, ...Object.fromEntries(names.map((n, k) => [n, given[k]!])) }, attrs);
+      const hPart = tf.sum(tf.mul(out.hiddenStates, dh));
+      return (out.cellStates === undefined ? hPart : tf.add(hPart, tf.sum(tf.mul(out.cellStates, dc)))) as tf.Scalar;
+    };
+    const out = recurrence(inputs, attrs);
+    const tape = tf.grads(loss)(names.map((n) => inputs[n]!));
+    const upstream = attrs.cell === 'lstm' ? { dh, dc } : { dh };
+    const direct = recurrenceGrad(inputs, attrs, upstream, { hiddenStateGrads: true });
+    const plain = recurrenceGrad(inputs, attrs, upstream);
+    const tensors = [out.hiddenStates, ...(out.cellStates ? [out.cellStates] : []), ...tape, ...Object.values(direct), ...Object.values(plain)];
+    return tensors.map((t) => Array.from((t as tf.Tensor).dataSync()));
+  }
 });
 
 describe('NaN and Infinity in weights', () => {

@@ -95,20 +95,28 @@ export function activationOf(name: RecurrentActivationName): ActivationSpec {
   return ACTIVATION_TABLE[name];
 }
 
-/** act'(·) from the output a, or null where it is 1. */
-export function slopeOf(a: tf.Tensor, spec: ActivationSpec): tf.Tensor | null {
-  return spec.slopeFromOutput(a);
-}
-
 /** a ⊙ b where b may be "ones" (null). */
 export function mulMaybe(a: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
   return b === null ? a : tf.mul(a, b);
 }
 
-/** x [B, T, I] in processing order, time-major and flattened to [T·B, I]. */
-export function inputRows(x: tf.Tensor, goBackwards: boolean): tf.Tensor2D {
+/**
+ * x [B, T, I] in processing order, time-major and flattened to [T·B, I]. With a mask, the steps it skips (mask
+ * exactly 0) read as zeros: nothing computed from them reaches a state, but the composites still compute a
+ * masked step's values and then discard them, and a gradient that reaches them as 0 times a NaN or ±∞ computed
+ * from such an input would be NaN (and xᵀ·dZ would carry it into dKernel).
+ */
+export function inputRows(x: tf.Tensor, goBackwards: boolean, mask?: tf.Tensor): tf.Tensor2D {
   const [batch, steps, inputSize] = x.shape as [number, number, number];
-  return tf.reshape(timeMajor(x, goBackwards), [steps * batch, inputSize]);
+  const read = mask === undefined ? x : tf.where(tf.expandDims(tf.equal(mask, 0), 2), tf.zeros(x.shape), x);
+  return tf.reshape(timeMajor(read, goBackwards), [steps * batch, inputSize]);
+}
+
+/** x_t·W (+ b) for every step, in one matmul: [B, G·H] per step in processing order (masked steps read x as 0). */
+export function projectedSteps(inputs: CellInputs, goBackwards: boolean, inputBias: tf.Tensor | undefined): tf.Tensor[] {
+  const { x, kernel, mask } = inputs;
+  const [batch, steps] = x.shape as [number, number, number];
+  return perStep(projectInputs(inputRows(x, goBackwards, mask ?? undefined), kernel, inputBias), steps, batch);
 }
 
 /** x·W (+ b) for every step and every gate in one matmul: [T·B, G·H]. */
@@ -127,14 +135,127 @@ export function perStep(rows: tf.Tensor, steps: number, batch: number): tf.Tenso
   return tf.unstack(tf.reshape(rows, [steps, batch, rows.shape[1]!]));
 }
 
-/** The mask's steps as [B, 1] float tensors in processing order, or null. */
-export function maskSteps(mask: tf.Tensor | undefined, goBackwards: boolean): tf.Tensor[] | null {
-  return mask === undefined ? null : maskColumns(mask, goBackwards);
+/**
+ * One step of the mask, in processing order, broadcast to a state's shape [B, H]: where it takes the step (m = 1)
+ * and, only when some mask value is fractional, its value m and where it skips the step (m = 0); and zeros (what
+ * a skipped step lets into its own gradient).
+ */
+interface StepMask {
+  taken: tf.Tensor;
+  zeros: tf.Tensor;
+  fractional: { weight: tf.Tensor; skipped: tf.Tensor } | null;
 }
 
-/** Keras masking: a skipped step carries the previous state over: s ← s + m·(next − s). */
-export function carry(previous: tf.Tensor, next: tf.Tensor, m: tf.Tensor | undefined): tf.Tensor {
-  return m === undefined ? next : tf.add(previous, tf.mul(m, tf.sub(next, previous)));
+/**
+ * The mask's steps in processing order, broadcast to [B, units] once for the loop, or null without a mask. Reads
+ * the mask once to know whether it is binary (the common case: one select per state and step).
+ */
+function maskSteps(mask: tf.Tensor | undefined, goBackwards: boolean, units: number): StepMask[] | null {
+  if (mask === undefined) return null;
+  const values = mask.dataSync();
+  let isFractional = false;
+  for (let k = 0; k < values.length && !isFractional; k++) isFractional = values[k] !== 0 && values[k] !== 1;
+  const weights = tf.tile(tf.stack(maskColumns(mask, goBackwards)), [1, 1, units]);
+  const taken = tf.unstack(tf.equal(weights, 1));
+  const zeros = tf.zeros(weights.shape.slice(1));
+  if (!isFractional) return taken.map((t) => ({ taken: t, zeros, fractional: null }));
+  const skipped = tf.unstack(tf.equal(weights, 0));
+  return tf.unstack(weights).map((weight, t) => ({ taken: taken[t]!, zeros, fractional: { weight, skipped: skipped[t]! } }));
+}
+
+/**
+ * tf.where for a condition and operands of one shape, without the three broadcasts (clones) tf.where adds: the
+ * step loops select several times a step.
+ */
+function select(condition: tf.Tensor, ifTrue: tf.Tensor, ifFalse: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(tf.Select, { condition, t: ifTrue, e: ifFalse }) as tf.Tensor;
+}
+
+/**
+ * Keras masking as a select, never a blend: exactly `ifSkipped` where the step's mask is 0 and exactly `ifTaken`
+ * where it is 1, so nothing computed from a masked step (a NaN or ±∞ input there) can reach the result, as it
+ * would through m·v (0·NaN is NaN). Fractional mask values, an extension (Keras masks are boolean), take
+ * `ifFractional(m)`.
+ */
+function selectByMask(
+  m: StepMask | undefined,
+  ifSkipped: tf.Tensor,
+  ifTaken: tf.Tensor,
+  ifFractional: (weight: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
+  if (m === undefined) return ifTaken;
+  if (m.fractional === null) return select(m.taken, ifTaken, ifSkipped);
+  return select(m.fractional.skipped, ifSkipped, select(m.taken, ifTaken, ifFractional(m.fractional.weight)));
+}
+
+/** Keras masking: a skipped step carries the previous state over unchanged (a fractional m blends s + m·(next − s)). */
+function carry(previous: tf.Tensor, next: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+  return selectByMask(m, previous, next, (weight) => tf.add(previous, tf.mul(weight, tf.sub(next, previous))));
+}
+
+/** The part of a step's incoming gradient g that enters the step: g where it was taken, 0 where skipped, m⊙g between. */
+function enteringGradient(g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+  return selectByMask(m, m?.zeros ?? g, g, (weight) => tf.mul(g, weight));
+}
+
+/**
+ * What a step passes back to the previous state: `through` (the gradient through the step's computation) where
+ * it was taken, exactly its incoming gradient g where it was skipped, `through` + (1 − m)⊙g between.
+ */
+function passedBack(through: tf.Tensor, g: tf.Tensor, m: StepMask | undefined): tf.Tensor {
+  return selectByMask(m, g, through, (weight) => tf.add(through, tf.mul(g, tf.sub(1, weight))));
+}
+
+/**
+ * The forward loop of every cell, in processing order: `step(t, states)` computes step t's new states (h, and c for
+ * LSTM) from the previous ones; masking then keeps the previous ones where the step is skipped ({@link carry}).
+ * Returns each state's sequence [B, T, H].
+ */
+export function forwardLoop(
+  initial: tf.Tensor[],
+  steps: number,
+  mask: tf.Tensor | null | undefined,
+  goBackwards: boolean,
+  step: (t: number, states: tf.Tensor[]) => tf.Tensor[],
+): tf.Tensor3D[] {
+  const masks = maskSteps(mask ?? undefined, goBackwards, initial[0]!.shape[1]!);
+  const sequences: tf.Tensor[][] = initial.map(() => []);
+  let states = initial;
+  for (let t = 0; t < steps; t++) {
+    const next = step(t, states);
+    states = next.map((s, k) => carry(states[k]!, s, masks?.[t]));
+    states.forEach((s, k) => sequences[k]!.push(s));
+  }
+  return sequences.map(sequenceOf);
+}
+
+/**
+ * The BPTT loop of every cell, last step first. For each state (h, and c for LSTM) the gradient reaching it at step
+ * t is its upstream gradient plus what step t + 1 passed back; the part of it that enters the step
+ * ({@link enteringGradient}) goes to `step(t, entering)`, which records the step's parameter gradients and returns
+ * what passes back through its computation to each previous state; masking adds the part that skipped the step
+ * ({@link passedBack}). Returns the gradients of the initial states and, per step, the gradient reaching h_t.
+ * `upstream` holds each state's per-step upstream gradients ({@link upstreamSteps}).
+ */
+export function backwardLoop(
+  upstream: tf.Tensor[][],
+  steps: number,
+  mask: tf.Tensor | null | undefined,
+  goBackwards: boolean,
+  step: (t: number, entering: tf.Tensor[]) => tf.Tensor[],
+): { initial: tf.Tensor2D[]; reaching: tf.Tensor[] } {
+  const masks = maskSteps(mask ?? undefined, goBackwards, upstream[0]![0]!.shape[1]!);
+  const reaching = new Array<tf.Tensor>(steps);
+  let passed: tf.Tensor[] | null = null;
+  for (let t = steps - 1; t >= 0; t--) {
+    const later: tf.Tensor[] | null = passed;
+    const g: tf.Tensor[] = upstream.map((up, k) => (later === null ? up[t]! : tf.add(up[t]!, later[k]!)));
+    reaching[t] = g[0]!;
+    const m = masks?.[t];
+    const through = step(t, g.map((gk) => enteringGradient(gk, m)));
+    passed = through.map((d, k) => passedBack(d, g[k]!, m));
+  }
+  return { initial: passed as tf.Tensor2D[], reaching };
 }
 
 /** Per-step states [T] of [B, H] → [B, T, H]. */
@@ -166,9 +287,9 @@ export function upstreamSteps(d: tf.Tensor | null | undefined, like: tf.Tensor):
   return tf.unstack(batchMajor(d ?? tf.zerosLike(like)));
 }
 
-/** Per-step ∂loss/∂h_t (processing order [B, H] each) → [B, T, H]. */
-export function hiddenGradsOf(steps: tf.Tensor[]): tf.Tensor3D {
-  return sequenceOf(steps);
+/** A step's h (or the gradient reaching it) times the recurrent-dropout mask d [B, H], where there is one. */
+export function dropped(t: tf.Tensor, drop: tf.Tensor | null | undefined): tf.Tensor {
+  return drop == null ? t : tf.mul(t, drop);
 }
 
 /** Time-major state rows [T·B, H] times the recurrent-dropout mask [B, H] (the same mask every step). */

@@ -7,14 +7,16 @@ import {
   type CellOutputs,
   type CellSpec,
   activationOf,
-  carry,
+  backwardLoop,
   columns,
+  dropped,
   droppedRows,
+  forwardLoop,
   gateBlocks,
   inputGradient,
   inputRows,
   matMulTransposeA,
-  maskSteps,
+  projectedSteps,
   mulMaybe,
   perStep,
   previousStates,
@@ -47,21 +49,18 @@ function biasParts(bias: tf.Tensor | undefined, resetAfter: boolean): { input?: 
 }
 
 function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
-  const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
-  const [batch, steps] = x.shape as [number, number, number];
+  const { x, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
+  const steps = x.shape[1]!;
   const hidden = recurrentKernel.shape[0]!;
   const gate = activationOf(attrs.recurrentActivation).tensor;
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
     const { input: inputBias, recurrent: recurrentBias } = biasParts(bias ?? undefined, attrs.resetAfter);
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards), kernel, inputBias), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const projected = projectedSteps(inputs, attrs.goBackwards, inputBias);
     const recurrentZr = attrs.resetAfter ? null : columns(recurrentKernel, 0, 2 * hidden);
     const recurrentH = attrs.resetAfter ? null : columns(recurrentKernel, 2 * hidden, hidden);
-    let h = h0;
-    const hs: tf.Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const hIn = drop == null ? h : tf.mul(h, drop);
+    const [hiddenStates] = forwardLoop([h0], steps, mask, attrs.goBackwards, (t, [h]) => {
+      const hIn = dropped(h!, drop);
       const [pz, pr, ph] = gateBlocks(projected[t]!, 3);
       let candidate: tf.Tensor;
       let z: tf.Tensor;
@@ -79,11 +78,9 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
         candidate = act(tf.add(ph!, tf.matMul(tf.mul(r, hIn), recurrentH!)));
       }
       // z⊙h + (1 − z)⊙ĥ = ĥ + z⊙(h − ĥ)
-      const hNext = tf.add(candidate, tf.mul(z, tf.sub(h, candidate)));
-      h = carry(h, hNext, masks?.[t]);
-      hs.push(h);
-    }
-    return { hiddenStates: sequenceOf(hs) };
+      return [tf.add(candidate, tf.mul(z, tf.sub(h!, candidate)))];
+    });
+    return { hiddenStates: hiddenStates! };
   }) as CellOutputs;
 }
 
@@ -93,7 +90,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
  *   resetAfter:  dr = dâ⊙(h_{t−1}⊙d·U_h + b'_h)⊙σr'(r); the recurrent product's gradient is [dz, dr, dâ⊙r]
  *   otherwise:   d(r⊙h⊙d) = dâ·U_hᵀ, dr = d(r⊙h⊙d)⊙(h⊙d)⊙σr'(r)
  *   carry = ĝ⊙z + (∂/∂(h⊙d))⊙d + (1 − m)⊙(dh_t + carry)
- * The input projection's gradient is [dz, dr, dâ] for every step: dW, db and dx are single matmuls/sums.
+ * The input projection's gradient is [dz, dr, dâ] for every step: dW, db and dx are single matmuls/sums. The
+ * mask's products are selects (common.ts backwardLoop): a skipped step passes its gradient back exactly.
  */
 function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
   const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop, hiddenStates, dh } = inputs;
@@ -104,7 +102,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
   const { resetAfter } = attrs;
   return tf.tidy(() => {
     const { input: inputBias, recurrent: recurrentBias } = biasParts(bias ?? undefined, resetAfter);
-    const rows = inputRows(x, attrs.goBackwards);
+    const rows = inputRows(x, attrs.goBackwards, mask ?? undefined);
     const hPrev = previousStates(h0, hiddenStates);
     const hIn = droppedRows(hPrev, drop ?? undefined, steps);
     const projected = projectInputs(rows, kernel, inputBias);
@@ -136,8 +134,6 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const coefR = split(mulMaybe(resetAfter ? inner! : hIn, slopeR));
     const zSteps = split(z);
     const rSteps = split(r);
-    const upH = upstreamSteps(dh, hiddenStates);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
     const recurrentT = tf.transpose(recurrentKernel);
     const recurrentZrT = resetAfter ? null : tf.transpose(columns(recurrentKernel, 0, 2 * hidden));
     const recurrentHT = resetAfter ? null : tf.transpose(columns(recurrentKernel, 2 * hidden, hidden));
@@ -145,13 +141,8 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const dProj: tf.Tensor[] = new Array<tf.Tensor>(steps);
     const dInner: tf.Tensor[] = new Array<tf.Tensor>(steps);
     const dCandidate: tf.Tensor[] = new Array<tf.Tensor>(steps); // resetAfter false: dâ, kept apart from [dz, dr]
-    const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    let carryH: tf.Tensor | null = null;
-    for (let t = steps - 1; t >= 0; t--) {
-      const g: tf.Tensor = carryH === null ? upH[t]! : tf.add(upH[t]!, carryH);
-      reaching[t] = g;
-      const m = masks?.[t];
-      const gNew = m === undefined ? g : tf.mul(g, m);
+    const { initial, reaching } = backwardLoop([upstreamSteps(dh, hiddenStates)], steps, mask, attrs.goBackwards, (t, [entering]) => {
+      const gNew = entering!; // ĝ
       const dz = tf.mul(gNew, coefZ[t]!);
       const da = tf.mul(gNew, coefA[t]!);
       let dhIn: tf.Tensor;
@@ -169,10 +160,8 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
         dCandidate[t] = da;
         dhIn = tf.add(tf.matMul(dzr, recurrentZrT!), tf.mul(dResetH, rSteps[t]!));
       }
-      let next = tf.add(tf.mul(gNew, zSteps[t]!), drop == null ? dhIn : tf.mul(dhIn, drop));
-      if (m !== undefined) next = tf.add(next, tf.mul(g, tf.sub(1, m)));
-      carryH = next;
-    }
+      return [tf.add(tf.mul(gNew, zSteps[t]!), dropped(dhIn, drop))];
+    });
     const rowsOf = (parts: tf.Tensor[]) => tf.reshape(tf.stack(parts), [steps * batch, parts[0]!.shape[1]!]) as tf.Tensor2D;
     let dP: tf.Tensor2D;
     let dRecurrentKernel: tf.Tensor2D;
@@ -194,7 +183,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
       dKernel: matMulTransposeA(rows, dP),
       dRecurrentKernel,
       dBias,
-      dh0: carryH as tf.Tensor2D,
+      dh0: initial[0]!,
     };
     if (hiddenStateGrads) grads.dHiddenStates = sequenceOf(reaching);
     return grads as unknown as tf.TensorContainerObject;

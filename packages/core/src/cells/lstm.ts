@@ -7,13 +7,15 @@ import {
   type CellOutputs,
   type CellSpec,
   activationOf,
-  carry,
+  backwardLoop,
+  dropped,
   droppedRows,
+  forwardLoop,
   gateBlocks,
   inputGradient,
   inputRows,
   matMulTransposeA,
-  maskSteps,
+  projectedSteps,
   mulMaybe,
   perStep,
   previousStates,
@@ -33,34 +35,23 @@ import {
  */
 
 function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
-  const { x, kernel, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop } = inputs;
-  const [batch, steps] = x.shape as [number, number, number];
-  const hidden = recurrentKernel.shape[0]!;
+  const { x, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop } = inputs;
+  const steps = x.shape[1]!;
   const gate = activationOf(attrs.recurrentActivation).tensor;
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards), kernel, bias ?? undefined), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
-    let h = h0;
-    let c = c0 ?? tf.zeros(h0.shape);
-    const hs: tf.Tensor[] = [];
-    const cs: tf.Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const z = tf.add(projected[t]!, tf.matMul(drop == null ? h : tf.mul(h, drop), recurrentKernel));
+    const projected = projectedSteps(inputs, attrs.goBackwards, bias ?? undefined);
+    const [hiddenStates, cellStates] = forwardLoop([h0, c0 ?? tf.zeros(h0.shape)], steps, mask, attrs.goBackwards, (t, [h, c]) => {
+      const z = tf.add(projected[t]!, tf.matMul(dropped(h!, drop), recurrentKernel));
       const [zi, zf, zc, zo] = gateBlocks(z, 4);
       const i = gate(zi!);
       const f = gate(zf!);
       const candidate = act(zc!);
       const o = gate(zo!);
-      const cNext = tf.add(tf.mul(f, c), tf.mul(i, candidate));
-      const hNext = tf.mul(o, act(cNext));
-      const m = masks?.[t];
-      h = carry(h, hNext, m);
-      c = carry(c, cNext, m);
-      hs.push(h);
-      cs.push(c);
-    }
-    return { hiddenStates: sequenceOf(hs), cellStates: sequenceOf(cs) };
+      const cNext = tf.add(tf.mul(f, c!), tf.mul(i, candidate));
+      return [tf.mul(o, act(cNext)), cNext];
+    });
+    return { hiddenStates: hiddenStates!, cellStates: cellStates! };
   }) as CellOutputs;
 }
 
@@ -70,7 +61,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
  *   ĝh = m⊙(dh_t + carry_h),  ĝc = m⊙(dc_t + carry_c) + ĝh⊙o⊙act'(c̃_t)     (c̃_t: the unmasked new cell value)
  *   dz = [ĝc⊙c̃⊙σr'(i), ĝc⊙c_{t−1}⊙σr'(f), ĝc⊙i⊙act'(c̃), ĝh⊙act(c_t)⊙σr'(o)]
  *   carry_h = (dz·Uᵀ)⊙d + (1−m)⊙(dh_t + carry_h),  carry_c = ĝc⊙f + (1−m)⊙(dc_t + carry_c)
- * then dW = Xᵀ·dZ, dU = (H_prev⊙d)ᵀ·dZ, db = Σ dZ, dx = dZ·Wᵀ as single matmuls over all steps.
+ * then dW = Xᵀ·dZ, dU = (H_prev⊙d)ᵀ·dZ, db = Σ dZ, dx = dZ·Wᵀ as single matmuls over all steps. The mask's
+ * products are selects (common.ts backwardLoop): a skipped step passes its gradients back exactly.
  */
 function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
   const { x, kernel, recurrentKernel, bias, h0, c0, mask, recurrentDropoutMask: drop, hiddenStates, cellStates, dh, dc } = inputs;
@@ -79,7 +71,7 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
   const gateSpec = activationOf(attrs.recurrentActivation);
   const actSpec = activationOf(attrs.activation);
   return tf.tidy(() => {
-    const rows = inputRows(x, attrs.goBackwards);
+    const rows = inputRows(x, attrs.goBackwards, mask ?? undefined);
     const hPrev = previousStates(h0, hiddenStates);
     const cPrev = previousStates(c0 ?? tf.zeros(h0.shape), cellStates!);
     const hIn = droppedRows(hPrev, drop ?? undefined, steps);
@@ -99,43 +91,23 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
     const coefO = split(mulMaybe(actC, gateSpec.slopeFromOutput(o)));
     const hToC = split(mulMaybe(o, actSpec.slopeFromOutput(actC)));
     const forget = split(f);
-    const upH = upstreamSteps(dh, hiddenStates);
-    const upC = upstreamSteps(dc, hiddenStates);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
+    const upstream = [upstreamSteps(dh, hiddenStates), upstreamSteps(dc, hiddenStates)];
     const recurrentT = tf.transpose(recurrentKernel);
 
     const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    let carryH: tf.Tensor | null = null;
-    let carryC: tf.Tensor | null = null;
-    for (let t = steps - 1; t >= 0; t--) {
-      const gh: tf.Tensor = carryH === null ? upH[t]! : tf.add(upH[t]!, carryH);
-      const gc: tf.Tensor = carryC === null ? upC[t]! : tf.add(upC[t]!, carryC);
-      reaching[t] = gh;
-      const m = masks?.[t];
-      const dhNew = m === undefined ? gh : tf.mul(gh, m);
-      const dcNew = tf.add(m === undefined ? gc : tf.mul(gc, m), tf.mul(dhNew, hToC[t]!));
-      const dzt = tf.concat([tf.mul(dcNew, coefI[t]!), tf.mul(dcNew, coefF[t]!), tf.mul(dcNew, coefC[t]!), tf.mul(dhNew, coefO[t]!)], 1);
-      dz[t] = dzt;
-      let nextH = tf.matMul(dzt, recurrentT);
-      if (drop != null) nextH = tf.mul(nextH, drop);
-      let nextC = tf.mul(dcNew, forget[t]!);
-      if (m !== undefined) {
-        const skipped = tf.sub(1, m);
-        nextH = tf.add(nextH, tf.mul(gh, skipped));
-        nextC = tf.add(nextC, tf.mul(gc, skipped));
-      }
-      carryH = nextH;
-      carryC = nextC;
-    }
+    const { initial, reaching } = backwardLoop(upstream, steps, mask, attrs.goBackwards, (t, [gh, gc]) => {
+      const dcNew = tf.add(gc!, tf.mul(gh!, hToC[t]!));
+      dz[t] = tf.concat([tf.mul(dcNew, coefI[t]!), tf.mul(dcNew, coefF[t]!), tf.mul(dcNew, coefC[t]!), tf.mul(gh!, coefO[t]!)], 1);
+      return [dropped(tf.matMul(dz[t]!, recurrentT), drop), tf.mul(dcNew, forget[t]!)];
+    });
     const dZ = tf.reshape(tf.stack(dz), [steps * batch, 4 * hidden]) as tf.Tensor2D;
     const grads: CellGrads = {
       dx: inputGradient(dZ, kernel, batch, steps, attrs.goBackwards),
       dKernel: matMulTransposeA(rows, dZ),
       dRecurrentKernel: matMulTransposeA(hIn, dZ),
       dBias: tf.sum(dZ, 0),
-      dh0: carryH as tf.Tensor2D,
-      dc0: carryC as tf.Tensor2D,
+      dh0: initial[0]!,
+      dc0: initial[1]!,
     };
     if (hiddenStateGrads) grads.dHiddenStates = sequenceOf(reaching);
     return grads as unknown as tf.TensorContainerObject;

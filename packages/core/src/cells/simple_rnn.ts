@@ -7,16 +7,17 @@ import {
   type CellOutputs,
   type CellSpec,
   activationOf,
-  carry,
+  backwardLoop,
+  dropped,
   droppedRows,
+  forwardLoop,
   inputGradient,
   inputRows,
   matMulTransposeA,
-  maskSteps,
+  projectedSteps,
   mulMaybe,
   perStep,
   previousStates,
-  projectInputs,
   sequenceOf,
   upstreamSteps,
 } from './common.js';
@@ -27,20 +28,13 @@ import {
  */
 
 function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
-  const { x, kernel, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
-  const [batch, steps] = x.shape as [number, number, number];
+  const { x, recurrentKernel, bias, h0, mask, recurrentDropoutMask: drop } = inputs;
+  const steps = x.shape[1]!;
   const act = activationOf(attrs.activation).tensor;
   return tf.tidy(() => {
-    const projected = perStep(projectInputs(inputRows(x, attrs.goBackwards), kernel, bias ?? undefined), steps, batch);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
-    let h = h0;
-    const states: tf.Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const next = act(tf.add(projected[t]!, tf.matMul(drop == null ? h : tf.mul(h, drop), recurrentKernel)));
-      h = carry(h, next, masks?.[t]);
-      states.push(h);
-    }
-    return { hiddenStates: sequenceOf(states) };
+    const projected = projectedSteps(inputs, attrs.goBackwards, bias ?? undefined);
+    const [hiddenStates] = forwardLoop([h0], steps, mask, attrs.goBackwards, (t, [h]) => [act(tf.add(projected[t]!, tf.matMul(dropped(h!, drop), recurrentKernel)))]);
+    return { hiddenStates: hiddenStates! };
   }) as CellOutputs;
 }
 
@@ -48,7 +42,8 @@ function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
  * BPTT: `dz_t = m_t⊙(dh_t + carry)⊙act'(h_t)`, `carry ← (dz_t·Uᵀ)⊙d + (1 − m_t)⊙(dh_t + carry)`, then
  * `dU = Σ (h_{t−1}⊙d)ᵀdz_t`, `dW = Σ x_tᵀdz_t`, `db = Σ dz_t` as single matmuls over all steps. act' is read from
  * the saved states, which equal the unmasked new state wherever the mask is 1 (where it is 0, dz is 0); so no
- * bias is needed here, and the existing fused SimpleRNN backward kernels take none.
+ * bias is needed here, and the existing fused SimpleRNN backward kernels take none. The mask's products are
+ * selects (common.ts backwardLoop): a skipped step passes its gradient back exactly.
  */
 function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
   const { x, kernel, recurrentKernel, h0, mask, recurrentDropoutMask: drop, hiddenStates, dh } = inputs;
@@ -57,31 +52,20 @@ function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: bo
   const actSpec = activationOf(attrs.activation);
   return tf.tidy(() => {
     const states = perStep(tf.reshape(tf.transpose(hiddenStates, [1, 0, 2]), [steps * batch, hidden]), steps, batch);
-    const upstream = upstreamSteps(dh, hiddenStates);
-    const masks = maskSteps(mask ?? undefined, attrs.goBackwards);
     const recurrentT = tf.transpose(recurrentKernel);
     const dz: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    const reaching: tf.Tensor[] = new Array<tf.Tensor>(steps);
-    let carryH: tf.Tensor | null = null;
-    for (let t = steps - 1; t >= 0; t--) {
-      const g: tf.Tensor = carryH === null ? upstream[t]! : tf.add(upstream[t]!, carryH);
-      reaching[t] = g;
-      const m = masks?.[t];
-      const dzt = mulMaybe(m === undefined ? g : tf.mul(g, m), actSpec.slopeFromOutput(states[t]!));
-      dz[t] = dzt;
-      let next = tf.matMul(dzt, recurrentT);
-      if (drop != null) next = tf.mul(next, drop);
-      if (m !== undefined) next = tf.add(next, tf.mul(g, tf.sub(1, m)));
-      carryH = next;
-    }
+    const { initial, reaching } = backwardLoop([upstreamSteps(dh, hiddenStates)], steps, mask, attrs.goBackwards, (t, [g]) => {
+      dz[t] = mulMaybe(g!, actSpec.slopeFromOutput(states[t]!));
+      return [dropped(tf.matMul(dz[t]!, recurrentT), drop)];
+    });
     const dZ = tf.reshape(tf.stack(dz), [steps * batch, hidden]) as tf.Tensor2D;
     const hIn = droppedRows(previousStates(h0, hiddenStates), drop ?? undefined, steps);
     const grads: CellGrads = {
       dx: inputGradient(dZ, kernel, batch, steps, attrs.goBackwards),
-      dKernel: matMulTransposeA(inputRows(x, attrs.goBackwards), dZ),
+      dKernel: matMulTransposeA(inputRows(x, attrs.goBackwards, mask ?? undefined), dZ),
       dRecurrentKernel: matMulTransposeA(hIn, dZ),
       dBias: tf.sum(dZ, 0),
-      dh0: carryH as tf.Tensor2D,
+      dh0: initial[0]!,
     };
     if (hiddenStateGrads) grads.dHiddenStates = sequenceOf(reaching);
     return grads as unknown as tf.TensorContainerObject;

@@ -154,6 +154,19 @@ describe('unary kernels', () => {
     expect(gradAt((t) => tf.clipByValue(t, -1, 1), [-2, -1, 0, 1, 3], [1, 2, 3, 4, 5])).toEqual([0, 2, 3, 4, 0]);
     checkGradient((t) => tf.clipByValue(t!, -1, 1), [input([2, 3], 11, -3, 3)].map((i) => ({ ...i, data: i.data.map((v) => (Math.abs(Math.abs(v) - 1) < 0.05 ? v * 1.2 : v)) })));
   });
+
+  it('where (Select) sends dy to the branch taken and exactly 0 to the other, even where dy is NaN', () => {
+    const condition = tf.tensor2d([[true, false, true], [false, false, true]], [2, 3], 'bool');
+    checkGradient((a, b) => tf.where(condition, a!, b!), [input([2, 3], 26), input([2, 3], 27)]);
+    const [ga, gb] = tf.tidy(() =>
+      tf
+        .grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.where(condition, a, b), tf.tensor2d([[NaN, 1, 2], [3, NaN, NaN]]))))([tf.ones([2, 3]), tf.ones([2, 3])])
+        .map((g) => Array.from(g.dataSync())),
+    );
+    expect(ga).toEqual([NaN, 0, 2, 0, 0, NaN]);
+    expect(gb).toEqual([0, 1, 0, 3, NaN, 0]);
+    condition.dispose();
+  });
 });
 
 describe('shape kernels', () => {

@@ -212,6 +212,20 @@ const configs: tf.GradConfig[] = [
     },
   },
   {
+    // A select rather than tfjs's dy·cast(condition): the branch not taken gets exactly 0, even where dy is NaN.
+    kernelName: tf.Select,
+    inputsToSave: ['condition'],
+    gradFunc: (dy, saved) => {
+      const condition = (saved as Saved)[0]!;
+      const d = dy as tf.Tensor;
+      return {
+        condition: () => tf.zeros(condition.shape),
+        t: () => tf.where(condition, d, tf.zerosLike(d)),
+        e: () => tf.where(condition, tf.zerosLike(d), d),
+      };
+    },
+  },
+  {
     kernelName: tf.GatherV2,
     inputsToSave: ['x', 'indices'],
     gradFunc: (dy, saved, attrs) => {

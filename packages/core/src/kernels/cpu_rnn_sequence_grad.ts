@@ -4,7 +4,8 @@ import { type CpuBackend, scalarActivationSlope } from './cpu_rnn_sequence.js';
 
 /**
  * BPTT in one kernel call on the cpu backend. Walks each example's steps backwards with a float64 carry:
- * `dz_t = m_t·(dy_t + carry)⊙act'(h_t)`, `carry ← dz_t·Uᵀ + (1 − m_t)·(dy_t + carry)`, and accumulates the
+ * `dz_t = m_t·(dy_t + carry)⊙act'(h_t)`, `carry ← dz_t·Uᵀ + (1 − m_t)·(dy_t + carry)` (a step with m_t = 0 is
+ * skipped: the carry passes unchanged), and accumulates the
  * weight gradients (`dU += h_{t−1}ᵀdz_t`, `dW += x_tᵀdz_t`, `db += dz_t`) and `dx_t = dz_t·Wᵀ` as it goes, so no
  * per-step buffers are kept.
  */
@@ -41,10 +42,14 @@ export const cpuRnnSequenceGradConfig: tf.KernelConfig = {
         const t = goBackwards ? T - 1 - s : s;
         const keep = m === null ? 1 : m[n * T + t]!;
         const row = (n * T + s) * H;
-        for (let j = 0; j < H; j++) {
-          g[j] = up[row + j]! + carry[j]!;
-          dz[j] = keep * g[j]! * slope(hs[row + j]!);
+        for (let j = 0; j < H; j++) g[j] = up[row + j]! + carry[j]!;
+        if (keep === 0) {
+          // A skipped step passes its gradient back unchanged and reads nothing of x_t, which may hold anything
+          // (x_t·dz with x_t = NaN is NaN even where dz is 0); dx_t stays 0.
+          carry.set(g);
+          continue;
         }
+        for (let j = 0; j < H; j++) dz[j] = keep * g[j]! * slope(hs[row + j]!);
         // h_{t−1}: the previous processed state, or h0 before the first step.
         const prev = s === 0 ? hInit : hs;
         const prevRow = s === 0 ? n * H : (n * T + s - 1) * H;
@@ -68,7 +73,7 @@ export const cpuRnnSequenceGradConfig: tf.KernelConfig = {
         for (let j = 0; j < H; j++) db[j]! += dz[j]!;
         for (let k = 0; k < H; k++) {
           const r = k * H;
-          let acc = (1 - keep) * g[k]!;
+          let acc = keep === 1 ? 0 : (1 - keep) * g[k]!;
           for (let j = 0; j < H; j++) acc += dz[j]! * u[r + j]!;
           next[k] = acc;
         }

@@ -354,11 +354,10 @@ export class RecurrentLayer extends Layer {
       let m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
       if (this.config.goBackwards) m = tf.reverse(m, 1);
       const keep = this.zeroOutputForMask ? m : tf.cast(tf.greater(tf.cumsum(m, 1), 0), 'float32');
-      const keep3 = tf.expandDims(keep, 2);
       const steps = x.shape[1]!;
       output = this.config.returnSequences
-        ? tf.mul(hiddenStates, keep3)
-        : tf.mul(finalStates[0]!, tf.reshape(tf.slice(keep, [0, steps - 1], [-1, 1]), [-1, 1]));
+        ? keptOutput(hiddenStates, tf.expandDims(keep, 2))
+        : keptOutput(finalStates[0]!, tf.reshape(tf.slice(keep, [0, steps - 1], [-1, 1]), [-1, 1]));
     }
     const outputs = this.config.returnState ? [output, ...finalStates] : [output];
     return { outputs, mask: this.config.returnSequences ? mask : null };
@@ -369,6 +368,14 @@ export class RecurrentLayer extends Layer {
     this.states = null;
     super.dispose();
   }
+}
+
+/**
+ * `value` where `keep` (broadcast over units) is not 0, else exactly 0: a select, so a NaN in a state does not
+ * reach an output that masking zeroes (0·NaN is NaN), nor its gradient. A fractional keep scales the value.
+ */
+function keptOutput(value: tf.Tensor, keep: tf.Tensor): tf.Tensor {
+  return tf.where(tf.equal(keep, 0), tf.zeros(value.shape), tf.mul(value, keep));
 }
 
 function reg(r: Regularizer | undefined): { regularizer?: Regularizer } {

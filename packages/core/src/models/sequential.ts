@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, DTypeError, DisposedError, NotBuiltError, NotCompiledError, ShapeError, WeightsError, describe } from '../errors.js';
+import { ConfigError, DTypeError, NotBuiltError, ShapeError, WeightsError, describe } from '../errors.js';
 import { assertModelFree } from '../busy.js';
 import { deriveSeed } from '../initializers.js';
 import { Bidirectional } from '../layers/bidirectional.js';
@@ -12,10 +12,10 @@ import { float32Bytes } from '../limits.js';
 import { checkOptions } from '../options.js';
 import { formatSummary, type SummaryOptions } from '../summary.js';
 import type { OutputActivation } from '../training/losses.js';
-import type { TrainableModel } from '../training/trainable.js';
-import { Trainer, type CompileConfig, type EvaluateOptions, type FitOptions, type History, type TrainResult } from '../training/trainer.js';
+import type { CompileConfig } from '../training/trainer.js';
 import { assertBoolean, assertPositiveInt } from '../validate.js';
 import { loadWeightsInto, saveModel, type SaveOptions } from '../io/model_io.js';
+import { ModelBase } from './model_base.js';
 
 /** Options of {@link sequential}. */
 export interface SequentialConfig {
@@ -46,17 +46,14 @@ export interface SequentialPredictOptions {
  * predict, Keras-order weights, countParams, summary, compile / trainOnBatch / fit / evaluate, dispose; plus
  * `resetStates()` for stateful layers.
  */
-export class Sequential implements TrainableModel {
+export class Sequential extends ModelBase {
   readonly layers: readonly Layer[];
-  readonly name: string;
-  readonly seed: number;
-  /** Set to true from a callback to end `fit` after the current epoch. */
-  stopTraining = false;
+  override readonly name: string;
+  override readonly seed: number;
   private builtShape: Shape | null = null;
-  private trainer: Trainer | null = null;
-  private disposed = false;
 
   constructor(config: SequentialConfig) {
+    super();
     const where = 'sequential(config)';
     checkOptions(
       config,
@@ -101,14 +98,14 @@ export class Sequential implements TrainableModel {
   }
 
   /** The last layer's activation (a linear head makes cross-entropy losses read logits). */
-  get outputActivation(): OutputActivation {
+  override get outputActivation(): OutputActivation {
     const last = this.layers[this.layers.length - 1];
     if (last instanceof Dense && (last.activation === 'sigmoid' || last.activation === 'softmax')) return last.activation;
     return 'linear';
   }
 
   /** Width of the output's last axis (from the built shapes, or the last layer's units before building). */
-  get outputSize(): number {
+  override get outputSize(): number {
     if (this.builtShape !== null) return this.outputShapeOf(this.builtShape).at(-1) as number;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i];
@@ -184,7 +181,7 @@ export class Sequential implements TrainableModel {
   }
 
   /** Copies of every weight in Keras order, layer by layer (bidirectional: forward layer's, then backward's). */
-  getWeights(): tf.Tensor[] {
+  override getWeights(): tf.Tensor[] {
     this.requireBuilt('getWeights()');
     return this.layers.flatMap((l) => l.getWeights());
   }
@@ -199,7 +196,7 @@ export class Sequential implements TrainableModel {
    * Replaces every weight (the order of {@link getWeights}). On an unbuilt model with an input shape known
    * from a first layer's kernel this is not possible: build first. Validates everything before changing anything.
    */
-  setWeights(weights: readonly tf.Tensor[]): void {
+  override setWeights(weights: readonly tf.Tensor[]): void {
     const shape = this.requireBuilt('setWeights(weights)');
     assertModelFree(this, 'setWeights(weights)');
     const counts = this.layerShapes(shape).map(([layer, s]) => layer.weightCount(s));
@@ -278,53 +275,26 @@ export class Sequential implements TrainableModel {
     for (const layer of stateful) (layer as RecurrentLayer | Bidirectional).resetStates();
   }
 
-  /** Prepares training (Keras `compile`). */
-  compile(config: CompileConfig): void {
+  /** Prepares training (Keras `compile`); refused for a model without a layer that has weights. */
+  override compile(config: CompileConfig): void {
     this.assertUsable();
     assertModelFree(this, 'compile(config)');
     if (!this.layers.some((l) => l instanceof RecurrentLayer || l instanceof Bidirectional || l instanceof Dense || l instanceof Embedding)) {
       throw new ConfigError(`compile(config): model ${describe(this.name)} has no layer with weights to train`);
     }
-    const next = new Trainer(this, config);
-    this.trainer?.dispose();
-    this.trainer = next;
+    super.compile(config);
   }
 
-  /** Whether `compile` has been called. */
-  get isCompiled(): boolean {
-    return this.trainer !== null;
-  }
-
-  /** One gradient step on one batch: the loss, or [loss, ...metrics]. */
-  async trainOnBatch(x: tf.Tensor, y: tf.Tensor): Promise<TrainResult> {
-    return this.requireTrainer('trainOnBatch(x, y)').trainOnBatch(x, y);
-  }
-
-  /** Trains for `epochs` over `x`, `y`; resolves to the Keras-style History. */
-  async fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<History> {
-    return this.requireTrainer('fit(x, y)').fit(x, y, options);
-  }
-
-  /** Loss (and metrics) over `x`, `y` without training. */
-  async evaluate(x: tf.Tensor, y: tf.Tensor, options: EvaluateOptions = {}): Promise<TrainResult> {
-    return this.requireTrainer('evaluate(x, y)').evaluate(x, y, options);
-  }
-
-  /** Frees every layer's weights and the optimizer's state. */
-  dispose(): void {
-    if (this.disposed) return;
-    assertModelFree(this, 'dispose()');
-    this.trainer?.dispose();
-    this.trainer = null;
+  /** @internal Frees every layer's weights (from `dispose`). */
+  protected override disposeWeights(): void {
     for (const layer of this.layers) layer.dispose();
     this.builtShape = null;
-    this.disposed = true;
   }
 
   // ---- TrainableModel ----
 
   /** @internal Validates `x`: rank, dtype, and the built input spec. */
-  checkInput(x: tf.Tensor, argument: string): void {
+  override checkInput(x: tf.Tensor, argument: string): void {
     this.assertUsable();
     const rank = this.inputRank;
     if (!(x instanceof tf.Tensor) || x.isDisposed) throw new ShapeError(`${argument}: expected a rank-${rank} tensor, received ${describe(x)}`);
@@ -338,24 +308,24 @@ export class Sequential implements TrainableModel {
   }
 
   /** @internal Builds from `x` when unbuilt (batch left open unless a layer is stateful). */
-  ensureBuilt(x: tf.Tensor, _argument: string): void {
+  override ensureBuilt(x: tf.Tensor, _argument: string): void {
     if (this.builtShape !== null) return;
     const fixedBatch = this.layers.some(isStateful);
     this.build([fixedBatch ? x.shape[0]! : null, null, ...x.shape.slice(2)]);
   }
 
   /** @internal The output shape for input `x`. */
-  outputShape(x: tf.Tensor): number[] {
+  override outputShape(x: tf.Tensor): number[] {
     return this.outputShapeOf(x.shape) as number[];
   }
 
   /** @internal Output only (the trainer validated `x`). */
-  forward(x: tf.Tensor, training = false): tf.Tensor {
+  override forward(x: tf.Tensor, training = false): tf.Tensor {
     return tf.tidy(() => this.run(x, null, training));
   }
 
   /** @internal The live variables of every layer, in weight order. */
-  trainableVariables(): tf.Variable[] {
+  override trainableVariables(): tf.Variable[] {
     return this.layers.flatMap((l) => l.trainableVariables());
   }
 
@@ -364,7 +334,7 @@ export class Sequential implements TrainableModel {
    * and for recurrent layers their [B, T, units] states and gate pre-activations; a training step keeps about three
    * times the recurrences (the tape and the gradients flowing back through time).
    */
-  activationBytes(inputShape: readonly number[], training: boolean): number {
+  override activationBytes(inputShape: readonly number[], training: boolean): number {
     let shape: Shape = [...inputShape];
     let bytes = float32Bytes(inputShape);
     const [batch, steps] = inputShape as [number, number];
@@ -381,7 +351,7 @@ export class Sequential implements TrainableModel {
   }
 
   /** @internal Σ of every layer's weight penalties, or null. */
-  regularizationLoss(): tf.Scalar | null {
+  override regularizationLoss(): tf.Scalar | null {
     const terms = this.layers.map((l) => l.regularizationLoss()).filter((t): t is tf.Scalar => t !== null);
     if (terms.length === 0) return null;
     if (terms.length === 1) return terms[0]!;
@@ -447,15 +417,6 @@ export class Sequential implements TrainableModel {
     return this.builtShape;
   }
 
-  private requireTrainer(argument: string): Trainer {
-    this.assertUsable();
-    if (this.trainer === null) throw new NotCompiledError(`${argument}: the model is not compiled; call compile({ optimizer, loss }) first`);
-    return this.trainer;
-  }
-
-  private assertUsable(): void {
-    if (this.disposed) throw new DisposedError(`model ${describe(this.name)} was disposed`);
-  }
 }
 
 function isStateful(layer: Layer): boolean {

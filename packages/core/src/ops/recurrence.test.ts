@@ -137,6 +137,28 @@ describe('recurrence', () => {
     tf.dispose([...viaOp, ...viaTape, ...Object.values(inputs)]);
   });
 
+  it.each([
+    ['simpleRNN', { ...lstm, cell: 'simpleRNN' }, [H]],
+    ['lstm', lstm, [4 * H]],
+    ['gru resetAfter', gru, [2, 3 * H]],
+  ] as const)('%s: a fractional mask blends h + m·(next − h) on the composite as in cpu\'s fused kernel; 0 and 1 select', (_name, attrs, biasShape) => {
+    const inputs = { ...inputsFor(biasShape[biasShape.length - 1]! / H, [...biasShape]), mask: tf.tensor2d([[1, 0.5, 0, 1], [0.25, 1, 1, 0]]) };
+    const dh = tf.randomUniform([B, T, H], -1, 1, 'float32', 8);
+    const results = [true, false].map((fused) => {
+      setFusedKernelsEnabled(fused);
+      const out = recurrence(inputs, attrs as RecurrenceAttrs);
+      const grads = recurrenceGrad(inputs, attrs as RecurrenceAttrs, { dh });
+      return [out.hiddenStates, grads.dx, grads.dRecurrentKernel, grads.dh0].map((t) => {
+        const v = Array.from(t.dataSync());
+        t.dispose();
+        return v;
+      });
+    });
+    setFusedKernelsEnabled(true);
+    results[1]!.forEach((values, i) => values.forEach((v, k) => expect(Math.abs(v - results[0]![i]![k]!), `result ${i}[${k}]`).toBeLessThan(1e-5)));
+    tf.dispose([dh, ...Object.values(inputs)]);
+  });
+
   it('hiddenStateGradients: the last step gets only its own upstream gradient; earlier steps add what flows back', () => {
     const inputs = inputsFor(3, [2, 3 * H]);
     const dh = tf.zeros([B, T, H]).bufferSync();
