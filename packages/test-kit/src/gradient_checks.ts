@@ -134,6 +134,9 @@ const OP_CASES: OpCase[] = [
   { kernel: tf.Max, inputs: [{ values: [0.1, 0.9, -0.4, 0.5, -0.7, 0.2], shape: [2, 3] }], run: (a) => tf.max(a!, 1) },
   { kernel: tf.Softmax, inputs: [{ values: f(8, 28, -2, 2), shape: [2, 4] }], run: (a) => tf.softmax(a!) },
   { kernel: tf.ClipByValue, inputs: [{ values: [-0.9, -0.3, 0.1, 0.35, 0.8, -0.75], shape: [2, 3] }], run: (a) => tf.clipByValue(a!, -0.5, 0.5) },
+  // The unselected branch gets exactly 0 (core's Select gradient; tfjs-core alone registers none).
+  { kernel: tf.Select, inputs: [{ values: A, shape: [2, 3] }, { values: f(6, 30), shape: [2, 3] }],
+    run: (a, b) => tf.where(tf.tensor2d([[true, false, true], [false, false, true]]), a!, b!) },
   {
     kernel: tf.GatherV2,
     inputs: [{ values: f(12, 29), shape: [4, 3] }, { values: [2, 0, 2], shape: [3], dtype: 'int32' }],
