@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BasicRNN, Embedding, NonFiniteError, RecurrentLayer, Sequential, getBackend, type Callback, type LossName } from '@basicrnn/core';
 import { toOnnx } from '@basicrnn/onnx';
 import { loadModelFrom, saveModelTo } from '../model_files.js';
+import { disposeStatesRun, forwardWithStates } from '../forward_states.js';
 import { ADDING_TEST_SEED, SENTIMENT_EMBEDDING_SIZE, VOCABULARY, addingData, encodeIds, hiddenStateGradientsOf, sentimentModel, taskArrays, trainOnAdding } from '../tasks/index.js';
 import { ParityCancelled, activateBackend, availableBackends, reportedInfo, runParity, setUpWasm } from './backends.js';
 import { randomInput, taskInput, taskTensors, usesTokenIds, type TaskTensors } from './data.js';
@@ -122,51 +123,14 @@ function wordsOf(ids: ArrayLike<number>): string[] {
   return Array.from(ids, (id) => (id <= 0 ? '' : (VOCABULARY[id] ?? '')));
 }
 
-/** A forward pass with every hidden state; the caller disposes the tensors. */
-interface StatesRun {
-  /** What the recurrent layer reads: x itself, or (embedding first) the embedded words [B, T, E]. */
-  input: tf.Tensor;
-  output: tf.Tensor;
-  /** The final hidden state [B, H]. */
-  state: tf.Tensor;
-  hiddenStates: tf.Tensor;
-}
-
-/**
- * Runs `x` through the model and returns the recurrent layer's hidden state at every step. A BasicRNN returns them
- * itself; for a sequential model the layers before the recurrent one run as in `call` (the embedding's maskZero
- * mask included) and the recurrent layer's own sequence run gives every state (carried over padded steps, as the
- * model computes them), while the output is the model's `call`.
- */
-function runWithStates(m: BasicRNN | Sequential, x: tf.Tensor): StatesRun {
-  if (m instanceof BasicRNN) {
-    const r = m.call(x, { returnHiddenStates: true });
-    return { input: x.clone(), output: r.output, state: r.state, hiddenStates: r.hiddenStates! };
-  }
-  const index = m.layers.findIndex((l) => l instanceof RecurrentLayer);
-  if (index < 0) throw new Error('the sequential model has no recurrent layer to show the hidden states of');
-  const output = m.call(x);
-  const [input, hiddenStates, state] = tf.tidy(() => {
-    let h: tf.Tensor = x;
-    let mask: tf.Tensor | null = null;
-    for (const layer of m.layers.slice(0, index)) {
-      const r = layer.forward(h, { mask, training: false });
-      h = r.outputs[0]!;
-      mask = r.mask;
-    }
-    const run = (m.layers[index] as RecurrentLayer).run(h, { mask });
-    return [h === x ? x.clone() : h, run.hiddenStates, run.finalStates[0]!];
-  });
-  return { input, output, state, hiddenStates };
-}
-
 /** The hidden states of the first held-out example, after an epoch. */
 function probeHidden(s: Settings, probe: tf.Tensor): { hiddenStates: Shaped; words?: string[] } {
   const first = tf.slice(probe, 0, 1);
-  const r = runWithStates(requireModel(), first);
+  const r = forwardWithStates(requireModel(), first);
   const result: { hiddenStates: Shaped; words?: string[] } = { hiddenStates: shaped(r.hiddenStates) };
   if (usesTokenIds(s)) result.words = wordsOf(first.dataSync());
-  tf.dispose([first, r.input, r.output, r.state, r.hiddenStates]);
+  disposeStatesRun(r);
+  first.dispose();
   return result;
 }
 
@@ -267,7 +231,8 @@ const handlers: Handlers = {
     const m = requireModel();
     const x = s.exampleInput === 'random' ? randomInput(s) : taskInput(s);
     const t0 = performance.now();
-    const { input, output, state, hiddenStates } = runWithStates(m, x);
+    const run = forwardWithStates(m, x);
+    const { input, output, state, hiddenStates } = run;
     output.dataSync();
     const ms = performance.now() - t0;
     // The whole batch when it is small (the plots say "example 0 of 32"); only the first example when the hidden
@@ -296,7 +261,8 @@ const handlers: Handlers = {
       if (outputs === 1) result.target = { shape: [...result.output.shape], data: Float32Array.from(d.y.subarray(0, examples * per)) };
     }
     if (s.exampleInput === 'task' && usesTokenIds(s)) result.words = wordsOf(x.dataSync().subarray(0, s.seqLength));
-    tf.dispose([x, input, output, state, hiddenStates]);
+    disposeStatesRun(run);
+    x.dispose();
     return result;
   },
 
