@@ -81,7 +81,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--cell <name>', 'recurrent cell: simpleRNN (the seed), lstm or gru (the answer to its vanishing gradients)').choices(CELL_NAMES).default('simpleRNN'))
     .option('--hidden-size <n>', `units of the SimpleRNN layer (state size), at most ${CLI_LIMITS.hiddenSize}`, positiveInt('--hidden-size'), SEED.hiddenSize)
     .option('--output-size <n>', 'units of the Dense head: forecast: steps ahead (k); sine: 1; marker/sentiment: 1 logit, or 2 with a categorical loss', positiveInt('--output-size'))
-    .option('--seq-length <n>', 'timesteps per example (sentiment: words per review, padded at the front)', positiveInt('--seq-length'))
+    .option('--seq-length <n>', 'timesteps per example (sentiment: words per review, padded with 0 at the end)', positiveInt('--seq-length'))
     .option('--input-size <n>', 'features per timestep: forecast: related series (10); marker: features (10); sine and sentiment fix theirs', positiveInt('--input-size'))
     .option('--batch-size <n>', 'examples per gradient step, and the example input batch', positiveInt('--batch-size'), SEED.batchSize)
     .option('--return-sequences', 'apply the head at every timestep (forecast and sine: a forecast after every step)')

@@ -36,6 +36,7 @@ import {
 import { longDependencyViews } from './tasks/long_dependency.js';
 import { htmlReport } from './report.js';
 import { saveModelTo } from './model_files.js';
+import { forwardWithStates, statesRunTensors } from './forward_states.js';
 
 /** Everything the main job needs, as the CLI parsed and checked it. */
 export interface MainJobOptions {
@@ -162,7 +163,7 @@ export async function runMainJob(
   let evaluation: number[] | null = null;
   let comparison: WrittenView[] = [];
   let shown = example;
-  const owned: tf.Tensor[] = [exampleInput, ...example.owned];
+  const owned: tf.Tensor[] = [exampleInput, ...statesRunTensors(example)];
 
   if (o.task !== null) {
     const data = taskArrays({ ...o, task: o.task });
@@ -197,7 +198,7 @@ export async function runMainJob(
     // After training the plots show held-out examples of the task rather than the random example input.
     const xShown = rows(xTest, 0, Math.min(testCount, 8));
     shown = forwardWithStates(model, xShown);
-    owned.push(xShown, ...shown.owned);
+    owned.push(xShown, ...statesRunTensors(shown));
     if (o.task === 'adding' && model instanceof BasicRNN) {
       comparison = await longDependencyViews({ model, settings: o, xTrain: xTrain as tf.Tensor3D, yTrain, xTest: xTest as tf.Tensor3D, yTest, line: (text) => report.line(text) });
     }
@@ -273,45 +274,6 @@ function masked(model: BasicRNN | Sequential): boolean {
 /** Examples [from, from + count) of a batch of any rank. */
 function rows(x: tf.Tensor, from: number, count: number): tf.Tensor {
   return tf.slice(x, [from, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1).map(() => -1)]);
-}
-
-/** The forward pass with what the plots draw: the recurrent layer's input, every hidden state, the output. */
-interface ForwardView {
-  /** What the recurrent layer reads per step: the input, or an embedding's word vectors. */
-  input: tf.Tensor;
-  output: tf.Tensor;
-  /** The final hidden state [B, units]. */
-  state: tf.Tensor;
-  /** Every step's hidden state [B, T, units]. */
-  hiddenStates: tf.Tensor;
-  /** Tensors created here, for the caller to dispose. */
-  owned: tf.Tensor[];
-}
-
-/**
- * BasicRNN returns its hidden states from `call`; for a sequential model (embedding → recurrent layer → …) they
- * come from running the embedding, then the recurrent layer's sequence run with the embedding's mask (the state
- * is carried over padded steps, as the model does).
- */
-function forwardWithStates(model: BasicRNN | Sequential, x: tf.Tensor): ForwardView {
-  if (model instanceof BasicRNN) {
-    const r = model.call(x, { returnHiddenStates: true });
-    // An LSTM also returns its final cell state.
-    return { input: x, output: r.output, state: r.state, hiddenStates: r.hiddenStates!, owned: [r.output, r.state, r.hiddenStates!, ...(r.cellState ? [r.cellState] : [])] };
-  }
-  const index = model.layers.findIndex((l) => l instanceof RecurrentLayer);
-  const output = model.call(x);
-  const [input, hiddenStates, state] = tf.tidy(() => {
-    let h: tf.Tensor = x;
-    let mask: tf.Tensor | null = null;
-    for (const layer of model.layers.slice(0, index)) {
-      if (layer instanceof Embedding && layer.maskZero) mask = tf.notEqual(h, 0);
-      h = layer.apply(h) as tf.Tensor;
-    }
-    const run = (model.layers[index] as RecurrentLayer).run(h, { mask });
-    return [h, run.hiddenStates, run.finalStates[0]!];
-  });
-  return { input, output, state, hiddenStates, owned: [output, input, hiddenStates, state] };
 }
 
 /** Metrics that fit the loss: accuracy for classification, mean absolute error for regression. */

@@ -177,9 +177,11 @@ async function shot(name: string, docsName?: string): Promise<void> {
   });
   await page.screenshot({ path: `${outDir}/${name}.png`, fullPage: true });
   if (docsName !== undefined && process.env.BASICRNN_DOCS_SCREENSHOT === '1') {
-    // The README's pictures (apps/demo/docs/): the top of the page, where the output is.
+    // The README's pictures (apps/demo/docs/): the top of the page, where the output is (on a phone, down to the end
+    // of the forward pass, so the hidden state's time axis with its words is in).
     const { width } = page.viewportSize()!;
-    await page.screenshot({ path: `${appDir}docs/${docsName}.png`, fullPage: true, clip: { x: 0, y: 0, width, height: width < 600 ? 2400 : 1800 } });
+    const forwardEnd = await page.$eval('#forward-panel', (e) => Math.ceil(e.getBoundingClientRect().bottom + window.scrollY) + 16);
+    await page.screenshot({ path: `${appDir}docs/${docsName}.png`, fullPage: true, clip: { x: 0, y: 0, width, height: width < 600 ? forwardEnd : 1800 } });
   }
 }
 
@@ -487,6 +489,10 @@ describe('web app (Vite dev server, as `pnpm demo`)', () => {
     expect(await page.textContent('#hidden-plot svg')).toMatch(vocabulary);
     await page.waitForFunction(() => document.querySelector('#forward-hidden-plot svg')?.textContent?.includes('timestep (word read)'));
     await shot('05-sentiment');
+    if (process.env.BASICRNN_DOCS_SCREENSHOT === '1') {
+      // The README's picture of the sentiment panel: the trained model's verdict and the token ids it read.
+      await page.locator('section[aria-labelledby="sentiment-title"]').screenshot({ path: `${appDir}docs/web-app-sentiment.png` });
+    }
   });
 
   it('runs the same input on every backend with progress, shows parity with cpu, and can be cancelled', async () => {

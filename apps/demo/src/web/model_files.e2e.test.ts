@@ -9,7 +9,11 @@ import { chromium, type Browser, type Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { encodeIds } from '../tasks/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend } from '@basicrnn/core';
+import { encodeIds, sentimentModel } from '../tasks/index.js';
+// What the CLI's --save writes (model.json, weights.bin, model.onnx).
+import { saveModel } from '../main_job.js';
 
 // Keeping the model in the web app (panels/model_files.ts), end to end in Debian Chromium: saved in IndexedDB after
 // training and restored after a reload with the same predictions; downloaded files that load back through the
@@ -305,6 +309,58 @@ describe('keeping the model (IndexedDB, downloads, upload)', () => {
     await page.waitForSelector('#files-status[data-state="failed"]');
     expect(await page.textContent('#app-error')).toMatch(/BasicRNN on vectors; the sentiment task runs the embedding model on token ids/);
     expect((await fingerprint()).checksum).toBe(trained.checksum);
+    expect(pageErrors).toEqual([]);
+  });
+  it('accepts sentiment models the CLI saved with --cell lstm and --cell gru: the summary, predictions and a worker restart keep the cell', async () => {
+    // The previous test leaves the page on the sentiment task.
+    const settings = await page.evaluate(() => (window as unknown as Demo).basicrnnDemo.state.get().settings as { task: string; hiddenSize: number; outputSize: number; seqLength: number });
+    expect(settings.task).toBe('sentiment');
+    const sentence = 'what a truly wonderful film';
+    const ids = encodeIds([sentence], settings.seqLength);
+    await setBackend('cpu');
+    for (const [cell, className] of [['lstm', 'LSTM'], ['gru', 'GRU']] as const) {
+      // The CLI's model and its save (main_job.ts saveModel), with weights the page never drew (seed 123).
+      const model = sentimentModel({ cell, hiddenSize: settings.hiddenSize, outputSize: settings.outputSize, seed: 123 });
+      model.build([null, settings.seqLength]);
+      const x = tf.tensor2d(ids, [1, settings.seqLength], 'int32');
+      const y = model.predict(x);
+      const want = Array.from(y.dataSync());
+      tf.dispose([x, y]);
+      const dir = join(downloads, `cli-${cell}`);
+      const files = await saveModel(model, dir);
+      model.dispose();
+      // model.json, its content-named weight shard(s) (weights.<hash>.bin), model.onnx: the first two are the upload.
+      expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['model.json', expect.stringMatching(/^weights\..*\.bin$/), 'model.onnx']);
+
+      await page.setInputFiles('#upload-model', files.slice(0, -1));
+      await page.waitForSelector('#files-status[data-state="uploaded"], #files-status[data-state="failed"]');
+      expect(await page.$eval('#app-error', (e) => ((e as HTMLElement).hidden ? null : e.textContent))).toBeNull();
+      expect(await page.getAttribute('#files-status', 'data-state')).toBe('uploaded');
+      expect(await page.textContent('#summary')).toContain(`(${className})`);
+      expect(await page.textContent('#files-model')).toMatch(new RegExp(`embedding\\S* \\(Embedding\\) → ${cell}\\S* \\(${className}\\) → dense`));
+      const got = await page.evaluate(async (text) => {
+        const app = (window as unknown as Demo).basicrnnDemo;
+        return (await app.engine.call('predict', { settings: app.state.get().settings, sentence: text })) as unknown as { output: number[] };
+      }, sentence);
+      expect(got.output).toHaveLength(want.length);
+      got.output.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5));
+      // The weights view names the gate blocks instead of drawing a SimpleRNN's W, U, b.
+      await page.evaluate(() => ((document.querySelector('#weights-details') as HTMLDetailsElement).open = true));
+      await page.waitForFunction((name) => document.querySelector('#weights-layer')?.textContent?.includes(`(${name}) layer's W`), className);
+      expect(await page.isHidden('#weights-plot')).toBe(true);
+    }
+    // A new thread count restarts the worker with the model's snapshot: still the uploaded GRU, same weights.
+    const before = await fingerprint();
+    await page.evaluate(() => (window as unknown as { basicrnnDemo: { changeThreads(t: number): Promise<void> } }).basicrnnDemo.changeThreads(1));
+    expect(await page.$eval('#app-error', (e) => ((e as HTMLElement).hidden ? null : e.textContent))).toBeNull();
+    expect(await page.textContent('#summary')).toContain('(GRU)');
+    const after = await fingerprint();
+    expect(after.checksum).toBe(before.checksum);
+    expect(after.output).toEqual(before.output);
+    mkdirSync(join(appDir, 'test-output/e2e'), { recursive: true });
+    for (const [section, name] of [['model-title', 'model-gru-weights'], ['files-title', 'model-files-gru-upload']] as const) {
+      await page.locator(`section[aria-labelledby="${section}"]`).screenshot({ path: join(appDir, `test-output/e2e/${name}.png`) });
+    }
     expect(pageErrors).toEqual([]);
   });
 });

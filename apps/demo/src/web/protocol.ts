@@ -1,4 +1,4 @@
-import type { BackendInfo } from '@basicrnn/core';
+import type { BackendInfo, CellType } from '@basicrnn/core';
 import type { WasmBinaryName } from '@basicrnn/backend-wasm';
 import type { Settings, ThreadChoice, WebBackend } from './settings.js';
 
@@ -35,11 +35,13 @@ export interface ModelSnapshot {
   architecture: string;
   weights: Shaped[];
   epochsDone: number;
+  /** The model's recurrent cell: a loaded sentiment model may have an LSTM or GRU (absent: SimpleRNN). */
+  cell?: CellType;
 }
 
 /** Which model the worker runs, so panels can say what they act on. */
 export interface ModelKind {
-  /** `basicRNN` (SimpleRNN + Dense on vectors) or `sequential` (sentiment: embedding → SimpleRNN → Dense). */
+  /** `basicRNN` (SimpleRNN + Dense on vectors) or `sequential` (sentiment: embedding → SimpleRNN, or a loaded LSTM or GRU → Dense). */
   kind: 'basicRNN' | 'sequential';
   /** What it reads: float32 vectors [B, T, I], or int32 token ids [B, T] (0 = padding). */
   input: 'vectors' | 'tokenIds';
@@ -158,8 +160,11 @@ export interface Commands {
   stop: { args: Record<string, never>; result: { stopping: boolean } };
   /** The sentiment model on the sentence's token ids [1, seqLength] (0 pads at the end); `ids` are what it read. */
   predict: { args: { settings: Settings; sentence: string }; result: { output: number[]; ids: number[] } | { problem: string } };
-  /** The recurrent layer's W, U, b, and which layer they belong to (`simple_rnn (SimpleRNN)`). */
-  weights: { args: Record<string, never>; result: { kernel: Shaped; recurrentKernel: Shaped; bias?: Shaped; layer: string } };
+  /**
+   * The recurrent layer's W, U, b, which layer they belong to (`simple_rnn (SimpleRNN)`) and its cell (a gated cell's
+   * W and U are one block per gate wide: [features, G·units], [units, G·units]).
+   */
+  weights: { args: Record<string, never>; result: { kernel: Shaped; recurrentKernel: Shaped; bias?: Shaped; layer: string; cell: CellType } };
   parity: { args: { settings: Settings }; result: { rows: ParityRow[]; inputShape: number[]; cancelled: boolean } };
   snapshot: { args: Record<string, never>; result: ModelSnapshot };
   /** Saves the model to `url` (`indexeddb://…`: core's atomic handler, the previous save survives a failure). */

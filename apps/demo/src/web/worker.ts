@@ -1,9 +1,10 @@
 // The model worker: tfjs, the backends, the model and its data live here, so training, evaluation and the parity
 // run never block the page. It answers the commands of protocol.ts, one handler per command.
 import * as tf from '@tensorflow/tfjs-core';
-import { BasicRNN, Embedding, NonFiniteError, RecurrentLayer, Sequential, getBackend, type Callback, type LossName } from '@basicrnn/core';
+import { BasicRNN, Embedding, NonFiniteError, RecurrentLayer, Sequential, getBackend, type Callback, type CellType, type LossName } from '@basicrnn/core';
 import { toOnnx } from '@basicrnn/onnx';
 import { loadModelFrom, saveModelTo } from '../model_files.js';
+import { disposeStatesRun, forwardWithStates } from '../forward_states.js';
 import { ADDING_TEST_SEED, SENTIMENT_EMBEDDING_SIZE, VOCABULARY, addingData, encodeIds, hiddenStateGradientsOf, sentimentModel, taskArrays, trainOnAdding } from '../tasks/index.js';
 import { ParityCancelled, activateBackend, availableBackends, reportedInfo, runParity, setUpWasm } from './backends.js';
 import { randomInput, taskInput, taskTensors, usesTokenIds, type TaskTensors } from './data.js';
@@ -29,7 +30,10 @@ function emit(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
-/** A BasicRNN on vectors, or (sentiment) the CLI's embedding → SimpleRNN → Dense sequential model on token ids. */
+/**
+ * A BasicRNN on vectors, or (sentiment) the CLI's embedding → recurrent layer → Dense sequential model on token ids:
+ * SimpleRNN when the worker builds it, the file's cell (SimpleRNN, LSTM or GRU) when it was loaded.
+ */
 let model: BasicRNN | Sequential | null = null;
 let architecture = '';
 let compiledKey: string | null = null;
@@ -82,11 +86,15 @@ function describeModel(rebuilt: boolean): ModelDescription {
   return { architecture, summary: m.summary({ printFn: () => {} }), epochsDone, rebuilt, model: modelKind(m) };
 }
 
-function buildModel(s: Settings): void {
+/**
+ * A new model for the settings. The web app builds SimpleRNNs; `cell` is a loaded sentiment model's, for a worker
+ * restarted with its snapshot.
+ */
+function buildModel(s: Settings, cell: CellType = 'simpleRNN'): void {
   model?.dispose();
   if (usesTokenIds(s)) {
-    // The CLI's sentiment model (tasks/sentiment.ts), with the web app's one cell: ids [B, T] with 0 as padding.
-    model = sentimentModel({ cell: 'simpleRNN', hiddenSize: s.hiddenSize, outputSize: s.outputSize, seed: s.seed });
+    // The CLI's sentiment model (tasks/sentiment.ts): ids [B, T] with 0 as padding.
+    model = sentimentModel({ cell, hiddenSize: s.hiddenSize, outputSize: s.outputSize, seed: s.seed });
     model.build([null, s.seqLength]);
   } else {
     model = new BasicRNN({ hiddenSize: s.hiddenSize, outputSize: s.outputSize, returnSequences: s.returnSequences, seed: s.seed });
@@ -122,51 +130,14 @@ function wordsOf(ids: ArrayLike<number>): string[] {
   return Array.from(ids, (id) => (id <= 0 ? '' : (VOCABULARY[id] ?? '')));
 }
 
-/** A forward pass with every hidden state; the caller disposes the tensors. */
-interface StatesRun {
-  /** What the recurrent layer reads: x itself, or (embedding first) the embedded words [B, T, E]. */
-  input: tf.Tensor;
-  output: tf.Tensor;
-  /** The final hidden state [B, H]. */
-  state: tf.Tensor;
-  hiddenStates: tf.Tensor;
-}
-
-/**
- * Runs `x` through the model and returns the recurrent layer's hidden state at every step. A BasicRNN returns them
- * itself; for a sequential model the layers before the recurrent one run as in `call` (the embedding's maskZero
- * mask included) and the recurrent layer's own sequence run gives every state (carried over padded steps, as the
- * model computes them), while the output is the model's `call`.
- */
-function runWithStates(m: BasicRNN | Sequential, x: tf.Tensor): StatesRun {
-  if (m instanceof BasicRNN) {
-    const r = m.call(x, { returnHiddenStates: true });
-    return { input: x.clone(), output: r.output, state: r.state, hiddenStates: r.hiddenStates! };
-  }
-  const index = m.layers.findIndex((l) => l instanceof RecurrentLayer);
-  if (index < 0) throw new Error('the sequential model has no recurrent layer to show the hidden states of');
-  const output = m.call(x);
-  const [input, hiddenStates, state] = tf.tidy(() => {
-    let h: tf.Tensor = x;
-    let mask: tf.Tensor | null = null;
-    for (const layer of m.layers.slice(0, index)) {
-      const r = layer.forward(h, { mask, training: false });
-      h = r.outputs[0]!;
-      mask = r.mask;
-    }
-    const run = (m.layers[index] as RecurrentLayer).run(h, { mask });
-    return [h === x ? x.clone() : h, run.hiddenStates, run.finalStates[0]!];
-  });
-  return { input, output, state, hiddenStates };
-}
-
 /** The hidden states of the first held-out example, after an epoch. */
 function probeHidden(s: Settings, probe: tf.Tensor): { hiddenStates: Shaped; words?: string[] } {
   const first = tf.slice(probe, 0, 1);
-  const r = runWithStates(requireModel(), first);
+  const r = forwardWithStates(requireModel(), first);
   const result: { hiddenStates: Shaped; words?: string[] } = { hiddenStates: shaped(r.hiddenStates) };
   if (usesTokenIds(s)) result.words = wordsOf(first.dataSync());
-  tf.dispose([first, r.input, r.output, r.state, r.hiddenStates]);
+  disposeStatesRun(r);
+  first.dispose();
   return result;
 }
 
@@ -177,27 +148,41 @@ function sentimentParts(m: Sequential): { embedding: Embedding; recurrent: Recur
   return { embedding, recurrent, units: m.outputSize };
 }
 
+/** A sequential model's recurrent layer. */
+function recurrentOf(m: Sequential): RecurrentLayer {
+  const recurrent = m.layers.find((l): l is RecurrentLayer => l instanceof RecurrentLayer);
+  if (recurrent === undefined) throw new Error('the sequential model has no recurrent layer');
+  return recurrent;
+}
+
+/** The model's recurrent cell. */
+function cellOf(m: BasicRNN | Sequential): CellType {
+  return m instanceof BasicRNN ? m.cell : recurrentOf(m).cell;
+}
+
 /** Why `m` cannot stand in for the model the settings describe, or null. */
 function misfit(m: BasicRNN | Sequential, s: Settings): string | null {
   if (m instanceof Sequential) {
     const parts = sentimentParts(m);
     if (!usesTokenIds(s) || parts === null) {
       return usesTokenIds(s)
-        ? 'the sentiment task takes an embedding → recurrent layer → Dense model (as the CLI saves with --task sentiment)'
+        ? 'the sentiment task takes an embedding → recurrent layer (SimpleRNN, LSTM or GRU) → Dense model (as the CLI saves with --task sentiment)'
         : `it is a sequential model (${m.layers.map((l) => l.className).join(' → ')}); the ${s.task} task runs a BasicRNN (SimpleRNN + Dense)`;
     }
     const want: [string, unknown, unknown][] = [
       ['vocabulary', parts.embedding.inputDim, VOCABULARY.length],
       ['embedding size', parts.embedding.outputDim, SENTIMENT_EMBEDDING_SIZE],
       ['padding mask (maskZero)', parts.embedding.maskZero, true],
-      ['cell', parts.recurrent.cell, 'simpleRNN'],
+      // Any of the CLI's cells (--cell simpleRNN, lstm or gru), reading forwards and giving its last state.
+      ['return sequences', parts.recurrent.config.returnSequences, false],
+      ['go backwards', parts.recurrent.config.goBackwards, false],
       ['hidden size', parts.recurrent.config.units, s.hiddenSize],
       ['output size', parts.units, s.outputSize],
     ];
     const bad = want.filter(([, got, expected]) => got !== expected);
     return bad.length === 0 ? null : bad.map(([name, got, expected]) => `${name} ${String(got)}, the settings say ${String(expected)}`).join('; ');
   }
-  if (usesTokenIds(s)) return 'it is a BasicRNN on vectors; the sentiment task runs the embedding model on token ids (embedding → SimpleRNN → Dense)';
+  if (usesTokenIds(s)) return 'it is a BasicRNN on vectors; the sentiment task runs the embedding model on token ids (embedding → recurrent layer → Dense)';
   const want: [string, unknown, unknown][] = [
     ['cell', m.cell, 'simpleRNN'],
     ['hidden size', m.hiddenSize, s.hiddenSize],
@@ -237,7 +222,8 @@ const handlers: Handlers = {
     } catch (e) {
       startError = e instanceof Error ? e.message : String(e);
     }
-    buildModel(settings);
+    // A snapshot of a loaded sentiment model names its cell: build that one to take its weights back.
+    buildModel(settings, snapshot !== undefined && snapshot.architecture === architectureKey(settings) ? (snapshot.cell ?? 'simpleRNN') : 'simpleRNN');
     if (snapshot !== undefined && snapshot.architecture === architecture) {
       const weights = snapshot.weights.map((w) => tf.tensor(w.data, w.shape, 'float32'));
       try {
@@ -267,7 +253,8 @@ const handlers: Handlers = {
     const m = requireModel();
     const x = s.exampleInput === 'random' ? randomInput(s) : taskInput(s);
     const t0 = performance.now();
-    const { input, output, state, hiddenStates } = runWithStates(m, x);
+    const run = forwardWithStates(m, x);
+    const { input, output, state, hiddenStates } = run;
     output.dataSync();
     const ms = performance.now() - t0;
     // The whole batch when it is small (the plots say "example 0 of 32"); only the first example when the hidden
@@ -285,7 +272,7 @@ const handlers: Handlers = {
     if (x.dtype === 'int32') {
       result.tokenIds = { shape: [...x.shape], data: Float32Array.from(x.dataSync()) };
       const dims = (shape: number[]) => `(${shape.join(', ')})`;
-      result.inputShown = `the embedded words ${dims(input.shape)} that the SimpleRNN reads: the embedding's vectors for the token ids ${dims(x.shape)}`;
+      result.inputShown = `the embedded words ${dims(input.shape)} that the ${m instanceof Sequential ? recurrentOf(m).className : m.cell} reads: the embedding's vectors for the token ids ${dims(x.shape)}`;
     }
     if (s.exampleInput === 'task' && REGRESSION_LOSSES.includes(s.loss) && s.task === 'sine') {
       // The forecast's target: the label of the same example (next value, or the next value at every step).
@@ -296,7 +283,8 @@ const handlers: Handlers = {
       if (outputs === 1) result.target = { shape: [...result.output.shape], data: Float32Array.from(d.y.subarray(0, examples * per)) };
     }
     if (s.exampleInput === 'task' && usesTokenIds(s)) result.words = wordsOf(x.dataSync().subarray(0, s.seqLength));
-    tf.dispose([x, input, output, state, hiddenStates]);
+    disposeStatesRun(run);
+    x.dispose();
     return result;
   },
 
@@ -373,18 +361,17 @@ const handlers: Handlers = {
     const m = requireModel();
     if (m instanceof BasicRNN) {
       const named = m.getNamedWeights();
-      const result: Commands['weights']['result'] = { kernel: shaped(named.kernel!), recurrentKernel: shaped(named.recurrentKernel!), layer: 'simple_rnn (SimpleRNN)' };
+      const result: Commands['weights']['result'] = { kernel: shaped(named.kernel!), recurrentKernel: shaped(named.recurrentKernel!), layer: 'simple_rnn (SimpleRNN)', cell: m.cell };
       if (named.bias !== undefined) result.bias = shaped(named.bias);
       tf.dispose(Object.values(named));
       return result;
     }
     // A sequential model: the recurrent layer's W (reading the embedded words), U and b.
-    const recurrent = m.layers.find((l): l is RecurrentLayer => l instanceof RecurrentLayer);
-    if (recurrent === undefined) throw new Error('the sequential model has no recurrent layer');
+    const recurrent = recurrentOf(m);
     const weights = recurrent.getWeights();
     const names = recurrent.weightNames();
     const at = (name: string) => weights[names.indexOf(name)];
-    const result: Commands['weights']['result'] = { kernel: shaped(at('kernel')!), recurrentKernel: shaped(at('recurrent_kernel')!), layer: `${recurrent.name} (${recurrent.className})` };
+    const result: Commands['weights']['result'] = { kernel: shaped(at('kernel')!), recurrentKernel: shaped(at('recurrent_kernel')!), layer: `${recurrent.name} (${recurrent.className})`, cell: recurrent.cell };
     const bias = at('bias');
     if (bias !== undefined) result.bias = shaped(bias);
     tf.dispose(weights);
@@ -414,7 +401,7 @@ const handlers: Handlers = {
 
   snapshot() {
     const weights = requireModel().getWeights();
-    const result = { architecture, weights: weights.map(shaped), epochsDone };
+    const result: Commands['snapshot']['result'] = { architecture, weights: weights.map(shaped), epochsDone, cell: cellOf(requireModel()) };
     tf.dispose(weights);
     return result;
   },

@@ -59,7 +59,7 @@ export const forwardPanel: Panel = {
 
     const draw = (r: ForwardResult, s: Settings) => {
       $(root, '#input-shape').textContent = `${shapeText(r.shapes.input)}${r.tokenIds === undefined ? '' : ' token ids'}`;
-      // A model on token ids: the plot's input is what its SimpleRNN reads, the embedded words; say so.
+      // A model on token ids: the plot's input is what its recurrent layer reads, the embedded words; say so.
       $(root, '#forward-input-note').textContent = r.inputShown === undefined ? '' : `The input drawn below is ${r.inputShown}.${r.words?.includes('') ? ' On the hidden state’s time axis, · marks padding: masked, so the memory carries over unchanged.' : ''}`;
       $(root, '#output-shape').textContent = shapeText(r.shapes.output);
       $(root, '#state-shape').textContent = shapeText(r.shapes.state);

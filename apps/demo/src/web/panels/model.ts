@@ -3,6 +3,7 @@ import { vizFont } from '../assets.js';
 import { $, fromHtml } from '../dom.js';
 import { plotWeights } from '@basicrnn/viz';
 import { FittedPlot } from './fitted.js';
+import type { Shaped } from '../protocol.js';
 
 /** The Keras-style summary and, on request, the weights W, U and b. */
 export const modelPanel: Panel = {
@@ -27,6 +28,19 @@ export const modelPanel: Panel = {
       $(root, '#weights-status').textContent = 'Reading the weights from the worker…';
       const w = await engine.call('weights', {});
       shownVersion = version;
+      const plot = $(root, '#weights-plot');
+      if (w.cell !== 'simpleRNN') {
+        // A gated cell's W and U hold one block per gate side by side: the view draws a SimpleRNN's (as the CLI's).
+        const [gates, names] = w.cell === 'lstm' ? [4, 'i, f, c, o'] : [3, 'z, r, h'];
+        const dims = (s: Shaped) => s.shape.join('×');
+        plot.hidden = true;
+        $(root, '#weights-layer').textContent =
+          `The ${w.layer} layer's W [${dims(w.kernel)}], U [${dims(w.recurrentKernel)}]${w.bias ? ` and b [${dims(w.bias)}]` : ''} hold ${gates} gate blocks (${names}) side by side; ` +
+          'this view draws a SimpleRNN’s W, U and b, so it leaves them out (the CLI’s weights view does too).';
+        $(root, '#weights-status').textContent = '';
+        return;
+      }
+      plot.hidden = false;
       const data = { kernel: w.kernel, recurrentKernel: w.recurrentKernel, ...(w.bias ? { bias: w.bias } : {}) };
       const embedded = state.get().modelKind?.input === 'tokenIds';
       $(root, '#weights-layer').textContent = embedded

@@ -113,7 +113,7 @@ export const modelFilesPanel: Panel = {
       $(root, '#files-model').textContent =
         k === null
           ? ''
-          : `These act on the current model, ${k.kind === 'sequential' ? 'a sequential model' : 'a BasicRNN'} on ${k.input === 'tokenIds' ? 'token ids' : 'vectors'}: ${k.layers.join(' → ')}. Loading takes a model of the same kind and sizes.`;
+          : `These act on the current model, ${k.kind === 'sequential' ? 'a sequential model' : 'a BasicRNN'} on ${k.input === 'tokenIds' ? 'token ids' : 'vectors'}: ${k.layers.join(' → ')}. Loading takes a model of the same kind and sizes${k.input === 'tokenIds' ? ', with any of the CLI’s cells (--cell simpleRNN, lstm or gru)' : ''}.`;
     });
     state.subscribe(['weightsVersion'], () => {
       // The files describe the weights they were made from: new weights, new downloads.
