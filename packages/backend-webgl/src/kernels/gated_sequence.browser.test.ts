@@ -5,6 +5,7 @@ import {
   type RecurrentActivationName,
   recurrence,
   recurrenceGrad,
+  rnnSequence,
   setBackend,
   setFusedKernelsEnabled,
 } from '@basicrnn/core';
@@ -112,6 +113,27 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
     });
   }
 
+  for (const c of CASES) {
+    it(`${c.name}: backward (every input gradient and dHiddenStates)`, async () => {
+      const before = tf.memory().numTensors;
+      const inputs = inputsFor(c);
+      const upstream = tf.tidy(() => ({
+        dh: tf.randomUniform([c.batch, c.steps, c.hidden], -1, 1, 'float32', 21),
+        ...(c.cell === 'lstm' ? { dc: tf.randomUniform([c.batch, c.steps, c.hidden], -1, 1, 'float32', 22) } : {}),
+      }));
+      let fused = {} as ReturnType<typeof recurrenceGrad>;
+      const info = await tf.profile(() => {
+        fused = run(true, () => recurrenceGrad(inputs, attrsFor(c), upstream, { hiddenStateGrads: true }));
+      });
+      expect(info.kernelNames).toContain(c.cell === 'lstm' ? 'BasicLstmSequenceGrad' : 'BasicGruSequenceGrad');
+      const composite = run(false, () => recurrenceGrad(inputs, attrsFor(c), upstream, { hiddenStateGrads: true }));
+      expect(Object.keys(fused).sort()).toEqual(Object.keys(composite).sort());
+      for (const key of Object.keys(composite) as (keyof typeof composite)[]) expectClose(fused[key]!, composite[key]!, key, 1e-3);
+      tf.dispose([...Object.values(fused), ...Object.values(composite), ...Object.values(inputs), ...Object.values(upstream)]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
   for (const cell of [
     { cell: 'lstm', resetAfter: false },
     { cell: 'gru', resetAfter: true },
@@ -134,7 +156,32 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       expect(Array.from(h).every(Number.isFinite), `hiddenStates ${Array.from(h)}`).toBe(true);
       expectClose(out.hiddenStates, reference.hiddenStates, 'hiddenStates');
       if (c.cell === 'lstm') expectClose(out.cellStates!, reference.cellStates!, 'cellStates');
+      // Backward: the masked steps' NaN x must not reach dx, dW or any other gradient either.
+      const upstream = tf.tidy(() => ({
+        dh: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 21),
+        ...(c.cell === 'lstm' ? { dc: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 22) } : {}),
+      }));
+      const grads = recurrenceGrad({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true });
+      const expected = run(false, () => recurrenceGrad({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true }));
+      for (const key of Object.keys(expected) as (keyof typeof expected)[]) expectClose(grads[key]!, expected[key]!, `NaN-masked ${key}`, 1e-3);
       tf.dispose([...Object.values(out), ...Object.values(reference), ...Object.values(poisoned), ...Object.values(inputs)]);
+      tf.dispose([...Object.values(upstream), ...Object.values(grads), ...Object.values(expected)]);
     });
   }
+
+  it('simpleRNN: NaN inputs at masked steps never reach the states (the step selects, it does not blend)', () => {
+    const mask = tf.tensor2d([1, 0, 1, 1, 0, 1, 0, 1], [2, 4]);
+    const clean = tf.randomUniform([2, 4, 3], -1, 1, 'float32', 31);
+    const x = tf.where(tf.cast(tf.expandDims(mask, 2), 'bool'), clean, tf.fill([2, 4, 3], NaN));
+    const weights = {
+      kernel: tf.randomUniform([3, 5], -0.5, 0.5, 'float32', 32),
+      recurrentKernel: tf.randomUniform([5, 5], -0.5, 0.5, 'float32', 33),
+      h0: tf.randomUniform([2, 5], -0.5, 0.5, 'float32', 34),
+    };
+    const out = rnnSequence({ x, ...weights, mask }, { activation: 'tanh', goBackwards: false });
+    const reference = run(false, () => rnnSequence({ x: clean, ...weights, mask }, { activation: 'tanh', goBackwards: false }));
+    expect(Array.from(out.dataSync()).every(Number.isFinite)).toBe(true);
+    expectClose(out, reference, 'hiddenStates');
+    tf.dispose([mask, clean, x, out, reference, ...Object.values(weights)]);
+  });
 });

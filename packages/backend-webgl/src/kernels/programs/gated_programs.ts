@@ -274,9 +274,10 @@ export class GatedStepProgram implements GPGPUProgram {
 /**
  * A [B, T, ·] sequence (or h0/c0 and a sequence) rewritten time-major as [T·B', W], row s·B' + b, zero padding:
  * `shift` 1 gives the PREVIOUS state of every step (row s holds step s-1 of the sequence, `initial` at s = 0),
- * `reverse` reads step T-1-s (x in processing order with goBackwards). The backward programs read one texel per
+ * `reverse` reads step T-1-s (x in processing order with goBackwards), `masked` zeroes the rows of masked steps
+ * (x: a masked step contributes nothing to dW, and its x may be NaN). The backward programs read one texel per
  * 2×2 block of these.
- * Inputs: `seq` [B, T, W], then `initial` [B, W] when shift is 1.
+ * Inputs: `seq` [B, T, W], then `initial` [B, W] when shift is 1, then `mask` [B, T] when masked.
  */
 export class TimeMajorProgram implements GPGPUProgram {
   variableNames: string[];
@@ -285,13 +286,15 @@ export class TimeMajorProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
 
-  constructor(batch: number, steps: number, width: number, shift: 0 | 1, reverse: boolean) {
+  constructor(batch: number, steps: number, width: number, shift: 0 | 1, reverse: boolean, masked = false) {
     const rows = rowsPerStep(batch);
-    this.variableNames = shift === 1 ? ['seq', 'initial'] : ['seq'];
+    this.variableNames = [...(shift === 1 ? ['seq', 'initial'] : ['seq']), ...(masked ? ['mask'] : [])];
     this.outputShape = [steps * rows, width];
     const source = reverse ? `${steps - 1} - s` : shift === 1 ? 's - 1' : 's';
     this.userCode = `
       ${PACKED_HELPERS}
+      ${maskGlsl(masked, steps, reverse)}
+      ${MASK_SELECT_GLSL}
       void main() {
         ivec2 rc = getOutputCoords();
         int s = rc.x / ${rows};
@@ -303,6 +306,7 @@ export class TimeMajorProgram implements GPGPUProgram {
           int t = ${source};
           result = vec4(rowOf(getSeq(b, t, n), imod(t, 2)), rowOf(getSeq(b1, t, n), imod(t, 2)));
         }
+        ${masked ? 'result = maskZero(vec4(vec2(maskAt(b, s)), vec2(maskAt(b1, s))), result);' : ''}
         if (b + 1 >= ${batch}) result.zw = vec2(0.0);
         if (n + 1 >= ${width}) { result.y = 0.0; result.w = 0.0; }
         setOutput(result);
@@ -836,7 +840,8 @@ export class GatedDeltasProgram implements GPGPUProgram {
 /**
  * `out[k, n] = Σ_r a[r, k] · deltas[r, offset + n]` over every row of two time-major [R, ·] tensors: a weight
  * gradient summed over all batch rows and steps in one program (dW with a = x, dU with a = h_{s-1}). With
- * `second`, the columns from `switchColumn` on read `a2` instead (GRU's U_h multiplies r⊙h_{s-1}).
+ * `second`, the columns from `switchColumn` on read `a2` (from its column `offset`) instead (GRU's U_h
+ * multiplies r⊙h_{s-1}).
  * Inputs: `a` [R, K], `deltas` [R, ·], `a2` [R, K] (with second). R is even and padding rows are zero.
  */
 export class TimeMajorWeightGradProgram implements GPGPUProgram {
@@ -846,10 +851,10 @@ export class TimeMajorWeightGradProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
 
-  constructor(rows: number, inner: number, outer: number, offset: number, switchColumn: number | null) {
-    this.variableNames = switchColumn === null ? ['a', 'deltas'] : ['a', 'deltas', 'a2'];
+  constructor(rows: number, inner: number, outer: number, offset: number, second: { switchColumn: number; offset: number } | null) {
+    this.variableNames = second === null ? ['a', 'deltas'] : ['a', 'deltas', 'a2'];
     this.outputShape = [inner, outer];
-    const read = switchColumn === null ? 'getA(r, k)' : `n >= ${switchColumn} ? getA2(r, k) : getA(r, k)`;
+    const read = second === null ? 'getA(r, k)' : `n >= ${second.switchColumn} ? getA2(r, ${second.offset} + k) : getA(r, k)`;
     this.userCode = `
       void main() {
         ivec2 rc = getOutputCoords();
