@@ -35,6 +35,8 @@ const CASES: Case[] = [
   { name: 'lstm even H, T=1', cell: 'lstm', batch: 2, steps: 1, input: 2, hidden: 4, activation: 'softsign', recurrentActivation: 'hardSigmoid', goBackwards: false, mask: false },
   // 30 steps: chunks flush mid-sequence, a step starts from a chunk, the gather merges several.
   { name: 'lstm T=30 H=1', cell: 'lstm', batch: 1, steps: 30, input: 2, hidden: 1, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true },
+  // T·B' = 1,080 rows: dW and dU as 5 partial sums of 256 rows (the last one partial), then their sum.
+  { name: 'lstm T=180 B=5 (split weight gradients)', cell: 'lstm', batch: 5, steps: 180, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
   { name: 'gru resetAfter odd H, mask', cell: 'gru', resetAfter: true, batch: 3, steps: 6, input: 4, hidden: 5, activation: 'tanh', recurrentActivation: 'hardSigmoidKeras2', goBackwards: false, mask: true },
   { name: 'gru resetAfter T=30 goBackwards', cell: 'gru', resetAfter: true, batch: 2, steps: 30, input: 3, hidden: 4, activation: 'relu', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
   { name: 'gru resetAfter false odd H, mask, goBackwards', cell: 'gru', resetAfter: false, batch: 3, steps: 6, input: 3, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },

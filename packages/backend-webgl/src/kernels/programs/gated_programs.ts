@@ -14,6 +14,7 @@ import {
   pendingNames,
 } from './glsl.js';
 import { previousStateGlsl, stepMainGlsl, type StepVariant } from './rnn_step_program.js';
+import { WEIGHT_GRAD_SPLIT_ROWS } from './weight_grad_program.js';
 
 /** Sizes and attributes of one gated recurrence. */
 export interface GatedShape {
@@ -842,7 +843,8 @@ export class GatedDeltasProgram implements GPGPUProgram {
  * gradient summed over all batch rows and steps in one program (dW with a = x, dU with a = h_{s-1}). With
  * `second`, the columns from `switchColumn` on read `a2` (from its column `offset`) instead (GRU's U_h
  * multiplies r⊙h_{s-1}).
- * Inputs: `a` [R, K], `deltas` [R, ·], `a2` [R, K] (with second). R is even and padding rows are zero.
+ * Inputs: `a` [R, K], `deltas` [R, ·], `a2` [R, K] (with second). R is even and padding rows are zero. Long
+ * sequences write partial sums over 256-row blocks instead ({@link timeMajorWeightGradSplits}).
  */
 export class TimeMajorWeightGradProgram implements GPGPUProgram {
   variableNames: string[];
@@ -853,15 +855,18 @@ export class TimeMajorWeightGradProgram implements GPGPUProgram {
 
   constructor(rows: number, inner: number, outer: number, offset: number, second: { switchColumn: number; offset: number } | null) {
     this.variableNames = second === null ? ['a', 'deltas'] : ['a', 'deltas', 'a2'];
-    this.outputShape = [inner, outer];
+    const splits = timeMajorWeightGradSplits(rows);
+    this.outputShape = splits > 1 ? [splits, inner, outer] : [inner, outer];
     const read = second === null ? 'getA(r, k)' : `n >= ${second.switchColumn} ? getA2(r, ${second.offset} + k) : getA(r, k)`;
     this.userCode = `
       void main() {
-        ivec2 rc = getOutputCoords();
-        int k = rc.x;
-        int n = rc.y;
+        ${splits > 1 ? 'ivec3 rc = getOutputCoords(); int split = rc.x; int k = rc.y; int n = rc.z;' : 'ivec2 rc = getOutputCoords(); int split = 0; int k = rc.x; int n = rc.y;'}
+        int first = split * ${WEIGHT_GRAD_SPLIT_ROWS};
         vec4 acc = vec4(0.0);
-        for (int r = 0; r < ${rows}; r += 2) {
+        // Constant loop bounds (GLSL ES 1.0); the last split stops at the end of the rows.
+        for (int i = 0; i < ${splits > 1 ? WEIGHT_GRAD_SPLIT_ROWS : rows}; i += 2) {
+          int r = first + i;
+          ${splits > 1 ? `if (r >= ${rows}) break;` : ''}
           vec4 a = ${read};
           vec4 d = getDeltas(r, ${offset} + n);
           acc += a.xxyy * d.xyxy + a.zzww * d.zwzw;
@@ -872,6 +877,15 @@ export class TimeMajorWeightGradProgram implements GPGPUProgram {
       }
     `;
   }
+}
+
+/**
+ * How many partial sums a {@link TimeMajorWeightGradProgram} over `rows` rows writes ([splits, K, N], summed by
+ * the SimpleRNN's PartialSumProgram): 1 below 4 blocks of 256 rows, as the SimpleRNN weight gradients (a walk
+ * over every row per output texel streams from memory once the inputs outgrow the cache).
+ */
+export function timeMajorWeightGradSplits(rows: number): number {
+  return rows >= 4 * WEIGHT_GRAD_SPLIT_ROWS ? Math.ceil(rows / WEIGHT_GRAD_SPLIT_ROWS) : 1;
 }
 
 /** `out[n] = Σ_r deltas[r, n]`, packed [N]: the bias gradients from time-major deltas (zero padding rows). */
