@@ -6,6 +6,7 @@ import {
   recurrence,
   recurrenceGrad,
   rnnSequence,
+  rnnSequenceGrad,
   setBackend,
   setFusedKernelsEnabled,
 } from '@basicrnn/core';
@@ -184,6 +185,23 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
     const reference = run(false, () => rnnSequence({ x: clean, ...weights, mask }, { activation: 'tanh', goBackwards: false }));
     expect(Array.from(out.dataSync()).every(Number.isFinite)).toBe(true);
     expectClose(out, reference, 'hiddenStates');
+    // Backward (both directions, odd and even T through the two weight-gradient loops): no NaN reaches dW.
+    for (const goBackwards of [false, true]) {
+      for (const steps of [4, 3]) {
+        const m = tf.slice(mask, [0, 0], [2, steps]);
+        const xs = tf.slice(x, [0, 0, 0], [2, steps, 3]);
+        const xc = tf.slice(clean, [0, 0, 0], [2, steps, 3]);
+        const attrs = { activation: 'tanh' as const, goBackwards };
+        const states = rnnSequence({ x: xs, ...weights, mask: m }, attrs);
+        const dy = tf.randomUniform([2, steps, 5], -1, 1, 'float32', 35);
+        const grads = rnnSequenceGrad({ x: xs, ...weights, mask: m, hiddenStates: states, dy }, attrs);
+        const expected = run(false, () => rnnSequenceGrad({ x: xc, ...weights, mask: m, hiddenStates: states, dy }, attrs));
+        for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
+          expectClose(grads[key], expected[key], `NaN-masked ${key} (goBackwards ${goBackwards}, T=${steps})`, 1e-3);
+        }
+        tf.dispose([m, xs, xc, states, dy, ...Object.values(grads), ...Object.values(expected)]);
+      }
+    }
     tf.dispose([mask, clean, x, out, reference, ...Object.values(weights)]);
   });
 });
