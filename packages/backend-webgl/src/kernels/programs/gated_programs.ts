@@ -75,11 +75,14 @@ function prelude(shape: GatedShape, hasMask = true): string {
 }
 
 /** `acc += block(k) · U[k, col + k']` over every k in pairs, for each named accumulator and column expression. */
-function recurrentLoop(hidden: number, stateExpr: string, terms: { acc: string; col: string; state?: string }[]): string {
+function recurrentLoop(hidden: number, stateExpr: string, terms: { acc: string; col: string; state?: string; when?: string }[]): string {
   return pairLoop(hidden, 'k', (tail) => `
     vec4 st = ${stateExpr};
     ${terms
-      .map((t) => `${t.acc} += ${tail ? 'mulBlockTail' : 'mulBlock'}(${t.state ?? 'st'}, getRecurrent(k, ${t.col}));`)
+      .map((t) => {
+        const update = `${t.acc} += ${tail ? 'mulBlockTail' : 'mulBlock'}(${t.state ?? 'st'}, getRecurrent(k, ${t.col}));`;
+        return t.when === undefined ? update : `if (${t.when}) { ${update} }`;
+      })
       .join('\n    ')}
   `);
 }
@@ -212,7 +215,8 @@ export class GatedStepProgram implements GPGPUProgram {
           { acc: 'zi', col: 'col' },
           { acc: 'zf', col: `col + ${hp}` },
           { acc: 'zg', col: `col + ${2 * hp}` },
-          { acc: 'zo', col: `col + ${3 * hp}` },
+          // The c half never needs o: its fragments skip that quarter of the reads.
+          { acc: 'zo', col: `col + ${3 * hp}`, when: '!cellHalf' },
         ])}
         vec4 cp = previousBlock(s, b, col + ${hp});
         vec4 cNew = gate(zf) * cp + gate(zi) * act(zg);
