@@ -102,6 +102,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
   for (const c of CASES) {
     it(`${c.name}: forward`, async () => {
       const before = tf.memory().numTensors;
+      const bytesBefore = (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
       const inputs = inputsFor(c);
       let fused = {} as ReturnType<typeof recurrence>;
       const info = await tf.profile(() => {
@@ -113,12 +114,16 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       if (c.cell === 'lstm') expectClose(fused.cellStates!, composite.cellStates!, 'cellStates');
       tf.dispose([...Object.values(fused), ...Object.values(composite), ...Object.values(inputs)]);
       expect(tf.memory().numTensors).toBe(before);
+      expect((tf.memory() as { numBytesInGPU?: number }).numBytesInGPU).toBe(bytesBefore);
     });
   }
 
   for (const c of CASES) {
     it(`${c.name}: backward (every input gradient and dHiddenStates)`, async () => {
       const before = tf.memory().numTensors;
+      // GPU bytes held by live textures: every intermediate released exactly once brings them back.
+      const gpuBytes = () => (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
+      const bytesBefore = gpuBytes();
       const inputs = inputsFor(c);
       const upstream = tf.tidy(() => ({
         dh: tf.randomUniform([c.batch, c.steps, c.hidden], -1, 1, 'float32', 21),
@@ -134,6 +139,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       for (const key of Object.keys(composite) as (keyof typeof composite)[]) expectClose(fused[key]!, composite[key]!, key, 1e-3);
       tf.dispose([...Object.values(fused), ...Object.values(composite), ...Object.values(inputs), ...Object.values(upstream)]);
       expect(tf.memory().numTensors).toBe(before);
+      expect(gpuBytes()).toBe(bytesBefore);
     });
   }
 

@@ -171,9 +171,9 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     const deltas = temp(new GatedDeltasProgram(shape), [grads, factors, mask, ...(twoPhase ? [weights.recurrent] : [])]);
     const xs = temp(new TimeMajorProgram(batch, steps, inputSize, 0, goBackwards, true), [x, mask]);
     const dx = output(new TimeMajorDxProgram(batch, steps, inputSize, gates * hp, goBackwards), [deltas, weights.kernel]);
+    // `info` is already an output (H even) or a temporary (H odd: `weightGrad` made it with `temp`).
     const unpad = (info: TensorInfo, outputShape: number[]): TensorInfo => {
       if (hp === hidden) return info;
-      owned.push(info);
       const lead = outputShape.length === 1 ? '' : 'r';
       return output(new RemapProgram(outputShape, ['source'], blockRemapGlsl({ lead, fromWidth: hp, toWidth: hidden, valid: hidden, offset: 0 })), [info]);
     };
