@@ -7,6 +7,8 @@ import { registerBackendBinding } from '@basicrnn/core';
 import { canCreateWebGLCanvas, NO_WEBGL_CONTEXT, WEBGL_BACKEND_NAME, webglBinding } from './base.js';
 import { rnnSequenceConfig } from './kernels/rnn_sequence.js';
 import { rnnSequenceGradConfig } from './kernels/rnn_sequence_grad.js';
+import { gruSequenceConfig, lstmSequenceConfig } from './kernels/gated_sequence.js';
+import { gruSequenceGradConfig, lstmSequenceGradConfig } from './kernels/gated_sequence_grad.js';
 
 // tfjs registers webgl only where it detects a browser. Elsewhere (Node) register it anyway, so that
 // setBackend('webgl') fails with the reason instead of "unknown backend"; with a canvas (an OffscreenCanvas
@@ -24,9 +26,17 @@ if (tf.findBackendFactory(WEBGL_BACKEND_NAME) == null) {
 
 registerBackendBinding(webglBinding);
 
-// Fused kernels for core's recurrence op, forward and backward (both or neither: the parity suite checks). They
+// Fused kernels for core's recurrence ops (SimpleRNN, LSTM, GRU), forward and backward (both or neither: the parity suite checks). They
 // are keyed by backend name, so registering them in Node is harmless: webgl never starts there. A second copy
 // of this module (a bundler duplicate, HMR) must not register again: tfjs warns and replaces.
-for (const config of [rnnSequenceConfig, rnnSequenceGradConfig]) {
+const configs = [
+  rnnSequenceConfig,
+  rnnSequenceGradConfig,
+  lstmSequenceConfig,
+  lstmSequenceGradConfig,
+  gruSequenceConfig,
+  gruSequenceGradConfig,
+];
+for (const config of configs) {
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
 }

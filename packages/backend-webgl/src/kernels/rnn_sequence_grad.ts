@@ -123,14 +123,15 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
     // Long sequences: partial sums over row blocks, then their sum (see weightGradSplits).
     const splits = weightGradSplits(batch, steps);
     const weightGrad = (inner: number, source: 'input' | 'previousState', list: TensorInfo[]): TensorInfo => {
-      const program = new WeightGradProgram(batch, steps, inner, hidden, source, goBackwards);
+      // dW zeroes masked steps' x by select (it may be NaN there, and dz = 0 would not cancel it).
+      const program = new WeightGradProgram(batch, steps, inner, hidden, source, goBackwards, hasMask);
       if (splits === 1) return run(program, list);
       const partials = backend.runWebGLProgram(program, list, 'float32', undefined, true);
       const sum = run(new PartialSumProgram(splits, inner, hidden), [partials]);
       backend.disposeIntermediateTensorInfo(partials);
       return sum;
     };
-    const dKernel = weightGrad(inputSize, 'input', [rows(deltas), rows(x)]);
+    const dKernel = weightGrad(inputSize, 'input', mask === undefined ? [rows(deltas), rows(x)] : [rows(deltas), rows(x), mask]);
     const dRecurrent = weightGrad(hidden, 'previousState', [rows(deltas), rows(states), h0]);
     const dBias = run(new BiasGradProgram(batch, steps, hidden), [deltas]);
     backend.disposeIntermediateTensorInfo(deltas);

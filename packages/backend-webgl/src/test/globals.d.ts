@@ -12,3 +12,5 @@ declare const __TIMING_CONFIGS__: string;
 declare const __TIMING_RUNS__: number;
 /** Timing script only: TIMING_FUSED_ONLY=1 times the fused kernels alone. */
 declare const __TIMING_FUSED_ONLY__: boolean;
+/** Timing script only: the recurrent cell to time, from TIMING_CELL ('simpleRNN', 'lstm' or 'gru'). */
+declare const __TIMING_CELL__: string;

@@ -1,5 +1,5 @@
 // Medians of predict and of one Adam trainOnBatch for BasicRNN with fused kernels, with the composite, and for
-// tfjs-layers simpleRNN + dense, on webgl. Prints a table; asserts nothing.
+// tfjs-layers simpleRNN (TIMING_CELL: lstm, gru) + dense, on webgl. Prints a table; asserts nothing.
 import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { BasicRNN, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
@@ -40,7 +40,9 @@ it.runIf(__TIMING_CONFIGS__ !== 'Linearity')('times fused / composite / tfjs-lay
     const runs = __TIMING_RUNS__ > 0 ? __TIMING_RUNS__ : c.runs;
     const x = tf.randomUniform([c.batch, c.steps, c.input], -1, 1, 'float32', 1);
     const y = tf.randomUniform([c.batch, 1], -1, 1, 'float32', 2);
-    const model = new BasicRNN({ hiddenSize: c.hidden, outputSize: 1, seed: 5 });
+    const cell = __TIMING_CELL__ as 'simpleRNN' | 'lstm' | 'gru';
+    // GRU: BasicRNN has Keras 3's form (resetAfter), tfjs-layers its own (resetAfter false): close, not identical.
+    const model = new BasicRNN({ hiddenSize: c.hidden, outputSize: 1, seed: 5, cell });
     model.build([null, c.steps, c.input]);
     model.compile({ optimizer: 'adam', learningRate: 1e-3, loss: 'meanSquaredError' });
     const result: Record<string, number> = {};
@@ -64,7 +66,7 @@ it.runIf(__TIMING_CONFIGS__ !== 'Linearity')('times fused / composite / tfjs-lay
     }
     const layers = tfl.sequential({
       layers: [
-        tfl.layers.simpleRNN({ units: c.hidden, inputShape: [c.steps, c.input] }),
+        { simpleRNN: tfl.layers.simpleRNN, lstm: tfl.layers.lstm, gru: tfl.layers.gru }[cell]({ units: c.hidden, inputShape: [c.steps, c.input] }),
         tfl.layers.dense({ units: 1 }),
       ],
     });
@@ -87,7 +89,7 @@ it.runIf(__TIMING_CONFIGS__ !== 'Linearity')('times fused / composite / tfjs-lay
       );
     }
   }
-  console.log(`[timing] webgl (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'})\n${rows.join('\n')}`);
+  console.log(`[timing] ${__TIMING_CELL__} webgl (${navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'browser'})\n${rows.join('\n')}`);
 });
 
 // TIMING_CONFIGS=Linearity: fused predict and Adam trainOnBatch at B8·I16·H128 with T = 250 and T = 1000, the

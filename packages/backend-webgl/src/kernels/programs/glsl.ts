@@ -99,3 +99,59 @@ export function pendingGlsl(count: number): string {
     }
   `;
 }
+
+/** Every activation a gated cell may name (core's RecurrentActivationName). */
+export type GatedActivation = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'hardSigmoid' | 'hardSigmoidKeras2' | 'softsign';
+
+const GATED_ACTIVATIONS: Record<GatedActivation, { value: string; slope: string }> = {
+  // tanh written out as tfjs does (the builtin overflows to NaN for large |z| on some drivers).
+  tanh: { value: 'vec4 e = exp(-2.0 * abs(z)); return sign(z) * (1.0 - e) / (1.0 + e);', slope: 'return 1.0 - a * a;' },
+  sigmoid: { value: 'return 1.0 / (1.0 + exp(-z));', slope: 'return a * (1.0 - a);' },
+  relu: { value: 'return max(z, vec4(0.0));', slope: 'return vec4(greaterThan(a, vec4(0.0)));' },
+  linear: { value: 'return z;', slope: 'return vec4(1.0);' },
+  // Keras 3: relu6(z + 3) / 6; Keras 2 / tfjs-layers: clip(0.2z + 0.5, 0, 1). Slopes are 0 where they saturate.
+  hardSigmoid: {
+    value: 'return clamp(z / 6.0 + 0.5, 0.0, 1.0);',
+    slope: 'return vec4(greaterThan(a, vec4(0.0))) * vec4(lessThan(a, vec4(1.0))) / 6.0;',
+  },
+  hardSigmoidKeras2: {
+    value: 'return clamp(0.2 * z + 0.5, 0.0, 1.0);',
+    slope: 'return vec4(greaterThan(a, vec4(0.0))) * vec4(lessThan(a, vec4(1.0))) * 0.2;',
+  },
+  softsign: { value: 'return z / (1.0 + abs(z));', slope: 'vec4 d = 1.0 - abs(a); return d * d;' },
+};
+
+/**
+ * `vec4 name(vec4 z)` and `vec4 nameSlope(vec4 a)` (the slope written through the output a = name(z)) for one
+ * of a gated cell's activations. Throws for a name core does not define.
+ */
+export function gatedActivationGlsl(activation: string, name: string): string {
+  const spec = GATED_ACTIVATIONS[activation as GatedActivation];
+  if (spec === undefined) throw new Error(`webgl gated kernels: unknown activation ${JSON.stringify(activation)}`);
+  return `
+    vec4 ${name}(vec4 z) { ${spec.value} }
+    vec4 ${name}Slope(vec4 a) { ${spec.slope} }
+  `;
+}
+
+/**
+ * `vec4 maskSelect(vec4 m, vec4 kept, vec4 next)`: the state after a step with mask m, per component: `kept`
+ * exactly where m is 0 (a select, not a blend: a NaN or Inf computed in a masked step must not leak into the
+ * carried state, and 0·NaN is NaN), `next` where m is 1, and the blend kept + m·(next − kept) for fractional
+ * masks (the cpu kernels' rule). Written without bvec mix so it compiles as GLSL ES 1.0.
+ */
+export const MASK_SELECT_GLSL = `
+  float maskSelect1(float m, float kept, float next) {
+    if (m == 0.0) return kept;
+    if (m == 1.0) return next;
+    return kept + m * (next - kept);
+  }
+  vec4 maskSelect(vec4 m, vec4 kept, vec4 next) {
+    return vec4(maskSelect1(m.x, kept.x, next.x), maskSelect1(m.y, kept.y, next.y),
+                maskSelect1(m.z, kept.z, next.z), maskSelect1(m.w, kept.w, next.w));
+  }
+  // Zero where m is 0, v elsewhere (never 0·v: v may be NaN in a masked step).
+  vec4 maskZero(vec4 m, vec4 v) {
+    return vec4(m.x == 0.0 ? 0.0 : v.x, m.y == 0.0 ? 0.0 : v.y, m.z == 0.0 ? 0.0 : v.z, m.w == 0.0 ? 0.0 : v.w);
+  }
+`;

@@ -1,6 +1,6 @@
 import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
 import type { Activation } from '@basicrnn/core';
-import { PACKED_HELPERS, activationGlsl, maskGlsl, pairLoop, pendingGlsl, pendingNames } from './glsl.js';
+import { MASK_SELECT_GLSL, PACKED_HELPERS, activationGlsl, maskGlsl, pairLoop, pendingGlsl, pendingNames } from './glsl.js';
 
 /** Shapes and attributes of one recurrence. */
 export interface RecurrenceShape {
@@ -60,12 +60,7 @@ export class RnnStepProgram implements GPGPUProgram {
       ...(previous === 'chunk' ? ['chunk'] : []),
       ...pendingNames(pending),
     ];
-    const previousBlock = {
-      initial: 'return getH0(b, k);',
-      pending: `return getPending${pending - 1}(b, k);`,
-      chunk: `int b1 = b + 1 < ${batch} ? b + 1 : b;
-        return vec4(rowOf(getChunk(b, ${chunkRows - 1}, k), ${(chunkRows - 1) % 2}), rowOf(getChunk(b1, ${chunkRows - 1}, k), ${(chunkRows - 1) % 2}));`,
-    }[previous];
+    const previousBlock = previousStateGlsl(variant, batch, 'return getH0(b, k);');
     const block = `
       ${pendingGlsl(pending)}
 
@@ -85,18 +80,50 @@ export class RnnStepProgram implements GPGPUProgram {
         vec4 hp = previousBlock(s, b, n);
         int b1 = b + 1 < ${batch} ? b + 1 : b;
         vec4 m = vec4(vec2(maskAt(b, s)), vec2(maskAt(b1, s)));
-        // Same blend as core's composite: a masked step keeps the previous state.
-        return hp + m * (activate(acc) - hp);
+        // A masked step keeps the previous state exactly (a select: a NaN in a masked step must not leak).
+        return maskSelect(m, hp, activate(acc));
       }
     `;
-    const main =
+    const main = stepMainGlsl(output, batch, hidden, pending);
+    this.userCode = `
+      ${PACKED_HELPERS}
+      ${activationGlsl(activation)}
+      ${maskGlsl(true, steps, goBackwards)}
+      ${MASK_SELECT_GLSL}
+      ${block}
+      ${main}
+    `;
+  }
+}
+
+/**
+ * The body of `previousBlock(s, b, k)` for a step variant: the state a step starts from at batch rows b, b+1 (b
+ * even) and columns k, k+1 of the state tensor. `initial`: the GLSL that reads the initial state.
+ */
+export function previousStateGlsl(variant: StepVariant, batch: number, initial: string): string {
+  const { previous, pending, chunkRows } = variant;
+  return {
+    initial,
+    pending: `return getPending${pending - 1}(b, k);`,
+    chunk: `int b1 = b + 1 < ${batch} ? b + 1 : b;
+        return vec4(rowOf(getChunk(b, ${chunkRows - 1}, k), ${(chunkRows - 1) % 2}), rowOf(getChunk(b1, ${chunkRows - 1}, k), ${(chunkRows - 1) % 2}));`,
+  }[previous];
+}
+
+/**
+ * `main()` of a forward step program over a state tensor `width` columns wide, given `vec4 stepBlock(int s, int b,
+ * int n)` (the new state at batch rows b, b+1 and columns n, n+1) and `pendingTexel`: 'step' writes the [B, width]
+ * state, 'flush' the [B, pending + 1, width] chunk of the pending states and the new one.
+ */
+export function stepMainGlsl(output: StepVariant['output'], batch: number, width: number, pending: number): string {
+  return (
       output === 'step'
         ? `
       void main() {
         ivec2 rc = getOutputCoords();
         vec4 result = stepBlock(stepIndex, rc.x, rc.y);
         if (rc.x + 1 >= ${batch}) result.zw = vec2(0.0);
-        if (rc.y + 1 >= ${hidden}) { result.y = 0.0; result.w = 0.0; }
+        if (rc.y + 1 >= ${width}) { result.y = 0.0; result.w = 0.0; }
         setOutput(result);
       }`
         : `
@@ -121,15 +148,8 @@ export class RnnStepProgram implements GPGPUProgram {
         }
         vec4 result = vec4(row0, row1);
         if (r + 1 > ${pending}) result.zw = vec2(0.0);
-        if (n + 1 >= ${hidden}) { result.y = 0.0; result.w = 0.0; }
+        if (n + 1 >= ${width}) { result.y = 0.0; result.w = 0.0; }
         setOutput(result);
-      }`;
-    this.userCode = `
-      ${PACKED_HELPERS}
-      ${activationGlsl(activation)}
-      ${maskGlsl(true, steps, goBackwards)}
-      ${block}
-      ${main}
-    `;
-  }
+      }`
+  );
 }

@@ -1,5 +1,5 @@
 import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
-import { PACKED_HELPERS } from './glsl.js';
+import { MASK_SELECT_GLSL, PACKED_HELPERS, maskGlsl } from './glsl.js';
 
 /** Which sequence a {@link WeightGradProgram} multiplies with dz. */
 export type WeightGradSource =
@@ -13,7 +13,9 @@ export type WeightGradSource =
  * `out[k, n] = Σ_b Σ_s a[b, s, k] · dz[b, s, n]`, packed [K, N]. With a = x this is dW, with a = h_{s-1} it is
  * dU. Each output texel walks the (b, s) pairs two steps per texel read, the same 2×2 outer-product update
  * tfjs's packed matmul uses.
- * Inputs: `deltas` dz [B, T, N] (processing order, zero padding), then `xs` [B, T, K] for 'input', or
+ * With `masked` ('input' only) the rows of masked steps are zeroed by select before the product: dz is 0 there,
+ * but x may be NaN (padding), and 0·NaN is NaN.
+ * Inputs: `deltas` dz [B, T, N] (processing order, zero padding), then `xs` [B, T, K] and `mask` [B, T] (masked) for 'input', or
  * `states` [B, T, K] and `h0` [B, K] for 'previousState'; with T even the [B, T, ·] ones as [B·T, ·] views
  * ({@link weightGradReadsFlat}).
  */
@@ -24,13 +26,16 @@ export class WeightGradProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
 
-  constructor(batch: number, steps: number, inner: number, outer: number, source: WeightGradSource, goBackwards: boolean) {
+  constructor(batch: number, steps: number, inner: number, outer: number, source: WeightGradSource, goBackwards: boolean, masked = false) {
     const splits = weightGradSplits(batch, steps);
     this.outputShape = splits > 1 ? [splits, inner, outer] : [inner, outer];
-    this.variableNames = source === 'input' ? ['deltas', 'xs'] : ['deltas', 'states', 'h0'];
-    this.userCode = steps % 2 === 0
-      ? flatLoop(batch, steps, inner, outer, source, goBackwards, splits)
-      : nestedLoop(batch, steps, inner, outer, source, goBackwards);
+    const maskInput = masked && source === 'input';
+    this.variableNames = source === 'input' ? ['deltas', 'xs', ...(maskInput ? ['mask'] : [])] : ['deltas', 'states', 'h0'];
+    const code = steps % 2 === 0
+      ? flatLoop(batch, steps, inner, outer, source, goBackwards, splits, maskInput)
+      : nestedLoop(batch, steps, inner, outer, source, goBackwards, maskInput);
+    // The mask helpers go after PACKED_HELPERS (they use elementOf): both loops start with it.
+    this.userCode = code.replace(PACKED_HELPERS, `${PACKED_HELPERS}\n${maskGlsl(maskInput, steps, goBackwards)}\n${MASK_SELECT_GLSL}`);
   }
 }
 
@@ -96,6 +101,7 @@ function flatLoop(
   source: WeightGradSource,
   goBackwards: boolean,
   splits: number,
+  masked: boolean,
 ): string {
   let rows: string;
   if (source === 'previousState') {
@@ -115,6 +121,13 @@ function flatLoop(
             vec4 a = getXs(r - s + ${steps - 2} - s, k).zwxy;`;
   } else {
     rows = 'vec4 a = getXs(r, k);';
+  }
+  if (masked && source === 'input') {
+    // a holds processing steps s, s+1 of batch row r / T (T even: never past the row).
+    rows += `
+            int maskRow = r / ${steps};
+            int maskStep = r - maskRow * ${steps};
+            a = maskZero(vec4(vec2(maskAt(maskRow, maskStep)), vec2(maskAt(maskRow, maskStep + 1))), a);`;
   }
   return `
       ${PACKED_HELPERS}
@@ -147,7 +160,7 @@ function flatLoop(
 }
 
 /** T odd: [B, T, ·] inputs read with 3-D samplers, a loop over batch rows and one over step pairs. */
-function nestedLoop(batch: number, steps: number, inner: number, outer: number, source: WeightGradSource, goBackwards: boolean): string {
+function nestedLoop(batch: number, steps: number, inner: number, outer: number, source: WeightGradSource, goBackwards: boolean, masked: boolean): string {
     // \`a\`: rows s and s+1 (processing order, s even) of the source, columns k and k+1, in texel order. For
     // h_{s-1} those rows straddle two texels of the states: the loop carries the odd half of the texel before
     // (h0's row at s = 0) in \`earlier\`, so a pair of steps still costs one read.
@@ -163,6 +176,11 @@ function nestedLoop(batch: number, steps: number, inner: number, outer: number, 
         vec4 a = vec4(rowOf(getXs(b, t0, k), imod(t0, 2)), rowOf(getXs(b, t1, k), imod(t1, 2)));`;
     } else {
       rows = 'vec4 a = getXs(b, s, k);';
+    }
+    if (masked && source === 'input') {
+      // Rows s, s+1 in processing order (the odd T's last step: s+1 is clamped, and its half unused).
+      rows += `
+        a = maskZero(vec4(vec2(maskAt(b, s)), vec2(maskAt(b, s + 1 < ${steps} ? s + 1 : s))), a);`;
     }
     const full = steps - (steps % 2);
     const initEarlier = source === 'previousState' ? 'vec2 earlier = rowOf(getH0(b, k), imod(b, 2));' : '';

@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import { type RecurrenceAttrs, recurrence, recurrenceGrad, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../index.js';
+
+// Shader programs per fused LSTM / GRU call, counted at the backend (every runWebGLProgram call), as
+// program_counts.browser.test.ts does for SimpleRNN: a fused kernel is one entry in tf.profile.
+
+async function programsRunBy<T>(fn: () => T | Promise<T>): Promise<{ result: T; programs: string[] }> {
+  const backend = tf.backend() as MathBackendWebGL;
+  const original = backend.runWebGLProgram;
+  const programs: string[] = [];
+  backend.runWebGLProgram = function (this: MathBackendWebGL, program, ...rest) {
+    programs.push(program.constructor.name);
+    return original.call(this, program, ...rest);
+  };
+  try {
+    return { result: await fn(), programs };
+  } finally {
+    backend.runWebGLProgram = original;
+  }
+}
+
+function tally(programs: string[]): string {
+  const counts = new Map<string, number>();
+  for (const name of programs) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${name}×${n}`).join(', ');
+}
+
+/**
+ * Programs per call, H even (4), 16 texture units:
+ * - forward: `perStep`·T (one step program; two for GRU without resetAfter) + `forward` fixed ones (the input
+ *   projection; LSTM: h and c out of the state layout; GRU resetAfter: its bias rows) + the chunk gathers;
+ * - backward: `perStep`·T (T-1 carry steps and dh0; GRU without resetAfter: d(r⊙h) too) + `backward` fixed ones
+ *   (x·W + b, the previous states and x time-major, gates, factors, g_{T-1}, the gate gradients, dx, dW, dU, db,
+ *   and the outputs' layouts) + the chunk gathers.
+ * `oddH`: the extra programs with H odd (gate blocks padded to even width, weight gradients unpadded).
+ * `gathers`: per T, forward and backward (chunks of 12 or 11 steps, merged 16 at a time: linear in T).
+ * From T·B' = 1,024 rows the backward adds 2 (dW and dU summed from 256-row partial sums).
+ */
+type Form = { cell: 'lstm' | 'gru'; resetAfter: boolean; label: string; perStep: number; forward: number; backward: number; oddH: [number, number]; gathers: Record<number, [number, number]> };
+const FORMS: Form[] = [
+  { cell: 'lstm', resetAfter: false, label: 'lstm', perStep: 1, forward: 3, backward: 15, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [2, 2], 1000: [6, 7] } },
+  { cell: 'gru', resetAfter: true, label: 'gru resetAfter', perStep: 1, forward: 3, backward: 14, oddH: [2, 4], gathers: { 1: [0, 0], 20: [1, 1], 250: [2, 2], 1000: [6, 6] } },
+  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 13, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [2, 2], 1000: [6, 7] } },
+];
+
+async function counts(form: Form, steps: number, hidden: number, batch = 2, input = 2) {
+  const g = form.cell === 'lstm' ? 4 : 3;
+  const t = tf.tidy(() => ({
+    x: tf.randomUniform([batch, steps, input], -1, 1, 'float32', 1),
+    kernel: tf.randomUniform([input, g * hidden], -0.5, 0.5, 'float32', 2),
+    recurrentKernel: tf.randomUniform([hidden, g * hidden], -0.3, 0.3, 'float32', 3),
+    bias: form.resetAfter ? tf.randomUniform([2, g * hidden], -0.1, 0.1, 'float32', 4) : tf.randomUniform([g * hidden], -0.1, 0.1, 'float32', 4),
+    h0: tf.zeros([batch, hidden]),
+    ...(form.cell === 'lstm' ? { c0: tf.zeros([batch, hidden]) } : {}),
+    mask: tf.ones([batch, steps]),
+  }));
+  const upstream = tf.tidy(() => ({
+    dh: tf.randomUniform([batch, steps, hidden], -1, 1, 'float32', 5),
+    ...(form.cell === 'lstm' ? { dc: tf.randomUniform([batch, steps, hidden], -1, 1, 'float32', 6) } : {}),
+  }));
+  const attrs: RecurrenceAttrs = { cell: form.cell, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: form.resetAfter };
+  // Warm up (uploads, compiles), then count.
+  tf.dispose(Object.values(recurrence(t, attrs)));
+  const forward = await programsRunBy(() => recurrence(t, attrs));
+  // recurrenceGrad runs the forward too (no tape): count the backward kernel alone as the difference.
+  tf.dispose(Object.values(recurrenceGrad(t, attrs, upstream)));
+  const both = await programsRunBy(() => recurrenceGrad(t, attrs, upstream));
+  const backward = both.programs.slice(forward.programs.length);
+  expect(both.programs.slice(0, forward.programs.length)).toEqual(forward.programs);
+  tf.dispose([...Object.values(forward.result), ...Object.values(both.result), ...Object.values(t), ...Object.values(upstream)]);
+  return { forward: forward.programs, backward };
+}
+
+describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
+  beforeAll(async () => {
+    await setBackend('webgl');
+    setFusedKernelsEnabled(true);
+  });
+  afterAll(() => setFusedKernelsEnabled(true));
+
+  for (const form of FORMS) {
+    const results = new Map<number, { forward: number; backward: number }>();
+    for (const steps of [1, 20, 250, 1000]) {
+      it(`${form.label} T=${steps}: forward ${form.perStep}·T + ${form.forward} + gathers, backward ${form.perStep}·T + ${form.backward} + gathers`, async () => {
+        expect(tf.env().getNumber('WEBGL_MAX_TEXTURES_IN_SHADER')).toBe(16);
+        const before = tf.memory().numTensors;
+        const c = await counts(form, steps, 4);
+        console.log(`[programs] ${form.label} T=${steps}: forward ${c.forward.length} (${tally(c.forward)}), backward ${c.backward.length} (${tally(c.backward)})`);
+        const [gf, gb] = form.gathers[steps]!;
+        expect(c.forward.length).toBe(form.perStep * steps + form.forward + gf);
+        // B2: T·B' = 2T rows; from 1,024 rows dW and dU are partial sums plus their sums (2 programs more).
+        const split = 2 * steps >= 1024 ? 2 : 0;
+        expect(c.backward.length).toBe(form.perStep * steps + form.backward + gb + split);
+        // Exactly perStep programs per step, and the gathers as counted.
+        const perStepForward = c.forward.filter((n) => n === 'GatedStepProgram').length;
+        const perStepBackward = c.backward.filter((n) => n === 'GatedCarryProgram' || n === 'GruResetGradProgram').length;
+        expect(perStepForward).toBe(form.perStep * steps);
+        expect(perStepBackward).toBe(form.perStep * steps);
+        expect(c.forward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gf);
+        expect(c.backward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gb);
+        results.set(steps, { forward: c.forward.length, backward: c.backward.length });
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    it(`${form.label}: linear in T (T=1000 costs at most 4× T=250 plus a few gathers)`, () => {
+      const long = results.get(1000)!;
+      const short = results.get(250)!;
+      // 750 more steps cost perStep·750 programs and a handful of gathers, nothing that grows faster.
+      expect(long.forward - short.forward).toBeLessThanOrEqual(form.perStep * 750 + 8);
+      expect(long.backward - short.backward).toBeLessThanOrEqual(form.perStep * 750 + 8);
+      expect(long.forward / short.forward).toBeLessThan(4);
+      expect(long.backward / short.backward).toBeLessThan(4);
+    });
+
+    it(`${form.label} H odd: ${form.oddH[0]} forward and ${form.oddH[1]} backward programs more (padding)`, async () => {
+      const even = await counts(form, 20, 4);
+      const odd = await counts(form, 20, 5);
+      expect(odd.forward.length - even.forward.length).toBe(form.oddH[0]);
+      expect(odd.backward.length - even.backward.length).toBe(form.oddH[1]);
+    });
+  }
+});

@@ -1,0 +1,213 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type RecurrenceAttrs,
+  type RecurrenceInputs,
+  type RecurrentActivationName,
+  recurrence,
+  recurrenceGrad,
+  rnnSequence,
+  rnnSequenceGrad,
+  setBackend,
+  setFusedKernelsEnabled,
+} from '@basicrnn/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../index.js';
+
+// The fused LSTM/GRU kernels against core's composite on the same backend (the cell suite checks both against
+// float64 references; these cases reach what it does not: odd and even H and B, several step chunks and gathers,
+// masks with whole masked stretches, NaN in masked steps).
+
+interface Case {
+  name: string;
+  cell: 'lstm' | 'gru';
+  resetAfter?: boolean;
+  batch: number;
+  steps: number;
+  input: number;
+  hidden: number;
+  activation: RecurrentActivationName;
+  recurrentActivation: RecurrentActivationName;
+  goBackwards: boolean;
+  mask: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'lstm odd B, odd H, mask, goBackwards', cell: 'lstm', batch: 3, steps: 7, input: 3, hidden: 5, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
+  { name: 'lstm even H, T=1', cell: 'lstm', batch: 2, steps: 1, input: 2, hidden: 4, activation: 'softsign', recurrentActivation: 'hardSigmoid', goBackwards: false, mask: false },
+  // 30 steps: chunks flush mid-sequence, a step starts from a chunk, the gather merges several.
+  { name: 'lstm T=30 H=1', cell: 'lstm', batch: 1, steps: 30, input: 2, hidden: 1, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true },
+  // T·B' = 1,080 rows: dW and dU as 5 partial sums of 256 rows (the last one partial), then their sum.
+  { name: 'lstm T=180 B=5 (split weight gradients)', cell: 'lstm', batch: 5, steps: 180, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
+  { name: 'gru resetAfter odd H, mask', cell: 'gru', resetAfter: true, batch: 3, steps: 6, input: 4, hidden: 5, activation: 'tanh', recurrentActivation: 'hardSigmoidKeras2', goBackwards: false, mask: true },
+  { name: 'gru resetAfter T=30 goBackwards', cell: 'gru', resetAfter: true, batch: 2, steps: 30, input: 3, hidden: 4, activation: 'relu', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
+  { name: 'gru resetAfter false odd H, mask, goBackwards', cell: 'gru', resetAfter: false, batch: 3, steps: 6, input: 3, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
+  { name: 'gru resetAfter false T=30', cell: 'gru', resetAfter: false, batch: 4, steps: 30, input: 2, hidden: 6, activation: 'linear', recurrentActivation: 'hardSigmoid', goBackwards: false, mask: false },
+];
+
+function inputsFor(c: Case, seed = 1): RecurrenceInputs {
+  return tf.tidy(() => {
+    const g = c.cell === 'lstm' ? 4 : 3;
+    const r = (shape: number[], s: number, scale: number) => tf.mul(tf.randomUniform(shape, -1, 1, 'float32', seed + s), scale);
+    // Masks keep step 0 of row 0 and drop whole stretches elsewhere (states carried over several steps).
+    const mask = c.mask
+      ? tf.cast(tf.greater(tf.randomUniform([c.batch, c.steps], 0, 1, 'float32', seed + 9), 0.4), 'float32')
+      : undefined;
+    return {
+      x: r([c.batch, c.steps, c.input], 1, 1),
+      kernel: r([c.input, g * c.hidden], 2, 0.6),
+      recurrentKernel: r([c.hidden, g * c.hidden], 3, 0.5),
+      bias: c.cell === 'gru' && c.resetAfter ? r([2, g * c.hidden], 4, 0.3) : r([g * c.hidden], 4, 0.3),
+      h0: r([c.batch, c.hidden], 5, 0.5),
+      ...(c.cell === 'lstm' ? { c0: r([c.batch, c.hidden], 6, 0.5) } : {}),
+      ...(mask ? { mask } : {}),
+    };
+  });
+}
+
+function attrsFor(c: Case): RecurrenceAttrs {
+  return { cell: c.cell, activation: c.activation, recurrentActivation: c.recurrentActivation, goBackwards: c.goBackwards, resetAfter: c.resetAfter ?? false };
+}
+
+function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string, tol = 2e-4): void {
+  expect(actual.shape, what).toEqual(expected.shape);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  let worst = 0;
+  let at = -1;
+  for (let k = 0; k < a.length; k++) {
+    const d = Math.abs(a[k]! - e[k]!) / (1 + Math.abs(e[k]!));
+    if (!(d <= worst)) {
+      worst = d;
+      at = k;
+    }
+  }
+  expect(worst, `${what}: worst relative |diff| at ${at}: ${a[at]} vs ${e[at]}`).toBeLessThanOrEqual(tol);
+}
+
+function run<T>(fused: boolean, fn: () => T): T {
+  setFusedKernelsEnabled(fused);
+  try {
+    return fn();
+  } finally {
+    setFusedKernelsEnabled(true);
+  }
+}
+
+describe('fused webgl LSTM / GRU kernels vs the composite', () => {
+  beforeAll(async () => {
+    await setBackend('webgl');
+  });
+  afterAll(() => setFusedKernelsEnabled(true));
+
+  for (const c of CASES) {
+    it(`${c.name}: forward`, async () => {
+      const before = tf.memory().numTensors;
+      const bytesBefore = (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
+      const inputs = inputsFor(c);
+      let fused = {} as ReturnType<typeof recurrence>;
+      const info = await tf.profile(() => {
+        fused = run(true, () => recurrence(inputs, attrsFor(c)));
+      });
+      expect(info.kernelNames).toEqual([c.cell === 'lstm' ? 'BasicLstmSequence' : 'BasicGruSequence']);
+      const composite = run(false, () => recurrence(inputs, attrsFor(c)));
+      expectClose(fused.hiddenStates, composite.hiddenStates, 'hiddenStates');
+      if (c.cell === 'lstm') expectClose(fused.cellStates!, composite.cellStates!, 'cellStates');
+      tf.dispose([...Object.values(fused), ...Object.values(composite), ...Object.values(inputs)]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect((tf.memory() as { numBytesInGPU?: number }).numBytesInGPU).toBe(bytesBefore);
+    });
+  }
+
+  for (const c of CASES) {
+    it(`${c.name}: backward (every input gradient and dHiddenStates)`, async () => {
+      const before = tf.memory().numTensors;
+      // GPU bytes held by live textures: every intermediate released exactly once brings them back.
+      const gpuBytes = () => (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
+      const bytesBefore = gpuBytes();
+      const inputs = inputsFor(c);
+      const upstream = tf.tidy(() => ({
+        dh: tf.randomUniform([c.batch, c.steps, c.hidden], -1, 1, 'float32', 21),
+        ...(c.cell === 'lstm' ? { dc: tf.randomUniform([c.batch, c.steps, c.hidden], -1, 1, 'float32', 22) } : {}),
+      }));
+      let fused = {} as ReturnType<typeof recurrenceGrad>;
+      const info = await tf.profile(() => {
+        fused = run(true, () => recurrenceGrad(inputs, attrsFor(c), upstream, { hiddenStateGrads: true }));
+      });
+      expect(info.kernelNames).toContain(c.cell === 'lstm' ? 'BasicLstmSequenceGrad' : 'BasicGruSequenceGrad');
+      const composite = run(false, () => recurrenceGrad(inputs, attrsFor(c), upstream, { hiddenStateGrads: true }));
+      expect(Object.keys(fused).sort()).toEqual(Object.keys(composite).sort());
+      for (const key of Object.keys(composite) as (keyof typeof composite)[]) expectClose(fused[key]!, composite[key]!, key, 1e-3);
+      tf.dispose([...Object.values(fused), ...Object.values(composite), ...Object.values(inputs), ...Object.values(upstream)]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(gpuBytes()).toBe(bytesBefore);
+    });
+  }
+
+  for (const cell of [
+    { cell: 'lstm', resetAfter: false },
+    { cell: 'gru', resetAfter: true },
+    { cell: 'gru', resetAfter: false },
+  ] as const) {
+    it(`${cell.cell}${cell.cell === 'gru' ? ` resetAfter ${cell.resetAfter}` : ''}: NaN inputs at masked steps never reach the states`, () => {
+      const c: Case = { name: '', ...cell, batch: 2, steps: 5, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true };
+      const inputs = inputsFor(c);
+      // Steps 1 and 3 of row 0 and step 2 of row 1 are masked, and their inputs are NaN.
+      const maskValues = [1, 0, 1, 0, 1, 1, 1, 0, 1, 1];
+      const poisoned = tf.tidy(() => {
+        const m = tf.tensor2d(maskValues, [2, 5]);
+        const x = tf.where(tf.cast(tf.expandDims(m, 2), 'bool'), inputs.x, tf.fill(inputs.x.shape, NaN));
+        return { m, x, clean: tf.mul(inputs.x, tf.expandDims(m, 2)) };
+      });
+      tf.dispose(inputs.mask!);
+      const out = recurrence({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c));
+      const reference = run(false, () => recurrence({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c)));
+      const h = out.hiddenStates.dataSync();
+      expect(Array.from(h).every(Number.isFinite), `hiddenStates ${Array.from(h)}`).toBe(true);
+      expectClose(out.hiddenStates, reference.hiddenStates, 'hiddenStates');
+      if (c.cell === 'lstm') expectClose(out.cellStates!, reference.cellStates!, 'cellStates');
+      // Backward: the masked steps' NaN x must not reach dx, dW or any other gradient either.
+      const upstream = tf.tidy(() => ({
+        dh: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 21),
+        ...(c.cell === 'lstm' ? { dc: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 22) } : {}),
+      }));
+      const grads = recurrenceGrad({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true });
+      const expected = run(false, () => recurrenceGrad({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true }));
+      for (const key of Object.keys(expected) as (keyof typeof expected)[]) expectClose(grads[key]!, expected[key]!, `NaN-masked ${key}`, 1e-3);
+      tf.dispose([...Object.values(out), ...Object.values(reference), ...Object.values(poisoned), ...Object.values(inputs)]);
+      tf.dispose([...Object.values(upstream), ...Object.values(grads), ...Object.values(expected)]);
+    });
+  }
+
+  it('simpleRNN: NaN inputs at masked steps never reach the states (the step selects, it does not blend)', () => {
+    const mask = tf.tensor2d([1, 0, 1, 1, 0, 1, 0, 1], [2, 4]);
+    const clean = tf.randomUniform([2, 4, 3], -1, 1, 'float32', 31);
+    const x = tf.where(tf.cast(tf.expandDims(mask, 2), 'bool'), clean, tf.fill([2, 4, 3], NaN));
+    const weights = {
+      kernel: tf.randomUniform([3, 5], -0.5, 0.5, 'float32', 32),
+      recurrentKernel: tf.randomUniform([5, 5], -0.5, 0.5, 'float32', 33),
+      h0: tf.randomUniform([2, 5], -0.5, 0.5, 'float32', 34),
+    };
+    const out = rnnSequence({ x, ...weights, mask }, { activation: 'tanh', goBackwards: false });
+    const reference = run(false, () => rnnSequence({ x: clean, ...weights, mask }, { activation: 'tanh', goBackwards: false }));
+    expect(Array.from(out.dataSync()).every(Number.isFinite)).toBe(true);
+    expectClose(out, reference, 'hiddenStates');
+    // Backward (both directions, odd and even T through the two weight-gradient loops): no NaN reaches dW.
+    for (const goBackwards of [false, true]) {
+      for (const steps of [4, 3]) {
+        const m = tf.slice(mask, [0, 0], [2, steps]);
+        const xs = tf.slice(x, [0, 0, 0], [2, steps, 3]);
+        const xc = tf.slice(clean, [0, 0, 0], [2, steps, 3]);
+        const attrs = { activation: 'tanh' as const, goBackwards };
+        const states = rnnSequence({ x: xs, ...weights, mask: m }, attrs);
+        const dy = tf.randomUniform([2, steps, 5], -1, 1, 'float32', 35);
+        const grads = rnnSequenceGrad({ x: xs, ...weights, mask: m, hiddenStates: states, dy }, attrs);
+        const expected = run(false, () => rnnSequenceGrad({ x: xc, ...weights, mask: m, hiddenStates: states, dy }, attrs));
+        for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
+          expectClose(grads[key], expected[key], `NaN-masked ${key} (goBackwards ${goBackwards}, T=${steps})`, 1e-3);
+        }
+        tf.dispose([m, xs, xc, states, dy, ...Object.values(grads), ...Object.values(expected)]);
+      }
+    }
+    tf.dispose([mask, clean, x, out, reference, ...Object.values(weights)]);
+  });
+});

@@ -1,0 +1,164 @@
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import { GruSequence, LstmSequence } from '@basicrnn/core';
+import { gatedCall, padWeights, takeColumns } from './gated_common.js';
+import { PackedInputs } from './packed_inputs.js';
+import { GatedStepProgram, type GatedShape, gateCount, paddedWidth, stateWidth } from './programs/gated_programs.js';
+import { InputProjectionProgram } from './programs/input_projection_program.js';
+import type { StepVariant } from './programs/rnn_step_program.js';
+import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
+
+/**
+ * Runs the forward steps of a recurrence and gathers their states into one [B, T, W] tensor, at a cost linear in
+ * T: every step writes its state as a [B, W] tensor, and every few steps (as many as the texture units allow) and
+ * at the last, a 'flush' step writes the pending ones with its own as a chunk for the {@link SequenceGather}.
+ * `step(s, variant, previous)`: runs step s's program(s) for the variant on the previous-state tensors (the
+ * initial ones, the last chunk, or the pending step tensors) and returns the new state (or chunk).
+ * `fixedInputs`: how many other textures the step programs sample. `keepPacked`: the gathered result is an
+ * intermediate (true) or a kernel output that follows WEBGL_LAZILY_UNPACK (false).
+ */
+export function runForwardSteps(
+  backend: MathBackendWebGL,
+  gather: SequenceGather,
+  steps: number,
+  fixedInputs: number,
+  initial: TensorInfo[],
+  step: (s: number, variant: StepVariant, previous: TensorInfo[], keepPacked: boolean) => TensorInfo,
+  keepPacked: boolean,
+): TensorInfo {
+  const maxPending = maxPendingSteps(fixedInputs + initial.length);
+  let pending: TensorInfo[] = [];
+  let chunk: SequencePiece | null = null;
+  try {
+    for (let s = 0; s < steps; s++) {
+      const previous = s === 0 ? 'initial' : pending.length > 0 ? 'pending' : 'chunk';
+      const flush = s === steps - 1 || pending.length === maxPending;
+      const reads = flush ? pending : pending.slice(-1);
+      const variant: StepVariant = {
+        previous,
+        pending: previous === 'pending' || flush ? reads.length : 0,
+        chunkRows: previous === 'chunk' ? chunk!.end - chunk!.start : 0,
+        output: flush ? 'flush' : 'step',
+      };
+      const list = [
+        ...(previous === 'initial' ? initial : []),
+        ...(previous === 'chunk' ? [chunk!.info] : []),
+        ...(variant.pending > 0 ? reads : []),
+      ];
+      const whole = flush && s === steps - 1 && s - reads.length === 0;
+      const out = step(s, variant, list, keepPacked || !whole);
+      if (flush) {
+        for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+        pending = [];
+        if (chunk !== null) gather.add(chunk);
+        chunk = { info: out, start: s - reads.length, end: s + 1, first: 0, owned: true };
+      } else {
+        pending.push(out);
+      }
+    }
+    gather.add(chunk!);
+    chunk = null;
+    return gather.finish(keepPacked);
+  } catch (error) {
+    for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+    if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
+    gather.dispose();
+    throw error;
+  }
+}
+
+/**
+ * The forward pass of a gated cell as shader programs: the weights' gate blocks padded to an even width (only
+ * for odd H, up to 3 programs; GRU resetAfter splits its bias rows, 2), the input projection x·W + b of every
+ * step and gate as one program, then ONE program per step (LSTM, GRU resetAfter; TWO for GRU without resetAfter,
+ * whose reset gate must multiply h before h·U_h) that fuses the recurrent products of all gates, the
+ * activations, the state update and the mask, and the gathers that assemble the step chunks (about T/190 + 1,
+ * see {@link SequenceGather}). LSTM adds 2 programs that take h and c out of its [h, c] state layout.
+ * Returns [hiddenStates] (GRU) or [hiddenStates, cellStates] (LSTM), [B, T, H], processing order.
+ */
+function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
+  const inputs = args.inputs as Record<string, TensorInfo>;
+  const backend = args.backend as MathBackendWebGL;
+  const { shape, inputSize } = gatedCall(kernelName, cell, inputs, args.attrs);
+  const { batch, steps, hidden } = shape;
+  const lstm = cell === 'lstm';
+  if (batch * steps * hidden === 0) {
+    const empty = () => backend.makeTensorInfo([batch, steps, hidden], 'float32', new Float32Array(0));
+    return lstm ? [empty(), empty()] : [empty()];
+  }
+  const gates = gateCount(shape);
+  const hp = paddedWidth(hidden);
+  const packed = new PackedInputs(backend);
+  const owned: TensorInfo[] = [];
+  try {
+    const weights = padWeights(backend, packed, shape, gates, {
+      kernel: inputs.kernel!,
+      recurrentKernel: inputs.recurrentKernel!,
+      bias: inputs.bias!,
+    });
+    owned.push(...weights.owned);
+    const x = packed.prepare(inputs.x!);
+    const mask = packed.prepare(inputs.mask!);
+    const initial = lstm ? [packed.prepare(inputs.h0!), packed.prepare(inputs.c0!)] : [packed.prepare(inputs.h0!)];
+    const proj = backend.runWebGLProgram(
+      new InputProjectionProgram({ batch, steps, hidden: gates * hp, activation: 'linear', goBackwards: shape.goBackwards }, inputSize, true),
+      [x, weights.kernel, weights.bias],
+      'float32',
+      undefined,
+      true,
+    );
+    owned.push(proj);
+    const fixed = [proj, weights.recurrent, mask, ...(weights.recurrentBias ? [weights.recurrentBias] : [])];
+    const states = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'state'));
+    const resets = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'reset'));
+    const twoPhase = cell === 'gru' && !shape.resetAfter;
+    const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
+    const sequence = runForwardSteps(
+      backend,
+      gather,
+      steps,
+      fixed.length + (twoPhase ? 1 : 0),
+      initial,
+      (s, variant, previous, keepPacked) => {
+        if (!twoPhase) return backend.runWebGLProgram(states.get(variant), [...fixed, ...previous], 'float32', [[s]], keepPacked);
+        // r⊙h_{s-1} first: it reads only the tensor holding h_{s-1} (the last of the previous-state list).
+        const resetVariant: StepVariant = { ...variant, pending: variant.previous === 'pending' ? 1 : 0, output: 'step' };
+        const resetInputs = variant.previous === 'pending' ? [previous.at(-1)!] : previous;
+        const reset = backend.runWebGLProgram(resets.get(resetVariant), [...fixed, ...resetInputs], 'float32', [[s]], true);
+        try {
+          return backend.runWebGLProgram(states.get(variant), [...fixed, reset, ...previous], 'float32', [[s]], keepPacked);
+        } finally {
+          backend.disposeIntermediateTensorInfo(reset);
+        }
+      },
+      lstm,
+    );
+    if (!lstm) return [sequence];
+    try {
+      return [takeColumns(backend, sequence, hidden, 0), takeColumns(backend, sequence, hidden, hp)];
+    } finally {
+      backend.disposeIntermediateTensorInfo(sequence);
+    }
+  } finally {
+    for (const info of owned) backend.disposeIntermediateTensorInfo(info);
+    packed.dispose();
+  }
+}
+
+/** Fused forward kernel of core's LSTM op ({@link LstmSequence}) on the `webgl` backend: [hiddenStates, cellStates]. */
+export const lstmSequenceConfig: KernelConfig = {
+  kernelName: LstmSequence,
+  backendName: 'webgl',
+  kernelFunc: ((args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }) =>
+    gatedSequenceWebGL('lstm', LstmSequence, args)) as unknown as KernelFunc,
+};
+
+/** Fused forward kernel of core's GRU op ({@link GruSequence}) on the `webgl` backend, both Keras forms: [hiddenStates]. */
+export const gruSequenceConfig: KernelConfig = {
+  kernelName: GruSequence,
+  backendName: 'webgl',
+  kernelFunc: ((args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }) =>
+    gatedSequenceWebGL('gru', GruSequence, args)) as unknown as KernelFunc,
+};
+
+export type { GatedShape };

@@ -1,0 +1,239 @@
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import { GruSequenceGrad, LstmSequenceGrad } from '@basicrnn/core';
+import { gatedCall, padWeights, takeColumns } from './gated_common.js';
+import { PackedInputs } from './packed_inputs.js';
+import {
+  ColumnSumProgram,
+  GatedCarryProgram,
+  type GatedCarryVariant,
+  GatedDeltasProgram,
+  GatedFactorsProgram,
+  GatedGatesProgram,
+  GradStartProgram,
+  GruCandidateProgram,
+  GruResetGradProgram,
+  RemapProgram,
+  TimeMajorDxProgram,
+  TimeMajorProgram,
+  TimeMajorWeightGradProgram,
+  blockRemapGlsl,
+  deltaBlocks,
+  gateCount,
+  paddedWidth,
+  rowsPerStep,
+  stateWidth,
+} from './programs/gated_programs.js';
+import { InputProjectionProgram } from './programs/input_projection_program.js';
+import { PartialSumProgram } from './programs/weight_grad_program.js';
+import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
+
+/**
+ * Backpropagation through time of a gated cell as shader programs, linear in T:
+ * - before the steps (6 to 10 programs): the padded weights (odd H) and bias rows (GRU resetAfter), x·W + b,
+ *   the previous states h_{s-1} (and LSTM's c_{s-1}) time-major, the gate values of every step recomputed in
+ *   one program (two for GRU without resetAfter), and the per-step factors that turn total gradients into gate
+ *   gradients ({@link GatedFactorsProgram}); then g_{T-1} from dh (and dc);
+ * - T-1 carry steps, ONE program each (TWO for GRU without resetAfter: d(r⊙h) first), then one for dh0 (/dc0),
+ *   and the gathers that assemble the step chunks into the [B, T, W] total gradients ({@link SequenceGather});
+ * - after (5 to 11, 2 more from T·B' = 1,024): the gate gradients of every step, x time-major, dx, dW, dU and db
+ *   each as one program over all batch rows and steps (dW and dU as 256-row partial sums and their sum from
+ *   T·B' = 1,024), the unpadding of the weight gradients (odd H) and the outputs taken out of the LSTM state
+ *   layout.
+ * Outputs, in order: dx [B, T, I], dKernel [I, G·H], dRecurrentKernel [H, G·H], dBias (the bias's shape), dh0
+ * [B, H], dc0 [B, H] (LSTM), and dHiddenStates [B, T, H] (∂loss/∂h_t, processing order) when `hiddenStateGrads`.
+ */
+function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
+  const inputs = args.inputs as Record<string, TensorInfo>;
+  const backend = args.backend as MathBackendWebGL;
+  const lstm = cell === 'lstm';
+  for (const name of lstm ? ['hiddenStates', 'cellStates', 'dh', 'dc'] : ['hiddenStates', 'dh']) {
+    if (inputs[name] === undefined) throw new Error(`${kernelName} (webgl): input ${name} is missing`);
+  }
+  const { shape, inputSize, hiddenStateGrads } = gatedCall(kernelName, cell, inputs, args.attrs);
+  const { batch, steps, hidden, goBackwards, resetAfter } = shape;
+  const gates = gateCount(shape);
+  const hp = paddedWidth(hidden);
+  const biasShape = inputs.bias!.shape;
+  const outputShapes = [
+    [batch, steps, inputSize],
+    [inputSize, gates * hidden],
+    [hidden, gates * hidden],
+    biasShape,
+    [batch, hidden],
+    ...(lstm ? [[batch, hidden]] : []),
+    ...(hiddenStateGrads ? [[batch, steps, hidden]] : []),
+  ];
+  if (batch * steps * hidden * inputSize === 0) {
+    return outputShapes.map((s) => backend.makeTensorInfo(s, 'float32', new Float32Array(s.reduce((a, b) => a * b, 1))));
+  }
+  const twoPhase = cell === 'gru' && !resetAfter;
+  const rows = steps * rowsPerStep(batch);
+  const packed = new PackedInputs(backend);
+  const owned: TensorInfo[] = [];
+  // Intermediates stay packed whatever WEBGL_LAZILY_UNPACK says; outputs follow it.
+  const temp = (program: GPGPUProgram, list: TensorInfo[], uniforms?: number[][]): TensorInfo => {
+    const info = backend.runWebGLProgram(program, list, 'float32', uniforms, true);
+    owned.push(info);
+    return info;
+  };
+  const output = (program: GPGPUProgram, list: TensorInfo[]) => backend.runWebGLProgram(program, list, 'float32');
+  try {
+    const weights = padWeights(backend, packed, shape, gates, {
+      kernel: inputs.kernel!,
+      recurrentKernel: inputs.recurrentKernel!,
+      bias: inputs.bias!,
+    });
+    owned.push(...weights.owned);
+    const x = packed.prepare(inputs.x!);
+    const mask = packed.prepare(inputs.mask!);
+    const h0 = packed.prepare(inputs.h0!);
+    const states = packed.prepare(inputs.hiddenStates!);
+    const dh = packed.prepare(inputs.dh!);
+    const dc = lstm ? packed.prepare(inputs.dc!) : undefined;
+    const recurrentBias = weights.recurrentBias ? [weights.recurrentBias] : [];
+
+    const proj = temp(
+      new InputProjectionProgram({ batch, steps, hidden: gates * hp, activation: 'linear', goBackwards }, inputSize, true),
+      [x, weights.kernel, weights.bias],
+    );
+    const previousH = temp(new TimeMajorProgram(batch, steps, hidden, 1, false), [states, h0]);
+    const gateValues = temp(new GatedGatesProgram(shape), [proj, weights.recurrent, previousH, ...recurrentBias]);
+    const candidate = twoPhase ? temp(new GruCandidateProgram(shape), [proj, weights.recurrent, previousH, gateValues]) : undefined;
+    const previousForFactors = lstm
+      ? temp(new TimeMajorProgram(batch, steps, hidden, 1, false), [packed.prepare(inputs.cellStates!), packed.prepare(inputs.c0!)])
+      : previousH;
+    const factors = temp(new GatedFactorsProgram(shape), [gateValues, previousForFactors, mask, ...(candidate ? [candidate] : [])]);
+
+    // The carry steps, in descending time, from the one-row chunk g_{T-1}.
+    const fixed = [dh, ...(dc ? [dc] : []), factors, weights.recurrent, mask];
+    const maxPending = maxPendingSteps(fixed.length + 1 + (twoPhase ? 1 : 0));
+    const carries = new ProgramCache((v: GatedCarryVariant) => new GatedCarryProgram(shape, v));
+    const resetGrads = new ProgramCache((v: { source: GatedCarryVariant['source'] }) => new GruResetGradProgram(shape, v.source));
+    const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
+    let pending: TensorInfo[] = [];
+    let chunk: SequencePiece | null = null;
+    let initialGrads: TensorInfo;
+    let grads: TensorInfo;
+    const carry = (s: number, variant: GatedCarryVariant, list: TensorInfo[], keepPacked: boolean): TensorInfo => {
+      if (!twoPhase) return backend.runWebGLProgram(carries.get(variant), [...fixed, ...list], 'float32', [[s]], keepPacked);
+      const source = variant.source === 'chunk' ? [chunk!.info] : [pending.at(-1)!];
+      const resetGrad = backend.runWebGLProgram(
+        resetGrads.get({ source: variant.source }),
+        [factors, weights.recurrent, mask, ...source],
+        'float32',
+        [[s]],
+        true,
+      );
+      try {
+        return backend.runWebGLProgram(carries.get(variant), [...fixed, resetGrad, ...list], 'float32', [[s]], keepPacked);
+      } finally {
+        backend.disposeIntermediateTensorInfo(resetGrad);
+      }
+    };
+    try {
+      const start = backend.runWebGLProgram(new GradStartProgram(shape), dc ? [dh, dc] : [dh], 'float32', undefined, true);
+      chunk = { info: start, start: steps - 1, end: steps, first: 0, owned: true };
+      for (let s = steps - 1; s >= 1; s--) {
+        const source = pending.length > 0 ? 'pending' : 'chunk';
+        const flush = s === 1 || pending.length === maxPending;
+        const reads = flush ? pending : pending.slice(-1);
+        const variant: GatedCarryVariant = {
+          source,
+          pending: source === 'pending' || flush ? reads.length : 0,
+          output: flush ? 'flush' : 'step',
+        };
+        const list = [...(source === 'chunk' ? [chunk!.info] : []), ...(variant.pending > 0 ? reads : [])];
+        const out = carry(s, variant, list, true);
+        if (flush) {
+          for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+          pending = [];
+          gather.add(chunk!);
+          chunk = { info: out, start: s - 1, end: s + reads.length, first: 0, owned: true };
+        } else {
+          pending.push(out);
+        }
+      }
+      // The loop always ends with a flush: the gradient leaving step 0 reads the last chunk.
+      initialGrads = carry(0, { source: 'chunk', pending: 0, output: 'initialState' }, [chunk.info], lstm);
+      gather.add(chunk);
+      chunk = null;
+      grads = gather.finish(true);
+    } catch (error) {
+      for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+      if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
+      gather.dispose();
+      throw error;
+    }
+    if (lstm) owned.push(initialGrads);
+    if (!(hiddenStateGrads && !lstm)) owned.push(grads);
+
+    const deltas = temp(new GatedDeltasProgram(shape), [grads, factors, mask, ...(twoPhase ? [weights.recurrent] : [])]);
+    const xs = temp(new TimeMajorProgram(batch, steps, inputSize, 0, goBackwards, true), [x, mask]);
+    const dx = output(new TimeMajorDxProgram(batch, steps, inputSize, gates * hp, goBackwards), [deltas, weights.kernel]);
+    // `info` is already an output (H even) or a temporary (H odd: `weightGrad` made it with `temp`).
+    const unpad = (info: TensorInfo, outputShape: number[]): TensorInfo => {
+      if (hp === hidden) return info;
+      const lead = outputShape.length === 1 ? '' : 'r';
+      return output(new RemapProgram(outputShape, ['source'], blockRemapGlsl({ lead, fromWidth: hp, toWidth: hidden, valid: hidden, offset: 0 })), [info]);
+    };
+    // A weight gradient over every row; long sequences sum 256-row partial sums in a second program.
+    const weightGrad = (program: TimeMajorWeightGradProgram, list: TensorInfo[]): TensorInfo => {
+      const final = hp === hidden ? output : temp;
+      if (program.outputShape.length === 2) return final(program, list);
+      const [splits, inner, outer] = program.outputShape as [number, number, number];
+      return final(new PartialSumProgram(splits, inner, outer), [temp(program, list)]);
+    };
+    const dKernel = unpad(
+      weightGrad(new TimeMajorWeightGradProgram(rows, inputSize, gates * hp, 0, null), [xs, deltas]),
+      [inputSize, gates * hidden],
+    );
+    const dRecurrent = unpad(
+      weightGrad(
+        new TimeMajorWeightGradProgram(rows, hidden, gates * hp, resetAfter ? gates * hp : 0, twoPhase ? { switchColumn: 2 * hp, offset: hp } : null),
+        twoPhase ? [previousH, deltas, candidate!] : [previousH, deltas],
+      ),
+      [hidden, gates * hidden],
+    );
+    let dBias: TensorInfo;
+    const biasSums = temp(new ColumnSumProgram(rows, deltaBlocks(shape) * hp), [deltas]);
+    if (resetAfter) {
+      // [dP sums, dQ sums] → [2, 3H]: row r, gate block, offset k.
+      dBias = output(
+        new RemapProgram([2, gates * hidden], ['source'], `
+          float valueAt(int r, int c) {
+            int block = c / ${hidden};
+            int col = r * ${gates * hp} + block * ${hp} + c - block * ${hidden};
+            return elementOf(getSource(col), 0, imod(col, 2));
+          }`),
+        [biasSums],
+      );
+    } else {
+      dBias = output(new RemapProgram([gates * hidden], ['source'], blockRemapGlsl({ lead: '', fromWidth: hp, toWidth: hidden, valid: hidden, offset: 0 })), [biasSums]);
+    }
+    const result = [dx, dKernel, dRecurrent, dBias];
+    if (lstm) result.push(takeColumns(backend, initialGrads, hidden, 0), takeColumns(backend, initialGrads, hidden, hp));
+    else result.push(initialGrads);
+    if (hiddenStateGrads) result.push(lstm ? takeColumns(backend, grads, hidden, 0) : grads);
+    return result;
+  } finally {
+    for (const info of owned) backend.disposeIntermediateTensorInfo(info);
+    packed.dispose();
+  }
+}
+
+/** Fused backward kernel of core's LSTM op ({@link LstmSequenceGrad}) on the `webgl` backend. */
+export const lstmSequenceGradConfig: KernelConfig = {
+  kernelName: LstmSequenceGrad,
+  backendName: 'webgl',
+  kernelFunc: ((args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }) =>
+    gatedSequenceGradWebGL('lstm', LstmSequenceGrad, args)) as unknown as KernelFunc,
+};
+
+/** Fused backward kernel of core's GRU op ({@link GruSequenceGrad}) on the `webgl` backend, both Keras forms. */
+export const gruSequenceGradConfig: KernelConfig = {
+  kernelName: GruSequenceGrad,
+  backendName: 'webgl',
+  kernelFunc: ((args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }) =>
+    gatedSequenceGradWebGL('gru', GruSequenceGrad, args)) as unknown as KernelFunc,
+};
