@@ -275,13 +275,14 @@ function storeState(h: usize, hPrev: usize, v0: v128, v1: v128, cols: i32, m: f3
   v0 = activate4(v0, act);
   v1 = activate4(v1, act);
   if (cols == 8) {
-    if (m != 1) {
-      // A masked row keeps its state: h ← h_prev + m·(h − h_prev).
-      const mv = f32x4.splat(m);
-      const p0 = v128.load(hPrev);
-      const p1 = v128.load(hPrev, 16);
-      v0 = f32x4.add(p0, f32x4.mul(mv, f32x4.sub(v0, p0)));
-      v1 = f32x4.add(p1, f32x4.mul(mv, f32x4.sub(v1, p1)));
+    if (m == 0) {
+      // A masked row keeps its state exactly (a select, not a blend: 0·NaN from a masked input is NaN).
+      v0 = v128.load(hPrev);
+      v1 = v128.load(hPrev, 16);
+    } else if (m != 1) {
+      // A fractional mask blends: h ← h_prev + m·(h − h_prev).
+      v0 = blend(v128.load(hPrev), v0, m);
+      v1 = blend(v128.load(hPrev, 16), v1, m);
     }
     v128.store(h, v0);
     v128.store(h, v1, 16);
@@ -294,7 +295,7 @@ function storeState(h: usize, hPrev: usize, v0: v128, v1: v128, cols: i32, m: f3
     let e = q == 0 ? f32x4.extract_lane(v, 0) : q == 1 ? f32x4.extract_lane(v, 1) : q == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
     if (m != 1) {
       const pe = load<f32>(hPrev + <usize>l * F);
-      e = pe + m * (e - pe);
+      e = m == 0 ? pe : pe + m * (e - pe);
     }
     store<f32>(h + <usize>l * F, e);
   }
@@ -467,6 +468,35 @@ const TINY: f32 = 1e-30;
   return abs(v) >= TINY ? v : 0;
 }
 
+/** Bytes the backward passes reserve for {@link takenInputs}: B·T·I floats, rounded up to whole vectors. */
+function takenInputsBytes(batch: i32, steps: i32, inputSize: i32): f64 {
+  return <f64>(((<i64>batch * <i64>steps * <i64>inputSize) + 3) & ~3) * 4;
+}
+
+/**
+ * x [B·T, I] itself, or, when some step's mask is 0, a copy at `dst` with those steps' rows zeroed. The backward
+ * passes run their batched products (X·W, Xᵀ·dZ) over every row; a skipped step's dZ row is 0, and 0·NaN = NaN, so
+ * without this a NaN or Inf in a skipped step's input would reach dW (and the gate values recomputed from it).
+ */
+function takenInputs(x: usize, mask: usize, rows: i32, inputSize: i32, dst: usize): usize {
+  if (mask == 0) return x;
+  let skipped = false;
+  for (let r = 0; r < rows; r++) {
+    if (load<f32>(mask + <usize>r * F) == 0) {
+      skipped = true;
+      break;
+    }
+  }
+  if (!skipped) return x;
+  const rowBytes = <usize>inputSize * F;
+  for (let r = 0; r < rows; r++) {
+    const to = dst + <usize>r * rowBytes;
+    if (load<f32>(mask + <usize>r * F) == 0) memory.fill(to, 0, rowBytes);
+    else memory.copy(to, x + <usize>r * rowBytes, rowBytes);
+  }
+  return dst;
+}
+
 /**
  * Bytes of scratch {@link backward} needs: Uᵀ in panels, dZ [B·T, H8], H_prev [B·T, H], the carried gradient
  * and g [B, H8] each, and gemm's work space.
@@ -474,7 +504,7 @@ const TINY: f32 = 1e-30;
 export function backwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const hp = <f64>pad8(hidden);
   const rows = <f64>batch * <f64>steps;
-  return (<f64>hidden * hp + rows * hp + rows * <f64>hidden + 2 * <f64>batch * hp) * 4 + gemmWorkBytes(max(hidden, inputSize));
+  return (<f64>hidden * hp + rows * hp + rows * <f64>hidden + 2 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + gemmWorkBytes(max(hidden, inputSize));
 }
 
 /**
@@ -497,7 +527,8 @@ export function backward(
   const hPrev = dz + <usize>rows * hpBytes; // [B, T, H], original time order, aligned with dz
   const carry = hPrev + <usize>rows * hBytes; // [B, H8]
   const g = carry + <usize>batch * hpBytes; // [B, H8]
-  const work = g + <usize>batch * hpBytes; // gemm
+  const xs = g + <usize>batch * hpBytes; // x with skipped steps' rows zeroed (takenInputs)
+  const work = xs + <usize>takenInputsBytes(batch, steps, inputSize); // gemm
   packPanels(u, F, hBytes, hidden, hidden, ut); // Uᵀ(p, q) = U[q, p]
   memory.fill(carry, 0, <usize>batch * hpBytes);
 
@@ -520,13 +551,13 @@ export function backward(
         const o = <usize>j * F;
         const gv = flush4(f32x4.add(v128.load(dyRow + o), v128.load(cRow + o)));
         v128.store(gRow + o, gv);
-        v128.store(dzRow + o, flush4(f32x4.mul(f32x4.mul(gv, slope4(v128.load(hRow + o), act)), mv)));
+        v128.store(dzRow + o, m == 0 ? f32x4.splat(0) : flush4(f32x4.mul(f32x4.mul(gv, slope4(v128.load(hRow + o), act)), mv)));
       }
       for (; j < hidden; j++) {
         const o = <usize>j * F;
         const gs = flush1(load<f32>(dyRow + o) + load<f32>(cRow + o));
         store<f32>(gRow + o, gs);
-        store<f32>(dzRow + o, flush1(gs * slope1(load<f32>(hRow + o), act) * m));
+        store<f32>(dzRow + o, m == 0 ? 0 : flush1(gs * slope1(load<f32>(hRow + o), act) * m));
       }
     }
     // carry = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
@@ -559,7 +590,7 @@ export function backward(
 
   // Weight gradients over all B·T rows at once, A read transposed in place.
   gemm(hPrev, F, hBytes, dz, hpBytes, F, du, hBytes, hidden, rows, hidden, false, work);
-  gemm(x, F, <usize>inputSize * F, dz, hpBytes, F, dw, hBytes, inputSize, rows, hidden, false, work);
+  gemm(takenInputs(x, mask, rows, inputSize, xs), F, <usize>inputSize * F, dz, hpBytes, F, dw, hBytes, inputSize, rows, hidden, false, work);
   // dx = dZ·Wᵀ, already in original time order; Wᵀ(p, q) = W[q, p].
   gemm(dz, hpBytes, F, w, F, hBytes, dx, <usize>inputSize * F, rows, hidden, inputSize, false, work);
 
@@ -753,7 +784,7 @@ export function lstmBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32,
   const g = 4 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 2 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + gemmWorkBytes(max(g, max(inputSize, hidden)));
+  return (<f64>g * hp + 2 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + gemmWorkBytes(max(g, max(inputSize, hidden)));
 }
 
 function lstmGradLanes(
@@ -822,7 +853,9 @@ export function lstmBackward(
   const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
   const carryC = carryH + <usize>batch * hpBytes;
   const gBuf = carryC + <usize>batch * hpBytes;
-  const work = gBuf + <usize>batch * hpBytes;
+  const xs = gBuf + <usize>batch * hpBytes; // takenInputs
+  const work = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  x = takenInputs(x, mask, rows, inputSize, xs);
   packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
   previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
   previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
@@ -1005,7 +1038,7 @@ export function gruBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32, 
   const g = 3 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 4 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + gemmWorkBytes(max(g, max(inputSize, hidden)));
+  return (<f64>g * hp + 4 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + gemmWorkBytes(max(g, max(inputSize, hidden)));
 }
 
 /**
@@ -1088,7 +1121,9 @@ export function gruBackward(
   const carry = rh + <usize>rows * hBytes;
   const gBuf = carry + <usize>batch * hpBytes;
   const dRh = gBuf + <usize>batch * hpBytes;
-  const work = dRh + <usize>batch * hpBytes;
+  const xs = dRh + <usize>batch * hpBytes; // takenInputs
+  const work = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  x = takenInputs(x, mask, rows, inputSize, xs);
   // Uᵀ(p, q) = U[q, p]; resetAfter false: U_zrᵀ (its first 2H rows) and U_hᵀ packed apart.
   if (resetAfter) packPanels(u, F, gBytes, g, hidden, ut);
   else {
