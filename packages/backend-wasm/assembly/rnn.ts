@@ -18,7 +18,10 @@ const ACT_HARD_SIGMOID_KERAS2: i32 = 5; // Keras 2, tfjs-layers: clip(0.2z + 1/2
 const ACT_SOFTSIGN: i32 = 6; // z / (1 + |z|)
 
 const F: usize = 4; // bytes per float32
-const KC: i32 = 256; // depth block of the weight-gradient gemms: one 8-column panel of B is 8 KiB (L1)
+// Blocking, sized for a conservative cache (32 KiB L1d, 256 KiB L2), not for the development machine's (48 KiB,
+// 1 MiB): what a gemm re-reads must stay resident on any machine of the kind, whatever else shares the L2.
+const KC: i32 = 256; // depth block: one 8-column panel of B is 8 KiB (L1), a 64-row block of packed A 64 KiB (L2)
+const NC: i32 = 128; // column block of gemm: KC·NC floats of packed B = 128 KiB, re-read by every row block (L2)
 
 // ---------------------------------------------------------------------------------------------------------
 // Activations. tanh is Eigen's rational approximation (max abs error 4e-7 against float64 tanh): libm tanh
@@ -241,25 +244,39 @@ function gemmPacked(a: usize, rsa: usize, csa: usize, panels: usize, c: usize, l
   }
 }
 
-/** Scratch bytes {@link gemm} needs for n columns: one depth block of B panels and an A micro-panel. */
+/** Slack every scratch size includes, so that the kernels can start their buffers on a 64-byte line. */
+const ALIGN: f64 = 64;
+
+/** `p` rounded up to a cache line: tfjs's allocator guarantees less, and a misaligned panel splits loads. */
+// @ts-ignore: decorator
+@inline function aligned(p: usize): usize {
+  return (p + 63) & ~<usize>63;
+}
+
+/** Scratch bytes {@link gemm} needs for n columns: one KC×NC block of B panels and an A micro-panel. */
 function gemmWorkBytes(n: i32): f64 {
-  return <f64>KC * <f64>pad8(n) * 4 + <f64>KC * 16;
+  return <f64>KC * <f64>pad8(min(n, NC)) * 4 + <f64>KC * 16;
 }
 
 /**
- * C[m, n] (+)= A[m, k]·B[k, n] with B(p, q) at b + p·rsb + q·csb, in depth blocks of KC (each block's B panels
- * stay in L2 while every row block of A goes through them). `work`: gemmWorkBytes(n).
+ * C[m, n] (+)= A[m, k]·B[k, n] with B(p, q) at b + p·rsb + q·csb, in blocks of NC columns and KC rows of B: each
+ * block is packed once (128 KiB) and stays in L2 while every row block of A goes through it. (One depth block of
+ * all n columns, as before, was 1 MiB for the LSTM weight gradients at H = 256: re-read from L3 by each of the
+ * m/4 row blocks.) `work`: gemmWorkBytes(n).
  */
 function gemm(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, acc: bool, work: usize): void {
   if (k == 0) {
     if (!acc) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n * F);
     return;
   }
-  const micro = work + <usize>KC * <usize>pad8(n) * F;
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kc = min(KC, k - p0);
-    packPanels(b + <usize>p0 * rsb, rsb, csb, kc, n, work);
-    gemmPacked(a + <usize>p0 * csa, rsa, csa, work, c, ldc, m, kc, n, acc || p0 > 0, micro);
+  const micro = work + <usize>KC * <usize>pad8(min(n, NC)) * F;
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = min(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      packPanels(b + <usize>p0 * rsb + <usize>j0 * csb, rsb, csb, kc, nc, work);
+      gemmPacked(a + <usize>p0 * csa, rsa, csa, work, c + <usize>j0 * F, ldc, m, kc, nc, acc || p0 > 0, micro);
+    }
   }
 }
 
@@ -391,7 +408,7 @@ function step1x8(
 
 /** Bytes of scratch {@link forward} needs: W and U in panels, the bias padded to H8 and a mask of ones [B, T]. */
 export function forwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
-  return (<f64>(inputSize + hidden + 1) * <f64>pad8(hidden) + <f64>batch * <f64>steps) * 4;
+  return (<f64>(inputSize + hidden + 1) * <f64>pad8(hidden) + <f64>batch * <f64>steps) * 4 + ALIGN;
 }
 
 /**
@@ -404,7 +421,7 @@ export function forward(
 ): void {
   const hBytes = <usize>hidden * F;
   const hpBytes = <usize>pad8(hidden) * F;
-  const wp = scratch; // panels of W
+  const wp = aligned(scratch); // panels of W
   const up = wp + <usize>inputSize * hpBytes; // panels of U
   const bp = up + <usize>hidden * hpBytes; // bias, zero-padded to 8 columns
   packPanels(w, hBytes, F, inputSize, hidden, wp);
@@ -504,7 +521,7 @@ function takenInputs(x: usize, mask: usize, rows: i32, inputSize: i32, dst: usiz
 export function backwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const hp = <f64>pad8(hidden);
   const rows = <f64>batch * <f64>steps;
-  return (<f64>hidden * hp + rows * hp + rows * <f64>hidden + 2 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + gemmWorkBytes(max(hidden, inputSize));
+  return (<f64>hidden * hp + rows * hp + rows * <f64>hidden + 2 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(hidden, inputSize)) + ALIGN;
 }
 
 /**
@@ -522,13 +539,14 @@ export function backward(
   const hpBytes = <usize>hp * F;
   const hBytes = <usize>hidden * F;
   const rows = batch * steps;
-  const ut = scratch; // Uᵀ in panels
+  const ut = aligned(scratch); // Uᵀ in panels
   const dz = ut + <usize>hidden * hpBytes; // [B, T, H8], original time order
   const hPrev = dz + <usize>rows * hpBytes; // [B, T, H], original time order, aligned with dz
   const carry = hPrev + <usize>rows * hBytes; // [B, H8]
   const g = carry + <usize>batch * hpBytes; // [B, H8]
   const xs = g + <usize>batch * hpBytes; // x with skipped steps' rows zeroed (takenInputs)
-  const work = xs + <usize>takenInputsBytes(batch, steps, inputSize); // gemm
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize); // stepGemm
+  const work = pack + <usize>stepPackBytes(batch); // gemm
   packPanels(u, F, hBytes, hidden, hidden, ut); // Uᵀ(p, q) = U[q, p]
   memory.fill(carry, 0, <usize>batch * hpBytes);
 
@@ -561,7 +579,7 @@ export function backward(
       }
     }
     // carry = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
-    gemmPacked(dzT, dzPitch, F, ut, carry, hpBytes, batch, hidden, hidden, false, work);
+    stepGemm(dzT, dzPitch, ut, carry, hpBytes, batch, hidden, hidden, false, pack);
     if (mask != 0) {
       for (let bi = 0; bi < batch; bi++) {
         const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
@@ -639,18 +657,75 @@ export function backward(
   return f32x4.add(prev, f32x4.mul(f32x4.splat(m), f32x4.sub(next, prev)));
 }
 
+/** Bytes of {@link stepGemm}'s `pack` for m rows: one depth block of A in 4-row micro-panels. */
+function stepPackBytes(m: i32): f64 {
+  return <f64>((m + 3) & ~3) * <f64>KC * 4;
+}
+
+/**
+ * Copies rows 0..m−1, columns 0..kc−1 of A (row pitch rsa) into micro-panels [⌈m/4⌉][kc][4] at dst (rows past m
+ * zero): 4×4 transposes in registers.
+ */
+function packRows(a: usize, rsa: usize, m: i32, kc: i32, dst: usize): void {
+  const blockBytes = <usize>kc * 16;
+  for (let i = 0; i < m; i += 4) {
+    const rows = min(4, m - i);
+    const r0 = a + <usize>i * rsa;
+    const to = dst + <usize>(i >> 2) * blockBytes;
+    let p = 0;
+    if (rows == 4) {
+      const r1 = r0 + rsa, r2 = r0 + rsa * 2, r3 = r0 + rsa * 3;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p * F;
+        const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
+        const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+        const d = to + <usize>p * 16;
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      }
+    }
+    for (; p < kc; p++) {
+      const d = to + <usize>p * 16;
+      for (let l = 0; l < 4; l++) store<f32>(d + <usize>l * F, l < rows ? load<f32>(r0 + <usize>l * rsa + <usize>p * F) : 0);
+    }
+  }
+}
+
 /**
  * C[m, n] (+)= A[m, k]·B with A row-major (pitch rsa) and B packed into panels of k rows: the per-step recurrent
- * products. Column panels outer, row blocks inner, so a panel of U (k·32 bytes) stays in L1 for every row block.
+ * products. Per depth block of KC, A is first packed into contiguous 4-row micro-panels (`pack`: stepPackBytes(m)):
+ * its rows are T·H floats apart in the state tensors (100 KiB at L, a multiple of 4 KiB: every row on its own page
+ * and in the same L1 sets), packed they are one 64 KiB stream. Then column panels outer, row blocks inner, so a
+ * KC-deep slice of a panel of U (8 KiB) stays in L1 for every row block and the packed block (≤ 64 KiB at B = 64)
+ * in L2. Below 4 rows A is read in place.
  */
-function stepGemm(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, acc: bool): void {
-  for (let j = 0; j < n; j += 8) {
-    const cols = min(8, n - j);
-    const panel = panels + <usize>(j >> 3) * panelBytes(k);
-    const cj = c + <usize>j * F;
-    let i = 0;
-    for (; i + 4 <= m; i += 4) kernel4x8(a + <usize>i * rsa, rsa, F, panel, cj + <usize>i * ldc, ldc, k, 4, cols, acc);
-    for (; i < m; i++) kernel1x8(a + <usize>i * rsa, F, panel, cj + <usize>i * ldc, k, cols, acc);
+function stepGemm(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, acc: bool, pack: usize): void {
+  if (m < 4) {
+    for (let j = 0; j < n; j += 8) {
+      const cols = min(8, n - j);
+      const panel = panels + <usize>(j >> 3) * panelBytes(k);
+      for (let i = 0; i < m; i++) kernel1x8(a + <usize>i * rsa, F, panel, c + <usize>i * ldc + <usize>j * F, k, cols, acc);
+    }
+    return;
+  }
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    const add = acc || p0 > 0;
+    packRows(a + <usize>p0 * F, rsa, m, kc, pack);
+    const blockBytes = <usize>kc * 16;
+    for (let j = 0; j < n; j += 8) {
+      const cols = min(8, n - j);
+      const panel = panels + <usize>(j >> 3) * panelBytes(k) + <usize>p0 * 32;
+      const cj = c + <usize>j * F;
+      let i = 0;
+      for (; i + 4 <= m; i += 4) kernel4x8(pack + <usize>(i >> 2) * blockBytes, F, 16, panel, cj + <usize>i * ldc, ldc, kc, 4, cols, add);
+      for (; i < m; i++) kernel1x8(pack + <usize>(i >> 2) * blockBytes + <usize>(i & 3) * F, 16, panel, cj + <usize>i * ldc, kc, cols, add);
+    }
   }
 }
 
@@ -704,7 +779,7 @@ function columnSums(d: usize, ldd: usize, rows: i32, n: i32, out: usize): void {
 /** Bytes of scratch {@link lstmForward} needs: U in panels, P [B·T, 4H], the step's products [B, 4H8], gemm work. */
 export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 4 * hidden;
-  return (<f64>hidden * <f64>pad8(g) + <f64>batch * <f64>steps * <f64>g + <f64>batch * <f64>pad8(g)) * 4 + gemmWorkBytes(g);
+  return (<f64>hidden * <f64>pad8(g) + <f64>batch * <f64>steps * <f64>g + <f64>batch * <f64>pad8(g)) * 4 + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
 }
 
 function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
@@ -738,10 +813,11 @@ export function lstmForward(
   const gBytes = <usize>g * F;
   const qPitch = gateStride(g);
   const hBytes = <usize>hidden * F;
-  const up = scratch;
+  const up = aligned(scratch);
   const p = up + <usize>hidden * qPitch;
   const q = p + <usize>batch * <usize>steps * gBytes;
-  const work = q + <usize>batch * qPitch;
+  const pack = q + <usize>batch * qPitch;
+  const work = pack + <usize>stepPackBytes(batch);
   packPanels(u, gBytes, F, hidden, g, up);
   projectInputs(x, w, gBytes, bias, p, gBytes, batch * steps, inputSize, g, work);
 
@@ -751,7 +827,7 @@ export function lstmForward(
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false);
+    stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
       const hp = hPrev + <usize>bi * prevPitch;
@@ -784,7 +860,7 @@ export function lstmBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32,
   const g = 4 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 2 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + gemmWorkBytes(max(g, max(inputSize, hidden)));
+  return (<f64>g * hp + 2 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
 }
 
 function lstmGradLanes(
@@ -845,7 +921,7 @@ export function lstmBackward(
   const hBytes = <usize>hidden * F;
   const hpBytes = gateStride(hidden);
   const rows = batch * steps;
-  const ut = scratch; // Uᵀ [4H, H] in panels
+  const ut = aligned(scratch); // Uᵀ [4H, H] in panels
   const z = ut + <usize>g * hpBytes; // gate values [B·T, 4H8]
   const dz = z + <usize>rows * zPitch;
   const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
@@ -854,7 +930,8 @@ export function lstmBackward(
   const carryC = carryH + <usize>batch * hpBytes;
   const gBuf = carryC + <usize>batch * hpBytes;
   const xs = gBuf + <usize>batch * hpBytes; // takenInputs
-  const work = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const work = pack + <usize>stepPackBytes(batch);
   x = takenInputs(x, mask, rows, inputSize, xs);
   packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
   previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
@@ -909,7 +986,7 @@ export function lstmBackward(
       }
     }
     // carry_h = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
-    stepGemm(dz + <usize>t * zPitch, dzPitch, ut, carryH, hpBytes, batch, g, hidden, false);
+    stepGemm(dz + <usize>t * zPitch, dzPitch, ut, carryH, hpBytes, batch, g, hidden, false, pack);
     carrySkipped(mask, steps, t, carryH, gBuf, hpBytes, batch, hidden);
   }
   for (let bi = 0; bi < batch; bi++) {
@@ -931,7 +1008,7 @@ export function lstmBackward(
 export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 3 * hidden;
   const panels = <f64>hidden * (<f64>pad8(2 * hidden) + <f64>pad8(hidden) + <f64>pad8(g));
-  return (panels + <f64>batch * <f64>steps * <f64>g + <f64>batch * (2 * <f64>pad8(g) + <f64>hidden)) * 4 + gemmWorkBytes(g);
+  return (panels + <f64>batch * <f64>steps * <f64>g + <f64>batch * (2 * <f64>pad8(g) + <f64>hidden)) * 4 + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
 }
 
 /**
@@ -969,13 +1046,14 @@ export function gruForward(
   const gBytes = <usize>g * F;
   const hBytes = <usize>hidden * F;
   const qPitch = gateStride(g);
-  const up = scratch; // resetAfter: U; else U_zr then U_h
+  const up = aligned(scratch); // resetAfter: U; else U_zr then U_h
   const uh = up + <usize>hidden * gateStride(2 * hidden);
   const p = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + qPitch);
   const q = p + <usize>batch * <usize>steps * gBytes;
   const qh = q + <usize>batch * qPitch;
   const rh = qh + <usize>batch * qPitch; // [B, H]
-  const work = rh + <usize>batch * hBytes;
+  const pack = rh + <usize>batch * hBytes;
+  const work = pack + <usize>stepPackBytes(batch);
   if (resetAfter) packPanels(u, gBytes, F, hidden, g, up);
   else {
     packPanels(u, gBytes, F, hidden, 2 * hidden, up);
@@ -989,9 +1067,9 @@ export function gruForward(
     const t = backwards ? steps - 1 - s : s;
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false);
+    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
     else {
-      stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false);
+      stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false, pack);
       // r⊙h for every row, then (r⊙h)·U_h.
       for (let bi = 0; bi < batch; bi++) {
         const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes + <usize>hidden * F;
@@ -1005,7 +1083,7 @@ export function gruForward(
           j += wide ? 4 : 1;
         }
       }
-      stepGemm(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, false);
+      stepGemm(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, false, pack);
     }
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
@@ -1038,7 +1116,7 @@ export function gruBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32, 
   const g = 3 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 4 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + gemmWorkBytes(max(g, max(inputSize, hidden)));
+  return (<f64>g * hp + 4 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
 }
 
 /**
@@ -1110,7 +1188,7 @@ export function gruBackward(
   const hpBytes = gateStride(hidden);
   const gs = hBytes;
   const rows = batch * steps;
-  const ut = scratch; // resetAfter: Uᵀ [3H, H]; else U_zrᵀ [2H, H] then U_hᵀ [H, H]
+  const ut = aligned(scratch); // resetAfter: Uᵀ [3H, H]; else U_zrᵀ [2H, H] then U_hᵀ [H, H]
   const uht = ut + <usize>(2 * hidden) * hpBytes;
   const p = ut + <usize>g * hpBytes;
   const q = p + <usize>rows * pPitch;
@@ -1122,7 +1200,8 @@ export function gruBackward(
   const gBuf = carry + <usize>batch * hpBytes;
   const dRh = gBuf + <usize>batch * hpBytes;
   const xs = dRh + <usize>batch * hpBytes; // takenInputs
-  const work = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const work = pack + <usize>stepPackBytes(batch);
   x = takenInputs(x, mask, rows, inputSize, xs);
   // Uᵀ(p, q) = U[q, p]; resetAfter false: U_zrᵀ (its first 2H rows) and U_hᵀ packed apart.
   if (resetAfter) packPanels(u, F, gBytes, g, hidden, ut);
@@ -1193,10 +1272,10 @@ export function gruBackward(
     }
     if (resetAfter) {
       // carry += dQ_s·Uᵀ.
-      stepGemm(dq + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, g, hidden, true);
+      stepGemm(dq + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, g, hidden, true, pack);
     } else {
       // d(r⊙h) = dâ·U_hᵀ; dr = d(r⊙h)⊙h⊙σ'(r); carry += d(r⊙h)⊙r + [dz, dr]·U_zrᵀ.
-      stepGemm(dp + <usize>t * pPitch + <usize>(2 * hidden) * F, stepPitch, uht, dRh, hpBytes, batch, hidden, hidden, false);
+      stepGemm(dp + <usize>t * pPitch + <usize>(2 * hidden) * F, stepPitch, uht, dRh, hpBytes, batch, hidden, hidden, false, pack);
       for (let bi = 0; bi < batch; bi++) {
         const row = <usize>bi * <usize>steps + <usize>t;
         const pr = p + row * pPitch;
@@ -1214,7 +1293,7 @@ export function gruBackward(
           j += wide ? 4 : 1;
         }
       }
-      stepGemm(dp + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, 2 * hidden, hidden, true);
+      stepGemm(dp + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, 2 * hidden, hidden, true, pack);
     }
   }
   for (let bi = 0; bi < batch; bi++) memory.copy(dh0 + <usize>bi * hBytes, carry + <usize>bi * hpBytes, hBytes);
