@@ -774,12 +774,24 @@ function columnSums(d: usize, ldd: usize, rows: i32, n: i32, out: usize): void {
   return <usize>pad8(n) * F;
 }
 
+/**
+ * Row pitch (bytes) of the [rows, n] scratch matrices (gate values, products, gradients): n padded to 8, plus one
+ * cache line when that is a multiple of 2 KiB. An LSTM at H = 256 has rows of exactly 4 KiB, and rows 4 KiB apart
+ * all fall into the same L1 set (and into few L2 sets): a 4×8 block's stores and a step's 64 rows would evict each
+ * other. One line of padding staggers them.
+ */
+// @ts-ignore: decorator
+@inline function rowPitch(n: i32): usize {
+  const b = <usize>pad8(n) * F;
+  return (b & 2047) == 0 ? b + 64 : b;
+}
+
 // ----- LSTM forward
 
 /** Bytes of scratch {@link lstmForward} needs: U in panels, P [B·T, 4H], the step's products [B, 4H8], gemm work. */
 export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 4 * hidden;
-  return (<f64>hidden * <f64>pad8(g) + <f64>batch * <f64>steps * <f64>g + <f64>batch * <f64>pad8(g)) * 4 + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
+  return <f64>hidden * <f64>pad8(g) * 4 + (<f64>batch * <f64>steps + <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
 }
 
 function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
@@ -811,15 +823,16 @@ export function lstmForward(
 ): void {
   const g = 4 * hidden;
   const gBytes = <usize>g * F;
-  const qPitch = gateStride(g);
+  const qPitch = rowPitch(g);
+  const pPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
   const up = aligned(scratch);
-  const p = up + <usize>hidden * qPitch;
-  const q = p + <usize>batch * <usize>steps * gBytes;
+  const p = up + <usize>hidden * gateStride(g);
+  const q = p + <usize>batch * <usize>steps * pPitch;
   const pack = q + <usize>batch * qPitch;
   const work = pack + <usize>stepPackBytes(batch);
   packPanels(u, gBytes, F, hidden, g, up);
-  projectInputs(x, w, gBytes, bias, p, gBytes, batch * steps, inputSize, g, work);
+  projectInputs(x, w, gBytes, bias, p, pPitch, batch * steps, inputSize, g, work);
 
   const seqPitch = <usize>steps * hBytes;
   for (let s = 0; s < steps; s++) {
@@ -839,7 +852,7 @@ export function lstmForward(
         memory.copy(co, cp, hBytes);
         continue;
       }
-      const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes;
+      const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch;
       const qr = q + <usize>bi * qPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
@@ -860,7 +873,7 @@ export function lstmBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32,
   const g = 4 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 2 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
+  return (<f64>g * hp + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + 2 * rows * <f64>rowPitch(g) + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
 }
 
 function lstmGradLanes(
@@ -917,7 +930,7 @@ export function lstmBackward(
 ): void {
   const g = 4 * hidden;
   const gBytes = <usize>g * F;
-  const zPitch = gateStride(g);
+  const zPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
   const hpBytes = gateStride(hidden);
   const rows = batch * steps;
@@ -1008,7 +1021,7 @@ export function lstmBackward(
 export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 3 * hidden;
   const panels = <f64>hidden * (<f64>pad8(2 * hidden) + <f64>pad8(hidden) + <f64>pad8(g));
-  return (panels + <f64>batch * <f64>steps * <f64>g + <f64>batch * (2 * <f64>pad8(g) + <f64>hidden)) * 4 + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
+  return (panels + <f64>batch * <f64>hidden) * 4 + (<f64>batch * <f64>steps + 2 * <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
 }
 
 /**
@@ -1045,11 +1058,12 @@ export function gruForward(
   const g = 3 * hidden;
   const gBytes = <usize>g * F;
   const hBytes = <usize>hidden * F;
-  const qPitch = gateStride(g);
+  const qPitch = rowPitch(g);
+  const pPitch = rowPitch(g);
   const up = aligned(scratch); // resetAfter: U; else U_zr then U_h
   const uh = up + <usize>hidden * gateStride(2 * hidden);
-  const p = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + qPitch);
-  const q = p + <usize>batch * <usize>steps * gBytes;
+  const p = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + gateStride(g));
+  const q = p + <usize>batch * <usize>steps * pPitch;
   const qh = q + <usize>batch * qPitch;
   const rh = qh + <usize>batch * qPitch; // [B, H]
   const pack = rh + <usize>batch * hBytes;
@@ -1059,7 +1073,7 @@ export function gruForward(
     packPanels(u, gBytes, F, hidden, 2 * hidden, up);
     packPanels(u + <usize>(2 * hidden) * F, gBytes, F, hidden, hidden, uh);
   }
-  projectInputs(x, w, gBytes, bias, p, gBytes, batch * steps, inputSize, g, work);
+  projectInputs(x, w, gBytes, bias, p, pPitch, batch * steps, inputSize, g, work);
   const rb = resetAfter ? bias + gBytes : 0;
 
   const seqPitch = <usize>steps * hBytes;
@@ -1072,7 +1086,7 @@ export function gruForward(
       stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false, pack);
       // r⊙h for every row, then (r⊙h)·U_h.
       for (let bi = 0; bi < batch; bi++) {
-        const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes + <usize>hidden * F;
+        const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch + <usize>hidden * F;
         const qr = q + <usize>bi * qPitch + <usize>hidden * F;
         const hp = hPrev + <usize>bi * prevPitch;
         const out = rh + <usize>bi * hBytes;
@@ -1093,7 +1107,7 @@ export function gruForward(
         memory.copy(ho, hp, hBytes);
         continue;
       }
-      const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes;
+      const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch;
       const qr = q + <usize>bi * qPitch;
       const qhr = qh + <usize>bi * qPitch;
       for (let j = 0; j < hidden; ) {
@@ -1116,7 +1130,7 @@ export function gruBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32, 
   const g = 3 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 4 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
+  return (<f64>g * hp + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + 4 * rows * <f64>rowPitch(g) + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
 }
 
 /**
@@ -1183,7 +1197,7 @@ export function gruBackward(
 ): void {
   const g = 3 * hidden;
   const gBytes = <usize>g * F;
-  const pPitch = gateStride(g);
+  const pPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
   const hpBytes = gateStride(hidden);
   const gs = hBytes;

@@ -22,13 +22,16 @@ describe('generated module', () => {
 
 // The blocked paths of the module: step gemms deeper than one depth block (KC = 256: the backward's dZ·Uᵀ has depth
 // 4H for LSTM, 3H for GRU), gemms wider than one column block (NC = 128) and batches that leave a partial 4-row
-// micro-panel, against core's composite.
+// micro-panel, padded row pitches, against core's composite.
 describe('fused kernels past one cache block (depth > 256, width > 128), against the composite', () => {
   const cases: { cell: CellType; resetAfter: boolean; batch: number; steps: number; inputSize: number; units: number }[] = [
     { cell: 'lstm', resetAfter: false, batch: 6, steps: 3, inputSize: 5, units: 70 },
     { cell: 'gru', resetAfter: true, batch: 5, steps: 3, inputSize: 4, units: 90 },
     { cell: 'gru', resetAfter: false, batch: 7, steps: 2, inputSize: 3, units: 131 },
     { cell: 'simpleRNN', resetAfter: false, batch: 9, steps: 3, inputSize: 300, units: 260 },
+    // Rows of 2 KiB multiples (4H = 512; 3H = 1536), which the module pads by a cache line.
+    { cell: 'lstm', resetAfter: false, batch: 5, steps: 3, inputSize: 4, units: 128 },
+    { cell: 'gru', resetAfter: false, batch: 4, steps: 2, inputSize: 2, units: 512 },
   ];
   beforeAll(async () => setBackend('wasm'));
   afterAll(() => setFusedKernelsEnabled(true));
