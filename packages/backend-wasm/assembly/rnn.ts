@@ -319,12 +319,14 @@ function storeState(h: usize, hPrev: usize, v0: v128, v1: v128, cols: i32, m: f3
 }
 
 /**
- * Rows i..i+3, columns j..j+7 of one step. x, hPrev and mask point at row i, h at row i and column j (jb bytes);
- * wp and up at the column panel of W and U, bp at column j of the 8-padded bias.
+ * Rows i..i+3, columns j..j+7 of one step. x and hPrev point at row i of the operands (rows xPitch and hPitch
+ * bytes apart, `step` bytes between k and k+1: F in place, 16 in packed micro-panels), prev (the previous states,
+ * pitch prevPitch, read for masked rows) and mask at row i, h at row i and column j (jb bytes); wp and up at the
+ * column panel of W and U, bp at column j of the 8-padded bias.
  */
 function step4x8(
-  x: usize, xPitch: usize, wp: usize, inputSize: i32, hPrev: usize, hPitch: usize, up: usize, hidden: i32,
-  bp: usize, h: usize, outPitch: usize, mask: usize, maskPitch: usize, jb: usize, cols: i32, act: i32,
+  x: usize, xPitch: usize, wp: usize, inputSize: i32, hPrev: usize, hPitch: usize, up: usize, hidden: i32, step: usize,
+  prev: usize, prevPitch: usize, bp: usize, h: usize, outPitch: usize, mask: usize, maskPitch: usize, jb: usize, cols: i32, act: i32,
 ): void {
   const bias0 = v128.load(bp);
   const bias1 = v128.load(bp, 16);
@@ -347,7 +349,7 @@ function step4x8(
     sv = v128.load32_splat(a + r3);
     c30 = f32x4.add(c30, f32x4.mul(sv, b0));
     c31 = f32x4.add(c31, f32x4.mul(sv, b1));
-    a += F;
+    a += step;
     b += 32;
   }
   const q1 = hPitch, q2 = hPitch * 2, q3 = hPitch * 3;
@@ -368,20 +370,20 @@ function step4x8(
     sv = v128.load32_splat(a + q3);
     c30 = f32x4.add(c30, f32x4.mul(sv, b0));
     c31 = f32x4.add(c31, f32x4.mul(sv, b1));
-    a += F;
+    a += step;
     b += 32;
   }
-  const pj = hPrev + jb;
+  const pj = prev + jb;
   storeState(h, pj, c00, c01, cols, load<f32>(mask), act);
-  storeState(h + outPitch, pj + q1, c10, c11, cols, load<f32>(mask + maskPitch), act);
-  storeState(h + outPitch * 2, pj + q2, c20, c21, cols, load<f32>(mask + maskPitch * 2), act);
-  storeState(h + outPitch * 3, pj + q3, c30, c31, cols, load<f32>(mask + maskPitch * 3), act);
+  storeState(h + outPitch, pj + prevPitch, c10, c11, cols, load<f32>(mask + maskPitch), act);
+  storeState(h + outPitch * 2, pj + prevPitch * 2, c20, c21, cols, load<f32>(mask + maskPitch * 2), act);
+  storeState(h + outPitch * 3, pj + prevPitch * 3, c30, c31, cols, load<f32>(mask + maskPitch * 3), act);
 }
 
 /** One row of {@link step4x8}, for the batch tail. */
 function step1x8(
-  x: usize, wp: usize, inputSize: i32, hPrev: usize, up: usize, hidden: i32,
-  bp: usize, h: usize, mask: usize, jb: usize, cols: i32, act: i32,
+  x: usize, wp: usize, inputSize: i32, hPrev: usize, up: usize, hidden: i32, step: usize,
+  prev: usize, bp: usize, h: usize, mask: usize, jb: usize, cols: i32, act: i32,
 ): void {
   let c0 = v128.load(bp);
   let c1 = v128.load(bp, 16);
@@ -391,7 +393,7 @@ function step1x8(
     const sv = v128.load32_splat(a);
     c0 = f32x4.add(c0, f32x4.mul(sv, v128.load(b)));
     c1 = f32x4.add(c1, f32x4.mul(sv, v128.load(b, 16)));
-    a += F;
+    a += step;
     b += 32;
   }
   a = hPrev;
@@ -400,15 +402,19 @@ function step1x8(
     const sv = v128.load32_splat(a);
     c0 = f32x4.add(c0, f32x4.mul(sv, v128.load(b)));
     c1 = f32x4.add(c1, f32x4.mul(sv, v128.load(b, 16)));
-    a += F;
+    a += step;
     b += 32;
   }
-  storeState(h, hPrev + jb, c0, c1, cols, load<f32>(mask), act);
+  storeState(h, prev + jb, c0, c1, cols, load<f32>(mask), act);
 }
 
-/** Bytes of scratch {@link forward} needs: W and U in panels, the bias padded to H8 and a mask of ones [B, T]. */
+/**
+ * Bytes of scratch {@link forward} needs: W and U in panels, the bias padded to H8, a mask of ones [B, T] and the
+ * step's x_t and h_{t−1} in 4-row micro-panels.
+ */
 export function forwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
-  return (<f64>(inputSize + hidden + 1) * <f64>pad8(hidden) + <f64>batch * <f64>steps) * 4 + ALIGN;
+  const packed = <f64>((batch + 3) & ~3) * <f64>(inputSize + hidden);
+  return (<f64>(inputSize + hidden + 1) * <f64>pad8(hidden) + <f64>batch * <f64>steps + packed) * 4 + ALIGN;
 }
 
 /**
@@ -428,10 +434,19 @@ export function forward(
   packPanels(u, hBytes, F, hidden, hidden, up);
   memory.fill(bp, 0, hpBytes);
   if (bias != 0) memory.copy(bp, bias, hBytes);
+  const ones = bp + hpBytes; // [B, T]
   if (mask == 0) {
-    mask = bp + hpBytes;
+    mask = ones;
     for (let i = 0; i < batch * steps; i++) store<f32>(mask + <usize>i * F, 1);
   }
+  // x_t and h_{t−1} are packed per step into 4-row micro-panels [⌈B/4⌉][K][4]: in place their rows are T·I and
+  // T·H floats apart (T·H·4 bytes is a multiple of 4 KiB whenever T is a multiple of 4 at H = 256: every row in
+  // the same L1 set, few L2 sets, and a page each), packed they are one contiguous stream. Below 4 rows, in place.
+  const packed = batch >= 4;
+  const xPack = ones + <usize>batch * <usize>steps * F;
+  const hPack = xPack + <usize>((batch + 3) & ~3) * <usize>inputSize * F;
+  const xBlock = <usize>inputSize * 16;
+  const hBlock = <usize>hidden * 16;
 
   const outPitch = <usize>steps * hBytes;
   const xPitch = <usize>steps * <usize>inputSize * F;
@@ -443,23 +458,39 @@ export function forward(
     const hT = out + <usize>s * hBytes;
     const prev = s == 0 ? h0 : hT - hBytes;
     const prevPitch = s == 0 ? hBytes : outPitch;
+    if (packed) {
+      packRows(xT, xPitch, batch, inputSize, xPack);
+      packRows(prev, prevPitch, batch, hidden, hPack);
+    }
     for (let j = 0; j < hidden; j += 8) {
       const cols = min(8, hidden - j);
       const jb = <usize>j * F;
       const wj = wp + <usize>(j >> 3) * panelBytes(inputSize);
       const uj = up + <usize>(j >> 3) * panelBytes(hidden);
       let i = 0;
-      for (; i + 4 <= batch; i += 4) {
-        step4x8(
-          xT + <usize>i * xPitch, xPitch, wj, inputSize, prev + <usize>i * prevPitch, prevPitch, uj, hidden,
-          bp + jb, hT + <usize>i * outPitch + jb, outPitch, maskT + <usize>i * maskPitch, maskPitch, jb, cols, act,
-        );
-      }
-      for (; i < batch; i++) {
-        step1x8(
-          xT + <usize>i * xPitch, wj, inputSize, prev + <usize>i * prevPitch, uj, hidden,
-          bp + jb, hT + <usize>i * outPitch + jb, maskT + <usize>i * maskPitch, jb, cols, act,
-        );
+      if (packed) {
+        for (; i + 4 <= batch; i += 4) {
+          const blk = <usize>(i >> 2);
+          step4x8(
+            xPack + blk * xBlock, F, wj, inputSize, hPack + blk * hBlock, F, uj, hidden, 16, prev + <usize>i * prevPitch, prevPitch,
+            bp + jb, hT + <usize>i * outPitch + jb, outPitch, maskT + <usize>i * maskPitch, maskPitch, jb, cols, act,
+          );
+        }
+        for (; i < batch; i++) {
+          const lane = <usize>(i >> 2);
+          const l = <usize>(i & 3) * F;
+          step1x8(
+            xPack + lane * xBlock + l, wj, inputSize, hPack + lane * hBlock + l, uj, hidden, 16, prev + <usize>i * prevPitch,
+            bp + jb, hT + <usize>i * outPitch + jb, maskT + <usize>i * maskPitch, jb, cols, act,
+          );
+        }
+      } else {
+        for (; i < batch; i++) {
+          step1x8(
+            xT + <usize>i * xPitch, wj, inputSize, prev + <usize>i * prevPitch, uj, hidden, F, prev + <usize>i * prevPitch,
+            bp + jb, hT + <usize>i * outPitch + jb, maskT + <usize>i * maskPitch, jb, cols, act,
+          );
+        }
       }
     }
   }
