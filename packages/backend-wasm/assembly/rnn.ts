@@ -1107,22 +1107,23 @@ export function lstmBackward(
 export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 3 * hidden;
   const panels = <f64>hidden * (<f64>pad8(2 * hidden) + <f64>pad8(hidden) + <f64>pad8(g));
-  return (panels + <f64>batch * <f64>hidden) * 4 + (<f64>batch * <f64>steps + 2 * <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
+  return (panels + <f64>batch * <f64>hidden) * 4 + (<f64>batch * <f64>steps + 2 * <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + groupScratchBytes(batch, hidden, 3) + ALIGN;
 }
 
 /**
  * resetAfter: h' = ĥ + z⊙(h − ĥ) with z = σ(Pz + Qz + b'z), r = σ(Pr + Qr + b'r), ĥ = act(Ph + r⊙(Qh + b'h)).
  * Otherwise (qh = (r⊙h)·U_h, no recurrent bias): z = σ(Pz + Qz), ĥ = act(Ph + qh).
  */
-function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+function gruLanes(p: usize, q: usize, qgs: usize, jq: i32, qh: usize, rb: usize, hp: usize, ho: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
-  let zPre = f32x4.add(ld(p + o, wide), ld(q + o, wide));
+  q += <usize>jq * F; // the products' gates are qgs bytes apart, this lane at jq
+  let zPre = f32x4.add(ld(p + o, wide), ld(q, wide));
   let cand: v128;
   if (resetAfter) {
     zPre = f32x4.add(zPre, ld(rb + o, wide));
-    const r = activate4(f32x4.add(f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide)), ld(rb + gs + o, wide)), gateAct);
-    cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), f32x4.mul(r, f32x4.add(ld(q + 2 * gs + o, wide), ld(rb + 2 * gs + o, wide)))), act);
+    const r = activate4(f32x4.add(f32x4.add(ld(p + gs + o, wide), ld(q + qgs, wide)), ld(rb + gs + o, wide)), gateAct);
+    cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), f32x4.mul(r, f32x4.add(ld(q + 2 * qgs, wide), ld(rb + 2 * gs + o, wide)))), act);
   } else {
     cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(qh + o, wide)), act);
   }
@@ -1154,7 +1155,11 @@ export function gruForward(
   const rh = qh + <usize>batch * qPitch; // [B, H]
   const pack = rh + <usize>batch * hBytes;
   const work = pack + <usize>stepPackBytes(batch);
-  if (resetAfter) packPanels(u, gBytes, F, hidden, g, up);
+  const gpack = work + <usize>gemmWorkBytes(g); // resetAfter: h_{t−1} in full-depth micro-panels
+  const tile = aligned(gpack + <usize>((batch + 3) & ~3) * hBytes); // one group's products [B, 3, 8]
+  const gateBytes = gatePanelBytes(hidden);
+  const packed = batch >= 4;
+  if (resetAfter) packGatePanels(u, hidden, 3, up);
   else {
     packPanels(u, gBytes, F, hidden, 2 * hidden, up);
     packPanels(u + <usize>(2 * hidden) * F, gBytes, F, hidden, hidden, uh);
@@ -1167,8 +1172,32 @@ export function gruForward(
     const t = backwards ? steps - 1 - s : s;
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
-    else {
+    if (resetAfter) {
+      // Group by group, as lstmForward.
+      if (packed) packRows(hPrev, prevPitch, batch, hidden, gpack);
+      for (let j0 = 0; j0 < hidden; j0 += 8) {
+        const end = min(j0 + 8, hidden);
+        const jb = <usize>j0 * F;
+        groupProducts(packed ? gpack : hPrev, prevPitch, packed, batch, hidden, up + <usize>(j0 >> 3) * panelBytes(hidden), gateBytes, 3, tile);
+        for (let bi = 0; bi < batch; bi++) {
+          const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+          const hp = hPrev + <usize>bi * prevPitch;
+          const ho = hs + <usize>bi * seqPitch + <usize>s * hBytes;
+          if (m == 0) {
+            memory.copy(ho + jb, hp + jb, <usize>(end - j0) * F);
+            continue;
+          }
+          const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch;
+          const qr = tile + <usize>bi * 96;
+          for (let j = j0; j < end; ) {
+            const wide = j + 4 <= hidden;
+            gruLanes(pr, qr, 32, j - j0, 0, rb, hp, ho, hidden, j, m, act, gateAct, true, wide);
+            j += wide ? 4 : 1;
+          }
+        }
+      }
+      continue;
+    } else {
       stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false, pack);
       // r⊙h for every row, then (r⊙h)·U_h.
       for (let bi = 0; bi < batch; bi++) {
@@ -1198,7 +1227,7 @@ export function gruForward(
       const qhr = qh + <usize>bi * qPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        gruLanes(pr, qr, qhr, rb, hp, ho, hidden, j, m, act, gateAct, resetAfter, wide);
+        gruLanes(pr, qr, <usize>hidden * F, j, qhr, rb, hp, ho, hidden, j, m, act, gateAct, false, wide);
         j += wide ? 4 : 1;
       }
     }
