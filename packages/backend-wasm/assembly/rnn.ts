@@ -819,67 +819,19 @@ function columnSums(d: usize, ldd: usize, rows: i32, n: i32, out: usize): void {
 
 // ----- LSTM forward
 
-/**
- * Bytes of scratch {@link lstmForward} needs: U in per-gate panels, P [B·T, 4H], h_{t−1} in micro-panels, one
- * group's products [B, 4, 8], gemm work.
- */
+/** Bytes of scratch {@link lstmForward} needs: U in panels, P [B·T, 4H], the step's products [B, 4H8], gemm work. */
 export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 4 * hidden;
-  return 4 * <f64>gatePanelBytes(hidden) + <f64>batch * <f64>steps * <f64>rowPitch(g) + groupScratchBytes(batch, hidden, 4) + gemmWorkBytes(g) + ALIGN;
+  return <f64>hidden * <f64>pad8(g) * 4 + (<f64>batch * <f64>steps + <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
 }
 
-/** Bytes of one gate's recurrent kernel [H, H] packed into 8-column panels. */
-// @ts-ignore: decorator
-@inline function gatePanelBytes(hidden: i32): usize {
-  return <usize>pad8(hidden) * <usize>hidden * F;
-}
-
-/** Bytes of {@link groupProducts}'s scratch: h_{t−1} in micro-panels of full depth and the group's tile. */
-function groupScratchBytes(batch: i32, hidden: i32, gates: i32): f64 {
-  return <f64>((batch + 3) & ~3) * <f64>hidden * 4 + <f64>batch * <f64>gates * 32 + 64;
-}
-
-/**
- * The recurrent products of one group of 8 units, every gate: tile[r][gate][0..7] = h_{t−1}[r]·U_gate[:, j..j+7]
- * for r < m (row pitch gates·32 bytes). `a`: h_{t−1} packed into micro-panels of depth k (packed), else rows in
- * place (pitch rsa); `panel`: gate 0's panel of the group, the next gate's gateBytes further.
- *
- * The gated forwards run their steps group by group: the group's 4 (LSTM) or 3 (GRU) panels of U (8 KiB each at
- * H = 256) stay in L1 through all row blocks, its products (B·128 bytes) go straight to the element-wise pass, and
- * the packed h_{t−1} (64 KiB at B64·H256) stays in L2. Before, the step wrote a [B, 4H] product matrix (256 KiB at
- * L: all of a small L2) and read it back.
- */
-function groupProducts(a: usize, rsa: usize, packed: bool, m: i32, k: i32, panel: usize, gateBytes: usize, gates: i32, tile: usize): void {
-  const ldt = <usize>gates * 32;
-  const blockBytes = <usize>k * 16;
-  for (let gi = 0; gi < gates; gi++) {
-    const pnl = panel + <usize>gi * gateBytes;
-    const c = tile + <usize>gi * 32;
-    if (packed) {
-      let i = 0;
-      for (; i + 4 <= m; i += 4) kernel4x8(a + <usize>(i >> 2) * blockBytes, F, 16, pnl, c + <usize>i * ldt, ldt, k, 4, 8, false);
-      for (; i < m; i++) kernel1x8(a + <usize>(i >> 2) * blockBytes + <usize>(i & 3) * F, 16, pnl, c + <usize>i * ldt, k, 8, false);
-    } else {
-      for (let i = 0; i < m; i++) kernel1x8(a + <usize>i * rsa, F, pnl, c + <usize>i * ldt, k, 8, false);
-    }
-  }
-}
-
-/** Packs each gate block of U [H, gates·H] into its own 8-column panels (gatePanelBytes apart), so a group of 8 units is one panel per gate. */
-function packGatePanels(u: usize, hidden: i32, gates: i32, dst: usize): void {
-  const pitch = <usize>(gates * hidden) * F;
-  for (let gi = 0; gi < gates; gi++) packPanels(u + <usize>(gi * hidden) * F, pitch, F, hidden, hidden, dst + <usize>gi * gatePanelBytes(hidden));
-}
-
-/** LSTM state update for lanes j.. of a row: P's gates `hidden` floats apart, the products' (q) qgs bytes apart at lane jq. */
-function lstmLanes(p: usize, q: usize, qgs: usize, jq: i32, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
+function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
-  q += <usize>jq * F;
-  const i = activate4(f32x4.add(ld(p + o, wide), ld(q, wide)), gateAct);
-  const f = activate4(f32x4.add(ld(p + gs + o, wide), ld(q + qgs, wide)), gateAct);
-  const g = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(q + 2 * qgs, wide)), act);
-  const og = activate4(f32x4.add(ld(p + 3 * gs + o, wide), ld(q + 3 * qgs, wide)), gateAct);
+  const i = activate4(f32x4.add(ld(p + o, wide), ld(q + o, wide)), gateAct);
+  const f = activate4(f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide)), gateAct);
+  const g = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(q + 2 * gs + o, wide)), act);
+  const og = activate4(f32x4.add(ld(p + 3 * gs + o, wide), ld(q + 3 * gs + o, wide)), gateAct);
   const cPrev = ld(cp + o, wide);
   let c = f32x4.add(f32x4.mul(f, cPrev), f32x4.mul(i, g));
   let h = f32x4.mul(og, activate4(c, act));
@@ -902,48 +854,41 @@ export function lstmForward(
 ): void {
   const g = 4 * hidden;
   const gBytes = <usize>g * F;
+  const qPitch = rowPitch(g);
   const pPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
-  const gateBytes = gatePanelBytes(hidden);
-  const up = aligned(scratch); // per-gate panels of U
-  const p = up + 4 * gateBytes;
-  const pack = p + <usize>batch * <usize>steps * pPitch; // h_{t−1}, micro-panels
-  const tile = aligned(pack + <usize>((batch + 3) & ~3) * hBytes); // one group's products [B, 4, 8]
-  const work = tile + <usize>batch * 128;
-  packGatePanels(u, hidden, 4, up);
+  const up = aligned(scratch);
+  const p = up + <usize>hidden * gateStride(g);
+  const q = p + <usize>batch * <usize>steps * pPitch;
+  const pack = q + <usize>batch * qPitch;
+  const work = pack + <usize>stepPackBytes(batch);
+  packPanels(u, gBytes, F, hidden, g, up);
   projectInputs(x, w, gBytes, bias, p, pPitch, batch * steps, inputSize, g, work);
 
-  const packed = batch >= 4;
   const seqPitch = <usize>steps * hBytes;
   for (let s = 0; s < steps; s++) {
     const t = backwards ? steps - 1 - s : s;
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    if (packed) packRows(hPrev, prevPitch, batch, hidden, pack);
-    for (let j0 = 0; j0 < hidden; j0 += 8) {
-      const end = min(j0 + 8, hidden);
-      const jb = <usize>j0 * F;
-      const cb = <usize>(end - j0) * F;
-      groupProducts(packed ? pack : hPrev, prevPitch, packed, batch, hidden, up + <usize>(j0 >> 3) * panelBytes(hidden), gateBytes, 4, tile);
-      for (let bi = 0; bi < batch; bi++) {
-        const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
-        const hp = hPrev + <usize>bi * prevPitch;
-        const cp = cPrev + <usize>bi * prevPitch;
-        const ho = hs + <usize>bi * seqPitch + <usize>s * hBytes;
-        const co = cs + <usize>bi * seqPitch + <usize>s * hBytes;
-        if (m == 0) {
-          memory.copy(ho + jb, hp + jb, cb);
-          memory.copy(co + jb, cp + jb, cb);
-          continue;
-        }
-        const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch;
-        const qr = tile + <usize>bi * 128;
-        for (let j = j0; j < end; ) {
-          const wide = j + 4 <= hidden;
-          lstmLanes(pr, qr, 32, j - j0, hp, cp, ho, co, hidden, j, m, act, gateAct, wide);
-          j += wide ? 4 : 1;
-        }
+    stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
+    for (let bi = 0; bi < batch; bi++) {
+      const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const hp = hPrev + <usize>bi * prevPitch;
+      const cp = cPrev + <usize>bi * prevPitch;
+      const ho = hs + <usize>bi * seqPitch + <usize>s * hBytes;
+      const co = cs + <usize>bi * seqPitch + <usize>s * hBytes;
+      if (m == 0) {
+        memory.copy(ho, hp, hBytes);
+        memory.copy(co, cp, hBytes);
+        continue;
+      }
+      const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch;
+      const qr = q + <usize>bi * qPitch;
+      for (let j = 0; j < hidden; ) {
+        const wide = j + 4 <= hidden;
+        lstmLanes(pr, qr, hp, cp, ho, co, hidden, j, m, act, gateAct, wide);
+        j += wide ? 4 : 1;
       }
     }
   }
@@ -1107,23 +1052,22 @@ export function lstmBackward(
 export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 3 * hidden;
   const panels = <f64>hidden * (<f64>pad8(2 * hidden) + <f64>pad8(hidden) + <f64>pad8(g));
-  return (panels + <f64>batch * <f64>hidden) * 4 + (<f64>batch * <f64>steps + 2 * <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + groupScratchBytes(batch, hidden, 3) + ALIGN;
+  return (panels + <f64>batch * <f64>hidden) * 4 + (<f64>batch * <f64>steps + 2 * <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
 }
 
 /**
  * resetAfter: h' = ĥ + z⊙(h − ĥ) with z = σ(Pz + Qz + b'z), r = σ(Pr + Qr + b'r), ĥ = act(Ph + r⊙(Qh + b'h)).
  * Otherwise (qh = (r⊙h)·U_h, no recurrent bias): z = σ(Pz + Qz), ĥ = act(Ph + qh).
  */
-function gruLanes(p: usize, q: usize, qgs: usize, jq: i32, qh: usize, rb: usize, hp: usize, ho: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
-  q += <usize>jq * F; // the products' gates are qgs bytes apart, this lane at jq
-  let zPre = f32x4.add(ld(p + o, wide), ld(q, wide));
+  let zPre = f32x4.add(ld(p + o, wide), ld(q + o, wide));
   let cand: v128;
   if (resetAfter) {
     zPre = f32x4.add(zPre, ld(rb + o, wide));
-    const r = activate4(f32x4.add(f32x4.add(ld(p + gs + o, wide), ld(q + qgs, wide)), ld(rb + gs + o, wide)), gateAct);
-    cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), f32x4.mul(r, f32x4.add(ld(q + 2 * qgs, wide), ld(rb + 2 * gs + o, wide)))), act);
+    const r = activate4(f32x4.add(f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide)), ld(rb + gs + o, wide)), gateAct);
+    cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), f32x4.mul(r, f32x4.add(ld(q + 2 * gs + o, wide), ld(rb + 2 * gs + o, wide)))), act);
   } else {
     cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(qh + o, wide)), act);
   }
@@ -1155,11 +1099,7 @@ export function gruForward(
   const rh = qh + <usize>batch * qPitch; // [B, H]
   const pack = rh + <usize>batch * hBytes;
   const work = pack + <usize>stepPackBytes(batch);
-  const gpack = work + <usize>gemmWorkBytes(g); // resetAfter: h_{t−1} in full-depth micro-panels
-  const tile = aligned(gpack + <usize>((batch + 3) & ~3) * hBytes); // one group's products [B, 3, 8]
-  const gateBytes = gatePanelBytes(hidden);
-  const packed = batch >= 4;
-  if (resetAfter) packGatePanels(u, hidden, 3, up);
+  if (resetAfter) packPanels(u, gBytes, F, hidden, g, up);
   else {
     packPanels(u, gBytes, F, hidden, 2 * hidden, up);
     packPanels(u + <usize>(2 * hidden) * F, gBytes, F, hidden, hidden, uh);
@@ -1172,32 +1112,8 @@ export function gruForward(
     const t = backwards ? steps - 1 - s : s;
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    if (resetAfter) {
-      // Group by group, as lstmForward.
-      if (packed) packRows(hPrev, prevPitch, batch, hidden, gpack);
-      for (let j0 = 0; j0 < hidden; j0 += 8) {
-        const end = min(j0 + 8, hidden);
-        const jb = <usize>j0 * F;
-        groupProducts(packed ? gpack : hPrev, prevPitch, packed, batch, hidden, up + <usize>(j0 >> 3) * panelBytes(hidden), gateBytes, 3, tile);
-        for (let bi = 0; bi < batch; bi++) {
-          const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
-          const hp = hPrev + <usize>bi * prevPitch;
-          const ho = hs + <usize>bi * seqPitch + <usize>s * hBytes;
-          if (m == 0) {
-            memory.copy(ho + jb, hp + jb, <usize>(end - j0) * F);
-            continue;
-          }
-          const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch;
-          const qr = tile + <usize>bi * 96;
-          for (let j = j0; j < end; ) {
-            const wide = j + 4 <= hidden;
-            gruLanes(pr, qr, 32, j - j0, 0, rb, hp, ho, hidden, j, m, act, gateAct, true, wide);
-            j += wide ? 4 : 1;
-          }
-        }
-      }
-      continue;
-    } else {
+    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
+    else {
       stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false, pack);
       // r⊙h for every row, then (r⊙h)·U_h.
       for (let bi = 0; bi < batch; bi++) {
@@ -1227,7 +1143,7 @@ export function gruForward(
       const qhr = qh + <usize>bi * qPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        gruLanes(pr, qr, <usize>hidden * F, j, qhr, rb, hp, ho, hidden, j, m, act, gateAct, false, wide);
+        gruLanes(pr, qr, qhr, rb, hp, ho, hidden, j, m, act, gateAct, resetAfter, wide);
         j += wide ? 4 : 1;
       }
     }
