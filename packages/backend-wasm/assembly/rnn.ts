@@ -772,6 +772,35 @@ function projectInputs(x: usize, w: usize, ldw: usize, bias: usize, p: usize, ld
   gemm(x, <usize>inputSize * F, F, w, ldw, F, p, ldp, rows, inputSize, n, true, work);
 }
 
+/**
+ * Steps per chunk of the gated forwards' input projection: a chunk's [B, TC, G] rows stay within 1 MiB, so they
+ * are written and read back from L2/L3 instead of a whole [B·T, G] matrix streamed through memory (26 MB for an
+ * LSTM at L, and as many fresh pages to fault in whenever the heap had to grow for it). Small shapes: all steps.
+ */
+function chunkSteps(batch: i32, steps: i32, g: i32): i32 {
+  // Whole 4-row blocks per example (the gemm's 4×8 kernel), at least one.
+  const tc = <i32>Math.floor(1048576 / (<f64>max(batch, 1) * <f64>rowPitch(g))) & ~3;
+  return max(1, min(steps, max(4, tc)));
+}
+
+/** Scratch bytes of the chunked projection: one chunk of P, W in panels and an A micro-panel. */
+function chunkBytes(batch: i32, steps: i32, inputSize: i32, g: i32): f64 {
+  return <f64>batch * <f64>chunkSteps(batch, steps, g) * <f64>rowPitch(g) + <f64>inputSize * <f64>pad8(g) * 4 + <f64>inputSize * 16 + 64;
+}
+
+/**
+ * One chunk of the input projection: pc[bi·tc + (t − t0)] = bias + x[bi, t]·W for t0 ≤ t < t0 + tc and every
+ * example, rows ldp bytes apart; W comes packed in panels of inputSize rows (wp); micro: inputSize·16 bytes.
+ */
+function projectChunk(x: usize, wp: usize, bias: usize, pc: usize, ldp: usize, batch: i32, steps: i32, t0: i32, tc: i32, inputSize: i32, g: i32, micro: usize): void {
+  const xRow = <usize>inputSize * F;
+  for (let bi = 0; bi < batch; bi++) {
+    const dst = pc + <usize>bi * <usize>tc * ldp;
+    fillRows(dst, ldp, tc, bias, g);
+    if (inputSize > 0) gemmPacked(x + (<usize>bi * <usize>steps + <usize>t0) * xRow, xRow, F, wp, dst, ldp, tc, inputSize, g, true, micro);
+  }
+}
+
 /** prev[b·T + t] = the state step t started from (the initial state for the first processed step), original time order. */
 function previousStates(init: usize, states: usize, prev: usize, batch: i32, steps: i32, hidden: i32, backwards: bool): void {
   const hBytes = <usize>hidden * F;
@@ -822,7 +851,7 @@ function columnSums(d: usize, ldd: usize, rows: i32, n: i32, out: usize): void {
 /** Bytes of scratch {@link lstmForward} needs: U in panels, P [B·T, 4H], the step's products [B, 4H8], gemm work. */
 export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 4 * hidden;
-  return <f64>hidden * <f64>pad8(g) * 4 + (<f64>batch * <f64>steps + <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
+  return <f64>hidden * <f64>pad8(g) * 4 + <f64>batch * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + chunkBytes(batch, steps, inputSize, g) + ALIGN;
 }
 
 function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
@@ -858,16 +887,27 @@ export function lstmForward(
   const pPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
   const up = aligned(scratch);
-  const p = up + <usize>hidden * gateStride(g);
-  const q = p + <usize>batch * <usize>steps * pPitch;
+  const q = up + <usize>hidden * gateStride(g);
   const pack = q + <usize>batch * qPitch;
   const work = pack + <usize>stepPackBytes(batch);
+  // The input projection P = b + x·W in chunks of tc steps (chunkSteps), W packed once.
+  const tc = chunkSteps(batch, steps, g);
+  const pc = aligned(work + <usize>gemmWorkBytes(g));
+  const wpk = pc + <usize>batch * <usize>tc * pPitch;
+  const micro = wpk + <usize>inputSize * <usize>pad8(g) * F;
   packPanels(u, gBytes, F, hidden, g, up);
-  projectInputs(x, w, gBytes, bias, p, pPitch, batch * steps, inputSize, g, work);
+  packPanels(w, gBytes, F, inputSize, g, wpk);
 
   const seqPitch = <usize>steps * hBytes;
+  let t0 = 0;
+  let n = 0;
   for (let s = 0; s < steps; s++) {
     const t = backwards ? steps - 1 - s : s;
+    if (s % tc == 0) {
+      n = min(tc, steps - s);
+      t0 = backwards ? steps - s - n : s;
+      projectChunk(x, wpk, bias, pc, pPitch, batch, steps, t0, n, inputSize, g, micro);
+    }
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
@@ -883,7 +923,7 @@ export function lstmForward(
         memory.copy(co, cp, hBytes);
         continue;
       }
-      const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch;
+      const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch;
       const qr = q + <usize>bi * qPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
@@ -1052,7 +1092,7 @@ export function lstmBackward(
 export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 3 * hidden;
   const panels = <f64>hidden * (<f64>pad8(2 * hidden) + <f64>pad8(hidden) + <f64>pad8(g));
-  return (panels + <f64>batch * <f64>hidden) * 4 + (<f64>batch * <f64>steps + 2 * <f64>batch) * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + ALIGN;
+  return (panels + <f64>batch * <f64>hidden) * 4 + 2 * <f64>batch * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + chunkBytes(batch, steps, inputSize, g) + ALIGN;
 }
 
 /**
@@ -1093,23 +1133,34 @@ export function gruForward(
   const pPitch = rowPitch(g);
   const up = aligned(scratch); // resetAfter: U; else U_zr then U_h
   const uh = up + <usize>hidden * gateStride(2 * hidden);
-  const p = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + gateStride(g));
-  const q = p + <usize>batch * <usize>steps * pPitch;
+  const q = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + gateStride(g));
   const qh = q + <usize>batch * qPitch;
   const rh = qh + <usize>batch * qPitch; // [B, H]
   const pack = rh + <usize>batch * hBytes;
   const work = pack + <usize>stepPackBytes(batch);
+  // The input projection P = b + x·W in chunks of tc steps (chunkSteps), W packed once.
+  const tc = chunkSteps(batch, steps, g);
+  const pc = aligned(work + <usize>gemmWorkBytes(g));
+  const wpk = pc + <usize>batch * <usize>tc * pPitch;
+  const micro = wpk + <usize>inputSize * <usize>pad8(g) * F;
+  packPanels(w, gBytes, F, inputSize, g, wpk);
   if (resetAfter) packPanels(u, gBytes, F, hidden, g, up);
   else {
     packPanels(u, gBytes, F, hidden, 2 * hidden, up);
     packPanels(u + <usize>(2 * hidden) * F, gBytes, F, hidden, hidden, uh);
   }
-  projectInputs(x, w, gBytes, bias, p, pPitch, batch * steps, inputSize, g, work);
   const rb = resetAfter ? bias + gBytes : 0;
 
   const seqPitch = <usize>steps * hBytes;
+  let t0 = 0;
+  let n = 0;
   for (let s = 0; s < steps; s++) {
     const t = backwards ? steps - 1 - s : s;
+    if (s % tc == 0) {
+      n = min(tc, steps - s);
+      t0 = backwards ? steps - s - n : s;
+      projectChunk(x, wpk, bias, pc, pPitch, batch, steps, t0, n, inputSize, g, micro);
+    }
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
     if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
@@ -1117,7 +1168,7 @@ export function gruForward(
       stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false, pack);
       // r⊙h for every row, then (r⊙h)·U_h.
       for (let bi = 0; bi < batch; bi++) {
-        const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch + <usize>hidden * F;
+        const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch + <usize>hidden * F;
         const qr = q + <usize>bi * qPitch + <usize>hidden * F;
         const hp = hPrev + <usize>bi * prevPitch;
         const out = rh + <usize>bi * hBytes;
@@ -1138,7 +1189,7 @@ export function gruForward(
         memory.copy(ho, hp, hBytes);
         continue;
       }
-      const pr = p + (<usize>bi * <usize>steps + <usize>t) * pPitch;
+      const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch;
       const qr = q + <usize>bi * qPitch;
       const qhr = qh + <usize>bi * qPitch;
       for (let j = 0; j < hidden; ) {

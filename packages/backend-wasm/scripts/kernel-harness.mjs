@@ -11,6 +11,7 @@
 // Arguments: cell (simple | lstm | gru | gru0 = GRU without resetAfter), config (S | M | L | Long), fwd | bwd, reps;
 // --steps N overrides T, --wasm FILE runs another build of the module (e.g. the committed one of an older commit,
 // extracted with --extract FILE), --offset BYTES misaligns every buffer by that many bytes (tfjs's heap gives 16).
+// HARNESS_ALL=1 also prints every call's time (the first one faults in the scratch pages).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +125,7 @@ for (let r = 0; r < reps; r++) {
   wall.push(performance.now() - t0);
   cpuTimes.push(cpu() - c0t);
 }
+if (process.env.HARNESS_ALL) console.log(`wall ms per call: ${wall.map((v) => v.toFixed(2)).join(" ")}; CPU: ${cpuTimes.map((v) => v.toFixed(1)).join(" ")}`);
 if (reps > 0) {
   const flops = (dir === 'fwd' ? 2 : 6) * B * T * (I + H) * G;
   const best = Math.min(...wall);

@@ -24,7 +24,7 @@ describe('generated module', () => {
 // 4H for LSTM, 3H for GRU), gemms wider than one column block (NC = 128) and batches that leave a partial 4-row
 // micro-panel, padded row pitches, against core's composite.
 describe('fused kernels past one cache block (depth > 256, width > 128), against the composite', () => {
-  const cases: { cell: CellType; resetAfter: boolean; batch: number; steps: number; inputSize: number; units: number }[] = [
+  const cases: { cell: CellType; resetAfter: boolean; batch: number; steps: number; inputSize: number; units: number; goBackwards?: boolean }[] = [
     { cell: 'lstm', resetAfter: false, batch: 6, steps: 3, inputSize: 5, units: 70 },
     { cell: 'gru', resetAfter: true, batch: 5, steps: 3, inputSize: 4, units: 90 },
     { cell: 'gru', resetAfter: false, batch: 7, steps: 2, inputSize: 3, units: 131 },
@@ -32,11 +32,14 @@ describe('fused kernels past one cache block (depth > 256, width > 128), against
     // Rows of 2 KiB multiples (4H = 512; 3H = 1536), which the module pads by a cache line.
     { cell: 'lstm', resetAfter: false, batch: 5, steps: 3, inputSize: 4, units: 128 },
     { cell: 'gru', resetAfter: false, batch: 4, steps: 2, inputSize: 2, units: 512 },
+    // B·G large enough that the forwards project the inputs in chunks of 4 steps (6 = 4 + 2), both directions.
+    { cell: 'lstm', resetAfter: false, batch: 32, steps: 6, inputSize: 3, units: 512, goBackwards: true },
+    { cell: 'gru', resetAfter: true, batch: 32, steps: 6, inputSize: 5, units: 512 },
   ];
   beforeAll(async () => setBackend('wasm'));
   afterAll(() => setFusedKernelsEnabled(true));
   for (const c of cases) {
-    it(`${c.cell}${c.cell === 'gru' ? ` resetAfter=${c.resetAfter}` : ''} B${c.batch} T${c.steps} I${c.inputSize} H${c.units}`, () => {
+    it(`${c.cell}${c.cell === 'gru' ? ` resetAfter=${c.resetAfter}` : ''} B${c.batch} T${c.steps} I${c.inputSize} H${c.units}${c.goBackwards ? ' goBackwards' : ''}`, () => {
       const before = tf.memory().numTensors;
       const { batch, steps, inputSize, units } = c;
       const g = (c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1) * units;
@@ -49,7 +52,7 @@ describe('fused kernels past one cache block (depth > 256, width > 128), against
         mask: tf.tensor2d(uniform(batch * steps, 6, 0, 1).map((v) => (v < 0.25 ? 0 : 1)), [batch, steps]),
       };
       if (c.cell === 'lstm') inputs.c0 = tf.tensor2d(uniform(batch * units, 7, -0.5, 0.5), [batch, units]);
-      const attrs: RecurrenceAttrs = { cell: c.cell, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: c.resetAfter };
+      const attrs: RecurrenceAttrs = { cell: c.cell, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: c.goBackwards ?? false, resetAfter: c.resetAfter };
       const dh = tf.tensor3d(uniform(batch * steps * units, 8), [batch, steps, units]);
       const dc = tf.tensor3d(uniform(batch * steps * units, 9), [batch, steps, units]);
       const run = (fused: boolean): Record<string, tf.Tensor> => {
