@@ -18,10 +18,10 @@ const ACT_HARD_SIGMOID_KERAS2: i32 = 5; // Keras 2, tfjs-layers: clip(0.2z + 1/2
 const ACT_SOFTSIGN: i32 = 6; // z / (1 + |z|)
 
 const F: usize = 4; // bytes per float32
-// Blocking, sized for a conservative cache (32 KiB L1d, 256 KiB L2), not for the development machine's (48 KiB,
+// Blocking, sized for a conservative cache (32 KiB L1d, 512 KiB L2), not for the development machine's (48 KiB,
 // 1 MiB): what a gemm re-reads must stay resident on any machine of the kind, whatever else shares the L2.
 const KC: i32 = 256; // depth block: one 8-column panel of B is 8 KiB (L1), a 64-row block of packed A 64 KiB (L2)
-const NC: i32 = 128; // column block of gemm: KC·NC floats of packed B = 128 KiB, re-read by every row block (L2)
+const NC: i32 = 256; // column block of gemm: KC·NC floats of packed B = 256 KiB, re-read by every row block (L2)
 
 // ---------------------------------------------------------------------------------------------------------
 // Activations. tanh is Eigen's rational approximation (max abs error 4e-7 against float64 tanh): libm tanh
@@ -260,7 +260,7 @@ function gemmWorkBytes(n: i32): f64 {
 
 /**
  * C[m, n] (+)= A[m, k]·B[k, n] with B(p, q) at b + p·rsb + q·csb, in blocks of NC columns and KC rows of B: each
- * block is packed once (128 KiB) and stays in L2 while every row block of A goes through it. (One depth block of
+ * block is packed once (256 KiB) and stays in L2 while every row block of A goes through it. (One depth block of
  * all n columns, as before, was 1 MiB for the LSTM weight gradients at H = 256: re-read from L3 by each of the
  * m/4 row blocks.) `work`: gemmWorkBytes(n).
  */
