@@ -18,7 +18,10 @@ const ACT_HARD_SIGMOID_KERAS2: i32 = 5; // Keras 2, tfjs-layers: clip(0.2z + 1/2
 const ACT_SOFTSIGN: i32 = 6; // z / (1 + |z|)
 
 const F: usize = 4; // bytes per float32
-const KC: i32 = 256; // depth block of the weight-gradient gemms: one 8-column panel of B is 8 KiB (L1)
+// Blocking, sized for a conservative cache (32 KiB L1d, 512 KiB L2), not for the development machine's (48 KiB,
+// 1 MiB): what a gemm re-reads must stay resident on any machine of the kind, whatever else shares the L2.
+const KC: i32 = 256; // depth block: one 8-column panel of B is 8 KiB (L1), a 64-row block of packed A 64 KiB (L2)
+const NC: i32 = 256; // column block of gemm: KC·NC floats of packed B = 256 KiB, re-read by every row block (L2)
 
 // ---------------------------------------------------------------------------------------------------------
 // Activations. tanh is Eigen's rational approximation (max abs error 4e-7 against float64 tanh): libm tanh
@@ -241,25 +244,39 @@ function gemmPacked(a: usize, rsa: usize, csa: usize, panels: usize, c: usize, l
   }
 }
 
-/** Scratch bytes {@link gemm} needs for n columns: one depth block of B panels and an A micro-panel. */
+/** Slack every scratch size includes, so that the kernels can start their buffers on a 64-byte line. */
+const ALIGN: f64 = 64;
+
+/** `p` rounded up to a cache line: tfjs's allocator guarantees less, and a misaligned panel splits loads. */
+// @ts-ignore: decorator
+@inline function aligned(p: usize): usize {
+  return (p + 63) & ~<usize>63;
+}
+
+/** Scratch bytes {@link gemm} needs for n columns: one KC×NC block of B panels and an A micro-panel. */
 function gemmWorkBytes(n: i32): f64 {
-  return <f64>KC * <f64>pad8(n) * 4 + <f64>KC * 16;
+  return <f64>KC * <f64>pad8(min(n, NC)) * 4 + <f64>KC * 16;
 }
 
 /**
- * C[m, n] (+)= A[m, k]·B[k, n] with B(p, q) at b + p·rsb + q·csb, in depth blocks of KC (each block's B panels
- * stay in L2 while every row block of A goes through them). `work`: gemmWorkBytes(n).
+ * C[m, n] (+)= A[m, k]·B[k, n] with B(p, q) at b + p·rsb + q·csb, in blocks of NC columns and KC rows of B: each
+ * block is packed once (256 KiB) and stays in L2 while every row block of A goes through it. (One depth block of
+ * all n columns, as before, was 1 MiB for the LSTM weight gradients at H = 256: re-read from L3 by each of the
+ * m/4 row blocks.) `work`: gemmWorkBytes(n).
  */
 function gemm(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, acc: bool, work: usize): void {
   if (k == 0) {
     if (!acc) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n * F);
     return;
   }
-  const micro = work + <usize>KC * <usize>pad8(n) * F;
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kc = min(KC, k - p0);
-    packPanels(b + <usize>p0 * rsb, rsb, csb, kc, n, work);
-    gemmPacked(a + <usize>p0 * csa, rsa, csa, work, c, ldc, m, kc, n, acc || p0 > 0, micro);
+  const micro = work + <usize>KC * <usize>pad8(min(n, NC)) * F;
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = min(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      packPanels(b + <usize>p0 * rsb + <usize>j0 * csb, rsb, csb, kc, nc, work);
+      gemmPacked(a + <usize>p0 * csa, rsa, csa, work, c + <usize>j0 * F, ldc, m, kc, nc, acc || p0 > 0, micro);
+    }
   }
 }
 
@@ -275,13 +292,14 @@ function storeState(h: usize, hPrev: usize, v0: v128, v1: v128, cols: i32, m: f3
   v0 = activate4(v0, act);
   v1 = activate4(v1, act);
   if (cols == 8) {
-    if (m != 1) {
-      // A masked row keeps its state: h ← h_prev + m·(h − h_prev).
-      const mv = f32x4.splat(m);
-      const p0 = v128.load(hPrev);
-      const p1 = v128.load(hPrev, 16);
-      v0 = f32x4.add(p0, f32x4.mul(mv, f32x4.sub(v0, p0)));
-      v1 = f32x4.add(p1, f32x4.mul(mv, f32x4.sub(v1, p1)));
+    if (m == 0) {
+      // A masked row keeps its state exactly (a select, not a blend: 0·NaN from a masked input is NaN).
+      v0 = v128.load(hPrev);
+      v1 = v128.load(hPrev, 16);
+    } else if (m != 1) {
+      // A fractional mask blends: h ← h_prev + m·(h − h_prev).
+      v0 = blend(v128.load(hPrev), v0, m);
+      v1 = blend(v128.load(hPrev, 16), v1, m);
     }
     v128.store(h, v0);
     v128.store(h, v1, 16);
@@ -294,19 +312,21 @@ function storeState(h: usize, hPrev: usize, v0: v128, v1: v128, cols: i32, m: f3
     let e = q == 0 ? f32x4.extract_lane(v, 0) : q == 1 ? f32x4.extract_lane(v, 1) : q == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
     if (m != 1) {
       const pe = load<f32>(hPrev + <usize>l * F);
-      e = pe + m * (e - pe);
+      e = m == 0 ? pe : pe + m * (e - pe);
     }
     store<f32>(h + <usize>l * F, e);
   }
 }
 
 /**
- * Rows i..i+3, columns j..j+7 of one step. x, hPrev and mask point at row i, h at row i and column j (jb bytes);
- * wp and up at the column panel of W and U, bp at column j of the 8-padded bias.
+ * Rows i..i+3, columns j..j+7 of one step. x and hPrev point at row i of the operands (rows xPitch and hPitch
+ * bytes apart, `step` bytes between k and k+1: F in place, 16 in packed micro-panels), prev (the previous states,
+ * pitch prevPitch, read for masked rows) and mask at row i, h at row i and column j (jb bytes); wp and up at the
+ * column panel of W and U, bp at column j of the 8-padded bias.
  */
 function step4x8(
-  x: usize, xPitch: usize, wp: usize, inputSize: i32, hPrev: usize, hPitch: usize, up: usize, hidden: i32,
-  bp: usize, h: usize, outPitch: usize, mask: usize, maskPitch: usize, jb: usize, cols: i32, act: i32,
+  x: usize, xPitch: usize, wp: usize, inputSize: i32, hPrev: usize, hPitch: usize, up: usize, hidden: i32, step: usize,
+  prev: usize, prevPitch: usize, bp: usize, h: usize, outPitch: usize, mask: usize, maskPitch: usize, jb: usize, cols: i32, act: i32,
 ): void {
   const bias0 = v128.load(bp);
   const bias1 = v128.load(bp, 16);
@@ -329,7 +349,7 @@ function step4x8(
     sv = v128.load32_splat(a + r3);
     c30 = f32x4.add(c30, f32x4.mul(sv, b0));
     c31 = f32x4.add(c31, f32x4.mul(sv, b1));
-    a += F;
+    a += step;
     b += 32;
   }
   const q1 = hPitch, q2 = hPitch * 2, q3 = hPitch * 3;
@@ -350,20 +370,20 @@ function step4x8(
     sv = v128.load32_splat(a + q3);
     c30 = f32x4.add(c30, f32x4.mul(sv, b0));
     c31 = f32x4.add(c31, f32x4.mul(sv, b1));
-    a += F;
+    a += step;
     b += 32;
   }
-  const pj = hPrev + jb;
+  const pj = prev + jb;
   storeState(h, pj, c00, c01, cols, load<f32>(mask), act);
-  storeState(h + outPitch, pj + q1, c10, c11, cols, load<f32>(mask + maskPitch), act);
-  storeState(h + outPitch * 2, pj + q2, c20, c21, cols, load<f32>(mask + maskPitch * 2), act);
-  storeState(h + outPitch * 3, pj + q3, c30, c31, cols, load<f32>(mask + maskPitch * 3), act);
+  storeState(h + outPitch, pj + prevPitch, c10, c11, cols, load<f32>(mask + maskPitch), act);
+  storeState(h + outPitch * 2, pj + prevPitch * 2, c20, c21, cols, load<f32>(mask + maskPitch * 2), act);
+  storeState(h + outPitch * 3, pj + prevPitch * 3, c30, c31, cols, load<f32>(mask + maskPitch * 3), act);
 }
 
 /** One row of {@link step4x8}, for the batch tail. */
 function step1x8(
-  x: usize, wp: usize, inputSize: i32, hPrev: usize, up: usize, hidden: i32,
-  bp: usize, h: usize, mask: usize, jb: usize, cols: i32, act: i32,
+  x: usize, wp: usize, inputSize: i32, hPrev: usize, up: usize, hidden: i32, step: usize,
+  prev: usize, bp: usize, h: usize, mask: usize, jb: usize, cols: i32, act: i32,
 ): void {
   let c0 = v128.load(bp);
   let c1 = v128.load(bp, 16);
@@ -373,7 +393,7 @@ function step1x8(
     const sv = v128.load32_splat(a);
     c0 = f32x4.add(c0, f32x4.mul(sv, v128.load(b)));
     c1 = f32x4.add(c1, f32x4.mul(sv, v128.load(b, 16)));
-    a += F;
+    a += step;
     b += 32;
   }
   a = hPrev;
@@ -382,15 +402,19 @@ function step1x8(
     const sv = v128.load32_splat(a);
     c0 = f32x4.add(c0, f32x4.mul(sv, v128.load(b)));
     c1 = f32x4.add(c1, f32x4.mul(sv, v128.load(b, 16)));
-    a += F;
+    a += step;
     b += 32;
   }
-  storeState(h, hPrev + jb, c0, c1, cols, load<f32>(mask), act);
+  storeState(h, prev + jb, c0, c1, cols, load<f32>(mask), act);
 }
 
-/** Bytes of scratch {@link forward} needs: W and U in panels, the bias padded to H8 and a mask of ones [B, T]. */
+/**
+ * Bytes of scratch {@link forward} needs: W and U in panels, the bias padded to H8, a mask of ones [B, T] and the
+ * step's x_t and h_{t−1} in 4-row micro-panels.
+ */
 export function forwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
-  return (<f64>(inputSize + hidden + 1) * <f64>pad8(hidden) + <f64>batch * <f64>steps) * 4;
+  const packed = <f64>((batch + 3) & ~3) * <f64>(inputSize + hidden);
+  return (<f64>(inputSize + hidden + 1) * <f64>pad8(hidden) + <f64>batch * <f64>steps + packed) * 4 + ALIGN;
 }
 
 /**
@@ -403,17 +427,26 @@ export function forward(
 ): void {
   const hBytes = <usize>hidden * F;
   const hpBytes = <usize>pad8(hidden) * F;
-  const wp = scratch; // panels of W
+  const wp = aligned(scratch); // panels of W
   const up = wp + <usize>inputSize * hpBytes; // panels of U
   const bp = up + <usize>hidden * hpBytes; // bias, zero-padded to 8 columns
   packPanels(w, hBytes, F, inputSize, hidden, wp);
   packPanels(u, hBytes, F, hidden, hidden, up);
   memory.fill(bp, 0, hpBytes);
   if (bias != 0) memory.copy(bp, bias, hBytes);
+  const ones = bp + hpBytes; // [B, T]
   if (mask == 0) {
-    mask = bp + hpBytes;
+    mask = ones;
     for (let i = 0; i < batch * steps; i++) store<f32>(mask + <usize>i * F, 1);
   }
+  // x_t and h_{t−1} are packed per step into 4-row micro-panels [⌈B/4⌉][K][4]: in place their rows are T·I and
+  // T·H floats apart (T·H·4 bytes is a multiple of 4 KiB whenever T is a multiple of 4 at H = 256: every row in
+  // the same L1 set, few L2 sets, and a page each), packed they are one contiguous stream. Below 4 rows, in place.
+  const packed = batch >= 4;
+  const xPack = ones + <usize>batch * <usize>steps * F;
+  const hPack = xPack + <usize>((batch + 3) & ~3) * <usize>inputSize * F;
+  const xBlock = <usize>inputSize * 16;
+  const hBlock = <usize>hidden * 16;
 
   const outPitch = <usize>steps * hBytes;
   const xPitch = <usize>steps * <usize>inputSize * F;
@@ -425,23 +458,39 @@ export function forward(
     const hT = out + <usize>s * hBytes;
     const prev = s == 0 ? h0 : hT - hBytes;
     const prevPitch = s == 0 ? hBytes : outPitch;
+    if (packed) {
+      packRows(xT, xPitch, batch, inputSize, xPack);
+      packRows(prev, prevPitch, batch, hidden, hPack);
+    }
     for (let j = 0; j < hidden; j += 8) {
       const cols = min(8, hidden - j);
       const jb = <usize>j * F;
       const wj = wp + <usize>(j >> 3) * panelBytes(inputSize);
       const uj = up + <usize>(j >> 3) * panelBytes(hidden);
       let i = 0;
-      for (; i + 4 <= batch; i += 4) {
-        step4x8(
-          xT + <usize>i * xPitch, xPitch, wj, inputSize, prev + <usize>i * prevPitch, prevPitch, uj, hidden,
-          bp + jb, hT + <usize>i * outPitch + jb, outPitch, maskT + <usize>i * maskPitch, maskPitch, jb, cols, act,
-        );
-      }
-      for (; i < batch; i++) {
-        step1x8(
-          xT + <usize>i * xPitch, wj, inputSize, prev + <usize>i * prevPitch, uj, hidden,
-          bp + jb, hT + <usize>i * outPitch + jb, maskT + <usize>i * maskPitch, jb, cols, act,
-        );
+      if (packed) {
+        for (; i + 4 <= batch; i += 4) {
+          const blk = <usize>(i >> 2);
+          step4x8(
+            xPack + blk * xBlock, F, wj, inputSize, hPack + blk * hBlock, F, uj, hidden, 16, prev + <usize>i * prevPitch, prevPitch,
+            bp + jb, hT + <usize>i * outPitch + jb, outPitch, maskT + <usize>i * maskPitch, maskPitch, jb, cols, act,
+          );
+        }
+        for (; i < batch; i++) {
+          const lane = <usize>(i >> 2);
+          const l = <usize>(i & 3) * F;
+          step1x8(
+            xPack + lane * xBlock + l, wj, inputSize, hPack + lane * hBlock + l, uj, hidden, 16, prev + <usize>i * prevPitch,
+            bp + jb, hT + <usize>i * outPitch + jb, maskT + <usize>i * maskPitch, jb, cols, act,
+          );
+        }
+      } else {
+        for (; i < batch; i++) {
+          step1x8(
+            xT + <usize>i * xPitch, wj, inputSize, prev + <usize>i * prevPitch, uj, hidden, F, prev + <usize>i * prevPitch,
+            bp + jb, hT + <usize>i * outPitch + jb, maskT + <usize>i * maskPitch, jb, cols, act,
+          );
+        }
       }
     }
   }
@@ -467,6 +516,35 @@ const TINY: f32 = 1e-30;
   return abs(v) >= TINY ? v : 0;
 }
 
+/** Bytes the backward passes reserve for {@link takenInputs}: B·T·I floats, rounded up to whole vectors. */
+function takenInputsBytes(batch: i32, steps: i32, inputSize: i32): f64 {
+  return <f64>(((<i64>batch * <i64>steps * <i64>inputSize) + 3) & ~3) * 4;
+}
+
+/**
+ * x [B·T, I] itself, or, when some step's mask is 0, a copy at `dst` with those steps' rows zeroed. The backward
+ * passes run their batched products (X·W, Xᵀ·dZ) over every row; a skipped step's dZ row is 0, and 0·NaN = NaN, so
+ * without this a NaN or Inf in a skipped step's input would reach dW (and the gate values recomputed from it).
+ */
+function takenInputs(x: usize, mask: usize, rows: i32, inputSize: i32, dst: usize): usize {
+  if (mask == 0) return x;
+  let skipped = false;
+  for (let r = 0; r < rows; r++) {
+    if (load<f32>(mask + <usize>r * F) == 0) {
+      skipped = true;
+      break;
+    }
+  }
+  if (!skipped) return x;
+  const rowBytes = <usize>inputSize * F;
+  for (let r = 0; r < rows; r++) {
+    const to = dst + <usize>r * rowBytes;
+    if (load<f32>(mask + <usize>r * F) == 0) memory.fill(to, 0, rowBytes);
+    else memory.copy(to, x + <usize>r * rowBytes, rowBytes);
+  }
+  return dst;
+}
+
 /**
  * Bytes of scratch {@link backward} needs: Uᵀ in panels, dZ [B·T, H8], H_prev [B·T, H], the carried gradient
  * and g [B, H8] each, and gemm's work space.
@@ -474,7 +552,7 @@ const TINY: f32 = 1e-30;
 export function backwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const hp = <f64>pad8(hidden);
   const rows = <f64>batch * <f64>steps;
-  return (<f64>hidden * hp + rows * hp + rows * <f64>hidden + 2 * <f64>batch * hp) * 4 + gemmWorkBytes(max(hidden, inputSize));
+  return (<f64>hidden * hp + rows * hp + rows * <f64>hidden + 2 * <f64>batch * hp) * 4 + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(hidden, inputSize)) + ALIGN;
 }
 
 /**
@@ -492,12 +570,14 @@ export function backward(
   const hpBytes = <usize>hp * F;
   const hBytes = <usize>hidden * F;
   const rows = batch * steps;
-  const ut = scratch; // Uᵀ in panels
+  const ut = aligned(scratch); // Uᵀ in panels
   const dz = ut + <usize>hidden * hpBytes; // [B, T, H8], original time order
   const hPrev = dz + <usize>rows * hpBytes; // [B, T, H], original time order, aligned with dz
   const carry = hPrev + <usize>rows * hBytes; // [B, H8]
   const g = carry + <usize>batch * hpBytes; // [B, H8]
-  const work = g + <usize>batch * hpBytes; // gemm
+  const xs = g + <usize>batch * hpBytes; // x with skipped steps' rows zeroed (takenInputs)
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize); // stepGemm
+  const work = pack + <usize>stepPackBytes(batch); // gemm
   packPanels(u, F, hBytes, hidden, hidden, ut); // Uᵀ(p, q) = U[q, p]
   memory.fill(carry, 0, <usize>batch * hpBytes);
 
@@ -520,17 +600,17 @@ export function backward(
         const o = <usize>j * F;
         const gv = flush4(f32x4.add(v128.load(dyRow + o), v128.load(cRow + o)));
         v128.store(gRow + o, gv);
-        v128.store(dzRow + o, flush4(f32x4.mul(f32x4.mul(gv, slope4(v128.load(hRow + o), act)), mv)));
+        v128.store(dzRow + o, m == 0 ? f32x4.splat(0) : flush4(f32x4.mul(f32x4.mul(gv, slope4(v128.load(hRow + o), act)), mv)));
       }
       for (; j < hidden; j++) {
         const o = <usize>j * F;
         const gs = flush1(load<f32>(dyRow + o) + load<f32>(cRow + o));
         store<f32>(gRow + o, gs);
-        store<f32>(dzRow + o, flush1(gs * slope1(load<f32>(hRow + o), act) * m));
+        store<f32>(dzRow + o, m == 0 ? 0 : flush1(gs * slope1(load<f32>(hRow + o), act) * m));
       }
     }
     // carry = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
-    gemmPacked(dzT, dzPitch, F, ut, carry, hpBytes, batch, hidden, hidden, false, work);
+    stepGemm(dzT, dzPitch, ut, carry, hpBytes, batch, hidden, hidden, false, pack);
     if (mask != 0) {
       for (let bi = 0; bi < batch; bi++) {
         const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
@@ -559,7 +639,7 @@ export function backward(
 
   // Weight gradients over all B·T rows at once, A read transposed in place.
   gemm(hPrev, F, hBytes, dz, hpBytes, F, du, hBytes, hidden, rows, hidden, false, work);
-  gemm(x, F, <usize>inputSize * F, dz, hpBytes, F, dw, hBytes, inputSize, rows, hidden, false, work);
+  gemm(takenInputs(x, mask, rows, inputSize, xs), F, <usize>inputSize * F, dz, hpBytes, F, dw, hBytes, inputSize, rows, hidden, false, work);
   // dx = dZ·Wᵀ, already in original time order; Wᵀ(p, q) = W[q, p].
   gemm(dz, hpBytes, F, w, F, hBytes, dx, <usize>inputSize * F, rows, hidden, inputSize, false, work);
 
@@ -608,18 +688,75 @@ export function backward(
   return f32x4.add(prev, f32x4.mul(f32x4.splat(m), f32x4.sub(next, prev)));
 }
 
+/** Bytes of {@link stepGemm}'s `pack` for m rows: one depth block of A in 4-row micro-panels. */
+function stepPackBytes(m: i32): f64 {
+  return <f64>((m + 3) & ~3) * <f64>KC * 4;
+}
+
+/**
+ * Copies rows 0..m−1, columns 0..kc−1 of A (row pitch rsa) into micro-panels [⌈m/4⌉][kc][4] at dst (rows past m
+ * zero): 4×4 transposes in registers.
+ */
+function packRows(a: usize, rsa: usize, m: i32, kc: i32, dst: usize): void {
+  const blockBytes = <usize>kc * 16;
+  for (let i = 0; i < m; i += 4) {
+    const rows = min(4, m - i);
+    const r0 = a + <usize>i * rsa;
+    const to = dst + <usize>(i >> 2) * blockBytes;
+    let p = 0;
+    if (rows == 4) {
+      const r1 = r0 + rsa, r2 = r0 + rsa * 2, r3 = r0 + rsa * 3;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p * F;
+        const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
+        const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+        const d = to + <usize>p * 16;
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      }
+    }
+    for (; p < kc; p++) {
+      const d = to + <usize>p * 16;
+      for (let l = 0; l < 4; l++) store<f32>(d + <usize>l * F, l < rows ? load<f32>(r0 + <usize>l * rsa + <usize>p * F) : 0);
+    }
+  }
+}
+
 /**
  * C[m, n] (+)= A[m, k]·B with A row-major (pitch rsa) and B packed into panels of k rows: the per-step recurrent
- * products. Column panels outer, row blocks inner, so a panel of U (k·32 bytes) stays in L1 for every row block.
+ * products. Per depth block of KC, A is first packed into contiguous 4-row micro-panels (`pack`: stepPackBytes(m)):
+ * its rows are T·H floats apart in the state tensors (100 KiB at L, a multiple of 4 KiB: every row on its own page
+ * and in the same L1 sets), packed they are one 64 KiB stream. Then column panels outer, row blocks inner, so a
+ * KC-deep slice of a panel of U (8 KiB) stays in L1 for every row block and the packed block (≤ 64 KiB at B = 64)
+ * in L2. Below 4 rows A is read in place.
  */
-function stepGemm(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, acc: bool): void {
-  for (let j = 0; j < n; j += 8) {
-    const cols = min(8, n - j);
-    const panel = panels + <usize>(j >> 3) * panelBytes(k);
-    const cj = c + <usize>j * F;
-    let i = 0;
-    for (; i + 4 <= m; i += 4) kernel4x8(a + <usize>i * rsa, rsa, F, panel, cj + <usize>i * ldc, ldc, k, 4, cols, acc);
-    for (; i < m; i++) kernel1x8(a + <usize>i * rsa, F, panel, cj + <usize>i * ldc, k, cols, acc);
+function stepGemm(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, acc: bool, pack: usize): void {
+  if (m < 4) {
+    for (let j = 0; j < n; j += 8) {
+      const cols = min(8, n - j);
+      const panel = panels + <usize>(j >> 3) * panelBytes(k);
+      for (let i = 0; i < m; i++) kernel1x8(a + <usize>i * rsa, F, panel, c + <usize>i * ldc + <usize>j * F, k, cols, acc);
+    }
+    return;
+  }
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    const add = acc || p0 > 0;
+    packRows(a + <usize>p0 * F, rsa, m, kc, pack);
+    const blockBytes = <usize>kc * 16;
+    for (let j = 0; j < n; j += 8) {
+      const cols = min(8, n - j);
+      const panel = panels + <usize>(j >> 3) * panelBytes(k) + <usize>p0 * 32;
+      const cj = c + <usize>j * F;
+      let i = 0;
+      for (; i + 4 <= m; i += 4) kernel4x8(pack + <usize>(i >> 2) * blockBytes, F, 16, panel, cj + <usize>i * ldc, ldc, kc, 4, cols, add);
+      for (; i < m; i++) kernel1x8(pack + <usize>(i >> 2) * blockBytes + <usize>(i & 3) * F, 16, panel, cj + <usize>i * ldc, kc, cols, add);
+    }
   }
 }
 
@@ -633,6 +770,35 @@ function fillRows(c: usize, ldc: usize, rows: i32, bias: usize, n: i32): void {
 function projectInputs(x: usize, w: usize, ldw: usize, bias: usize, p: usize, ldp: usize, rows: i32, inputSize: i32, n: i32, work: usize): void {
   fillRows(p, ldp, rows, bias, n);
   gemm(x, <usize>inputSize * F, F, w, ldw, F, p, ldp, rows, inputSize, n, true, work);
+}
+
+/**
+ * Steps per chunk of the gated forwards' input projection: a chunk's [B, TC, G] rows stay within 1 MiB, so they
+ * are written and read back from L2/L3 instead of a whole [B·T, G] matrix streamed through memory (26 MB for an
+ * LSTM at L, and as many fresh pages to fault in whenever the heap had to grow for it). Small shapes: all steps.
+ */
+function chunkSteps(batch: i32, steps: i32, g: i32): i32 {
+  // Whole 4-row blocks per example (the gemm's 4×8 kernel), at least one.
+  const tc = <i32>Math.floor(1048576 / (<f64>max(batch, 1) * <f64>rowPitch(g))) & ~3;
+  return max(1, min(steps, max(4, tc)));
+}
+
+/** Scratch bytes of the chunked projection: one chunk of P, W in panels and an A micro-panel. */
+function chunkBytes(batch: i32, steps: i32, inputSize: i32, g: i32): f64 {
+  return <f64>batch * <f64>chunkSteps(batch, steps, g) * <f64>rowPitch(g) + <f64>inputSize * <f64>pad8(g) * 4 + <f64>inputSize * 16 + 64;
+}
+
+/**
+ * One chunk of the input projection: pc[bi·tc + (t − t0)] = bias + x[bi, t]·W for t0 ≤ t < t0 + tc and every
+ * example, rows ldp bytes apart; W comes packed in panels of inputSize rows (wp); micro: inputSize·16 bytes.
+ */
+function projectChunk(x: usize, wp: usize, bias: usize, pc: usize, ldp: usize, batch: i32, steps: i32, t0: i32, tc: i32, inputSize: i32, g: i32, micro: usize): void {
+  const xRow = <usize>inputSize * F;
+  for (let bi = 0; bi < batch; bi++) {
+    const dst = pc + <usize>bi * <usize>tc * ldp;
+    fillRows(dst, ldp, tc, bias, g);
+    if (inputSize > 0) gemmPacked(x + (<usize>bi * <usize>steps + <usize>t0) * xRow, xRow, F, wp, dst, ldp, tc, inputSize, g, true, micro);
+  }
 }
 
 /** prev[b·T + t] = the state step t started from (the initial state for the first processed step), original time order. */
@@ -668,12 +834,24 @@ function columnSums(d: usize, ldd: usize, rows: i32, n: i32, out: usize): void {
   return <usize>pad8(n) * F;
 }
 
+/**
+ * Row pitch (bytes) of the [rows, n] scratch matrices (gate values, products, gradients): n padded to 8, plus one
+ * cache line when that is a multiple of 2 KiB. An LSTM at H = 256 has rows of exactly 4 KiB, and rows 4 KiB apart
+ * all fall into the same L1 set (and into few L2 sets): a 4×8 block's stores and a step's 64 rows would evict each
+ * other. One line of padding staggers them.
+ */
+// @ts-ignore: decorator
+@inline function rowPitch(n: i32): usize {
+  const b = <usize>pad8(n) * F;
+  return (b & 2047) == 0 ? b + 64 : b;
+}
+
 // ----- LSTM forward
 
 /** Bytes of scratch {@link lstmForward} needs: U in panels, P [B·T, 4H], the step's products [B, 4H8], gemm work. */
 export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 4 * hidden;
-  return (<f64>hidden * <f64>pad8(g) + <f64>batch * <f64>steps * <f64>g + <f64>batch * <f64>pad8(g)) * 4 + gemmWorkBytes(g);
+  return <f64>hidden * <f64>pad8(g) * 4 + <f64>batch * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + chunkBytes(batch, steps, inputSize, g) + ALIGN;
 }
 
 function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
@@ -705,22 +883,35 @@ export function lstmForward(
 ): void {
   const g = 4 * hidden;
   const gBytes = <usize>g * F;
-  const qPitch = gateStride(g);
+  const qPitch = rowPitch(g);
+  const pPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
-  const up = scratch;
-  const p = up + <usize>hidden * qPitch;
-  const q = p + <usize>batch * <usize>steps * gBytes;
-  const work = q + <usize>batch * qPitch;
+  const up = aligned(scratch);
+  const q = up + <usize>hidden * gateStride(g);
+  const pack = q + <usize>batch * qPitch;
+  const work = pack + <usize>stepPackBytes(batch);
+  // The input projection P = b + x·W in chunks of tc steps (chunkSteps), W packed once.
+  const tc = chunkSteps(batch, steps, g);
+  const pc = aligned(work + <usize>gemmWorkBytes(g));
+  const wpk = pc + <usize>batch * <usize>tc * pPitch;
+  const micro = wpk + <usize>inputSize * <usize>pad8(g) * F;
   packPanels(u, gBytes, F, hidden, g, up);
-  projectInputs(x, w, gBytes, bias, p, gBytes, batch * steps, inputSize, g, work);
+  packPanels(w, gBytes, F, inputSize, g, wpk);
 
   const seqPitch = <usize>steps * hBytes;
+  let t0 = 0;
+  let n = 0;
   for (let s = 0; s < steps; s++) {
     const t = backwards ? steps - 1 - s : s;
+    if (s % tc == 0) {
+      n = min(tc, steps - s);
+      t0 = backwards ? steps - s - n : s;
+      projectChunk(x, wpk, bias, pc, pPitch, batch, steps, t0, n, inputSize, g, micro);
+    }
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false);
+    stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
       const hp = hPrev + <usize>bi * prevPitch;
@@ -732,7 +923,7 @@ export function lstmForward(
         memory.copy(co, cp, hBytes);
         continue;
       }
-      const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes;
+      const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch;
       const qr = q + <usize>bi * qPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
@@ -753,7 +944,7 @@ export function lstmBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32,
   const g = 4 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 2 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + gemmWorkBytes(max(g, max(inputSize, hidden)));
+  return (<f64>g * hp + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + 2 * rows * <f64>rowPitch(g) + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
 }
 
 function lstmGradLanes(
@@ -810,11 +1001,11 @@ export function lstmBackward(
 ): void {
   const g = 4 * hidden;
   const gBytes = <usize>g * F;
-  const zPitch = gateStride(g);
+  const zPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
   const hpBytes = gateStride(hidden);
   const rows = batch * steps;
-  const ut = scratch; // Uᵀ [4H, H] in panels
+  const ut = aligned(scratch); // Uᵀ [4H, H] in panels
   const z = ut + <usize>g * hpBytes; // gate values [B·T, 4H8]
   const dz = z + <usize>rows * zPitch;
   const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
@@ -822,7 +1013,10 @@ export function lstmBackward(
   const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
   const carryC = carryH + <usize>batch * hpBytes;
   const gBuf = carryC + <usize>batch * hpBytes;
-  const work = gBuf + <usize>batch * hpBytes;
+  const xs = gBuf + <usize>batch * hpBytes; // takenInputs
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const work = pack + <usize>stepPackBytes(batch);
+  x = takenInputs(x, mask, rows, inputSize, xs);
   packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
   previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
   previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
@@ -876,7 +1070,7 @@ export function lstmBackward(
       }
     }
     // carry_h = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
-    stepGemm(dz + <usize>t * zPitch, dzPitch, ut, carryH, hpBytes, batch, g, hidden, false);
+    stepGemm(dz + <usize>t * zPitch, dzPitch, ut, carryH, hpBytes, batch, g, hidden, false, pack);
     carrySkipped(mask, steps, t, carryH, gBuf, hpBytes, batch, hidden);
   }
   for (let bi = 0; bi < batch; bi++) {
@@ -898,7 +1092,7 @@ export function lstmBackward(
 export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 3 * hidden;
   const panels = <f64>hidden * (<f64>pad8(2 * hidden) + <f64>pad8(hidden) + <f64>pad8(g));
-  return (panels + <f64>batch * <f64>steps * <f64>g + <f64>batch * (2 * <f64>pad8(g) + <f64>hidden)) * 4 + gemmWorkBytes(g);
+  return (panels + <f64>batch * <f64>hidden) * 4 + 2 * <f64>batch * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + chunkBytes(batch, steps, inputSize, g) + ALIGN;
 }
 
 /**
@@ -935,33 +1129,46 @@ export function gruForward(
   const g = 3 * hidden;
   const gBytes = <usize>g * F;
   const hBytes = <usize>hidden * F;
-  const qPitch = gateStride(g);
-  const up = scratch; // resetAfter: U; else U_zr then U_h
+  const qPitch = rowPitch(g);
+  const pPitch = rowPitch(g);
+  const up = aligned(scratch); // resetAfter: U; else U_zr then U_h
   const uh = up + <usize>hidden * gateStride(2 * hidden);
-  const p = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + qPitch);
-  const q = p + <usize>batch * <usize>steps * gBytes;
+  const q = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + gateStride(g));
   const qh = q + <usize>batch * qPitch;
   const rh = qh + <usize>batch * qPitch; // [B, H]
-  const work = rh + <usize>batch * hBytes;
+  const pack = rh + <usize>batch * hBytes;
+  const work = pack + <usize>stepPackBytes(batch);
+  // The input projection P = b + x·W in chunks of tc steps (chunkSteps), W packed once.
+  const tc = chunkSteps(batch, steps, g);
+  const pc = aligned(work + <usize>gemmWorkBytes(g));
+  const wpk = pc + <usize>batch * <usize>tc * pPitch;
+  const micro = wpk + <usize>inputSize * <usize>pad8(g) * F;
+  packPanels(w, gBytes, F, inputSize, g, wpk);
   if (resetAfter) packPanels(u, gBytes, F, hidden, g, up);
   else {
     packPanels(u, gBytes, F, hidden, 2 * hidden, up);
     packPanels(u + <usize>(2 * hidden) * F, gBytes, F, hidden, hidden, uh);
   }
-  projectInputs(x, w, gBytes, bias, p, gBytes, batch * steps, inputSize, g, work);
   const rb = resetAfter ? bias + gBytes : 0;
 
   const seqPitch = <usize>steps * hBytes;
+  let t0 = 0;
+  let n = 0;
   for (let s = 0; s < steps; s++) {
     const t = backwards ? steps - 1 - s : s;
+    if (s % tc == 0) {
+      n = min(tc, steps - s);
+      t0 = backwards ? steps - s - n : s;
+      projectChunk(x, wpk, bias, pc, pPitch, batch, steps, t0, n, inputSize, g, micro);
+    }
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false);
+    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
     else {
-      stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false);
+      stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false, pack);
       // r⊙h for every row, then (r⊙h)·U_h.
       for (let bi = 0; bi < batch; bi++) {
-        const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes + <usize>hidden * F;
+        const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch + <usize>hidden * F;
         const qr = q + <usize>bi * qPitch + <usize>hidden * F;
         const hp = hPrev + <usize>bi * prevPitch;
         const out = rh + <usize>bi * hBytes;
@@ -972,7 +1179,7 @@ export function gruForward(
           j += wide ? 4 : 1;
         }
       }
-      stepGemm(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, false);
+      stepGemm(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, false, pack);
     }
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
@@ -982,7 +1189,7 @@ export function gruForward(
         memory.copy(ho, hp, hBytes);
         continue;
       }
-      const pr = p + (<usize>bi * <usize>steps + <usize>t) * gBytes;
+      const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch;
       const qr = q + <usize>bi * qPitch;
       const qhr = qh + <usize>bi * qPitch;
       for (let j = 0; j < hidden; ) {
@@ -1005,7 +1212,7 @@ export function gruBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32, 
   const g = 3 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 4 * rows * <f64>pad8(g) + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + gemmWorkBytes(max(g, max(inputSize, hidden)));
+  return (<f64>g * hp + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + 4 * rows * <f64>rowPitch(g) + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
 }
 
 /**
@@ -1072,12 +1279,12 @@ export function gruBackward(
 ): void {
   const g = 3 * hidden;
   const gBytes = <usize>g * F;
-  const pPitch = gateStride(g);
+  const pPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
   const hpBytes = gateStride(hidden);
   const gs = hBytes;
   const rows = batch * steps;
-  const ut = scratch; // resetAfter: Uᵀ [3H, H]; else U_zrᵀ [2H, H] then U_hᵀ [H, H]
+  const ut = aligned(scratch); // resetAfter: Uᵀ [3H, H]; else U_zrᵀ [2H, H] then U_hᵀ [H, H]
   const uht = ut + <usize>(2 * hidden) * hpBytes;
   const p = ut + <usize>g * hpBytes;
   const q = p + <usize>rows * pPitch;
@@ -1088,7 +1295,10 @@ export function gruBackward(
   const carry = rh + <usize>rows * hBytes;
   const gBuf = carry + <usize>batch * hpBytes;
   const dRh = gBuf + <usize>batch * hpBytes;
-  const work = dRh + <usize>batch * hpBytes;
+  const xs = dRh + <usize>batch * hpBytes; // takenInputs
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const work = pack + <usize>stepPackBytes(batch);
+  x = takenInputs(x, mask, rows, inputSize, xs);
   // Uᵀ(p, q) = U[q, p]; resetAfter false: U_zrᵀ (its first 2H rows) and U_hᵀ packed apart.
   if (resetAfter) packPanels(u, F, gBytes, g, hidden, ut);
   else {
@@ -1158,10 +1368,10 @@ export function gruBackward(
     }
     if (resetAfter) {
       // carry += dQ_s·Uᵀ.
-      stepGemm(dq + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, g, hidden, true);
+      stepGemm(dq + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, g, hidden, true, pack);
     } else {
       // d(r⊙h) = dâ·U_hᵀ; dr = d(r⊙h)⊙h⊙σ'(r); carry += d(r⊙h)⊙r + [dz, dr]·U_zrᵀ.
-      stepGemm(dp + <usize>t * pPitch + <usize>(2 * hidden) * F, stepPitch, uht, dRh, hpBytes, batch, hidden, hidden, false);
+      stepGemm(dp + <usize>t * pPitch + <usize>(2 * hidden) * F, stepPitch, uht, dRh, hpBytes, batch, hidden, hidden, false, pack);
       for (let bi = 0; bi < batch; bi++) {
         const row = <usize>bi * <usize>steps + <usize>t;
         const pr = p + row * pPitch;
@@ -1179,7 +1389,7 @@ export function gruBackward(
           j += wide ? 4 : 1;
         }
       }
-      stepGemm(dp + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, 2 * hidden, hidden, true);
+      stepGemm(dp + <usize>t * pPitch, stepPitch, ut, carry, hpBytes, batch, 2 * hidden, hidden, true, pack);
     }
   }
   for (let bi = 0; bi < batch; bi++) memory.copy(dh0 + <usize>bi * hBytes, carry + <usize>bi * hpBytes, hBytes);
