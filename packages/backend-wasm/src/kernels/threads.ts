@@ -57,9 +57,11 @@ export interface KernelThreadTuning {
   timeoutMs: number;
   /** ... and at least this many times as long as its own share took. */
   timeoutFactor: number;
+  /** Use at most this many of the running threads (measurements compare thread counts on one pool). */
+  maxThreads: number;
 }
 
-const DEFAULT_TUNING: KernelThreadTuning = { minWork: 1 << 20, minRows: 2, timeoutMs: 10_000, timeoutFactor: 50 };
+const DEFAULT_TUNING: KernelThreadTuning = { minWork: 1 << 20, minRows: 2, timeoutMs: 10_000, timeoutFactor: 50, maxThreads: MAX_KERNEL_THREADS };
 let tuning: KernelThreadTuning = { ...DEFAULT_TUNING };
 
 /** Test hook: changes the split's tuning (no argument: back to the defaults); returns the tuning in force. */
@@ -249,7 +251,7 @@ export interface Rows {
  * when every range can have 4 or more; one range when the call is too small to gain from threads.
  */
 export function splitBatch(batch: number, work: number, threads: number): Rows[] {
-  const n = Math.min(threads, Math.floor(batch / Math.max(1, tuning.minRows)));
+  const n = Math.min(threads, tuning.maxThreads, Math.floor(batch / Math.max(1, tuning.minRows)));
   if (n < 2 || work < tuning.minWork) return [{ start: 0, count: batch }];
   const unit = batch >= 4 * n ? 4 : 1;
   const bounds = [0];
