@@ -138,9 +138,12 @@ let warned = false;
 let poisonNext = false;
 let stallWorker = -1;
 
-/** Sets `configureWasm({ kernelThreads })`: a different count closes the running workers (new ones start lazily). */
+/**
+ * Sets `configureWasm({ kernelThreads })`: a different count closes the running workers (new ones start lazily);
+ * any call clears an earlier failure, so that threads are tried again.
+ */
 export function setRequestedKernelThreads(count: number): void {
-  if (count === requested) return;
+  if (count === requested && failure === undefined) return;
   requested = count;
   closeKernelThreads();
   failure = undefined;
