@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BasicRNN, type CellType, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
 import { MEASURE } from '@basicrnn/test-kit';
 import { describe, expect, it } from 'vitest';
-import { configureWasm, wasmKernelThreadsReady } from './index.js';
+import { configureWasm, getKernelThreadStats, wasmKernelThreadsReady } from './index.js';
 import { setKernelThreadTuning } from './kernels/threads.js';
 
 // Timing, not a test: `BASICRNN_MEASURE=1 npx vitest run --config vitest.browser-wasm-threads.config.ts
@@ -45,6 +45,7 @@ describe.skipIf(!MEASURE || !__WASM_THREADS_SUITE__)('kernel threads: timing', (
         const lines: string[] = [];
         for (const [phase, run] of Object.entries(runs)) {
           const times: Record<number, number[]> = Object.fromEntries(THREADS.map((t) => [t, []]));
+          const splits: string[] = [];
           for (const t of THREADS) {
             setKernelThreadTuning({ maxThreads: t });
             for (let i = 0; i < 2; i++) await run();
@@ -56,13 +57,16 @@ describe.skipIf(!MEASURE || !__WASM_THREADS_SUITE__)('kernel threads: timing', (
               const t0 = performance.now();
               await run();
               times[t]!.push(performance.now() - t0);
+              const k = getKernelThreadStats();
+              if (t > 1) splits.push(`${t}:${k.lastMainMs.toFixed(1)}+${k.lastWaitMs.toFixed(1)}`);
             }
           }
           setKernelThreadTuning();
           const one = median(times[1]!);
           lines.push(
             `${cell} ${c.name} ${phase}: ` +
-              THREADS.map((t) => `${t} thread(s) median ${median(times[t]!).toFixed(1)} ms (min ${Math.min(...times[t]!).toFixed(1)}, ${(one / median(times[t]!)).toFixed(2)}×)`).join('; '),
+              THREADS.map((t) => `${t} thread(s) median ${median(times[t]!).toFixed(1)} ms (min ${Math.min(...times[t]!).toFixed(1)}, ${(one / median(times[t]!)).toFixed(2)}×)`).join('; ') +
+              `\n  last split call, main share + wait (ms): ${splits.join(' ')}`,
           );
         }
         console.log(lines.join('\n'));

@@ -43,6 +43,12 @@ export interface KernelThreadStats {
   threadedCalls: number;
   /** How many threads the last split call used (0 before the first). */
   lastThreads: number;
+  /**
+   * Of the last split call: ms the main thread spent on its own share, then waiting for the workers (a long wait
+   * against a short share means the workers did not get a core at the same time: a loaded machine).
+   */
+  lastMainMs: number;
+  lastWaitMs: number;
   /** Why kernel threads turned off (a worker failed to start, failed in a call, or did not answer in time). */
   error?: BackendError;
 }
@@ -134,6 +140,8 @@ let pool: Pool | undefined;
 let failure: BackendError | undefined;
 let threadedCalls = 0;
 let lastThreads = 0;
+let lastMainMs = 0;
+let lastWaitMs = 0;
 let warned = false;
 let poisonNext = false;
 let stallWorker = -1;
@@ -167,7 +175,7 @@ export function runningKernelThreads(): number {
 
 /** Counters and state of the kernel threads. */
 export function getKernelThreadStats(): KernelThreadStats {
-  const stats: KernelThreadStats = { requested, running: runningKernelThreads(), threadedCalls, lastThreads };
+  const stats: KernelThreadStats = { requested, running: runningKernelThreads(), threadedCalls, lastThreads, lastMainMs, lastWaitMs };
   if (failure !== undefined) stats.error = failure;
   return stats;
 }
@@ -385,6 +393,8 @@ export function runBatched(
     }
     threadedCalls++;
     lastThreads = parts.length;
+    lastMainMs = own;
+    lastWaitMs = performance.now() - started - own;
   } finally {
     if (release) heap._free(block);
   }
