@@ -251,6 +251,18 @@ describe(`wasm kernel threads (${__WASM_THREADS_SUITE__ ? 'cross-origin isolated
     model.dispose();
   });
 
+  it('a change of kernelThreads while the workers start settles the pending wait (no hang), then the new count runs', async () => {
+    configureWasm({ kernelThreads: 1 });
+    configureWasm({ kernelThreads: 4 });
+    const pending = wasmKernelThreadsReady();
+    configureWasm({ kernelThreads: 2 });
+    expect(await pending).toBe(1);
+    expect(await wasmKernelThreadsReady()).toBe(2);
+    const before = getKernelThreadStats().threadedCalls;
+    runCell(CASES[0]!);
+    expect(getKernelThreadStats()).toMatchObject({ running: 2, lastThreads: 2, threadedCalls: before + 3 });
+  });
+
   it('a worker that fails in a call: the call is recomputed on one thread, threads turn off with a BackendError', async () => {
     expect(await threadsOn()).toBe(4);
     const c = CASES[0]!;

@@ -133,6 +133,9 @@ interface Pool {
   ready: number;
   state: 'starting' | 'ready' | 'closed';
   whenReady: Promise<number>;
+  /** Resolves whenReady (once: later calls do nothing). */
+  settle: (threads: number) => void;
+  url: string;
 }
 
 let requested: number | undefined;
@@ -187,6 +190,8 @@ export function closeKernelThreads(): void {
   if (p === undefined) return;
   p.state = 'closed';
   for (const w of p.workers) w.terminate();
+  URL.revokeObjectURL(p.url);
+  p.settle(1);
 }
 
 /** Whether this runtime can run kernel threads on `memory`: a shared memory and Web Workers (not Node). */
@@ -215,15 +220,14 @@ export function startKernelThreads(memory: WebAssembly.Memory, module: WebAssemb
   const count = target - 1;
   const control = new Int32Array(new SharedArrayBuffer((HEADER + count * SLOT) * 4));
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-  const p: Pool = { memory, workers: [], control, ready: 0, state: 'starting', whenReady: Promise.resolve(1) };
+  const p: Pool = { memory, workers: [], control, ready: 0, state: 'starting', whenReady: Promise.resolve(1), settle: () => {}, url };
   pool = p;
   p.whenReady = new Promise<number>((resolve) => {
+    p.settle = resolve;
     const fail = (why: string, cause?: unknown) => {
-      if (p.state === 'closed') return resolve(1);
+      if (p.state === 'closed') return;
       failure = new BackendError(`wasm kernel threads: ${why}; the fused kernels run on one thread`, { cause });
-      if (pool === p) closeKernelThreads();
-      URL.revokeObjectURL(url);
-      resolve(1);
+      closeKernelThreads();
     };
     try {
       for (let index = 0; index < count; index++) {
@@ -341,13 +345,14 @@ export function runBatched(
   let release = true;
   try {
     const c = p.control;
-    const argsOf = (k: number) =>
-      call.args(parts[k]!, block + layout[k]!.scratch, k === 0 ? call.sumOutputs : layout[k]!.sums.map((s) => block + s));
+    const argsOf = parts.map((rows, k) =>
+      call.args(rows, block + layout[k]!.scratch, k === 0 ? call.sumOutputs : layout[k]!.sums.map((s) => block + s)),
+    );
+    if (argsOf.some((a) => a.length > MAX_ARGS)) throw new Error(`wasm kernel threads: ${call.fn} takes more than ${MAX_ARGS} arguments`);
     Atomics.store(c, DONE, 0);
     for (let k = 1; k < parts.length; k++) {
       const base = HEADER + (k - 1) * SLOT;
-      const args = argsOf(k);
-      if (args.length > MAX_ARGS) throw new Error(`wasm kernel threads: ${call.fn} takes ${args.length} arguments`);
+      const args = argsOf[k]!;
       c[base + STATUS] = 0;
       c[base + FN] = poisonNext ? THREADED_EXPORTS.length : THREADED_EXPORTS.indexOf(call.fn);
       c[base + NARGS] = args.length;
@@ -361,7 +366,7 @@ export function runBatched(
     const started = performance.now();
     let ownError: unknown;
     try {
-      exports[call.fn](...argsOf(0));
+      exports[call.fn](...argsOf[0]!);
     } catch (e) {
       // Still wait for the workers below: they write into this block until they are done.
       ownError = e ?? new Error('fused kernel failed');
