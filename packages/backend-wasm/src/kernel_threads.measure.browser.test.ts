@@ -15,7 +15,8 @@ const CONFIGS = [
   { name: 'Long', batch: 8, steps: 1000, inputSize: 16, hidden: 128 },
 ];
 const THREADS = [1, 2, 4];
-const CELLS = ((globalThis as { __MEASURE_CELLS__?: string }).__MEASURE_CELLS__ ?? 'simpleRNN').split(',') as CellType[];
+// Pick with -t, e.g. `-t "lstm L"`.
+const CELLS: CellType[] = ['simpleRNN', 'lstm', 'gru'];
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
 
