@@ -67,8 +67,9 @@ export interface WasmConfig {
    * {@link MAX_KERNEL_THREADS}, main thread included; 1 turns kernel threads off). They are this package's own Web
    * Workers on tfjs's shared wasm memory, so they run only where tfjs runs its threaded build (a cross-origin
    * isolated page); in Node and on a plain page the kernels stay on one thread whatever is asked. The workers start
-   * in the background at the first fused kernel call (or {@link wasmKernelThreadsReady}); calls run on one thread
-   * until they are up, and small calls always do. May be changed at any time. Default: tfjs's thread count.
+   * in the background once `setBackend('wasm')` has initialised tfjs (after a change: at the next fused kernel call,
+   * or {@link wasmKernelThreadsReady}); calls run on one thread until they are up, and small calls always do. May be
+   * changed at any time. Default: tfjs's thread count.
    */
   kernelThreads?: number;
 }
@@ -234,6 +235,29 @@ export async function wasmKernelThreadsReady(): Promise<number> {
   }
 }
 
+let startPending = false;
+
+/**
+ * Polls (every 50 ms, for at most 30 s) until tfjs's wasm backend exists, then starts the kernel threads in the
+ * background; `setBackend('wasm')` initialises it right after `prepare()`, and there is no hook after that.
+ */
+function startKernelThreadsOnceInitialised(): void {
+  if (startPending || typeof setTimeout !== 'function') return;
+  startPending = true;
+  let tries = 0;
+  const tick = () => {
+    if (wasmInitialized() && tf.engine().registry[WASM_BACKEND_NAME] !== undefined) {
+      startPending = false;
+      void wasmKernelThreadsReady();
+    } else if (++tries < 600) {
+      setTimeout(tick, 50);
+    } else {
+      startPending = false;
+    }
+  };
+  setTimeout(tick, 0);
+}
+
 /**
  * What the fused kernels' threads do: the count asked and running, how many calls were split across threads,
  * and, if they turned off, the {@link BackendError} that says why.
@@ -269,6 +293,8 @@ export const wasmBinding: BackendBinding = {
     try {
       if (!simd) throw new Error('no wasm SIMD');
       await precompileRnnModule(Boolean(threaded));
+      // Threaded build: start the kernels' workers as soon as tfjs has initialised (right after this returns).
+      if (threaded) startKernelThreadsOnceInitialised();
     } catch {
       unregisterFusedKernels();
     }

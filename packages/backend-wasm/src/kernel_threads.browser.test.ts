@@ -12,7 +12,7 @@ import {
   setFusedKernelsEnabled,
 } from '@basicrnn/core';
 import { type CellCase, cellCaseInputs, cellReferenceBackward, cellReferenceForward, cellToleranceFor } from '@basicrnn/test-kit/cells';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeWasmKernelThreads, configureWasm, getKernelThreadStats, getWasmInfo, wasmKernelThreadsReady } from './index.js';
 import { kernelThreadTestHooks, setKernelThreadTuning } from './kernels/threads.js';
 import { expectWasmBuildOfSuite } from './test/expect_wasm_build.js';
@@ -128,6 +128,13 @@ describe(`wasm kernel threads (${__WASM_THREADS_SUITE__ ? 'cross-origin isolated
     setKernelThreadTuning();
     setFusedKernelsEnabled(true);
   });
+
+  if (__WASM_THREADS_SUITE__) {
+    it('the workers start on their own once setBackend("wasm") has initialised tfjs (no kernel call needed)', async () => {
+      expect(getKernelThreadStats().threadedCalls).toBe(0);
+      await vi.waitFor(() => expect(getKernelThreadStats().running).toBe(4), { timeout: 10_000, interval: 20 });
+    });
+  }
 
   it('configureWasm({ kernelThreads }) refuses what is not an integer from 1 to 64 with a ConfigError', () => {
     for (const bad of [0, -1, 1.5, 65, Number.NaN, '2', null]) {
