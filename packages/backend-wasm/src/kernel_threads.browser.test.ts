@@ -270,6 +270,17 @@ describe(`wasm kernel threads (${__WASM_THREADS_SUITE__ ? 'cross-origin isolated
     expect(getKernelThreadStats()).toMatchObject({ running: 2, lastThreads: 2, threadedCalls: before + 3 });
   });
 
+  it('workers that fail to start: threads stay off with a BackendError, calls run on one thread', async () => {
+    configureWasm({ kernelThreads: 1 });
+    kernelThreadTestHooks.failNextStart();
+    expect(await threadsOn()).toBe(1);
+    expect(getKernelThreadStats().error?.message).toMatch(/could not instantiate the module/);
+    expect(getKernelThreadStats().error).toBeInstanceOf(BackendError);
+    const before = getKernelThreadStats().threadedCalls;
+    runCell(CASES[0]!);
+    expect(getKernelThreadStats()).toMatchObject({ running: 1, threadedCalls: before });
+  });
+
   it('a worker that fails in a call: the call is recomputed on one thread, threads turn off with a BackendError', async () => {
     expect(await threadsOn()).toBe(4);
     const c = CASES[0]!;

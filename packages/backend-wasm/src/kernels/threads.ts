@@ -67,6 +67,9 @@ export interface KernelThreadTuning {
   maxThreads: number;
 }
 
+/** Workers that have not all reported ready by then count as failed to start. */
+const START_TIMEOUT_MS = 10_000;
+
 const DEFAULT_TUNING: KernelThreadTuning = { minWork: 1 << 20, minRows: 2, timeoutMs: 10_000, timeoutFactor: 50, maxThreads: MAX_KERNEL_THREADS };
 let tuning: KernelThreadTuning = { ...DEFAULT_TUNING };
 
@@ -148,6 +151,7 @@ let lastWaitMs = 0;
 let warned = false;
 let poisonNext = false;
 let stallWorker = -1;
+let failStart = false;
 
 /**
  * Sets `configureWasm({ kernelThreads })`: a different count closes the running workers (new ones start lazily);
@@ -224,7 +228,11 @@ export function startKernelThreads(memory: WebAssembly.Memory, module: WebAssemb
   pool = p;
   p.whenReady = new Promise<number>((resolve) => {
     p.settle = resolve;
+    const timer = setTimeout(() => {
+      if (p.state === 'starting') fail(`the workers did not start within ${START_TIMEOUT_MS / 1000} s`);
+    }, START_TIMEOUT_MS);
     const fail = (why: string, cause?: unknown) => {
+      clearTimeout(timer);
       if (p.state === 'closed') return;
       failure = new BackendError(`wasm kernel threads: ${why}; the fused kernels run on one thread`, { cause });
       closeKernelThreads();
@@ -237,6 +245,7 @@ export function startKernelThreads(memory: WebAssembly.Memory, module: WebAssemb
           if (event.data.type === 'error') return fail(`worker ${index + 1} could not instantiate the module (${event.data.message})`);
           if (p.state !== 'starting') return;
           if (++p.ready === count) {
+            clearTimeout(timer);
             p.state = 'ready';
             URL.revokeObjectURL(url);
             resolve(count + 1);
@@ -246,8 +255,9 @@ export function startKernelThreads(memory: WebAssembly.Memory, module: WebAssemb
           event.preventDefault?.();
           fail(`worker ${index + 1} failed: ${event.message || 'could not start (blocked by the page policy?)'}`);
         };
-        worker.postMessage({ module, memory, control: control.buffer, index });
+        worker.postMessage({ module: failStart ? null : module, memory, control: control.buffer, index });
       }
+      failStart = false;
     } catch (cause) {
       fail(`could not start ${count} worker(s): ${cause instanceof Error ? cause.message : String(cause)}`, cause);
     }
@@ -417,8 +427,8 @@ function giveUp(why: string, single: () => void): void {
 }
 
 /**
- * Test hooks: make the workers of the next split call fail (an unknown export), or never hand worker `index` its
- * share of the next split call (as if it had died).
+ * Test hooks: make the workers of the next split call fail (an unknown export), never hand worker `index` its
+ * share of the next split call (as if it had died), or make the next start fail.
  */
 export const kernelThreadTestHooks = {
   poisonNextCall(): void {
@@ -426,5 +436,9 @@ export const kernelThreadTestHooks = {
   },
   stallNextCall(index: number): void {
     stallWorker = index;
+  },
+  /** The next start hands the workers no module, so that they fail to instantiate it. */
+  failNextStart(): void {
+    failStart = true;
   },
 };
