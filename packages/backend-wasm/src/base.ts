@@ -14,7 +14,7 @@ import {
   type BackendInfo,
   type OptionSchema,
 } from '@basicrnn/core';
-import { precompileRnnModule, rnnWasmModuleFor, wasmMemoryOf } from './kernels/rnn_module.js';
+import { endKernelThreadsWith, precompileRnnModule, rnnWasmModuleFor, wasmMemoryOf } from './kernels/rnn_module.js';
 import {
   type KernelThreadStats,
   MAX_KERNEL_THREADS,
@@ -229,6 +229,7 @@ export async function wasmKernelThreadsReady(): Promise<number> {
   const backend = tf.engine().registry[WASM_BACKEND_NAME] as BackendWasm | undefined;
   if (backend === undefined || backend.wasm === null || backend.wasm === undefined) return 1;
   try {
+    endKernelThreadsWith(backend);
     return await startKernelThreads(wasmMemoryOf(backend), rnnWasmModuleFor(backend));
   } catch {
     return 1;

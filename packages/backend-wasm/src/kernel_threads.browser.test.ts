@@ -340,6 +340,9 @@ describe(`wasm kernel threads (${__WASM_THREADS_SUITE__ ? 'cross-origin isolated
     expect(await wasmKernelThreadsReady()).toBe(4);
     runCell(CASES[0]!);
     expect(getKernelThreadStats().threadedCalls - before).toBe(3);
+    // Started without a kernel call: removal still ends them.
+    closeWasmKernelThreads();
+    expect(await wasmKernelThreadsReady()).toBe(4);
     tf.removeBackend('wasm');
     expect(getKernelThreadStats().running).toBe(1);
   });

@@ -148,6 +148,17 @@ export function rnnWasmModuleFor(backend: BackendWasm): WebAssembly.Module {
 
 const disposeHooked = new WeakSet<object>();
 
+/** tfjs calls the backend's dispose() when it is removed (tf.removeBackend): end the kernel threads with it. */
+export function endKernelThreadsWith(backend: BackendWasm): void {
+  if (disposeHooked.has(backend)) return;
+  disposeHooked.add(backend);
+  const dispose = backend.dispose.bind(backend);
+  backend.dispose = () => {
+    closeKernelThreads();
+    dispose();
+  };
+}
+
 /**
  * Runs one kernel call through the module: split across the kernel threads where tfjs's memory is shared and the
  * workers run (see threads.ts), else on this thread with one scratch block.
@@ -160,15 +171,7 @@ export function runCall(backend: BackendWasm, call: BatchedCall): void {
       exports[call.fn](...call.args({ start: 0, count: call.batch }, scratch, call.sumOutputs));
     });
   if (!isShared(memory)) return single();
-  if (!disposeHooked.has(backend)) {
-    // tfjs calls dispose() when the backend is removed (tf.removeBackend): end the workers with it.
-    disposeHooked.add(backend);
-    const dispose = backend.dispose.bind(backend);
-    backend.dispose = () => {
-      closeKernelThreads();
-      dispose();
-    };
-  }
+  endKernelThreadsWith(backend);
   runBatched(backend.wasm as unknown as EmscriptenHeap, memory, module, exports, call, single);
 }
 
