@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { type BackendWasm, getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   BackendError,
   ConfigError,
@@ -14,7 +14,18 @@ import {
   type BackendInfo,
   type OptionSchema,
 } from '@basicrnn/core';
-import { precompileRnnModule } from './kernels/rnn_module.js';
+import { endKernelThreadsWith, precompileRnnModule, rnnWasmModuleFor, wasmMemoryOf } from './kernels/rnn_module.js';
+import {
+  type KernelThreadStats,
+  MAX_KERNEL_THREADS,
+  closeKernelThreads,
+  getKernelThreadStats as threadStats,
+  runningKernelThreads,
+  setRequestedKernelThreads,
+  startKernelThreads,
+} from './kernels/threads.js';
+
+export { MAX_KERNEL_THREADS, type KernelThreadStats };
 
 /** The tfjs backend name this package binds. */
 export const WASM_BACKEND_NAME = 'wasm';
@@ -51,6 +62,16 @@ export interface WasmConfig {
    * logical cores the browser reports).
    */
   threads?: number;
+  /**
+   * Threads the fused SimpleRNN/LSTM/GRU kernels split a large call's batch across (1 to
+   * {@link MAX_KERNEL_THREADS}, main thread included; 1 turns kernel threads off). They are this package's own Web
+   * Workers on tfjs's shared wasm memory, so they run only where tfjs runs its threaded build (a cross-origin
+   * isolated page); in Node and on a plain page the kernels stay on one thread whatever is asked. The workers start
+   * in the background once `setBackend('wasm')` has initialised tfjs (after a change: at the next fused kernel call,
+   * or {@link wasmKernelThreadsReady}); calls run on one thread until they are up, and small calls always do. May be
+   * changed at any time. Default: tfjs's thread count.
+   */
+  kernelThreads?: number;
 }
 
 /** What the wasm module actually runs, from {@link getWasmInfo}. */
@@ -63,6 +84,11 @@ export interface WasmInfo {
   threads?: number;
   /** The build that was (or, before initialisation, will be) fetched, when known. */
   binary?: WasmBinaryName;
+  /**
+   * Threads the fused kernels split large calls across now (1 until the kernel threads are up, and wherever they
+   * cannot run); `undefined` before initialisation. See `configureWasm({ kernelThreads })`.
+   */
+  kernelThreads?: number;
 }
 
 /** Schema of {@link configureWasm}'s options (core's one option check: unknown keys get a did-you-mean). */
@@ -71,6 +97,11 @@ const WASM_CONFIG: OptionSchema = {
   threads: (value, argument) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
       throw new ConfigError(`${argument}: expected a positive integer, received ${String(value)}`);
+    }
+  },
+  kernelThreads: (value, argument) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_KERNEL_THREADS) {
+      throw new ConfigError(`${argument}: expected an integer from 1 to ${MAX_KERNEL_THREADS}, received ${String(value)}`);
     }
   },
 };
@@ -112,7 +143,8 @@ let threadsSupported: boolean | undefined;
  * ```
  */
 export function configureWasm(config: WasmConfig): void {
-  const { wasmPaths, threads } = checkOptions<WasmConfig>(config, WASM_CONFIG, 'configureWasm(config)');
+  const { wasmPaths, threads, kernelThreads } = checkOptions<WasmConfig>(config, WASM_CONFIG, 'configureWasm(config)');
+  if (kernelThreads !== undefined) setRequestedKernelThreads(kernelThreads);
 
   if (wasmInitialized()) {
     const actual = getThreadsCount();
@@ -175,7 +207,72 @@ export function getWasmInfo(): WasmInfo {
   if (simd !== undefined) info.simd = simd;
   if (initialized) info.threads = getThreadsCount();
   if (simd !== undefined && threaded !== undefined) info.binary = binaryFor(simd, threaded);
+  if (initialized) info.kernelThreads = runningKernelThreads();
   return info;
+}
+
+/**
+ * Starts the fused kernels' worker threads now, rather than at the first kernel call, and resolves with the
+ * number of threads large calls are split across once they are up: 1 where kernel threads cannot run (Node, a page
+ * that is not cross-origin isolated, `kernelThreads: 1`, the wasm backend not initialised yet, or workers that
+ * failed to start: see {@link getKernelThreadStats}). Call it after `await setBackend('wasm')`.
+ *
+ * @example
+ * ```ts
+ * configureWasm({ threads: 4, kernelThreads: 4 });
+ * await setBackend('wasm');
+ * await wasmKernelThreadsReady(); // 4 on a cross-origin isolated page, 1 elsewhere
+ * ```
+ */
+export async function wasmKernelThreadsReady(): Promise<number> {
+  if (!wasmInitialized()) return 1;
+  const backend = tf.engine().registry[WASM_BACKEND_NAME] as BackendWasm | undefined;
+  if (backend === undefined || backend.wasm === null || backend.wasm === undefined) return 1;
+  try {
+    endKernelThreadsWith(backend);
+    return await startKernelThreads(wasmMemoryOf(backend), rnnWasmModuleFor(backend));
+  } catch {
+    return 1;
+  }
+}
+
+let startPending = false;
+
+/**
+ * Polls (every 50 ms, for at most 30 s) until tfjs's wasm backend exists, then starts the kernel threads in the
+ * background; `setBackend('wasm')` initialises it right after `prepare()`, and there is no hook after that.
+ */
+function startKernelThreadsOnceInitialised(): void {
+  if (startPending || typeof setTimeout !== 'function') return;
+  startPending = true;
+  let tries = 0;
+  const tick = () => {
+    if (wasmInitialized() && tf.engine().registry[WASM_BACKEND_NAME] !== undefined) {
+      startPending = false;
+      void wasmKernelThreadsReady();
+    } else if (++tries < 600) {
+      setTimeout(tick, 50);
+    } else {
+      startPending = false;
+    }
+  };
+  setTimeout(tick, 0);
+}
+
+/**
+ * What the fused kernels' threads do: the count asked and running, how many calls were split across threads,
+ * and, if they turned off, the {@link BackendError} that says why.
+ */
+export function getKernelThreadStats(): KernelThreadStats {
+  return threadStats();
+}
+
+/**
+ * Ends the fused kernels' worker threads now (they also end with the wasm backend, on `tf.removeBackend('wasm')`).
+ * Kernel calls go on on one thread until the next large call starts the workers again.
+ */
+export function closeWasmKernelThreads(): void {
+  closeKernelThreads();
 }
 
 /**
@@ -197,6 +294,8 @@ export const wasmBinding: BackendBinding = {
     try {
       if (!simd) throw new Error('no wasm SIMD');
       await precompileRnnModule(Boolean(threaded));
+      // Threaded build: start the kernels' workers as soon as tfjs has initialised (right after this returns).
+      if (threaded) startKernelThreadsOnceInitialised();
     } catch {
       unregisterFusedKernels();
     }

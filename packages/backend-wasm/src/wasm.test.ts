@@ -47,6 +47,7 @@ describe('wasm in Node', () => {
       simd: true,
       threads: 1,
       binary: 'tfjs-backend-wasm-simd.wasm',
+      kernelThreads: 1,
     });
   });
 

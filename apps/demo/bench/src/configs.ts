@@ -136,9 +136,18 @@ export function outOfTime(plan: RunPlan): RunPlan {
   return { ...plan, coldOnlyMs: 0 };
 }
 
-/** The browser and Node variants the bench knows. */
-export const VARIANTS = ['node-cpu', 'node-wasm', 'browser-wasm', 'browser-wasm-threads', 'browser-webgl'] as const;
+/**
+ * The browser and Node variants the bench knows. `browser-wasm-2threads` (the threaded build with 2 threads, and the
+ * fused kernels on 2 threads) runs only when asked with `--variants`.
+ */
+export const VARIANTS = ['node-cpu', 'node-wasm', 'browser-wasm', 'browser-wasm-threads', 'browser-webgl', 'browser-wasm-2threads'] as const;
 export type Variant = (typeof VARIANTS)[number];
+
+/** The variants a run without `--variants` takes. */
+export const DEFAULT_VARIANTS: readonly Variant[] = VARIANTS.filter((v) => v !== 'browser-wasm-2threads');
+
+/** The cross-origin isolated variants (tfjs's threaded build) and the thread count each asks of it. */
+export const THREADED_VARIANTS: Partial<Record<Variant, number>> = { 'browser-wasm-threads': 4, 'browser-wasm-2threads': 2 };
 
 /** What one worker (a Node process or a browser page) is asked to run. */
 export interface WorkerRequest {
@@ -152,4 +161,10 @@ export interface WorkerRequest {
   ortNative?: boolean;
   /** Epoch ms after which the worker stops taking repeated runs (see outOfTime). */
   deadline: number;
+  /**
+   * Threaded variants: `configureWasm({ kernelThreads })`, the threads the fused kernels split a call across
+   * (default: the variant's thread count; 1 measures the threaded build with the kernels on one thread). From the
+   * BENCH_KERNEL_THREADS environment variable.
+   */
+  kernelThreads?: number;
 }

@@ -4,9 +4,10 @@ import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { configureWasm, getWasmInfo } from '@basicrnn/backend-wasm';
+import { configureWasm, getKernelThreadStats, getWasmInfo, wasmKernelThreadsReady } from '@basicrnn/backend-wasm';
 import { getWebGLInfo } from '@basicrnn/backend-webgl';
-import type { WorkerRequest } from './configs.js';
+import { setBackend } from '@basicrnn/core';
+import { THREADED_VARIANTS, type WorkerRequest } from './configs.js';
 import type { OrtModule } from './ort.js';
 import { runSuite } from './suite.js';
 
@@ -21,16 +22,17 @@ declare global {
   }
 }
 
-/** Threads asked of the threaded wasm build (the driver pretends the machine has 8 logical cores). */
-const REQUESTED_THREADS = 4;
-
 async function main(): Promise<void> {
   const raw = new URLSearchParams(location.search).get('request');
   if (raw === null) throw new Error('no ?request= in the page URL: this page is driven by bench/run.mjs');
   const request = JSON.parse(raw) as WorkerRequest;
-  const threaded = request.variant === 'browser-wasm-threads';
+  // Threads asked of the threaded wasm build (the driver pretends the machine has 8 logical cores), and of the
+  // fused kernels' own threads (the same, unless the request says otherwise).
+  const REQUESTED_THREADS = THREADED_VARIANTS[request.variant] ?? 1;
+  const KERNEL_THREADS = request.kernelThreads ?? REQUESTED_THREADS;
+  const threaded = REQUESTED_THREADS > 1;
   const backend = request.variant === 'browser-webgl' ? 'webgl' : 'wasm';
-  if (threaded && !self.crossOriginIsolated) throw new Error('browser-wasm-threads needs a cross-origin isolated page (COOP/COEP headers)');
+  if (threaded && !self.crossOriginIsolated) throw new Error(`${request.variant} needs a cross-origin isolated page (COOP/COEP headers)`);
 
   configureWasm({
     wasmPaths: {
@@ -38,8 +40,14 @@ async function main(): Promise<void> {
       'tfjs-backend-wasm-simd.wasm': simdWasm,
       'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasm,
     },
-    ...(threaded ? { threads: REQUESTED_THREADS } : {}),
+    ...(threaded ? { threads: REQUESTED_THREADS, kernelThreads: KERNEL_THREADS } : {}),
   });
+
+  if (threaded) {
+    // The fused kernels' workers start in the background: start them now, so that no timed run misses them.
+    await setBackend('wasm');
+    await wasmKernelThreadsReady();
+  }
 
   let ort: OrtModule | undefined;
   if (request.ort) {
@@ -64,15 +72,20 @@ async function main(): Promise<void> {
       hardwareConcurrency: navigator.hardwareConcurrency,
       crossOriginIsolated: self.crossOriginIsolated,
       webglRenderer: webglRenderer(),
-      ...(backend === 'wasm' ? { wasm: getWasmInfo(), requestedThreads: threaded ? REQUESTED_THREADS : 1 } : {}),
+      ...(backend === 'wasm' ? { wasm: getWasmInfo(), requestedThreads: REQUESTED_THREADS, requestedKernelThreads: threaded ? KERNEL_THREADS : 1 } : {}),
       ...(backend === 'webgl' ? { webgl: getWebGLInfo() } : {}),
       ...(ort ? { ortVersion: ort.env.versions.web ?? ort.env.versions.common } : {}),
     },
     beforeConfigs: () => {
-      // The issue's contract for the threaded variant: it must really run threads, else the row is meaningless.
+      // The issue's contract for the threaded variants: they must really run threads, else the row is meaningless.
       if (threaded) {
         const threads = getWasmInfo().threads ?? 1;
-        if (threads < 2) throw new Error(`browser-wasm-threads: asked for ${REQUESTED_THREADS} threads, got ${threads}`);
+        if (threads < 2) throw new Error(`${request.variant}: asked for ${REQUESTED_THREADS} threads, got ${threads}`);
+        const kernelThreads = getWasmInfo().kernelThreads ?? 1;
+        if (kernelThreads !== KERNEL_THREADS) {
+          throw new Error(`${request.variant}: asked for ${KERNEL_THREADS} kernel threads, got ${kernelThreads} (${getKernelThreadStats().error?.message ?? 'no error'})`);
+        }
+        console.log(`${request.variant}: tfjs threads ${threads}, fused kernel threads ${kernelThreads}`);
       }
     },
   });

@@ -11,6 +11,8 @@ import {
   BENCH_CELLS,
   CELL_LABELS,
   CONFIG_NAMES,
+  DEFAULT_VARIANTS,
+  THREADED_VARIANTS,
   VARIANTS,
   describeConfig,
   CONFIGS,
@@ -54,6 +56,16 @@ const CHROMIUM_ARGS = [
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** BENCH_KERNEL_THREADS=n: the fused kernels' thread count on the threaded variants (default: the variant's). */
+const KERNEL_THREADS = parseKernelThreads(process.env.BENCH_KERNEL_THREADS);
+
+function parseKernelThreads(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_KERNEL_THREADS: expected a positive integer, received ${JSON.stringify(raw)}`);
+  return n;
+}
+
 /**
  * Seconds the workers may take in all (the builds come before): each worker gets a share by weight, as a
  * deadline after which it takes one cold run per variant, so the whole bench ends in bounded time even on a
@@ -69,6 +81,7 @@ const WORKER_WEIGHT: Record<Variant, number> = {
   'browser-wasm': 1,
   'browser-wasm-threads': 1,
   'browser-webgl': 1.5,
+  'browser-wasm-2threads': 1,
 };
 /** Past its deadline a worker still finishes its remaining configs with single runs; past this, it is stopped. */
 const WORKER_GRACE_S = 180;
@@ -78,12 +91,12 @@ export async function runBench(options: BenchOptions): Promise<number> {
   const configs: ConfigName[] = options.configs ? parseConfigNames(options.configs) : options.quick ? [...QUICK_CONFIGS] : [...CONFIG_NAMES];
   const cells: BenchCell[] = options.cells ? parseCellNames(options.cells) : [...BENCH_CELLS];
   if (cells.length === 0) throw new Error('--cells: no cell named; expected some of simpleRNN, lstm, gru');
-  let variants: Variant[] = [...VARIANTS];
+  let variants: Variant[] = [...DEFAULT_VARIANTS];
   if (options.variants) {
     const asked = options.variants.split(',').map((s) => s.trim());
     const unknown = asked.filter((v) => !(VARIANTS as readonly string[]).includes(v));
     if (unknown.length > 0) throw new Error(`--variants: unknown ${unknown.join(', ')}; expected some of ${VARIANTS.join(', ')}`);
-    variants = variants.filter((v) => asked.includes(v));
+    variants = VARIANTS.filter((v) => asked.includes(v));
   }
   if (options.only) variants = variants.filter((v) => v.startsWith(options.only!));
   const nodeVariants = variants.filter((v) => v.startsWith('node'));
@@ -139,7 +152,9 @@ export async function runBench(options: BenchOptions): Promise<number> {
       for (const variant of browserVariants) {
         const { deadline, timeoutMs } = slot(variant);
         const request: WorkerRequest = { variant, configs, cells, quick: options.quick, ort: variant === ortBrowser, deadline };
-        const origin = variant === 'browser-wasm-threads' ? isolated.origin : plain.origin;
+        const threads = THREADED_VARIANTS[variant];
+        if (threads !== undefined && KERNEL_THREADS !== undefined) request.kernelThreads = KERNEL_THREADS;
+        const origin = threads !== undefined ? isolated.origin : plain.origin;
         const progress: { report?: BackendReport } = {};
         try {
           reports.push(await runPage(browser, origin, request, timeoutMs, progress));
@@ -325,7 +340,7 @@ async function runNodeWorker(benchDir: string, request: WorkerRequest, timeoutMs
 async function runPage(browser: Browser, origin: string, request: WorkerRequest, timeoutMs: number, progress: { report?: BackendReport }): Promise<BackendReport> {
   const context = await browser.newContext();
   try {
-    if (request.variant === 'browser-wasm-threads') {
+    if (THREADED_VARIANTS[request.variant] !== undefined) {
       // The threaded build sizes its pool from hardwareConcurrency (2 here, which gave one thread): pretend 8.
       await context.addInitScript(() => {
         Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => 8 });

@@ -2,7 +2,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceAttrs, GruSequence } from '@basicrnn/core';
 import { gatedCall } from './gated.js';
-import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
 
 /**
  * Forward of core's GRU op on wasm (both `resetAfter` forms), the whole sequence in one call into the fused module:
@@ -18,12 +18,20 @@ function gruSequence(args: { inputs: Record<string, TensorInfo>; backend: Backen
   if (batch * steps * units === 0) return hiddenStates;
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  withScratch(backend, rnn.gruForwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
-    rnn.gruForward(
-      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), pointerOf(backend, hiddenStates),
-      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+  runCall(backend, {
+    fn: 'gruForward',
+    batch,
+    work: batch * steps * 3 * units * (inputSize + units),
+    scratchBytes: (rows) => rnn.gruForwardScratchBytes(rows, steps, inputSize, units),
+    sums: [],
+    sumOutputs: [],
+    args: (rows, scratch) => [
+      rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
+      rowPointer(p('h0'), rows, units), rowPointer(p('mask'), rows, steps),
+      rowPointer(pointerOf(backend, hiddenStates), rows, steps * units),
+      scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
       attrs.goBackwards ? 1 : 0,
-    );
+    ],
   });
   return hiddenStates;
 }

@@ -2,7 +2,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceGradAttrs, GruSequenceGrad } from '@basicrnn/core';
 import { gatedCall, zeroFill } from './gated.js';
-import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
 
 /**
  * GRU BPTT on wasm (both `resetAfter` forms) in one call into the fused module: z, r and ĥ of every step are
@@ -34,13 +34,23 @@ function gruSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: Ba
   const [dx, dKernel, dRecurrentKernel, dBias, dh0, dHidden] = outputs.map((t) => pointerOf(backend, t)) as number[];
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  withScratch(backend, rnn.gruBackwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
-    rnn.gruBackward(
-      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), p('hiddenStates'), p('dh'),
-      dx!, dKernel!, dRecurrentKernel!, dBias!, dh0!, dHidden ?? 0,
-      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+  const seq = steps * units;
+  runCall(backend, {
+    fn: 'gruBackward',
+    batch,
+    work: batch * steps * g * (inputSize + units),
+    scratchBytes: (rows) => rnn.gruBackwardScratchBytes(rows, steps, inputSize, units),
+    // dKernel, dRecurrentKernel, dBias ([2, 3H] with resetAfter): sums over the batch.
+    sums: [inputSize * g, units * g, attrs.resetAfter ? 2 * g : g],
+    sumOutputs: [dKernel!, dRecurrentKernel!, dBias!],
+    args: (rows, scratch, [dw, du, db]) => [
+      rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
+      rowPointer(p('h0'), rows, units), rowPointer(p('mask'), rows, steps), rowPointer(p('hiddenStates'), rows, seq),
+      rowPointer(p('dh'), rows, seq), rowPointer(dx!, rows, steps * inputSize), dw!, du!, db!,
+      rowPointer(dh0!, rows, units), rowPointer(dHidden ?? 0, rows, seq),
+      scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
       attrs.goBackwards ? 1 : 0,
-    );
+    ],
   });
   return outputs;
 }

@@ -2,7 +2,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceAttrs, LstmSequence } from '@basicrnn/core';
 import { gatedCall } from './gated.js';
-import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
 
 /**
  * Forward of core's LSTM op on wasm, the whole sequence in one call into the fused module: the input projection of
@@ -19,12 +19,20 @@ function lstmSequence(args: { inputs: Record<string, TensorInfo>; backend: Backe
   if (batch * steps * units === 0) return [hiddenStates, cellStates];
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  withScratch(backend, rnn.lstmForwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
-    rnn.lstmForward(
-      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'),
-      pointerOf(backend, hiddenStates), pointerOf(backend, cellStates),
-      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
-    );
+  const seq = steps * units;
+  runCall(backend, {
+    fn: 'lstmForward',
+    batch,
+    work: batch * steps * 4 * units * (inputSize + units),
+    scratchBytes: (rows) => rnn.lstmForwardScratchBytes(rows, steps, inputSize, units),
+    sums: [],
+    sumOutputs: [],
+    args: (rows, scratch) => [
+      rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
+      rowPointer(p('h0'), rows, units), rowPointer(p('c0'), rows, units), rowPointer(p('mask'), rows, steps),
+      rowPointer(pointerOf(backend, hiddenStates), rows, seq), rowPointer(pointerOf(backend, cellStates), rows, seq),
+      scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+    ],
   });
   return [hiddenStates, cellStates];
 }

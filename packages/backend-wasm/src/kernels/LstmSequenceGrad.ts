@@ -2,7 +2,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceGradAttrs, LstmSequenceGrad } from '@basicrnn/core';
 import { gatedCall, zeroFill } from './gated.js';
-import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
 
 /**
  * LSTM BPTT on wasm in one call into the fused module: the gate values of every step are recomputed by two
@@ -35,13 +35,24 @@ function lstmSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: B
   const [dx, dKernel, dRecurrentKernel, dBias, dh0, dc0, dHidden] = outputs.map((t) => pointerOf(backend, t)) as number[];
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  withScratch(backend, rnn.lstmBackwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
-    rnn.lstmBackward(
-      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'),
-      p('hiddenStates'), p('cellStates'), p('dh'), p('dc'),
-      dx!, dKernel!, dRecurrentKernel!, dBias!, dh0!, dc0!, dHidden ?? 0,
-      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
-    );
+  const seq = steps * units;
+  runCall(backend, {
+    fn: 'lstmBackward',
+    batch,
+    work: batch * steps * g * (inputSize + units),
+    scratchBytes: (rows) => rnn.lstmBackwardScratchBytes(rows, steps, inputSize, units),
+    // dKernel, dRecurrentKernel, dBias: sums over the batch.
+    sums: [inputSize * g, units * g, g],
+    sumOutputs: [dKernel!, dRecurrentKernel!, dBias!],
+    args: (rows, scratch, [dw, du, db]) => [
+      rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
+      rowPointer(p('h0'), rows, units), rowPointer(p('c0'), rows, units), rowPointer(p('mask'), rows, steps),
+      rowPointer(p('hiddenStates'), rows, seq), rowPointer(p('cellStates'), rows, seq),
+      rowPointer(p('dh'), rows, seq), rowPointer(p('dc'), rows, seq),
+      rowPointer(dx!, rows, steps * inputSize), dw!, du!, db!, rowPointer(dh0!, rows, units), rowPointer(dc0!, rows, units),
+      rowPointer(dHidden ?? 0, rows, seq),
+      scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+    ],
   });
   return outputs;
 }

@@ -1,7 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { RnnSequence, type RnnSequenceAttrs } from '@basicrnn/core';
-import { ACTIVATION_CODES, pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { ACTIVATION_CODES, pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
 import { expectFloat32, expectShape } from './shapes.js';
 
 interface Inputs {
@@ -36,23 +36,20 @@ function rnnSequence(args: { inputs: Inputs; backend: BackendWasm; attrs: RnnSeq
   const out = backend.makeOutput([batch, steps, hidden], 'float32');
   if (batch * steps * hidden === 0) return out;
   const rnn = rnnModuleFor(backend);
-  withScratch(backend, rnn.forwardScratchBytes(batch, steps, inputSize, hidden), (scratch) => {
-    rnn.forward(
-      pointerOf(backend, x),
-      pointerOf(backend, kernel),
-      pointerOf(backend, recurrentKernel),
-      bias === undefined ? 0 : pointerOf(backend, bias),
-      pointerOf(backend, h0),
-      mask === undefined ? 0 : pointerOf(backend, mask),
-      pointerOf(backend, out),
-      scratch,
-      batch,
-      steps,
-      inputSize,
-      hidden,
-      activation,
-      attrs.goBackwards ? 1 : 0,
-    );
+  const [px, pk, pu, pb, ph0, pm, po] = [x, kernel, recurrentKernel, bias, h0, mask, out].map((t) =>
+    t === undefined ? 0 : pointerOf(backend, t),
+  ) as number[];
+  runCall(backend, {
+    fn: 'forward',
+    batch,
+    work: batch * steps * hidden * (inputSize + hidden),
+    scratchBytes: (rows) => rnn.forwardScratchBytes(rows, steps, inputSize, hidden),
+    sums: [],
+    sumOutputs: [],
+    args: (rows, scratch) => [
+      rowPointer(px!, rows, steps * inputSize), pk!, pu!, pb!, rowPointer(ph0!, rows, hidden), rowPointer(pm!, rows, steps),
+      rowPointer(po!, rows, steps * hidden), scratch, rows.count, steps, inputSize, hidden, activation, attrs.goBackwards ? 1 : 0,
+    ],
   });
   return out;
 }

@@ -1,7 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { RnnSequenceGrad, type RnnSequenceGradAttrs } from '@basicrnn/core';
-import { ACTIVATION_CODES, pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { ACTIVATION_CODES, pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
 import { expectFloat32, expectShape } from './shapes.js';
 
 interface Inputs {
@@ -48,28 +48,21 @@ function rnnSequenceGrad(args: { inputs: Inputs; backend: BackendWasm; attrs: Rn
     return outputs;
   }
   const rnn = rnnModuleFor(backend);
-  withScratch(backend, rnn.backwardScratchBytes(batch, steps, inputSize, hidden), (scratch) => {
-    rnn.backward(
-      pointerOf(backend, x),
-      pointerOf(backend, kernel),
-      pointerOf(backend, recurrentKernel),
-      pointerOf(backend, h0),
-      pointerOf(backend, hiddenStates),
-      pointerOf(backend, dy),
-      mask === undefined ? 0 : pointerOf(backend, mask),
-      pointerOf(backend, dx),
-      pointerOf(backend, dKernel),
-      pointerOf(backend, dRecurrentKernel),
-      pointerOf(backend, dBias),
-      pointerOf(backend, dh0),
-      scratch,
-      batch,
-      steps,
-      inputSize,
-      hidden,
-      activation,
-      attrs.goBackwards ? 1 : 0,
-    );
+  const ptr = (t: TensorInfo | undefined) => (t === undefined ? 0 : pointerOf(backend, t));
+  runCall(backend, {
+    fn: 'backward',
+    batch,
+    work: batch * steps * hidden * (inputSize + hidden),
+    scratchBytes: (rows) => rnn.backwardScratchBytes(rows, steps, inputSize, hidden),
+    // dKernel, dRecurrentKernel, dBias: sums over the batch.
+    sums: [inputSize * hidden, hidden * hidden, hidden],
+    sumOutputs: [ptr(dKernel), ptr(dRecurrentKernel), ptr(dBias)],
+    args: (rows, scratch, [dw, du, db]) => [
+      rowPointer(ptr(x), rows, steps * inputSize), ptr(kernel), ptr(recurrentKernel), rowPointer(ptr(h0), rows, hidden),
+      rowPointer(ptr(hiddenStates), rows, steps * hidden), rowPointer(ptr(dy), rows, steps * hidden),
+      rowPointer(ptr(mask), rows, steps), rowPointer(ptr(dx), rows, steps * inputSize), dw!, du!, db!,
+      rowPointer(ptr(dh0), rows, hidden), scratch, rows.count, steps, inputSize, hidden, activation, attrs.goBackwards ? 1 : 0,
+    ],
   });
   return outputs;
 }

@@ -1,6 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { RNN_WASM_PLAIN, RNN_WASM_SHARED } from './rnn_wasm_binary.js';
+import { type BatchedCall, type Rows, type ThreadedExport, closeKernelThreads, runBatched } from './threads.js';
 
 /**
  * The exports of the fused recurrence module (assembly/rnn.ts). Pointers are byte offsets into tfjs's wasm heap,
@@ -75,7 +76,7 @@ interface EmscriptenHeap {
 type Variant = 'plain' | 'shared';
 
 const compiled: Partial<Record<Variant, WebAssembly.Module>> = {};
-const instances = new WeakMap<WebAssembly.Memory, RnnModule>();
+const instances = new WeakMap<WebAssembly.Memory, Bound>();
 
 function bytesOf(variant: Variant): Uint8Array<ArrayBuffer> {
   const text = atob(variant === 'plain' ? RNN_WASM_PLAIN : RNN_WASM_SHARED);
@@ -113,15 +114,70 @@ function isShared(memory: WebAssembly.Memory): boolean {
 
 /** The module instance bound to this backend's memory (instantiated once per memory). */
 export function rnnModuleFor(backend: BackendWasm): RnnModule {
+  return bound(backend).rnn;
+}
+
+interface Bound {
+  rnn: RnnModule;
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+}
+
+function bound(backend: BackendWasm): Bound {
   const memory = memoryOf(backend.wasm as unknown as EmscriptenHeap);
-  let instance = instances.get(memory);
-  if (instance === undefined) {
+  let b = instances.get(memory);
+  if (b === undefined) {
     const variant: Variant = isShared(memory) ? 'shared' : 'plain';
     const module = (compiled[variant] ??= new WebAssembly.Module(bytesOf(variant)));
-    instance = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as RnnModule;
-    instances.set(memory, instance);
+    const rnn = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as RnnModule;
+    b = { rnn, memory, module };
+    instances.set(memory, b);
   }
-  return instance;
+  return b;
+}
+
+/** tfjs's wasm memory of the backend. */
+export function wasmMemoryOf(backend: BackendWasm): WebAssembly.Memory {
+  return memoryOf(backend.wasm as unknown as EmscriptenHeap);
+}
+
+/** The compiled module for a memory (its instance is created on first use). */
+export function rnnWasmModuleFor(backend: BackendWasm): WebAssembly.Module {
+  return bound(backend).module;
+}
+
+const disposeHooked = new WeakSet<object>();
+
+/** tfjs calls the backend's dispose() when it is removed (tf.removeBackend): end the kernel threads with it. */
+export function endKernelThreadsWith(backend: BackendWasm): void {
+  if (disposeHooked.has(backend)) return;
+  disposeHooked.add(backend);
+  const dispose = backend.dispose.bind(backend);
+  backend.dispose = () => {
+    closeKernelThreads();
+    dispose();
+  };
+}
+
+/**
+ * Runs one kernel call through the module: split across the kernel threads where tfjs's memory is shared and the
+ * workers run (see threads.ts), else on this thread with one scratch block.
+ */
+export function runCall(backend: BackendWasm, call: BatchedCall): void {
+  const { rnn, memory, module } = bound(backend);
+  const exports = rnn as unknown as Record<ThreadedExport, (...args: number[]) => void>;
+  const single = () =>
+    withScratch(backend, call.scratchBytes(call.batch), (scratch) => {
+      exports[call.fn](...call.args({ start: 0, count: call.batch }, scratch, call.sumOutputs));
+    });
+  if (!isShared(memory)) return single();
+  endKernelThreadsWith(backend);
+  runBatched(backend.wasm as unknown as EmscriptenHeap, memory, module, exports, call, single);
+}
+
+/** Byte offset of row `rows.start` of a batch-major tensor with `perRow` floats per batch row; 0 stays 0 (absent). */
+export function rowPointer(pointer: number, rows: Rows, perRow: number): number {
+  return pointer === 0 ? 0 : pointer + rows.start * perRow * 4;
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */

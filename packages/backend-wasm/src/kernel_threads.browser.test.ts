@@ -1,0 +1,349 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  BackendError,
+  BasicRNN,
+  ConfigError,
+  type RecurrenceAttrs,
+  type RecurrenceInputs,
+  SEQUENCE_OPS,
+  recurrence,
+  setBackend,
+  setFusedKernelsEnabled,
+} from '@basicrnn/core';
+import { type CellCase, cellCaseInputs, cellReferenceBackward, cellReferenceForward, cellToleranceFor } from '@basicrnn/test-kit/cells';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closeWasmKernelThreads, configureWasm, getKernelThreadStats, getWasmInfo, wasmKernelThreadsReady } from './index.js';
+import { kernelThreadTestHooks, setKernelThreadTuning } from './kernels/threads.js';
+import { expectWasmBuildOfSuite } from './test/expect_wasm_build.js';
+
+// The fused kernels' own worker threads (kernels/threads.ts). On the cross-origin isolated page (tfjs's threaded
+// build, 4 threads asked by the setup) large calls are split by batch rows across 4 threads: the forward must be
+// bitwise identical to one thread, the gradients equal up to the summation order of the weight gradients, and both
+// within the cell tolerance of the float64 reference. On the plain page threads must stay off.
+
+const base = { goBackwards: false, resetAfter: false, useBias: true, initialState: true, mask: false, recurrentDropout: false } as const;
+
+// Above the default work threshold (2^20 multiply-adds), so each really splits; B 10 and 13 split unevenly.
+const CASES: CellCase[] = [
+  { ...base, name: 'simpleRNN B16 T16 I12 H64', cell: 'simpleRNN', batch: 16, steps: 16, inputSize: 12, units: 64, activation: 'tanh', recurrentActivation: 'sigmoid', seed: 31 },
+  { ...base, name: 'simpleRNN B13 T20 I8 H64 relu goBackwards mask', cell: 'simpleRNN', batch: 13, steps: 20, inputSize: 8, units: 64, activation: 'relu', recurrentActivation: 'sigmoid', goBackwards: true, mask: 'float32', seed: 32 },
+  { ...base, name: 'lstm B16 T16 I8 H32', cell: 'lstm', batch: 16, steps: 16, inputSize: 8, units: 32, activation: 'tanh', recurrentActivation: 'sigmoid', seed: 33 },
+  { ...base, name: 'lstm B10 T24 I8 H32 goBackwards mask hardSigmoid', cell: 'lstm', batch: 10, steps: 24, inputSize: 8, units: 32, activation: 'tanh', recurrentActivation: 'hardSigmoid', goBackwards: true, mask: 'float32', seed: 34 },
+  { ...base, name: 'gru resetAfter B16 T16 I8 H40', cell: 'gru', batch: 16, steps: 16, inputSize: 8, units: 40, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true, seed: 35 },
+  { ...base, name: 'gru resetAfter=false B10 T20 I8 H40 goBackwards bool mask', cell: 'gru', batch: 10, steps: 20, inputSize: 8, units: 40, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: 'bool', seed: 36 },
+];
+
+function tensorsOf(c: CellCase, inp: ReturnType<typeof cellCaseInputs>['inputs']): RecurrenceInputs {
+  const { batch: B, steps: T, inputSize: I, units: H } = c;
+  const GH = inp.kernel.length / I;
+  const t: RecurrenceInputs = {
+    x: tf.tensor3d(Float32Array.from(inp.x), [B, T, I]),
+    kernel: tf.tensor2d(Float32Array.from(inp.kernel), [I, GH]),
+    recurrentKernel: tf.tensor2d(Float32Array.from(inp.recurrentKernel), [H, GH]),
+    h0: tf.tensor2d(Float32Array.from(inp.h0), [B, H]),
+  };
+  if (inp.bias) t.bias = c.cell === 'gru' && c.resetAfter ? tf.tensor2d(Float32Array.from(inp.bias), [2, GH]) : tf.tensor1d(Float32Array.from(inp.bias));
+  if (inp.c0) t.c0 = tf.tensor2d(Float32Array.from(inp.c0), [B, H]);
+  if (inp.mask) {
+    const m = tf.tensor2d(Float32Array.from(inp.mask), [B, T]);
+    t.mask = c.mask === 'bool' ? tf.cast(m, 'bool') : m;
+    if (c.mask === 'bool') m.dispose();
+  }
+  return t;
+}
+
+const attrsOf = (c: CellCase): RecurrenceAttrs => ({
+  cell: c.cell,
+  activation: c.activation,
+  recurrentActivation: c.recurrentActivation,
+  goBackwards: c.goBackwards,
+  resetAfter: c.resetAfter,
+});
+
+type Results = Record<string, Float32Array>;
+
+/**
+ * The case's inputs; SimpleRNN's recurrent kernel is scaled by 1/4 (exactly, a power of two) so that H = 64 does not
+ * make the recurrence chaotic (test-kit's scale suits its H ≤ 16 cases).
+ */
+function caseInputs(c: CellCase): ReturnType<typeof cellCaseInputs> {
+  const data = cellCaseInputs(c);
+  if (c.cell === 'simpleRNN') data.inputs.recurrentKernel = data.inputs.recurrentKernel.map((v) => v / 4);
+  return data;
+}
+
+/** Forward states and the gradients of loss = Σ h⊙gh (+ Σ c⊙gc) with respect to every input, read back. */
+function runCell(c: CellCase): Results {
+  const { inputs, gh, gc } = caseInputs(c);
+  const t = tensorsOf(c, inputs);
+  const attrs = attrsOf(c);
+  const lstm = c.cell === 'lstm';
+  const out: Results = {};
+  const fwd = recurrence(t, attrs);
+  out.h = fwd.hiddenStates.dataSync() as Float32Array;
+  if (lstm) out.c = fwd.cellStates!.dataSync() as Float32Array;
+  const shape = fwd.hiddenStates.shape;
+  tf.dispose(Object.values(fwd));
+  const ghT = tf.tensor3d(Float32Array.from(gh), shape as [number, number, number]);
+  const gcT = tf.tensor3d(Float32Array.from(gc), shape as [number, number, number]);
+  const names: (keyof RecurrenceInputs)[] = ['x', 'kernel', 'recurrentKernel', 'h0', 'bias'];
+  if (t.c0) names.push('c0');
+  const grads = tf.grads((...args: tf.Tensor[]) => {
+    const replaced: RecurrenceInputs = { ...t };
+    names.forEach((n, k) => ((replaced as unknown as Record<string, tf.Tensor>)[n] = args[k]!));
+    const o = recurrence(replaced, attrs);
+    const lossH = tf.sum(tf.mul(o.hiddenStates, ghT));
+    return lstm ? tf.add(lossH, tf.sum(tf.mul(o.cellStates!, gcT))) : lossH;
+  })(names.map((n) => t[n] as tf.Tensor));
+  names.forEach((n, k) => (out[`d${n}`] = grads[k]!.dataSync() as Float32Array));
+  tf.dispose([...grads, ghT, gcT, ...Object.values(t)]);
+  return out;
+}
+
+function expectClose(name: string, actual: Float32Array, expected: ArrayLike<number>, atol: number, rtol: number): void {
+  expect(actual.length, `${name}: length`).toBe(expected.length);
+  let bad = -1;
+  let worst = 0;
+  for (let k = 0; k < actual.length; k++) {
+    const d = Math.abs(actual[k]! - expected[k]!);
+    worst = Math.max(worst, d);
+    if (bad === -1 && !(d <= atol + rtol * Math.abs(expected[k]!))) bad = k;
+  }
+  expect(bad, bad === -1 ? '' : `${name}[${bad}]: ${actual[bad]} vs ${expected[bad]} (max |diff| ${worst})`).toBe(-1);
+}
+
+async function threadsOn(): Promise<number> {
+  configureWasm({ kernelThreads: 4 });
+  return wasmKernelThreadsReady();
+}
+
+describe(`wasm kernel threads (${__WASM_THREADS_SUITE__ ? 'cross-origin isolated: on' : 'plain page: off'})`, () => {
+  beforeAll(async () => {
+    await setBackend('wasm');
+    expectWasmBuildOfSuite();
+    setFusedKernelsEnabled(true);
+  });
+  afterAll(() => {
+    setKernelThreadTuning();
+    setFusedKernelsEnabled(true);
+  });
+
+  if (__WASM_THREADS_SUITE__) {
+    it('the workers start on their own once setBackend("wasm") has initialised tfjs (no kernel call needed)', async () => {
+      expect(getKernelThreadStats().threadedCalls).toBe(0);
+      await vi.waitFor(() => expect(getKernelThreadStats().running).toBe(4), { timeout: 10_000, interval: 20 });
+    });
+  }
+
+  it('configureWasm({ kernelThreads }) refuses what is not an integer from 1 to 64 with a ConfigError', () => {
+    for (const bad of [0, -1, 1.5, 65, Number.NaN, '2', null]) {
+      expect(() => configureWasm({ kernelThreads: bad as number })).toThrow(ConfigError);
+    }
+    expect(() => configureWasm({ kernelThread: 2 } as never)).toThrow(/did you mean "kernelThreads"/);
+  });
+
+  if (!__WASM_THREADS_SUITE__) {
+    it('stay off on a page that is not cross-origin isolated (plain memory): every call runs on one thread', async () => {
+      expect(await threadsOn()).toBe(1);
+      const before = getKernelThreadStats().threadedCalls;
+      runCell(CASES[0]!);
+      expect(getKernelThreadStats()).toMatchObject({ running: 1, threadedCalls: before });
+      expect(getWasmInfo().kernelThreads).toBe(1);
+    });
+    return;
+  }
+
+  describe('parity, threaded against one thread and against float64', () => {
+    const tol = cellToleranceFor('wasm');
+    for (const c of CASES) {
+      it(c.name, async () => {
+        expect(await threadsOn()).toBe(4);
+        expect(getWasmInfo().kernelThreads).toBe(4);
+        const before = getKernelThreadStats().threadedCalls;
+        const threaded = runCell(c);
+        // The forward, the forward recorded for the gradient, and the backward were each split.
+        expect(getKernelThreadStats().threadedCalls - before).toBe(3);
+        expect(getKernelThreadStats().lastThreads).toBeGreaterThanOrEqual(2);
+
+        configureWasm({ kernelThreads: 1 });
+        expect(await wasmKernelThreadsReady()).toBe(1);
+        const single = runCell(c);
+        expect(getKernelThreadStats().threadedCalls - before).toBe(3);
+
+        const { inputs, gh, gc } = caseInputs(c);
+        const ref = cellReferenceForward(c, inputs);
+        const refGrads = cellReferenceBackward(c, inputs, gh, c.cell === 'lstm' ? gc : undefined);
+        const expected: Record<string, ArrayLike<number>> = {
+          h: ref.h,
+          dx: refGrads.dx,
+          dkernel: refGrads.dKernel,
+          drecurrentKernel: refGrads.dRecurrentKernel,
+          dh0: refGrads.dh0,
+          dbias: refGrads.dBias!,
+        };
+        if (c.cell === 'lstm') {
+          expected.c = ref.c!;
+          expected.dc0 = refGrads.dc0!;
+        }
+        for (const [name, value] of Object.entries(threaded)) {
+          const forward = name === 'h' || name === 'c';
+          // Each batch row computes exactly as on one thread; only batch sums (the weight gradients) are added
+          // in another order: sums of B·T products of magnitude up to ~1 that cancel to ~0.05, so an absolute
+          // 1e-5 (measured ≤ 6.7e-6) and well inside the float64 tolerance below.
+          if (forward || name === 'dx' || name === 'dh0' || name === 'dc0') expect(value, `${name}: bitwise`).toEqual(single[name]);
+          else expectClose(`${name} threaded vs 1 thread`, value, single[name]!, 1e-5, 1e-5);
+          const t = forward ? tol.forward : tol.gradient;
+          expectClose(`${name} vs float64`, value, expected[name]!, t.atol, t.rtol);
+        }
+      });
+    }
+  });
+
+  it('one fused kernel dispatch per pass: the threads live inside the kernel', async () => {
+    expect(await threadsOn()).toBe(4);
+    const c = CASES[2]!;
+    const before = getKernelThreadStats().threadedCalls;
+    const info = await tf.profile(() => {
+      runCell(c);
+    });
+    const names = info.kernels.map((k) => k.name);
+    expect(names.filter((k) => k === SEQUENCE_OPS.lstm.kernelName)).toHaveLength(2);
+    expect(names.filter((k) => k === SEQUENCE_OPS.lstm.gradKernelName)).toHaveLength(1);
+    expect(getKernelThreadStats().threadedCalls - before).toBe(3);
+  });
+
+  it('small calls stay on one thread', async () => {
+    expect(await threadsOn()).toBe(4);
+    const before = getKernelThreadStats().threadedCalls;
+    runCell({ ...CASES[0]!, batch: 2, steps: 5, units: 8 });
+    expect(getKernelThreadStats().threadedCalls).toBe(before);
+  });
+
+  it('repeated threaded training steps leak no tensor and no wasm heap block', async () => {
+    expect(await threadsOn()).toBe(4);
+    const model = new BasicRNN({ cell: 'lstm', hiddenSize: 48, outputSize: 1, seed: 3 });
+    model.compile({ optimizer: 'adam', learningRate: 1e-3, loss: 'meanSquaredError' });
+    const x = tf.randomUniform([16, 20, 8], -1, 1, 'float32', 1) as tf.Tensor3D;
+    const y = tf.randomUniform([16, 1], -1, 1, 'float32', 2) as tf.Tensor2D;
+    for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
+    const wasm = (tf.backend() as BackendWasm).wasm as unknown as { _malloc: (n: number) => number; _free: (p: number) => void };
+    const malloc = wasm._malloc;
+    const free = wasm._free;
+    const live = new Set<number>();
+    let freedOlder = 0;
+    wasm._malloc = (n: number) => {
+      const p = malloc(n);
+      live.add(p >>> 0);
+      return p;
+    };
+    wasm._free = (p: number) => {
+      if (!live.delete(p >>> 0)) freedOlder++;
+      free(p);
+    };
+    const tensors = tf.memory().numTensors;
+    const bytes = tf.memory().numBytes;
+    const before = getKernelThreadStats().threadedCalls;
+    try {
+      for (let i = 0; i < 30; i++) await model.trainOnBatch(x, y);
+    } finally {
+      wasm._malloc = malloc;
+      wasm._free = free;
+    }
+    expect(getKernelThreadStats().threadedCalls - before).toBe(60);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(tf.memory().numBytes).toBe(bytes);
+    expect(live.size - freedOlder).toBe(0);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('a change of kernelThreads while the workers start settles the pending wait (no hang), then the new count runs', async () => {
+    configureWasm({ kernelThreads: 1 });
+    configureWasm({ kernelThreads: 4 });
+    const pending = wasmKernelThreadsReady();
+    configureWasm({ kernelThreads: 2 });
+    expect(await pending).toBe(1);
+    expect(await wasmKernelThreadsReady()).toBe(2);
+    const before = getKernelThreadStats().threadedCalls;
+    runCell(CASES[0]!);
+    expect(getKernelThreadStats()).toMatchObject({ running: 2, lastThreads: 2, threadedCalls: before + 3 });
+  });
+
+  it('workers that fail to start: threads stay off with a BackendError, calls run on one thread', async () => {
+    configureWasm({ kernelThreads: 1 });
+    kernelThreadTestHooks.failNextStart();
+    expect(await threadsOn()).toBe(1);
+    expect(getKernelThreadStats().error?.message).toMatch(/could not instantiate the module/);
+    expect(getKernelThreadStats().error).toBeInstanceOf(BackendError);
+    const before = getKernelThreadStats().threadedCalls;
+    runCell(CASES[0]!);
+    expect(getKernelThreadStats()).toMatchObject({ running: 1, threadedCalls: before });
+  });
+
+  it('a worker that fails in a call: the call is recomputed on one thread, threads turn off with a BackendError', async () => {
+    expect(await threadsOn()).toBe(4);
+    const c = CASES[0]!;
+    const good = runCell(c);
+    kernelThreadTestHooks.poisonNextCall();
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      const after = runCell(c);
+      expect(after.h).toEqual(good.h);
+      expectClose('dkernel', after.dkernel!, good.dkernel!, 1e-5, 1e-5);
+    } finally {
+      console.warn = warn;
+    }
+    const stats = getKernelThreadStats();
+    expect(stats.error).toBeInstanceOf(BackendError);
+    expect(stats.error!.message).toMatch(/worker 1 failed in forward/);
+    expect(stats.running).toBe(1);
+    expect(await wasmKernelThreadsReady()).toBe(1);
+    // Asking again (the same count) clears the failure.
+    expect(await threadsOn()).toBe(4);
+    expect(getKernelThreadStats().error).toBeUndefined();
+  });
+
+  it('a worker that never answers: the main thread stops waiting after the time limit instead of hanging', async () => {
+    expect(await threadsOn()).toBe(4);
+    setKernelThreadTuning({ timeoutMs: 300, timeoutFactor: 1 });
+    const c = CASES[2]!;
+    const good = runCell(c);
+    kernelThreadTestHooks.stallNextCall(1);
+    const before = getKernelThreadStats().threadedCalls;
+    const warn = console.warn;
+    console.warn = () => {};
+    const started = performance.now();
+    try {
+      const after = runCell(c);
+      expect(after.h).toEqual(good.h);
+    } finally {
+      console.warn = warn;
+      setKernelThreadTuning();
+    }
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(getKernelThreadStats().threadedCalls).toBe(before);
+    expect(getKernelThreadStats().error?.message).toMatch(/did not finish its share within/);
+    expect(getKernelThreadStats().running).toBe(1);
+  });
+
+  // Last: it removes the wasm backend from this page (each test file has its own page).
+  it('closeWasmKernelThreads and tf.removeBackend end the workers', async () => {
+    configureWasm({ kernelThreads: 1 });
+    expect(await threadsOn()).toBe(4);
+    closeWasmKernelThreads();
+    expect(getKernelThreadStats().running).toBe(1);
+    const before = getKernelThreadStats().threadedCalls;
+    runCell(CASES[0]!); // starts them again in the background (this call runs on one thread)
+    expect(getKernelThreadStats().threadedCalls).toBe(before);
+    expect(await wasmKernelThreadsReady()).toBe(4);
+    runCell(CASES[0]!);
+    expect(getKernelThreadStats().threadedCalls - before).toBe(3);
+    // Started without a kernel call: removal still ends them.
+    closeWasmKernelThreads();
+    expect(await wasmKernelThreadsReady()).toBe(4);
+    tf.removeBackend('wasm');
+    expect(getKernelThreadStats().running).toBe(1);
+  });
+});

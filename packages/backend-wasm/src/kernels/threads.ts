@@ -1,0 +1,444 @@
+// Kernel threads: the fused recurrence kernels split a call's batch across Web Workers that run the shared-memory
+// build of the module on tfjs's own (shared) wasm memory. tfjs's pthread pool belongs to XNNPACK and cannot run
+// our code, so these are our own workers, started once, asynchronously, and kept blocked in Atomics.wait between
+// calls (no postMessage per call).
+//
+// Every tensor of the kernels is batch-major (x [B,T,I], states [B,H], mask [B,T], outputs [B,T,H]), so a range of
+// batch rows is a contiguous byte range: each thread calls the same export with offset pointers, its row count and
+// its own scratch. The forward needs no synchronisation at all, and each row's arithmetic does not depend on which
+// rows share its call, so a split forward is bitwise identical to the single-threaded one. The backward exports
+// overwrite their weight gradients (dKernel, dRecurrentKernel, dBias are sums over the batch), so every thread but
+// the main one writes private buffers, which the main thread adds to its own at the end (float32, in thread order:
+// only the summation order differs from one thread).
+//
+// The browser main thread may not Atomics.wait: it runs its own share, then spins on a done-counter, with a
+// time limit, so a dead worker cannot hang the page: past it the workers are terminated, threads turn off with a
+// BackendError kept for getKernelThreadStats(), and the call is recomputed on the main thread.
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { BackendError } from '@basicrnn/core';
+
+/** Exports of the module a worker may be asked to run (the index is what travels in the control block). */
+export const THREADED_EXPORTS = [
+  'forward',
+  'backward',
+  'lstmForward',
+  'lstmBackward',
+  'gruForward',
+  'gruBackward',
+] as const;
+
+/** One of {@link THREADED_EXPORTS}. */
+export type ThreadedExport = (typeof THREADED_EXPORTS)[number];
+
+/** The most threads (main thread included) a kernel call is split across. */
+export const MAX_KERNEL_THREADS = 64;
+
+/** What the kernel threads do, from {@link getKernelThreadStats}. */
+export interface KernelThreadStats {
+  /** The thread count asked with `configureWasm({ kernelThreads })`; `undefined`: tfjs's thread count. */
+  requested: number | undefined;
+  /** Threads a large call is split across now (the main thread plus the started workers); 1 while none run. */
+  running: number;
+  /** Kernel calls that were split across threads since the page loaded. */
+  threadedCalls: number;
+  /** How many threads the last split call used (0 before the first). */
+  lastThreads: number;
+  /**
+   * Of the last split call: ms the main thread spent on its own share, then waiting for the workers (a long wait
+   * against a short share means the workers did not get a core at the same time: a loaded machine).
+   */
+  lastMainMs: number;
+  lastWaitMs: number;
+  /** Why kernel threads turned off (a worker failed to start, failed in a call, or did not answer in time). */
+  error?: BackendError;
+}
+
+/** Tuning of the split, changed only by tests. */
+export interface KernelThreadTuning {
+  /** Calls below this much work (B·T·gates·H·(I + H) multiply-adds) run on one thread. */
+  minWork: number;
+  /** Fewest batch rows a thread is given. */
+  minRows: number;
+  /** The main thread waits for the workers at least this long (ms) before it gives up on them. */
+  timeoutMs: number;
+  /** ... and at least this many times as long as its own share took. */
+  timeoutFactor: number;
+  /** Use at most this many of the running threads (measurements compare thread counts on one pool). */
+  maxThreads: number;
+}
+
+/** Workers that have not all reported ready by then count as failed to start. */
+const START_TIMEOUT_MS = 10_000;
+
+const DEFAULT_TUNING: KernelThreadTuning = { minWork: 1 << 20, minRows: 2, timeoutMs: 10_000, timeoutFactor: 50, maxThreads: MAX_KERNEL_THREADS };
+let tuning: KernelThreadTuning = { ...DEFAULT_TUNING };
+
+/** Test hook: changes the split's tuning (no argument: back to the defaults); returns the tuning in force. */
+export function setKernelThreadTuning(change?: Partial<KernelThreadTuning>): KernelThreadTuning {
+  tuning = change === undefined ? { ...DEFAULT_TUNING } : { ...tuning, ...change };
+  return { ...tuning };
+}
+
+// Control block (an Int32Array on its own SharedArrayBuffer): [DONE], then one slot per worker.
+const DONE = 0;
+const HEADER = 4;
+// Slot: [SEQ] job sequence (the futex the worker waits on), [STATUS] 1 ok / 2 failed, [FN] export index,
+// [NARGS] argument count, then the arguments (i32: pointers, sizes, flags).
+const SEQ = 0;
+const STATUS = 1;
+const FN = 2;
+const NARGS = 3;
+const ARGS = 4;
+const MAX_ARGS = 28;
+const SLOT = ARGS + MAX_ARGS;
+
+// The worker: instantiate the module on the shared memory, report ready, then serve jobs forever.
+const WORKER_SOURCE = `'use strict';
+const NAMES = ${JSON.stringify(THREADED_EXPORTS)};
+self.onmessage = (event) => {
+  const { module, memory, control, index } = event.data;
+  const c = new Int32Array(control);
+  let exports;
+  try {
+    exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  } catch (e) {
+    self.postMessage({ type: 'error', message: String((e && e.message) || e) });
+    return;
+  }
+  const base = ${HEADER} + index * ${SLOT};
+  let seen = Atomics.load(c, base + ${SEQ});
+  self.postMessage({ type: 'ready' });
+  for (;;) {
+    Atomics.wait(c, base + ${SEQ}, seen);
+    const seq = Atomics.load(c, base + ${SEQ});
+    if (seq === seen) continue;
+    seen = seq;
+    const n = c[base + ${NARGS}];
+    const args = new Array(n);
+    for (let k = 0; k < n; k++) args[k] = c[base + ${ARGS} + k];
+    let status = 1;
+    try {
+      exports[NAMES[c[base + ${FN}]]](...args);
+    } catch (e) {
+      status = 2;
+    }
+    Atomics.store(c, base + ${STATUS}, status);
+    Atomics.add(c, ${DONE}, 1);
+    Atomics.notify(c, ${DONE});
+  }
+};
+`;
+
+interface Pool {
+  memory: WebAssembly.Memory;
+  workers: Worker[];
+  control: Int32Array;
+  ready: number;
+  state: 'starting' | 'ready' | 'closed';
+  whenReady: Promise<number>;
+  /** Resolves whenReady (once: later calls do nothing). */
+  settle: (threads: number) => void;
+  url: string;
+}
+
+let requested: number | undefined;
+let pool: Pool | undefined;
+let failure: BackendError | undefined;
+let threadedCalls = 0;
+let lastThreads = 0;
+let lastMainMs = 0;
+let lastWaitMs = 0;
+let warned = false;
+let poisonNext = false;
+let stallWorker = -1;
+let failStart = false;
+
+/**
+ * Sets `configureWasm({ kernelThreads })`: a different count closes the running workers (new ones start lazily);
+ * any call clears an earlier failure, so that threads are tried again.
+ */
+export function setRequestedKernelThreads(count: number): void {
+  if (count === requested && failure === undefined) return;
+  requested = count;
+  closeKernelThreads();
+  failure = undefined;
+  warned = false;
+}
+
+/** The thread count asked for, resolved: the configured one, else tfjs's (1 before tfjs initialised). */
+function targetThreads(): number {
+  if (requested !== undefined) return requested;
+  try {
+    return Math.min(getThreadsCount(), MAX_KERNEL_THREADS);
+  } catch {
+    return 1;
+  }
+}
+
+/** Threads a call may be split across now. */
+export function runningKernelThreads(): number {
+  return pool?.state === 'ready' ? pool.workers.length + 1 : 1;
+}
+
+/** Counters and state of the kernel threads. */
+export function getKernelThreadStats(): KernelThreadStats {
+  const stats: KernelThreadStats = { requested, running: runningKernelThreads(), threadedCalls, lastThreads, lastMainMs, lastWaitMs };
+  if (failure !== undefined) stats.error = failure;
+  return stats;
+}
+
+/** Terminates the workers (they hold no state beyond the module instance); the next large call starts new ones. */
+export function closeKernelThreads(): void {
+  const p = pool;
+  pool = undefined;
+  if (p === undefined) return;
+  p.state = 'closed';
+  for (const w of p.workers) w.terminate();
+  URL.revokeObjectURL(p.url);
+  p.settle(1);
+}
+
+/** Whether this runtime can run kernel threads on `memory`: a shared memory and Web Workers (not Node). */
+export function threadsPossible(memory: WebAssembly.Memory): boolean {
+  return (
+    typeof SharedArrayBuffer !== 'undefined' &&
+    memory.buffer instanceof SharedArrayBuffer &&
+    typeof Worker !== 'undefined' &&
+    typeof Blob !== 'undefined' &&
+    typeof URL !== 'undefined' &&
+    typeof URL.createObjectURL === 'function' &&
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false
+  );
+}
+
+/**
+ * Starts the workers for `memory` unless they run (or are starting) already; resolves with the thread count once
+ * they are up (1 when threads cannot or should not run here).
+ */
+export function startKernelThreads(memory: WebAssembly.Memory, module: WebAssembly.Module): Promise<number> {
+  if (pool !== undefined && pool.memory !== memory) closeKernelThreads();
+  if (pool !== undefined) return pool.whenReady;
+  const target = targetThreads();
+  if (failure !== undefined || target < 2 || !threadsPossible(memory)) return Promise.resolve(1);
+
+  const count = target - 1;
+  const control = new Int32Array(new SharedArrayBuffer((HEADER + count * SLOT) * 4));
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const p: Pool = { memory, workers: [], control, ready: 0, state: 'starting', whenReady: Promise.resolve(1), settle: () => {}, url };
+  pool = p;
+  p.whenReady = new Promise<number>((resolve) => {
+    p.settle = resolve;
+    const timer = setTimeout(() => {
+      if (p.state === 'starting') fail(`the workers did not start within ${START_TIMEOUT_MS / 1000} s`);
+    }, START_TIMEOUT_MS);
+    const fail = (why: string, cause?: unknown) => {
+      clearTimeout(timer);
+      if (p.state === 'closed') return;
+      failure = new BackendError(`wasm kernel threads: ${why}; the fused kernels run on one thread`, { cause });
+      closeKernelThreads();
+    };
+    try {
+      for (let index = 0; index < count; index++) {
+        const worker = new Worker(url, { name: `basicrnn-rnn-kernel-${index + 1}` });
+        p.workers.push(worker);
+        worker.onmessage = (event: MessageEvent<{ type: string; message?: string }>) => {
+          if (event.data.type === 'error') return fail(`worker ${index + 1} could not instantiate the module (${event.data.message})`);
+          if (p.state !== 'starting') return;
+          if (++p.ready === count) {
+            clearTimeout(timer);
+            p.state = 'ready';
+            URL.revokeObjectURL(url);
+            resolve(count + 1);
+          }
+        };
+        worker.onerror = (event: ErrorEvent) => {
+          event.preventDefault?.();
+          fail(`worker ${index + 1} failed: ${event.message || 'could not start (blocked by the page policy?)'}`);
+        };
+        worker.postMessage({ module: failStart ? null : module, memory, control: control.buffer, index });
+      }
+      failStart = false;
+    } catch (cause) {
+      fail(`could not start ${count} worker(s): ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+    }
+  });
+  return p.whenReady;
+}
+
+/** A range of batch rows. */
+export interface Rows {
+  start: number;
+  count: number;
+}
+
+/**
+ * Splits `batch` rows into up to `threads` ranges of at least `minRows`, on multiples of 4 (the module's row tile)
+ * when every range can have 4 or more; one range when the call is too small to gain from threads.
+ */
+export function splitBatch(batch: number, work: number, threads: number): Rows[] {
+  const n = Math.min(threads, tuning.maxThreads, Math.floor(batch / Math.max(1, tuning.minRows)));
+  if (n < 2 || work < tuning.minWork) return [{ start: 0, count: batch }];
+  const unit = batch >= 4 * n ? 4 : 1;
+  const bounds = [0];
+  for (let k = 1; k < n; k++) bounds.push(Math.min(batch, unit * Math.round((k * batch) / (n * unit))));
+  bounds.push(batch);
+  const rows: Rows[] = [];
+  for (let k = 0; k < n; k++) if (bounds[k + 1]! > bounds[k]!) rows.push({ start: bounds[k]!, count: bounds[k + 1]! - bounds[k]! });
+  return rows;
+}
+
+/** The parts of tfjs's Emscripten module a split call uses. */
+export interface Heap {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+/** One kernel call, described so that any thread can run a range of its batch rows. */
+export interface BatchedCall {
+  /** The module export every thread calls. */
+  fn: ThreadedExport;
+  batch: number;
+  /** Multiply-adds of the whole call (decides whether it is worth splitting). */
+  work: number;
+  /** Scratch bytes the export needs for `rows` batch rows. */
+  scratchBytes(rows: number): number;
+  /**
+   * Float32 lengths of the outputs summed over the batch (the weight gradients), in the order `args` takes their
+   * pointers; empty for a forward.
+   */
+  sums: number[];
+  /** The output pointers of {@link sums} (the main thread's share writes there). */
+  sumOutputs: number[];
+  /** The export's arguments for a range of rows, with its scratch and where its summed outputs go. */
+  args(rows: Rows, scratch: number, sums: number[]): number[];
+}
+
+/**
+ * Runs `call` on the main thread alone, or split across the kernel threads when they run and the call is large
+ * enough. `single` runs the whole call on the main thread (the path without threads, and the fallback).
+ */
+export function runBatched(
+  heap: Heap,
+  memory: WebAssembly.Memory,
+  module: WebAssembly.Module,
+  exports: Record<ThreadedExport, (...args: number[]) => void>,
+  call: BatchedCall,
+  single: () => void,
+): void {
+  const p = pool;
+  if (p === undefined || p.memory !== memory) {
+    // Start (or restart on a new memory) in the background; this call runs on one thread.
+    void startKernelThreads(memory, module);
+    return single();
+  }
+  if (p.state !== 'ready') return single();
+  const parts = splitBatch(call.batch, call.work, p.workers.length + 1);
+  if (parts.length < 2) return single();
+
+  // One block: each part's scratch, then (parts after the first) its private copies of the summed outputs.
+  const align = (n: number) => Math.ceil(n / 16) * 16;
+  const layout: { scratch: number; sums: number[] }[] = [];
+  let total = 0;
+  parts.forEach((rows, k) => {
+    const scratch = total;
+    total += align(Math.max(16, call.scratchBytes(rows.count)));
+    const sums = k === 0 ? [] : call.sums.map((length) => {
+      const at = total;
+      total += align(length * 4);
+      return at;
+    });
+    layout.push({ scratch, sums });
+  });
+  const block = heap._malloc(total) >>> 0;
+  if (block === 0) return single();
+
+  let release = true;
+  try {
+    const c = p.control;
+    const argsOf = parts.map((rows, k) =>
+      call.args(rows, block + layout[k]!.scratch, k === 0 ? call.sumOutputs : layout[k]!.sums.map((s) => block + s)),
+    );
+    if (argsOf.some((a) => a.length > MAX_ARGS)) throw new Error(`wasm kernel threads: ${call.fn} takes more than ${MAX_ARGS} arguments`);
+    Atomics.store(c, DONE, 0);
+    for (let k = 1; k < parts.length; k++) {
+      const base = HEADER + (k - 1) * SLOT;
+      const args = argsOf[k]!;
+      c[base + STATUS] = 0;
+      c[base + FN] = poisonNext ? THREADED_EXPORTS.length : THREADED_EXPORTS.indexOf(call.fn);
+      c[base + NARGS] = args.length;
+      for (let a = 0; a < args.length; a++) c[base + ARGS + a] = args[a]! | 0;
+      if (k - 1 === stallWorker) continue; // test hook: as if this worker were gone
+      Atomics.add(c, base + SEQ, 1);
+      Atomics.notify(c, base + SEQ, 1);
+    }
+    poisonNext = false;
+    stallWorker = -1;
+    const started = performance.now();
+    let ownError: unknown;
+    try {
+      exports[call.fn](...argsOf[0]!);
+    } catch (e) {
+      // Still wait for the workers below: they write into this block until they are done.
+      ownError = e ?? new Error('fused kernel failed');
+    }
+    const own = performance.now() - started;
+    const others = parts.length - 1;
+    const limit = Math.max(tuning.timeoutMs, tuning.timeoutFactor * own);
+    let spins = 0;
+    while (Atomics.load(c, DONE) < others) {
+      if ((++spins & 1023) === 0 && performance.now() - started > limit) {
+        // A worker is gone or stuck: it may still write into this block, so leave the block allocated.
+        release = false;
+        return giveUp(`a worker did not finish its share within ${Math.round(limit)} ms (it died or hangs)`, single);
+      }
+    }
+    if (ownError !== undefined) throw ownError;
+    for (let k = 1; k < parts.length; k++) {
+      if (c[HEADER + (k - 1) * SLOT + STATUS] !== 1) return giveUp(`worker ${k} failed in ${call.fn}`, single);
+    }
+    if (call.sums.length > 0) {
+      const f32 = new Float32Array(memory.buffer);
+      call.sums.forEach((length, s) => {
+        const out = call.sumOutputs[s]! >>> 2;
+        for (let k = 1; k < parts.length; k++) {
+          const src = (block + layout[k]!.sums[s]!) >>> 2;
+          for (let i = 0; i < length; i++) f32[out + i] = f32[out + i]! + f32[src + i]!;
+        }
+      });
+    }
+    threadedCalls++;
+    lastThreads = parts.length;
+    lastMainMs = own;
+    lastWaitMs = performance.now() - started - own;
+  } finally {
+    if (release) heap._free(block);
+  }
+}
+
+/** Turns threads off for good (until `configureWasm({ kernelThreads })` asks again) and recomputes on one thread. */
+function giveUp(why: string, single: () => void): void {
+  failure = new BackendError(`wasm kernel threads: ${why}; the workers were stopped and the fused kernels run on one thread from now on`);
+  closeKernelThreads();
+  if (!warned) {
+    warned = true;
+    console.warn(failure.message);
+  }
+  single();
+}
+
+/**
+ * Test hooks: make the workers of the next split call fail (an unknown export), never hand worker `index` its
+ * share of the next split call (as if it had died), or make the next start fail.
+ */
+export const kernelThreadTestHooks = {
+  poisonNextCall(): void {
+    poisonNext = true;
+  },
+  stallNextCall(index: number): void {
+    stallWorker = index;
+  },
+  /** The next start hands the workers no module, so that they fail to instantiate it. */
+  failNextStart(): void {
+    failStart = true;
+  },
+};
