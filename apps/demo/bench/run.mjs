@@ -11,7 +11,8 @@ const USAGE = `usage: pnpm bench [-- options]
   --only node|browser      run only the Node part or only the browser part
   --cells simpleRNN,lstm,gru  cells to run (default: all; gru = both GRU forms, gruResetAfter alone for one)
   --configs S,M,L,Long     configs to run (default: all four)
-  --variants a,b           some of node-cpu, node-wasm, browser-wasm, browser-wasm-threads, browser-webgl
+  --variants a,b           some of node-cpu, node-wasm, browser-wasm, browser-wasm-threads, browser-webgl, browser-wasm-2threads
+                           (the last only when named; BENCH_KERNEL_THREADS=n sets the fused kernels' threads)
   --minutes N              time budget of the workers in minutes (default: 12 for SimpleRNN + 6 per further cell
                            kind, 5 with --quick); past it, every remaining variant gets one cold run
   --no-build               reuse the last builds (packages and bench/dist)
