@@ -1405,3 +1405,45 @@ export function gruBackward(
     gemm(rh, F, hBytes, dp + <usize>(2 * hidden) * F, pPitch, F, du + <usize>(2 * hidden) * F, gBytes, hidden, rows, hidden, false, work);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Adam (core's AdamUpdate): one pass per weight, the float32 operations of tfjs's Adam in its order.
+
+/**
+ * m' = b1·m + k1·g, v' = b2·v + k2·(g·g), x' = ((m'/c1) / (√(v'/c2) + eps))·step + x for n floats (k1 = 1 − β1,
+ * k2 = 1 − β2, step = −lr; every operation rounded to float32, as tfjs's ops do). Outputs may not alias inputs.
+ */
+export function adamUpdate(
+  x: usize, m: usize, v: usize, g: usize, xOut: usize, mOut: usize, vOut: usize, n: i32,
+  b1: f32, b2: f32, k1: f32, k2: f32, c1: f32, c2: f32, eps: f32, step: f32,
+): void {
+  const vb1 = f32x4.splat(b1);
+  const vb2 = f32x4.splat(b2);
+  const vk1 = f32x4.splat(k1);
+  const vk2 = f32x4.splat(k2);
+  const vc1 = f32x4.splat(c1);
+  const vc2 = f32x4.splat(c2);
+  const veps = f32x4.splat(eps);
+  const vstep = f32x4.splat(step);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * F;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gi, vk1));
+    const vi = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gi, gi), vk2));
+    v128.store(mOut + o, mi);
+    v128.store(vOut + o, vi);
+    const den = f32x4.add(f32x4.sqrt(f32x4.div(vi, vc2)), veps);
+    v128.store(xOut + o, f32x4.add(f32x4.mul(f32x4.div(f32x4.div(mi, vc1), den), vstep), v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * F;
+    const gi = load<f32>(g + o);
+    const mi = load<f32>(m + o) * b1 + gi * k1;
+    const vi = load<f32>(v + o) * b2 + (gi * gi) * k2;
+    store<f32>(mOut + o, mi);
+    store<f32>(vOut + o, vi);
+    const den = Mathf.sqrt(vi / c2) + eps;
+    store<f32>(xOut + o, ((mi / c1) / den) * step + load<f32>(x + o));
+  }
+}

@@ -7,6 +7,11 @@ import { RNN_WASM_PLAIN, RNN_WASM_SHARED } from './rnn_wasm_binary.js';
  * which the module imports as its own memory, so kernels read and write tensors in place.
  */
 export interface RnnModule {
+  /** One Adam update of n floats (core's AdamUpdate); see assembly/rnn.ts. */
+  adamUpdate(
+    x: number, m: number, v: number, g: number, xOut: number, mOut: number, vOut: number, n: number,
+    b1: number, b2: number, k1: number, k2: number, c1: number, c2: number, eps: number, step: number,
+  ): void;
   forwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   forward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, out: number,
