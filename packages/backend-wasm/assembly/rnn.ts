@@ -854,13 +854,19 @@ export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, 
   return <f64>hidden * <f64>pad8(g) * 4 + <f64>batch * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + chunkBytes(batch, steps, inputSize, g) + ALIGN;
 }
 
-function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
+function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
   const i = activate4(f32x4.add(ld(p + o, wide), ld(q + o, wide)), gateAct);
   const f = activate4(f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide)), gateAct);
   const g = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(q + 2 * gs + o, wide)), act);
   const og = activate4(f32x4.add(ld(p + 3 * gs + o, wide), ld(q + 3 * gs + o, wide)), gateAct);
+  if (zo != 0) {
+    st(zo + o, i, wide);
+    st(zo + gs + o, f, wide);
+    st(zo + 2 * gs + o, g, wide);
+    st(zo + 3 * gs + o, og, wide);
+  }
   const cPrev = ld(cp + o, wide);
   let c = f32x4.add(f32x4.mul(f, cPrev), f32x4.mul(i, g));
   let h = f32x4.mul(og, activate4(c, act));
@@ -873,12 +879,21 @@ function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usiz
 }
 
 /**
- * LSTM over a sequence: hs and cs [B, T, H] in processing order. `mask` [B, T] (1 taken, 0 carried, fractions
+ * Bytes of the gate values {@link lstmForward} saves for {@link lstmBackward} when given `zOut`: [B·T, 4H] rows
+ * (original time order) at the backward's row pitch.
+ */
+export function lstmGatesBytes(batch: i32, steps: i32, hidden: i32): f64 {
+  return <f64>batch * <f64>steps * <f64>rowPitch(4 * hidden);
+}
+
+/**
+ * LSTM over a sequence: hs and cs [B, T, H] in processing order. When `zOut` ≠ 0, the activated gate values
+ * (i, f, g, o) of every taken step are stored there too ({@link lstmGatesBytes}), for {@link lstmBackward}. `mask` [B, T] (1 taken, 0 carried, fractions
  * blend as in core's composite). A step with mask 0 copies the previous states exactly (its inputs are not read
  * into the state, as on cpu).
  */
 export function lstmForward(
-  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, scratch: usize,
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, zOut: usize, scratch: usize,
   batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
 ): void {
   const g = 4 * hidden;
@@ -925,9 +940,10 @@ export function lstmForward(
       }
       const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch;
       const qr = q + <usize>bi * qPitch;
+      const zo = zOut == 0 ? 0 : zOut + (<usize>bi * <usize>steps + <usize>t) * pPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        lstmLanes(pr, qr, hp, cp, ho, co, hidden, j, m, act, gateAct, wide);
+        lstmLanes(pr, qr, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
         j += wide ? 4 : 1;
       }
     }
@@ -989,38 +1005,14 @@ function carrySkipped(mask: usize, steps: i32, t: i32, carry: usize, g: usize, p
   }
 }
 
-/**
- * Gradients of {@link lstmForward}: dx [B, T, I] (original time order), dW [I, 4H], dU [H, 4H], db [4H], dh0 and
- * dc0 [B, H], and when dHidden ≠ 0 the ∂loss/∂h_t reaching each step [B, T, H] (processing order, before the
- * mask). hs, cs, dh, dc [B, T, H] in processing order.
- */
-export function lstmBackward(
-  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, dh: usize, dc: usize,
-  dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dc0: usize, dHidden: usize, scratch: usize,
-  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
+/** The activated LSTM gate values Z = act(b + X·W + H_prev·U) of every row, as {@link lstmForward} computes them. */
+function recomputeLstmGates(
+  x: usize, w: usize, u: usize, bias: usize, hPrev: usize, z: usize, zPitch: usize, rows: i32, inputSize: i32, hidden: i32,
+  act: i32, gateAct: i32, work: usize,
 ): void {
   const g = 4 * hidden;
   const gBytes = <usize>g * F;
-  const zPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
-  const hpBytes = gateStride(hidden);
-  const rows = batch * steps;
-  const ut = aligned(scratch); // Uᵀ [4H, H] in panels
-  const z = ut + <usize>g * hpBytes; // gate values [B·T, 4H8]
-  const dz = z + <usize>rows * zPitch;
-  const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
-  const cPrev = hPrev + <usize>rows * hBytes;
-  const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
-  const carryC = carryH + <usize>batch * hpBytes;
-  const gBuf = carryC + <usize>batch * hpBytes;
-  const xs = gBuf + <usize>batch * hpBytes; // takenInputs
-  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
-  const work = pack + <usize>stepPackBytes(batch);
-  x = takenInputs(x, mask, rows, inputSize, xs);
-  packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
-  previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
-  previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
-  // Z = b + X·W + H_prev·U for every step, then the activations in place.
   projectInputs(x, w, gBytes, bias, z, zPitch, rows, inputSize, g, work);
   gemm(hPrev, hBytes, F, u, gBytes, F, z, zPitch, rows, hidden, g, true, work);
   for (let r = 0; r < rows; r++) {
@@ -1034,8 +1026,43 @@ export function lstmBackward(
       j += same ? 4 : 1;
     }
   }
-  memory.fill(carryH, 0, <usize>batch * hpBytes);
-  memory.fill(carryC, 0, <usize>batch * hpBytes);
+}
+
+/**
+ * Gradients of {@link lstmForward}: dx [B, T, I] (original time order), dW [I, 4H], dU [H, 4H], db [4H], dh0 and
+ * dc0 [B, H], and when dHidden ≠ 0 the ∂loss/∂h_t reaching each step [B, T, H] (processing order, before the
+ * mask). hs, cs, dh, dc [B, T, H] in processing order.
+ */
+export function lstmBackward(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, dh: usize, dc: usize,
+  zSaved: usize, dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dc0: usize, dHidden: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
+): void {
+  const g = 4 * hidden;
+  const gBytes = <usize>g * F;
+  const zPitch = rowPitch(g);
+  const hBytes = <usize>hidden * F;
+  const hpBytes = gateStride(hidden);
+  const rows = batch * steps;
+  const ut = aligned(scratch); // Uᵀ [4H, H] in panels
+  const zs = ut + <usize>g * hpBytes; // gate values [B·T, 4H8] (unused when the forward saved them)
+  const dz = zs + <usize>rows * zPitch;
+  const z = zSaved != 0 ? zSaved : zs;
+  const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
+  const cPrev = hPrev + <usize>rows * hBytes;
+  const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
+  const carryC = carryH + <usize>batch * hpBytes;
+  const gBuf = carryC + <usize>batch * hpBytes;
+  const xs = gBuf + <usize>batch * hpBytes; // takenInputs
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const work = pack + <usize>stepPackBytes(batch);
+  x = takenInputs(x, mask, rows, inputSize, xs);
+  packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
+  previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
+  previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
+  // Z = b + X·W + H_prev·U for every step, then the activations in place (unless the forward saved Z).
+  if (zSaved == 0) recomputeLstmGates(x, w, u, bias, hPrev, z, zPitch, rows, inputSize, hidden, act, gateAct, work);
+  memory.fill(carryH, 0, <usize>batch * hpBytes);  memory.fill(carryC, 0, <usize>batch * hpBytes);
 
   const seqPitch = <usize>steps * hBytes;
   const dzPitch = <usize>steps * zPitch;

@@ -1,8 +1,9 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceAttrs, LstmSequence } from '@basicrnn/core';
-import { gatedCall } from './gated.js';
+import { type GatedCall, gatedCall } from './gated.js';
 import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { allocateGates, freeGates, saveGates } from './saved_gates.js';
 
 /**
  * Forward of core's LSTM op on wasm, the whole sequence in one call into the fused module: the input projection of
@@ -19,14 +20,33 @@ function lstmSequence(args: { inputs: Record<string, TensorInfo>; backend: Backe
   if (batch * steps * units === 0) return [hiddenStates, cellStates];
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  withScratch(backend, rnn.lstmForwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
-    rnn.lstmForward(
-      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'),
-      pointerOf(backend, hiddenStates), pointerOf(backend, cellStates),
-      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
-    );
-  });
+  // Under a gradient tape the gate values are kept for the backward (saved_gates.ts).
+  const gates = allocateGates(backend, rnn.lstmGatesBytes(batch, steps, units));
+  try {
+    withScratch(backend, rnn.lstmForwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
+      rnn.lstmForward(
+        p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'),
+        pointerOf(backend, hiddenStates), pointerOf(backend, cellStates), gates,
+        scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+      );
+    });
+  } catch (e) {
+    freeGates(backend, gates);
+    throw e;
+  }
+  saveGates(backend, gates, hiddenStates, lstmGatesKey(call, attrs), lstmGateInputs(inputs));
   return [hiddenStates, cellStates];
+}
+
+/** What must match between an LSTM forward and its backward for the forward's saved gates to be used. */
+export function lstmGatesKey(call: GatedCall, attrs: { goBackwards: boolean }): string {
+  const { batch, steps, inputSize, units } = call.sizes;
+  return `lstm ${batch} ${steps} ${inputSize} ${units} ${call.activation} ${call.recurrentActivation} ${attrs.goBackwards}`;
+}
+
+/** The inputs an LSTM forward reads, in a fixed order (its backward must get the same tensors). */
+export function lstmGateInputs(inputs: Record<string, TensorInfo | undefined>): (TensorInfo | undefined)[] {
+  return ['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'c0', 'mask'].map((name) => inputs[name]);
 }
 
 /** Registers {@link lstmSequence} as the wasm kernel of core's `LstmSequence` op (see register.ts). */

@@ -2,7 +2,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceGradAttrs, LstmSequenceGrad } from '@basicrnn/core';
 import { gatedCall, zeroFill } from './gated.js';
+import { lstmGateInputs, lstmGatesKey } from './LstmSequence.js';
 import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { freeGates, takeGates } from './saved_gates.js';
 
 /**
  * LSTM BPTT on wasm in one call into the fused module: the gate values of every step are recomputed by two
@@ -35,14 +37,20 @@ function lstmSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: B
   const [dx, dKernel, dRecurrentKernel, dBias, dh0, dc0, dHidden] = outputs.map((t) => pointerOf(backend, t)) as number[];
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  withScratch(backend, rnn.lstmBackwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
-    rnn.lstmBackward(
-      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'),
-      p('hiddenStates'), p('cellStates'), p('dh'), p('dc'),
-      dx!, dKernel!, dRecurrentKernel!, dBias!, dh0!, dc0!, dHidden ?? 0,
-      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
-    );
-  });
+  // The forward's gate values when it saved them for this very call (saved_gates.ts); 0: recompute them.
+  const gates = takeGates(backend, lstmGatesKey(call, attrs), lstmGateInputs(inputs));
+  try {
+    withScratch(backend, rnn.lstmBackwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
+      rnn.lstmBackward(
+        p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'),
+        p('hiddenStates'), p('cellStates'), p('dh'), p('dc'), gates,
+        dx!, dKernel!, dRecurrentKernel!, dBias!, dh0!, dc0!, dHidden ?? 0,
+        scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+      );
+    });
+  } finally {
+    freeGates(backend, gates);
+  }
   return outputs;
 }
 

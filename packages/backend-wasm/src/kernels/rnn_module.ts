@@ -27,13 +27,15 @@ export interface RnnModule {
   lstmForwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   lstmForward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, c0: number, mask: number,
-    hiddenStates: number, cellStates: number, scratch: number, batch: number, steps: number, inputSize: number,
+    hiddenStates: number, cellStates: number, gatesOut: number, scratch: number, batch: number, steps: number, inputSize: number,
     hidden: number, activation: number, recurrentActivation: number, backwards: number,
   ): void;
+  /** Bytes of the gate values lstmForward saves when given `gatesOut` (0 there: none). */
+  lstmGatesBytes(batch: number, steps: number, hidden: number): number;
   lstmBackwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   lstmBackward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, c0: number, mask: number,
-    hiddenStates: number, cellStates: number, dh: number, dc: number,
+    hiddenStates: number, cellStates: number, dh: number, dc: number, savedGates: number,
     dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dc0: number, dHiddenStates: number,
     scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
     recurrentActivation: number, backwards: number,
