@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import './index.js';
 import { savedGateCount } from './kernels/saved_gates.js';
 
-// The LSTM forward keeps its gate values for the backward while a gradient tape records (kernels/saved_gates.ts):
+// The LSTM and GRU forwards keep their gate values for the backward while a gradient tape records (kernels/saved_gates.ts):
 // the backward then skips recomputing them. Its gradients must be those of the recomputing backward (up to the
 // summation order of the forward's step gemms), and no saved buffer may outlive the step.
 
@@ -52,33 +52,55 @@ function saveWithoutBackward(inputs: RecurrenceInputs, attrs: RecurrenceAttrs): 
 const NAMES = ['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'c0'] as const;
 const GRAD_NAMES = { x: 'dx', kernel: 'dKernel', recurrentKernel: 'dRecurrentKernel', bias: 'dBias', h0: 'dh0', c0: 'dc0' } as const;
 
-describe('wasm LSTM: gate values saved by a taped forward', () => {
+describe('wasm LSTM and GRU: gate values saved by a taped forward', () => {
   beforeAll(async () => {
     await setBackend('wasm');
     setFusedKernelsEnabled(true);
   });
   afterAll(async () => setBackend('cpu'));
 
-  for (const goBackwards of [false, true]) {
-    it(`goBackwards ${goBackwards}: tf.grads through the tape uses them and matches the recomputing backward`, async () => {
+  const FORMS: { cell: 'lstm' | 'gru'; resetAfter: boolean; goBackwards: boolean }[] = [
+    { cell: 'lstm', resetAfter: false, goBackwards: false },
+    { cell: 'lstm', resetAfter: false, goBackwards: true },
+    { cell: 'gru', resetAfter: false, goBackwards: false },
+    { cell: 'gru', resetAfter: false, goBackwards: true },
+    { cell: 'gru', resetAfter: true, goBackwards: false },
+    { cell: 'gru', resetAfter: true, goBackwards: true },
+  ];
+  for (const { cell, resetAfter, goBackwards } of FORMS) {
+    it(`${cell}${cell === 'gru' ? ` resetAfter ${resetAfter}` : ''} goBackwards ${goBackwards}: tf.grads through the tape uses them and matches the recomputing backward`, async () => {
       const before = tf.memory().numTensors;
-      const inputs = makeInputs();
-      const attrs: RecurrenceAttrs = { cell: 'lstm', activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards, resetAfter: false };
+      const lstm = makeInputs();
+      const g = 3 * H;
+      const inputs: RecurrenceInputs =
+        cell === 'lstm'
+          ? lstm
+          : {
+              x: lstm.x,
+              kernel: tf.tensor2d(uniform(I * g, 12, -0.6, 0.6), [I, g]),
+              recurrentKernel: tf.tensor2d(uniform(H * g, 13, -0.5, 0.5), [H, g]),
+              bias: resetAfter ? tf.tensor2d(uniform(2 * g, 14, -0.3, 0.3), [2, g]) : tf.tensor1d(uniform(g, 14, -0.3, 0.3)),
+              h0: lstm.h0,
+              mask: lstm.mask,
+            };
+      const names = cell === 'lstm' ? NAMES : NAMES.filter((n) => n !== 'c0');
+      const attrs: RecurrenceAttrs = { cell, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards, resetAfter };
       const dh = tf.tensor3d(uniform(B * T * H, 7), [B, T, H]);
       const dc = tf.tensor3d(uniform(B * T * H, 8), [B, T, H]);
       let savedDuringForward = -1;
       const taped = tf.grads((...args: tf.Tensor[]) => {
-        const own = Object.fromEntries(NAMES.map((n, i) => [n, args[i]!])) as unknown as RecurrenceInputs;
-        const out = recurrence({ ...own, mask: inputs.mask }, attrs);
+        const own = Object.fromEntries(names.map((n, i) => [n, args[i]!])) as unknown as RecurrenceInputs;
+        const out = recurrence({ ...own, mask: inputs.mask! }, attrs);
         savedDuringForward = savedGateCount();
-        return tf.add(tf.sum(tf.mul(out.hiddenStates, dh)), tf.sum(tf.mul(out.cellStates!, dc)));
-      })(NAMES.map((n) => inputs[n]));
+        const loss = tf.sum(tf.mul(out.hiddenStates, dh));
+        return cell === 'lstm' ? tf.add(loss, tf.sum(tf.mul(out.cellStates!, dc))) : loss;
+      })(names.map((n) => inputs[n]!));
       expect(savedDuringForward).toBe(1);
       expect(savedGateCount()).toBe(0);
       // No tape: the forward saves nothing and the backward recomputes the gates.
-      const direct = recurrenceGrad(inputs, attrs, { dh, dc });
+      const direct = recurrenceGrad(inputs, attrs, cell === 'lstm' ? { dh, dc } : { dh });
       expect(savedGateCount()).toBe(0);
-      for (const [i, name] of NAMES.entries()) {
+      for (const [i, name] of names.entries()) {
         const got = await taped[i]!.data();
         const want = await (direct as unknown as Record<string, tf.Tensor>)[GRAD_NAMES[name]]!.data();
         let worst = 0;
@@ -86,7 +108,8 @@ describe('wasm LSTM: gate values saved by a taped forward', () => {
         expect(worst, name).toBeLessThan(1e-5);
         expect(Array.from(want).some((w) => w !== 0), name).toBe(true);
       }
-      tf.dispose([...taped, ...Object.values(direct as unknown as Record<string, tf.Tensor>), ...Object.values(inputs), dh, dc]);
+      const made = cell === 'lstm' ? [] : [inputs.kernel, inputs.recurrentKernel, inputs.bias!];
+      tf.dispose([...taped, ...Object.values(direct as unknown as Record<string, tf.Tensor>), ...Object.values(lstm), ...made, dh, dc]);
       expect(tf.memory().numTensors).toBe(before);
     });
   }

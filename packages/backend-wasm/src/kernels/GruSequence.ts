@@ -1,8 +1,9 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceAttrs, GruSequence } from '@basicrnn/core';
-import { gatedCall } from './gated.js';
+import { type GatedCall, gatedCall } from './gated.js';
 import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { allocateGates, freeGates, saveGates } from './saved_gates.js';
 
 /**
  * Forward of core's GRU op on wasm (both `resetAfter` forms), the whole sequence in one call into the fused module:
@@ -18,14 +19,33 @@ function gruSequence(args: { inputs: Record<string, TensorInfo>; backend: Backen
   if (batch * steps * units === 0) return hiddenStates;
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  withScratch(backend, rnn.gruForwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
-    rnn.gruForward(
-      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), pointerOf(backend, hiddenStates),
-      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
-      attrs.goBackwards ? 1 : 0,
-    );
-  });
+  // Under a gradient tape the gate values are kept for the backward (saved_gates.ts).
+  const gates = allocateGates(backend, rnn.gruGatesBytes(batch, steps, units));
+  try {
+    withScratch(backend, rnn.gruForwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
+      rnn.gruForward(
+        p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), pointerOf(backend, hiddenStates), gates,
+        scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+        attrs.goBackwards ? 1 : 0,
+      );
+    });
+  } catch (e) {
+    freeGates(backend, gates);
+    throw e;
+  }
+  saveGates(backend, gates, hiddenStates, gruGatesKey(call, attrs), gruGateInputs(inputs));
   return hiddenStates;
+}
+
+/** What must match between a GRU forward and its backward for the forward's saved gates to be used. */
+export function gruGatesKey(call: GatedCall, attrs: { goBackwards: boolean; resetAfter: boolean }): string {
+  const { batch, steps, inputSize, units } = call.sizes;
+  return `gru ${batch} ${steps} ${inputSize} ${units} ${call.activation} ${call.recurrentActivation} ${attrs.resetAfter} ${attrs.goBackwards}`;
+}
+
+/** The inputs a GRU forward reads, in a fixed order (its backward must get the same tensors). */
+export function gruGateInputs(inputs: Record<string, TensorInfo | undefined>): (TensorInfo | undefined)[] {
+  return ['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'mask'].map((name) => inputs[name]);
 }
 
 /** Registers {@link gruSequence} as the wasm kernel of core's `GruSequence` op (see register.ts). */

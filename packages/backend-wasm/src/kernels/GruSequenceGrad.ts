@@ -2,7 +2,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceGradAttrs, GruSequenceGrad } from '@basicrnn/core';
 import { gatedCall, zeroFill } from './gated.js';
+import { gruGateInputs, gruGatesKey } from './GruSequence.js';
 import { pointerOf, rnnModuleFor, withScratch } from './rnn_module.js';
+import { freeGates, takeGates } from './saved_gates.js';
 
 /**
  * GRU BPTT on wasm (both `resetAfter` forms) in one call into the fused module: z, r and ĥ of every step are
@@ -34,14 +36,20 @@ function gruSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: Ba
   const [dx, dKernel, dRecurrentKernel, dBias, dh0, dHidden] = outputs.map((t) => pointerOf(backend, t)) as number[];
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  withScratch(backend, rnn.gruBackwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
-    rnn.gruBackward(
-      p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), p('hiddenStates'), p('dh'),
-      dx!, dKernel!, dRecurrentKernel!, dBias!, dh0!, dHidden ?? 0,
-      scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
-      attrs.goBackwards ? 1 : 0,
-    );
-  });
+  // The forward's gate values when it saved them for this very call (saved_gates.ts); 0: recompute them.
+  const gates = takeGates(backend, gruGatesKey(call, attrs), gruGateInputs(inputs));
+  try {
+    withScratch(backend, rnn.gruBackwardScratchBytes(batch, steps, inputSize, units), (scratch) => {
+      rnn.gruBackward(
+        p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), p('hiddenStates'), p('dh'), gates,
+        dx!, dKernel!, dRecurrentKernel!, dBias!, dh0!, dHidden ?? 0,
+        scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+        attrs.goBackwards ? 1 : 0,
+      );
+    });
+  } finally {
+    freeGates(backend, gates);
+  }
   return outputs;
 }
 

@@ -43,13 +43,15 @@ export interface RnnModule {
   gruForwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   gruForward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, hiddenStates: number,
-    scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
+    saveOut: number, scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
     recurrentActivation: number, resetAfter: number, backwards: number,
   ): void;
+  /** Bytes of the values gruForward saves when given `saveOut` (0 there: none). */
+  gruGatesBytes(batch: number, steps: number, hidden: number): number;
   gruBackwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   gruBackward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, hiddenStates: number,
-    dh: number, dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dHiddenStates: number,
+    dh: number, saved: number, dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dHiddenStates: number,
     scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
     recurrentActivation: number, resetAfter: number, backwards: number,
   ): void;
