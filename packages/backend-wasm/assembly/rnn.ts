@@ -854,13 +854,19 @@ export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, 
   return <f64>hidden * <f64>pad8(g) * 4 + <f64>batch * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + chunkBytes(batch, steps, inputSize, g) + ALIGN;
 }
 
-function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
+function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
   const i = activate4(f32x4.add(ld(p + o, wide), ld(q + o, wide)), gateAct);
   const f = activate4(f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide)), gateAct);
   const g = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(q + 2 * gs + o, wide)), act);
   const og = activate4(f32x4.add(ld(p + 3 * gs + o, wide), ld(q + 3 * gs + o, wide)), gateAct);
+  if (zo != 0) {
+    st(zo + o, i, wide);
+    st(zo + gs + o, f, wide);
+    st(zo + 2 * gs + o, g, wide);
+    st(zo + 3 * gs + o, og, wide);
+  }
   const cPrev = ld(cp + o, wide);
   let c = f32x4.add(f32x4.mul(f, cPrev), f32x4.mul(i, g));
   let h = f32x4.mul(og, activate4(c, act));
@@ -873,12 +879,21 @@ function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usiz
 }
 
 /**
- * LSTM over a sequence: hs and cs [B, T, H] in processing order. `mask` [B, T] (1 taken, 0 carried, fractions
+ * Bytes of the gate values {@link lstmForward} saves for {@link lstmBackward} when given `zOut`: [B·T, 4H] rows
+ * (original time order) at the backward's row pitch.
+ */
+export function lstmGatesBytes(batch: i32, steps: i32, hidden: i32): f64 {
+  return <f64>batch * <f64>steps * <f64>rowPitch(4 * hidden);
+}
+
+/**
+ * LSTM over a sequence: hs and cs [B, T, H] in processing order. When `zOut` ≠ 0, the activated gate values
+ * (i, f, g, o) of every taken step are stored there too ({@link lstmGatesBytes}), for {@link lstmBackward}. `mask` [B, T] (1 taken, 0 carried, fractions
  * blend as in core's composite). A step with mask 0 copies the previous states exactly (its inputs are not read
  * into the state, as on cpu).
  */
 export function lstmForward(
-  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, scratch: usize,
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, zOut: usize, scratch: usize,
   batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
 ): void {
   const g = 4 * hidden;
@@ -925,9 +940,10 @@ export function lstmForward(
       }
       const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch;
       const qr = q + <usize>bi * qPitch;
+      const zo = zOut == 0 ? 0 : zOut + (<usize>bi * <usize>steps + <usize>t) * pPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        lstmLanes(pr, qr, hp, cp, ho, co, hidden, j, m, act, gateAct, wide);
+        lstmLanes(pr, qr, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
         j += wide ? 4 : 1;
       }
     }
@@ -989,38 +1005,14 @@ function carrySkipped(mask: usize, steps: i32, t: i32, carry: usize, g: usize, p
   }
 }
 
-/**
- * Gradients of {@link lstmForward}: dx [B, T, I] (original time order), dW [I, 4H], dU [H, 4H], db [4H], dh0 and
- * dc0 [B, H], and when dHidden ≠ 0 the ∂loss/∂h_t reaching each step [B, T, H] (processing order, before the
- * mask). hs, cs, dh, dc [B, T, H] in processing order.
- */
-export function lstmBackward(
-  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, dh: usize, dc: usize,
-  dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dc0: usize, dHidden: usize, scratch: usize,
-  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
+/** The activated LSTM gate values Z = act(b + X·W + H_prev·U) of every row, as {@link lstmForward} computes them. */
+function recomputeLstmGates(
+  x: usize, w: usize, u: usize, bias: usize, hPrev: usize, z: usize, zPitch: usize, rows: i32, inputSize: i32, hidden: i32,
+  act: i32, gateAct: i32, work: usize,
 ): void {
   const g = 4 * hidden;
   const gBytes = <usize>g * F;
-  const zPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
-  const hpBytes = gateStride(hidden);
-  const rows = batch * steps;
-  const ut = aligned(scratch); // Uᵀ [4H, H] in panels
-  const z = ut + <usize>g * hpBytes; // gate values [B·T, 4H8]
-  const dz = z + <usize>rows * zPitch;
-  const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
-  const cPrev = hPrev + <usize>rows * hBytes;
-  const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
-  const carryC = carryH + <usize>batch * hpBytes;
-  const gBuf = carryC + <usize>batch * hpBytes;
-  const xs = gBuf + <usize>batch * hpBytes; // takenInputs
-  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
-  const work = pack + <usize>stepPackBytes(batch);
-  x = takenInputs(x, mask, rows, inputSize, xs);
-  packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
-  previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
-  previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
-  // Z = b + X·W + H_prev·U for every step, then the activations in place.
   projectInputs(x, w, gBytes, bias, z, zPitch, rows, inputSize, g, work);
   gemm(hPrev, hBytes, F, u, gBytes, F, z, zPitch, rows, hidden, g, true, work);
   for (let r = 0; r < rows; r++) {
@@ -1034,8 +1026,43 @@ export function lstmBackward(
       j += same ? 4 : 1;
     }
   }
-  memory.fill(carryH, 0, <usize>batch * hpBytes);
-  memory.fill(carryC, 0, <usize>batch * hpBytes);
+}
+
+/**
+ * Gradients of {@link lstmForward}: dx [B, T, I] (original time order), dW [I, 4H], dU [H, 4H], db [4H], dh0 and
+ * dc0 [B, H], and when dHidden ≠ 0 the ∂loss/∂h_t reaching each step [B, T, H] (processing order, before the
+ * mask). hs, cs, dh, dc [B, T, H] in processing order.
+ */
+export function lstmBackward(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, dh: usize, dc: usize,
+  zSaved: usize, dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dc0: usize, dHidden: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
+): void {
+  const g = 4 * hidden;
+  const gBytes = <usize>g * F;
+  const zPitch = rowPitch(g);
+  const hBytes = <usize>hidden * F;
+  const hpBytes = gateStride(hidden);
+  const rows = batch * steps;
+  const ut = aligned(scratch); // Uᵀ [4H, H] in panels
+  const zs = ut + <usize>g * hpBytes; // gate values [B·T, 4H8] (unused when the forward saved them)
+  const dz = zs + <usize>rows * zPitch;
+  const z = zSaved != 0 ? zSaved : zs;
+  const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
+  const cPrev = hPrev + <usize>rows * hBytes;
+  const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
+  const carryC = carryH + <usize>batch * hpBytes;
+  const gBuf = carryC + <usize>batch * hpBytes;
+  const xs = gBuf + <usize>batch * hpBytes; // takenInputs
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const work = pack + <usize>stepPackBytes(batch);
+  x = takenInputs(x, mask, rows, inputSize, xs);
+  packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
+  previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
+  previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
+  // Z = b + X·W + H_prev·U for every step, then the activations in place (unless the forward saved Z).
+  if (zSaved == 0) recomputeLstmGates(x, w, u, bias, hPrev, z, zPitch, rows, inputSize, hidden, act, gateAct, work);
+  memory.fill(carryH, 0, <usize>batch * hpBytes);  memory.fill(carryC, 0, <usize>batch * hpBytes);
 
   const seqPitch = <usize>steps * hBytes;
   const dzPitch = <usize>steps * zPitch;
@@ -1099,7 +1126,7 @@ export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, h
  * resetAfter: h' = ĥ + z⊙(h − ĥ) with z = σ(Pz + Qz + b'z), r = σ(Pr + Qr + b'r), ĥ = act(Ph + r⊙(Qh + b'h)).
  * Otherwise (qh = (r⊙h)·U_h, no recurrent bias): z = σ(Pz + Qz), ĥ = act(Ph + qh).
  */
-function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
   let zPre = f32x4.add(ld(p + o, wide), ld(q + o, wide));
@@ -1107,11 +1134,20 @@ function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize
   if (resetAfter) {
     zPre = f32x4.add(zPre, ld(rb + o, wide));
     const r = activate4(f32x4.add(f32x4.add(ld(p + gs + o, wide), ld(q + gs + o, wide)), ld(rb + gs + o, wide)), gateAct);
-    cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), f32x4.mul(r, f32x4.add(ld(q + 2 * gs + o, wide), ld(rb + 2 * gs + o, wide)))), act);
+    const inner = f32x4.add(ld(q + 2 * gs + o, wide), ld(rb + 2 * gs + o, wide));
+    cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), f32x4.mul(r, inner)), act);
+    if (zo != 0) {
+      st(zo + gs + o, r, wide);
+      st(ao + 2 * gs + o, inner, wide);
+    }
   } else {
     cand = activate4(f32x4.add(ld(p + 2 * gs + o, wide), ld(qh + o, wide)), act);
   }
   const z = activate4(zPre, gateAct);
+  if (zo != 0) {
+    st(zo + o, z, wide);
+    st(zo + 2 * gs + o, cand, wide);
+  }
   const hPrev = ld(hp + o, wide);
   let h = f32x4.add(cand, f32x4.mul(z, f32x4.sub(hPrev, cand)));
   if (m != 1) h = blend(hPrev, h, m);
@@ -1119,11 +1155,21 @@ function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize
 }
 
 /**
+ * Bytes of the values {@link gruForward} saves for {@link gruBackward} when given `saveOut`: the gate values
+ * [z, r, ĥ] of every row at the backward's pitch, then resetAfter: rows whose ĥ block holds Qh + b'h, otherwise
+ * r⊙h_prev [B·T, H] (zero on skipped steps, as the backward's recomputation from zeroed inputs never feeds it).
+ */
+export function gruGatesBytes(batch: i32, steps: i32, hidden: i32): f64 {
+  return 2 * <f64>batch * <f64>steps * <f64>rowPitch(3 * hidden);
+}
+
+/**
  * GRU over a sequence: hs [B, T, H] in processing order. bias: [3H], or [2, 3H] (input row, recurrent row) with
- * resetAfter. Masks as {@link lstmForward}.
+ * resetAfter. Masks as {@link lstmForward}. When `saveOut` ≠ 0 the values of {@link gruGatesBytes} are stored
+ * there for every taken step.
  */
 export function gruForward(
-  x: usize, w: usize, u: usize, bias: usize, h0: usize, mask: usize, hs: usize, scratch: usize,
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, mask: usize, hs: usize, saveOut: usize, scratch: usize,
   batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, resetAfter: bool, backwards: bool,
 ): void {
   const g = 3 * hidden;
@@ -1150,6 +1196,7 @@ export function gruForward(
     packPanels(u + <usize>(2 * hidden) * F, gBytes, F, hidden, hidden, uh);
   }
   const rb = resetAfter ? bias + gBytes : 0;
+  const aux = saveOut + <usize>batch * <usize>steps * pPitch;
 
   const seqPitch = <usize>steps * hBytes;
   let t0 = 0;
@@ -1172,11 +1219,24 @@ export function gruForward(
         const qr = q + <usize>bi * qPitch + <usize>hidden * F;
         const hp = hPrev + <usize>bi * prevPitch;
         const out = rh + <usize>bi * hBytes;
+        const row = <usize>bi * <usize>steps + <usize>t;
+        const taken = saveOut != 0 && load<f32>(mask + row * F) != 0;
         for (let j = 0; j < hidden; ) {
           const wide = j + 4 <= hidden;
           const o = <usize>j * F;
-          st(out + o, f32x4.mul(activate4(f32x4.add(ld(pr + o, wide), ld(qr + o, wide)), gateAct), ld(hp + o, wide)), wide);
+          const r = activate4(f32x4.add(ld(pr + o, wide), ld(qr + o, wide)), gateAct);
+          const v = f32x4.mul(r, ld(hp + o, wide));
+          st(out + o, v, wide);
+          if (taken) {
+            st(saveOut + row * pPitch + <usize>hidden * F + o, r, wide);
+            st(aux + row * hBytes + o, v, wide);
+          }
           j += wide ? 4 : 1;
+        }
+        if (saveOut != 0 && !taken) {
+          // The backward reads r and r⊙h of skipped rows too (times a zero gradient): keep them finite.
+          memory.fill(saveOut + row * pPitch + <usize>hidden * F, 0, hBytes);
+          memory.fill(aux + row * hBytes, 0, hBytes);
         }
       }
       stepGemm(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, false, pack);
@@ -1192,9 +1252,12 @@ export function gruForward(
       const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch;
       const qr = q + <usize>bi * qPitch;
       const qhr = qh + <usize>bi * qPitch;
+      const row = <usize>bi * <usize>steps + <usize>t;
+      const zo = saveOut == 0 ? 0 : saveOut + row * pPitch;
+      const ao = saveOut == 0 ? 0 : aux + row * pPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        gruLanes(pr, qr, qhr, rb, hp, ho, hidden, j, m, act, gateAct, resetAfter, wide);
+        gruLanes(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, act, gateAct, resetAfter, wide);
         j += wide ? 4 : 1;
       }
     }
@@ -1268,44 +1331,15 @@ function gruGradLanes(
   st(carry + o, f32x4.add(f32x4.mul(f32x4.splat(1 - m), g), f32x4.mul(gNew, z)), wide);
 }
 
-/**
- * Gradients of {@link gruForward}: dx [B, T, I], dW [I, 3H], dU [H, 3H], db (the bias's shape), dh0 [B, H], and
- * when dHidden ≠ 0 the ∂loss/∂h_t reaching each step [B, T, H] (processing order).
- */
-export function gruBackward(
-  x: usize, w: usize, u: usize, bias: usize, h0: usize, mask: usize, hs: usize, dh: usize,
-  dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dHidden: usize, scratch: usize,
-  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, resetAfter: bool, backwards: bool,
+/** P (activated [z, r, ĥ]), Q and r⊙H_prev of every row, as {@link gruForward} computes them (see gruBackward). */
+function recomputeGruGates(
+  x: usize, w: usize, u: usize, bias: usize, hPrev: usize, p: usize, q: usize, rh: usize, pPitch: usize, rows: i32,
+  inputSize: i32, hidden: i32, act: i32, gateAct: i32, resetAfter: bool, work: usize,
 ): void {
   const g = 3 * hidden;
   const gBytes = <usize>g * F;
-  const pPitch = rowPitch(g);
   const hBytes = <usize>hidden * F;
-  const hpBytes = gateStride(hidden);
   const gs = hBytes;
-  const rows = batch * steps;
-  const ut = aligned(scratch); // resetAfter: Uᵀ [3H, H]; else U_zrᵀ [2H, H] then U_hᵀ [H, H]
-  const uht = ut + <usize>(2 * hidden) * hpBytes;
-  const p = ut + <usize>g * hpBytes;
-  const q = p + <usize>rows * pPitch;
-  const dp = q + <usize>rows * pPitch;
-  const dq = dp + <usize>rows * pPitch;
-  const hPrev = dq + <usize>rows * pPitch;
-  const rh = hPrev + <usize>rows * hBytes;
-  const carry = rh + <usize>rows * hBytes;
-  const gBuf = carry + <usize>batch * hpBytes;
-  const dRh = gBuf + <usize>batch * hpBytes;
-  const xs = dRh + <usize>batch * hpBytes; // takenInputs
-  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
-  const work = pack + <usize>stepPackBytes(batch);
-  x = takenInputs(x, mask, rows, inputSize, xs);
-  // Uᵀ(p, q) = U[q, p]; resetAfter false: U_zrᵀ (its first 2H rows) and U_hᵀ packed apart.
-  if (resetAfter) packPanels(u, F, gBytes, g, hidden, ut);
-  else {
-    packPanels(u, F, gBytes, 2 * hidden, hidden, ut);
-    packPanels(u + <usize>(2 * hidden) * F, F, gBytes, hidden, hidden, uht);
-  }
-  previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
   projectInputs(x, w, gBytes, bias, p, pPitch, rows, inputSize, g, work);
   const rb = resetAfter ? bias + gBytes : 0;
   if (resetAfter) gemm(hPrev, hBytes, F, u, gBytes, F, q, pPitch, rows, hidden, g, false, work);
@@ -1336,6 +1370,52 @@ export function gruBackward(
       j += wide ? 4 : 1;
     }
   }
+}
+
+/**
+ * Gradients of {@link gruForward}: dx [B, T, I], dW [I, 3H], dU [H, 3H], db (the bias's shape), dh0 [B, H], and
+ * when dHidden ≠ 0 the ∂loss/∂h_t reaching each step [B, T, H] (processing order).
+ */
+export function gruBackward(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, mask: usize, hs: usize, dh: usize, saved: usize,
+  dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dHidden: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, resetAfter: bool, backwards: bool,
+): void {
+  const g = 3 * hidden;
+  const gBytes = <usize>g * F;
+  const pPitch = rowPitch(g);
+  const hBytes = <usize>hidden * F;
+  const hpBytes = gateStride(hidden);
+  const gs = hBytes;
+  const rows = batch * steps;
+  const ut = aligned(scratch); // resetAfter: Uᵀ [3H, H]; else U_zrᵀ [2H, H] then U_hᵀ [H, H]
+  const uht = ut + <usize>(2 * hidden) * hpBytes;
+  const ps = ut + <usize>g * hpBytes;
+  const qs = ps + <usize>rows * pPitch;
+  const dp = qs + <usize>rows * pPitch;
+  const dq = dp + <usize>rows * pPitch;
+  const hPrev = dq + <usize>rows * pPitch;
+  const rhs = hPrev + <usize>rows * hBytes;
+  const carry = rhs + <usize>rows * hBytes;
+  // The forward's saved values (gruGatesBytes) stand in for P, Q's ĥ block (resetAfter) and r⊙H_prev.
+  const aux = saved + <usize>rows * pPitch;
+  const p = saved != 0 ? saved : ps;
+  const q = saved != 0 && resetAfter ? aux : qs;
+  const rh = saved != 0 && !resetAfter ? aux : rhs;
+  const gBuf = carry + <usize>batch * hpBytes;
+  const dRh = gBuf + <usize>batch * hpBytes;
+  const xs = dRh + <usize>batch * hpBytes; // takenInputs
+  const pack = xs + <usize>takenInputsBytes(batch, steps, inputSize);
+  const work = pack + <usize>stepPackBytes(batch);
+  x = takenInputs(x, mask, rows, inputSize, xs);
+  // Uᵀ(p, q) = U[q, p]; resetAfter false: U_zrᵀ (its first 2H rows) and U_hᵀ packed apart.
+  if (resetAfter) packPanels(u, F, gBytes, g, hidden, ut);
+  else {
+    packPanels(u, F, gBytes, 2 * hidden, hidden, ut);
+    packPanels(u + <usize>(2 * hidden) * F, F, gBytes, hidden, hidden, uht);
+  }
+  previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
+  if (saved == 0) recomputeGruGates(x, w, u, bias, hPrev, p, q, rh, pPitch, rows, inputSize, hidden, act, gateAct, resetAfter, work);
   memory.fill(carry, 0, <usize>batch * hpBytes);
 
   const seqPitch = <usize>steps * hBytes;
@@ -1403,5 +1483,47 @@ export function gruBackward(
   } else {
     gemm(hPrev, F, hBytes, dp, pPitch, F, du, gBytes, hidden, rows, 2 * hidden, false, work);
     gemm(rh, F, hBytes, dp + <usize>(2 * hidden) * F, pPitch, F, du + <usize>(2 * hidden) * F, gBytes, hidden, rows, hidden, false, work);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Adam (core's AdamUpdate): one pass per weight, the float32 operations of tfjs's Adam in its order.
+
+/**
+ * m' = b1·m + k1·g, v' = b2·v + k2·(g·g), x' = ((m'/c1) / (√(v'/c2) + eps))·step + x for n floats (k1 = 1 − β1,
+ * k2 = 1 − β2, step = −lr; every operation rounded to float32, as tfjs's ops do). Outputs may not alias inputs.
+ */
+export function adamUpdate(
+  x: usize, m: usize, v: usize, g: usize, xOut: usize, mOut: usize, vOut: usize, n: i32,
+  b1: f32, b2: f32, k1: f32, k2: f32, c1: f32, c2: f32, eps: f32, step: f32,
+): void {
+  const vb1 = f32x4.splat(b1);
+  const vb2 = f32x4.splat(b2);
+  const vk1 = f32x4.splat(k1);
+  const vk2 = f32x4.splat(k2);
+  const vc1 = f32x4.splat(c1);
+  const vc2 = f32x4.splat(c2);
+  const veps = f32x4.splat(eps);
+  const vstep = f32x4.splat(step);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i * F;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gi, vk1));
+    const vi = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gi, gi), vk2));
+    v128.store(mOut + o, mi);
+    v128.store(vOut + o, vi);
+    const den = f32x4.add(f32x4.sqrt(f32x4.div(vi, vc2)), veps);
+    v128.store(xOut + o, f32x4.add(f32x4.mul(f32x4.div(f32x4.div(mi, vc1), den), vstep), v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * F;
+    const gi = load<f32>(g + o);
+    const mi = load<f32>(m + o) * b1 + gi * k1;
+    const vi = load<f32>(v + o) * b2 + (gi * gi) * k2;
+    store<f32>(mOut + o, mi);
+    store<f32>(vOut + o, vi);
+    const den = Mathf.sqrt(vi / c2) + eps;
+    store<f32>(xOut + o, ((mi / c1) / den) * step + load<f32>(x + o));
   }
 }

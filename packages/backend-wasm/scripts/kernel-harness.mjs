@@ -87,9 +87,9 @@ if (dir === 'fwd') {
   const scratch = alloc(Math.ceil(scratchBytes / 4));
   call = {
     simple: () => rnn.forward(x, w, u, bias, h0, mask, hs, scratch, B, T, I, H, ACT, 0),
-    lstm: () => rnn.lstmForward(x, w, u, bias, h0, c0, mask, hs, cs, scratch, B, T, I, H, ACT, GATE, 0),
-    gru: () => rnn.gruForward(x, w, u, bias, h0, mask, hs, scratch, B, T, I, H, ACT, GATE, 1, 0),
-    gru0: () => rnn.gruForward(x, w, u, bias, h0, mask, hs, scratch, B, T, I, H, ACT, GATE, 0, 0),
+    lstm: () => rnn.lstmForward(x, w, u, bias, h0, c0, mask, hs, cs, 0, scratch, B, T, I, H, ACT, GATE, 0),
+    gru: () => rnn.gruForward(x, w, u, bias, h0, mask, hs, 0, scratch, B, T, I, H, ACT, GATE, 1, 0),
+    gru0: () => rnn.gruForward(x, w, u, bias, h0, mask, hs, 0, scratch, B, T, I, H, ACT, GATE, 0, 0),
   }[cell];
 } else {
   const dh = filled(B * T * H);
@@ -106,9 +106,9 @@ if (dir === 'fwd') {
   if (cell === 'simple') rnn.forward(x, w, u, bias, h0, mask, hs, alloc(rnn.forwardScratchBytes(B, T, I, H) / 4), B, T, I, H, ACT, 0);
   call = {
     simple: () => rnn.backward(x, w, u, h0, hs, dh, mask, dx, dw, du, db, dh0, scratch, B, T, I, H, ACT, 0),
-    lstm: () => rnn.lstmBackward(x, w, u, bias, h0, c0, mask, hs, cs, dh, dc, dx, dw, du, db, dh0, dc0, 0, scratch, B, T, I, H, ACT, GATE, 0),
-    gru: () => rnn.gruBackward(x, w, u, bias, h0, mask, hs, dh, dx, dw, du, db, dh0, 0, scratch, B, T, I, H, ACT, GATE, 1, 0),
-    gru0: () => rnn.gruBackward(x, w, u, bias, h0, mask, hs, dh, dx, dw, du, db, dh0, 0, scratch, B, T, I, H, ACT, GATE, 0, 0),
+    lstm: () => rnn.lstmBackward(x, w, u, bias, h0, c0, mask, hs, cs, dh, dc, 0, dx, dw, du, db, dh0, dc0, 0, scratch, B, T, I, H, ACT, GATE, 0),
+    gru: () => rnn.gruBackward(x, w, u, bias, h0, mask, hs, dh, 0, dx, dw, du, db, dh0, 0, scratch, B, T, I, H, ACT, GATE, 1, 0),
+    gru0: () => rnn.gruBackward(x, w, u, bias, h0, mask, hs, dh, 0, dx, dw, du, db, dh0, 0, scratch, B, T, I, H, ACT, GATE, 0, 0),
   }[cell];
 }
 

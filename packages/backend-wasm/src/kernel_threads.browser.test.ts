@@ -14,6 +14,7 @@ import {
 import { type CellCase, cellCaseInputs, cellReferenceBackward, cellReferenceForward, cellToleranceFor } from '@basicrnn/test-kit/cells';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeWasmKernelThreads, configureWasm, getKernelThreadStats, getWasmInfo, wasmKernelThreadsReady } from './index.js';
+import { savedGateSharesRead } from './kernels/saved_gates.js';
 import { kernelThreadTestHooks, setKernelThreadTuning } from './kernels/threads.js';
 import { expectWasmBuildOfSuite } from './test/expect_wasm_build.js';
 
@@ -161,10 +162,13 @@ describe(`wasm kernel threads (${__WASM_THREADS_SUITE__ ? 'cross-origin isolated
         expect(await threadsOn()).toBe(4);
         expect(getWasmInfo().kernelThreads).toBe(4);
         const before = getKernelThreadStats().threadedCalls;
+        const sharesBefore = savedGateSharesRead();
         const threaded = runCell(c);
         // The forward, the forward recorded for the gradient, and the backward were each split.
         expect(getKernelThreadStats().threadedCalls - before).toBe(3);
         expect(getKernelThreadStats().lastThreads).toBeGreaterThanOrEqual(2);
+        // GRU: every backward share read the gates its forward share saved (same split, same layout).
+        if (c.cell === 'gru') expect(savedGateSharesRead() - sharesBefore).toBe(getKernelThreadStats().lastThreads);
 
         configureWasm({ kernelThreads: 1 });
         expect(await wasmKernelThreadsReady()).toBe(1);

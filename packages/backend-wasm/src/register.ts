@@ -11,9 +11,10 @@ import { lstmSequenceConfig } from './kernels/LstmSequence.js';
 import { lstmSequenceGradConfig } from './kernels/LstmSequenceGrad.js';
 import { gruSequenceConfig } from './kernels/GruSequence.js';
 import { gruSequenceGradConfig } from './kernels/GruSequenceGrad.js';
+import { adamUpdateConfig } from './kernels/AdamUpdate.js';
 
 registerBackendBinding(wasmBinding);
-const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig];
+const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig];
 for (const config of configs) {
   // tfjs warns on a second registration; a second copy of this package in one bundle keeps the first one's.
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

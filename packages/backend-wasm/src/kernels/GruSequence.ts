@@ -1,8 +1,9 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceAttrs, GruSequence } from '@basicrnn/core';
-import { gatedCall } from './gated.js';
+import { type GatedCall, gatedCall } from './gated.js';
 import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
+import { allocateGates, freeGates, noteGateSlice, saveGates } from './saved_gates.js';
 
 /**
  * Forward of core's GRU op on wasm (both `resetAfter` forms), the whole sequence in one call into the fused module:
@@ -18,22 +19,48 @@ function gruSequence(args: { inputs: Record<string, TensorInfo>; backend: Backen
   if (batch * steps * units === 0) return hiddenStates;
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
-  runCall(backend, {
-    fn: 'gruForward',
-    batch,
-    work: batch * steps * 3 * units * (inputSize + units),
-    scratchBytes: (rows) => rnn.gruForwardScratchBytes(rows, steps, inputSize, units),
-    sums: [],
-    sumOutputs: [],
-    args: (rows, scratch) => [
-      rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
-      rowPointer(p('h0'), rows, units), rowPointer(p('mask'), rows, steps),
-      rowPointer(pointerOf(backend, hiddenStates), rows, steps * units),
-      scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
-      attrs.goBackwards ? 1 : 0,
-    ],
-  });
+  // Under a gradient tape the gate values are kept for the backward (saved_gates.ts).
+  const gates = allocateGates(backend, rnn.gruGatesBytes(batch, steps, units));
+  // A kernel thread's share writes its gate rows, then its second block, from its first row's offset (so the
+  // buffer's layout depends on the split: the backward uses a share's rows only when the split matches).
+  const gateRowBytes = rnn.gruGatesBytes(1, steps, units);
+  try {
+    runCall(backend, {
+      fn: 'gruForward',
+      batch,
+      work: batch * steps * 3 * units * (inputSize + units),
+      scratchBytes: (rows) => rnn.gruForwardScratchBytes(rows, steps, inputSize, units),
+      sums: [],
+      sumOutputs: [],
+      args: (rows, scratch) => {
+        noteGateSlice(gates, rows, batch);
+        return [
+          rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
+          rowPointer(p('h0'), rows, units), rowPointer(p('mask'), rows, steps),
+          rowPointer(pointerOf(backend, hiddenStates), rows, steps * units),
+          gates === 0 ? 0 : gates + rows.start * gateRowBytes,
+          scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+          attrs.goBackwards ? 1 : 0,
+        ];
+      },
+    });
+  } catch (e) {
+    freeGates(backend, gates);
+    throw e;
+  }
+  saveGates(backend, gates, hiddenStates, gruGatesKey(call, attrs), gruGateInputs(inputs));
   return hiddenStates;
+}
+
+/** What must match between a GRU forward and its backward for the forward's saved gates to be used. */
+export function gruGatesKey(call: GatedCall, attrs: { goBackwards: boolean; resetAfter: boolean }): string {
+  const { batch, steps, inputSize, units } = call.sizes;
+  return `gru ${batch} ${steps} ${inputSize} ${units} ${call.activation} ${call.recurrentActivation} ${attrs.resetAfter} ${attrs.goBackwards}`;
+}
+
+/** The inputs a GRU forward reads, in a fixed order (its backward must get the same tensors). */
+export function gruGateInputs(inputs: Record<string, TensorInfo | undefined>): (TensorInfo | undefined)[] {
+  return ['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'mask'].map((name) => inputs[name]);
 }
 
 /** Registers {@link gruSequence} as the wasm kernel of core's `GruSequence` op (see register.ts). */

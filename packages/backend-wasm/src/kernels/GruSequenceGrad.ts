@@ -2,7 +2,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceGradAttrs, GruSequenceGrad } from '@basicrnn/core';
 import { gatedCall, zeroFill } from './gated.js';
+import { gruGateInputs, gruGatesKey } from './GruSequence.js';
 import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
+import { freeGates, gateSliceWritten, takeGates } from './saved_gates.js';
 
 /**
  * GRU BPTT on wasm (both `resetAfter` forms) in one call into the fused module: z, r and ĥ of every step are
@@ -35,23 +37,32 @@ function gruSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: Ba
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
   const seq = steps * units;
-  runCall(backend, {
-    fn: 'gruBackward',
-    batch,
-    work: batch * steps * g * (inputSize + units),
-    scratchBytes: (rows) => rnn.gruBackwardScratchBytes(rows, steps, inputSize, units),
-    // dKernel, dRecurrentKernel, dBias ([2, 3H] with resetAfter): sums over the batch.
-    sums: [inputSize * g, units * g, attrs.resetAfter ? 2 * g : g],
-    sumOutputs: [dKernel!, dRecurrentKernel!, dBias!],
-    args: (rows, scratch, [dw, du, db]) => [
-      rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
-      rowPointer(p('h0'), rows, units), rowPointer(p('mask'), rows, steps), rowPointer(p('hiddenStates'), rows, seq),
-      rowPointer(p('dh'), rows, seq), rowPointer(dx!, rows, steps * inputSize), dw!, du!, db!,
-      rowPointer(dh0!, rows, units), rowPointer(dHidden ?? 0, rows, seq),
-      scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
-      attrs.goBackwards ? 1 : 0,
-    ],
-  });
+  // The forward's gate values when it saved them for this very call (saved_gates.ts) and wrote this share's rows
+  // in the same split; 0: the share recomputes them.
+  const gates = takeGates(backend, gruGatesKey(call, attrs), gruGateInputs(inputs));
+  const gateRowBytes = rnn.gruGatesBytes(1, steps, units);
+  try {
+    runCall(backend, {
+      fn: 'gruBackward',
+      batch,
+      work: batch * steps * g * (inputSize + units),
+      scratchBytes: (rows) => rnn.gruBackwardScratchBytes(rows, steps, inputSize, units),
+      // dKernel, dRecurrentKernel, dBias ([2, 3H] with resetAfter): sums over the batch.
+      sums: [inputSize * g, units * g, attrs.resetAfter ? 2 * g : g],
+      sumOutputs: [dKernel!, dRecurrentKernel!, dBias!],
+      args: (rows, scratch, [dw, du, db]) => [
+        rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
+        rowPointer(p('h0'), rows, units), rowPointer(p('mask'), rows, steps), rowPointer(p('hiddenStates'), rows, seq),
+        rowPointer(p('dh'), rows, seq), gateSliceWritten(gates, rows) ? gates + rows.start * gateRowBytes : 0,
+        rowPointer(dx!, rows, steps * inputSize), dw!, du!, db!,
+        rowPointer(dh0!, rows, units), rowPointer(dHidden ?? 0, rows, seq),
+        scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+        attrs.goBackwards ? 1 : 0,
+      ],
+    });
+  } finally {
+    freeGates(backend, gates);
+  }
   return outputs;
 }
 

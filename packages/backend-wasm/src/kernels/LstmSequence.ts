@@ -1,8 +1,9 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceAttrs, LstmSequence } from '@basicrnn/core';
-import { gatedCall } from './gated.js';
+import { type GatedCall, gatedCall } from './gated.js';
 import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
+import { allocateGates, freeGates, saveGates } from './saved_gates.js';
 
 /**
  * Forward of core's LSTM op on wasm, the whole sequence in one call into the fused module: the input projection of
@@ -19,22 +20,44 @@ function lstmSequence(args: { inputs: Record<string, TensorInfo>; backend: Backe
   if (batch * steps * units === 0) return [hiddenStates, cellStates];
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
+  // Under a gradient tape the gate values are kept for the backward (saved_gates.ts).
+  const gates = allocateGates(backend, rnn.lstmGatesBytes(batch, steps, units));
+  // Saved gate rows are row-local ([B·T, 4H], batch-major): a kernel thread's share starts at its first row's.
+  const gateRowBytes = rnn.lstmGatesBytes(1, steps, units);
   const seq = steps * units;
-  runCall(backend, {
-    fn: 'lstmForward',
-    batch,
-    work: batch * steps * 4 * units * (inputSize + units),
-    scratchBytes: (rows) => rnn.lstmForwardScratchBytes(rows, steps, inputSize, units),
-    sums: [],
-    sumOutputs: [],
-    args: (rows, scratch) => [
-      rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
-      rowPointer(p('h0'), rows, units), rowPointer(p('c0'), rows, units), rowPointer(p('mask'), rows, steps),
-      rowPointer(pointerOf(backend, hiddenStates), rows, seq), rowPointer(pointerOf(backend, cellStates), rows, seq),
-      scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
-    ],
-  });
+  try {
+    runCall(backend, {
+      fn: 'lstmForward',
+      batch,
+      work: batch * steps * 4 * units * (inputSize + units),
+      scratchBytes: (rows) => rnn.lstmForwardScratchBytes(rows, steps, inputSize, units),
+      sums: [],
+      sumOutputs: [],
+      args: (rows, scratch) => [
+        rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
+        rowPointer(p('h0'), rows, units), rowPointer(p('c0'), rows, units), rowPointer(p('mask'), rows, steps),
+        rowPointer(pointerOf(backend, hiddenStates), rows, seq), rowPointer(pointerOf(backend, cellStates), rows, seq),
+        gates === 0 ? 0 : gates + rows.start * gateRowBytes,
+        scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+      ],
+    });
+  } catch (e) {
+    freeGates(backend, gates);
+    throw e;
+  }
+  saveGates(backend, gates, hiddenStates, lstmGatesKey(call, attrs), lstmGateInputs(inputs));
   return [hiddenStates, cellStates];
+}
+
+/** What must match between an LSTM forward and its backward for the forward's saved gates to be used. */
+export function lstmGatesKey(call: GatedCall, attrs: { goBackwards: boolean }): string {
+  const { batch, steps, inputSize, units } = call.sizes;
+  return `lstm ${batch} ${steps} ${inputSize} ${units} ${call.activation} ${call.recurrentActivation} ${attrs.goBackwards}`;
+}
+
+/** The inputs an LSTM forward reads, in a fixed order (its backward must get the same tensors). */
+export function lstmGateInputs(inputs: Record<string, TensorInfo | undefined>): (TensorInfo | undefined)[] {
+  return ['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'c0', 'mask'].map((name) => inputs[name]);
 }
 
 /** Registers {@link lstmSequence} as the wasm kernel of core's `LstmSequence` op (see register.ts). */

@@ -2,7 +2,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceGradAttrs, LstmSequenceGrad } from '@basicrnn/core';
 import { gatedCall, zeroFill } from './gated.js';
+import { lstmGateInputs, lstmGatesKey } from './LstmSequence.js';
 import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
+import { freeGates, takeGates } from './saved_gates.js';
 
 /**
  * LSTM BPTT on wasm in one call into the fused module: the gate values of every step are recomputed by two
@@ -36,24 +38,31 @@ function lstmSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: B
   const rnn = rnnModuleFor(backend);
   const p = call.pointer;
   const seq = steps * units;
-  runCall(backend, {
-    fn: 'lstmBackward',
-    batch,
-    work: batch * steps * g * (inputSize + units),
-    scratchBytes: (rows) => rnn.lstmBackwardScratchBytes(rows, steps, inputSize, units),
-    // dKernel, dRecurrentKernel, dBias: sums over the batch.
-    sums: [inputSize * g, units * g, g],
-    sumOutputs: [dKernel!, dRecurrentKernel!, dBias!],
-    args: (rows, scratch, [dw, du, db]) => [
-      rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
-      rowPointer(p('h0'), rows, units), rowPointer(p('c0'), rows, units), rowPointer(p('mask'), rows, steps),
-      rowPointer(p('hiddenStates'), rows, seq), rowPointer(p('cellStates'), rows, seq),
-      rowPointer(p('dh'), rows, seq), rowPointer(p('dc'), rows, seq),
-      rowPointer(dx!, rows, steps * inputSize), dw!, du!, db!, rowPointer(dh0!, rows, units), rowPointer(dc0!, rows, units),
-      rowPointer(dHidden ?? 0, rows, seq),
-      scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
-    ],
-  });
+  // The forward's gate values when it saved them for this very call (saved_gates.ts); 0: recompute them.
+  const gates = takeGates(backend, lstmGatesKey(call, attrs), lstmGateInputs(inputs));
+  const gateRowBytes = rnn.lstmGatesBytes(1, steps, units);
+  try {
+    runCall(backend, {
+      fn: 'lstmBackward',
+      batch,
+      work: batch * steps * g * (inputSize + units),
+      scratchBytes: (rows) => rnn.lstmBackwardScratchBytes(rows, steps, inputSize, units),
+      // dKernel, dRecurrentKernel, dBias: sums over the batch.
+      sums: [inputSize * g, units * g, g],
+      sumOutputs: [dKernel!, dRecurrentKernel!, dBias!],
+      args: (rows, scratch, [dw, du, db]) => [
+        rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
+        rowPointer(p('h0'), rows, units), rowPointer(p('c0'), rows, units), rowPointer(p('mask'), rows, steps),
+        rowPointer(p('hiddenStates'), rows, seq), rowPointer(p('cellStates'), rows, seq),
+        rowPointer(p('dh'), rows, seq), rowPointer(p('dc'), rows, seq), gates === 0 ? 0 : gates + rows.start * gateRowBytes,
+        rowPointer(dx!, rows, steps * inputSize), dw!, du!, db!, rowPointer(dh0!, rows, units), rowPointer(dc0!, rows, units),
+        rowPointer(dHidden ?? 0, rows, seq),
+        scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+      ],
+    });
+  } finally {
+    freeGates(backend, gates);
+  }
   return outputs;
 }
 

@@ -8,6 +8,11 @@ import { type BatchedCall, type Rows, type ThreadedExport, closeKernelThreads, r
  * which the module imports as its own memory, so kernels read and write tensors in place.
  */
 export interface RnnModule {
+  /** One Adam update of n floats (core's AdamUpdate); see assembly/rnn.ts. */
+  adamUpdate(
+    x: number, m: number, v: number, g: number, xOut: number, mOut: number, vOut: number, n: number,
+    b1: number, b2: number, k1: number, k2: number, c1: number, c2: number, eps: number, step: number,
+  ): void;
   forwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   forward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, out: number,
@@ -23,13 +28,15 @@ export interface RnnModule {
   lstmForwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   lstmForward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, c0: number, mask: number,
-    hiddenStates: number, cellStates: number, scratch: number, batch: number, steps: number, inputSize: number,
+    hiddenStates: number, cellStates: number, gatesOut: number, scratch: number, batch: number, steps: number, inputSize: number,
     hidden: number, activation: number, recurrentActivation: number, backwards: number,
   ): void;
+  /** Bytes of the gate values lstmForward saves when given `gatesOut` (0 there: none). */
+  lstmGatesBytes(batch: number, steps: number, hidden: number): number;
   lstmBackwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   lstmBackward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, c0: number, mask: number,
-    hiddenStates: number, cellStates: number, dh: number, dc: number,
+    hiddenStates: number, cellStates: number, dh: number, dc: number, savedGates: number,
     dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dc0: number, dHiddenStates: number,
     scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
     recurrentActivation: number, backwards: number,
@@ -37,13 +44,15 @@ export interface RnnModule {
   gruForwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   gruForward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, hiddenStates: number,
-    scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
+    saveOut: number, scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
     recurrentActivation: number, resetAfter: number, backwards: number,
   ): void;
+  /** Bytes of the values gruForward saves when given `saveOut` (0 there: none). */
+  gruGatesBytes(batch: number, steps: number, hidden: number): number;
   gruBackwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   gruBackward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, hiddenStates: number,
-    dh: number, dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dHiddenStates: number,
+    dh: number, saved: number, dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dHiddenStates: number,
     scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
     recurrentActivation: number, resetAfter: number, backwards: number,
   ): void;

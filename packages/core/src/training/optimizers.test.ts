@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '../register.js';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_LEARNING_RATES, OPTIMIZER_EPSILON, OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
+import { AdamUpdate, type AdamUpdateAttrs, DEFAULT_LEARNING_RATES, OPTIMIZER_EPSILON, OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
 
 /** A float64 optimizer: `update(g)` returns the change Keras applies to the variable for gradient `g`. */
 interface Reference {
@@ -250,6 +250,96 @@ describe('adadelta state (core applies Keras\'s rule itself, see optimizers.ts)'
     expect(opt.iterations).toBe(4);
     opt.dispose();
     tf.dispose([w, v]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+/**
+ * A plain-JS AdamUpdate kernel for the cpu backend (the formula of optimizers.ts, each operation rounded to
+ * float32 as tfjs's ops are), so that named Adam's fused path runs here; `calls` counts its calls.
+ */
+function registerCpuAdamUpdate(): { calls: number; unregister: () => void } {
+  const state = { calls: 0, unregister: () => tf.unregisterKernel(AdamUpdate, 'cpu') };
+  tf.registerKernel({
+    kernelName: AdamUpdate,
+    backendName: 'cpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      state.calls++;
+      const cpu = backend as unknown as { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
+      const read = (name: string) => cpu.data.get((inputs as Record<string, tf.TensorInfo>)[name]!.dataId).values;
+      const [x, m, v, g] = [read('value'), read('m'), read('v'), read('gradient')];
+      const a = attrs as unknown as AdamUpdateAttrs;
+      const f = Math.fround;
+      const [b1, b2, k1, k2, c1, c2, eps, step] = [a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.c1, a.c2, a.epsilon, -a.learningRate].map(f) as number[];
+      const x1 = new Float32Array(x.length);
+      const m1 = new Float32Array(x.length);
+      const v1 = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) {
+        m1[i] = f(f(m[i]! * b1!) + f(g[i]! * k1!));
+        v1[i] = f(f(v[i]! * b2!) + f(f(g[i]! * g[i]!) * k2!));
+        x1[i] = f(f(f(f(m1[i]! / c1!) / f(f(Math.sqrt(f(v1[i]! / c2!))) + eps!)) * step!) + x[i]!);
+      }
+      const shape = (inputs as Record<string, tf.TensorInfo>)['value']!.shape;
+      return [cpu.makeTensorInfo(shape, 'float32', x1), cpu.makeTensorInfo(shape, 'float32', m1), cpu.makeTensorInfo(shape, 'float32', v1)];
+    },
+  });
+  return state;
+}
+
+describe('adam through a backend AdamUpdate kernel (one call per weight; optimizers.ts)', () => {
+  it('follows the float64 Keras reference step by step, one kernel call per weight and step', async () => {
+    const kernel = registerCpuAdamUpdate();
+    try {
+      const before = tf.memory().numTensors;
+      const { got, want } = await run(createOptimizer('adam', 0.05), reference('adam', 4, 0.05));
+      expect(worstRelative(got, want, 1e-9)).toBeLessThan(TOLERANCE);
+      expect(kernel.calls).toBe(GRADIENTS.length);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      kernel.unregister();
+    }
+  });
+
+  it('matches tfjs\'s Adam bit for bit, through getWeights / setWeights, a gradient list and a missing gradient', async () => {
+    const before = tf.memory().numTensors;
+    const init = [[0.5, -1, 2, 0.25, 3], [1, -2]];
+    /** Trains two variables 8 steps; after step 4 the optimizer state moves to a new optimizer made by `make`. */
+    const train = async (make: () => tf.Optimizer): Promise<number[][]> => {
+      const w = tf.tidy(() => tf.variable(tf.tensor1d(init[0]!), true, `adam_fused_w_${Math.random().toString(36).slice(2)}`));
+      const u = tf.tidy(() => tf.variable(tf.tensor1d(init[1]!), true, `adam_fused_u_${Math.random().toString(36).slice(2)}`));
+      let opt = make();
+      for (const [s, g] of GRADIENTS.entries()) {
+        if (s === 4) {
+          const saved = await opt.getWeights();
+          const next = make();
+          await next.setWeights(saved);
+          tf.dispose(saved[0]!.tensor);
+          opt.dispose();
+          opt = next;
+        }
+        tf.tidy(() =>
+          opt.applyGradients([
+            { name: w.name, tensor: tf.tensor1d([...g, g[0]! * 7]) },
+            ...(s === 2 ? [] : [{ name: u.name, tensor: tf.tensor1d(g.slice(1, 3)) }]),
+          ]),
+        );
+      }
+      const out = [Array.from(await w.data()), Array.from(await u.data())];
+      opt.dispose();
+      tf.dispose([w, u]);
+      return out;
+    };
+    const want = await train(() => tf.train.adam(0.01, 0.9, 0.999, OPTIMIZER_EPSILON));
+    const kernel = registerCpuAdamUpdate();
+    let got: number[][];
+    try {
+      got = await train(() => createOptimizer('adam', 0.01));
+    } finally {
+      kernel.unregister();
+    }
+    expect(kernel.calls).toBe(2 * GRADIENTS.length - 1);
+    expect(got).toEqual(want);
+    expect(want[0]).not.toEqual(init[0]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

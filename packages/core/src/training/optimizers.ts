@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, describe } from '../errors.js';
+import { useFusedKernel } from '../ops/fused_flag.js';
 
 /** Optimizer names accepted by `compile`, with Keras's defaults. */
 export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamax' | 'rmsprop' | 'adagrad' | 'adadelta';
@@ -34,7 +35,7 @@ export function createOptimizer(name: OptimizerName, learningRate?: number): tf.
     case 'momentum':
       return new DisposingMomentum(lr, 0.9);
     case 'adam':
-      return tf.train.adam(lr, 0.9, 0.999, OPTIMIZER_EPSILON);
+      return new FusedAdam(lr, 0.9, 0.999, OPTIMIZER_EPSILON);
     case 'adamax':
       return tf.train.adamax(lr, 0.9, 0.999, OPTIMIZER_EPSILON, 0);
     case 'rmsprop':
@@ -55,6 +56,98 @@ class DisposingMomentum extends tf.MomentumOptimizer {
     super.dispose();
     if (!this.c.isDisposed) this.c.dispose();
   }
+}
+
+/**
+ * Kernel name of one Adam update of one weight: inputs `{ value, m, v, gradient }` (float32, one shape), attrs
+ * {@link AdamUpdateAttrs}; outputs `[value', m', v']` with, element by element in float32, tfjs's formula
+ * `m' = β1·m + (1−β1)·g`, `v' = β2·v + (1−β2)·g²`, `value' = value − lr·((m'/c1) / (√(v'/c2) + ε))`.
+ * A backend may register it; Adam compiled by name then makes one kernel call per weight instead of ~12 tfjs ops.
+ */
+export const AdamUpdate = 'BasicAdamUpdate';
+
+/** Attributes of {@link AdamUpdate}: `c1 = 1 − β1^t`, `c2 = 1 − β2^t` at step t (1-based), as float32 values. */
+export interface AdamUpdateAttrs {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  c1: number;
+  c2: number;
+}
+
+/** tfjs 4.22's private state of `AdamOptimizer` that {@link FusedAdam} updates as tfjs's own step does. */
+interface AdamState {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+}
+
+/**
+ * tfjs's Adam (same class name, config, weights and state), whose per-weight update is one {@link AdamUpdate}
+ * kernel call where the active backend registers one and fused kernels are enabled; tfjs's ops otherwise.
+ */
+class FusedAdam extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    if (!useFusedKernel(AdamUpdate)) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const entries: [string, tf.Tensor | undefined][] = Array.isArray(variableGradients)
+      ? variableGradients.map((v): [string, tf.Tensor] => [v.name, v.tensor])
+      : Object.entries(variableGradients as tf.NamedTensorMap);
+    // tfjs keeps 1 − β^t as float32 scalars: β^t is accBeta, the float32 product of β over the steps (recomputed
+    // as pow(β, iterations + 1) by setWeights). The float32 running product, rounded the same way, is kept here.
+    const self = this as unknown as AdamState;
+    const { acc1, acc2 } = this.accumulatedBetas(this.iterations);
+    const attrs: AdamUpdateAttrs = {
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      c1: Math.fround(1 - acc1),
+      c2: Math.fround(1 - acc2),
+    };
+    entries.forEach(([name, gradient], i) => {
+      const value = tf.engine().registeredVariables[name];
+      if (value === undefined) return;
+      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      if (gradient == null) return;
+      const m = self.accumulatedFirstMoment[i]!.variable;
+      const v = self.accumulatedSecondMoment[i]!.variable;
+      const inputs = { value, m, v, gradient } as unknown as tf.NamedTensorMap;
+      const [newValue, newM, newV] = tf.engine().runKernel(AdamUpdate, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      m.assign(newM!);
+      v.assign(newV!);
+      value.assign(newValue!);
+      tf.dispose([newValue!, newM!, newV!]);
+    });
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.mul(self.accBeta1, this.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, this.beta2));
+    });
+    this.acc = { iterations: this.iterations + 1, acc1: Math.fround(acc1 * Math.fround(this.beta1)), acc2: Math.fround(acc2 * Math.fround(this.beta2)) };
+    this.incrementIterations();
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    await super.setWeights(weightValues);
+    this.acc = null;
+  }
+
+  /** β1^t and β2^t as tfjs holds them in accBeta1/accBeta2 before step `iterations` (float32). */
+  private accumulatedBetas(iterations: number): { acc1: number; acc2: number } {
+    if (this.acc !== null && this.acc.iterations === iterations) return this.acc;
+    if (iterations === 0) return { acc1: Math.fround(this.beta1), acc2: Math.fround(this.beta2) };
+    // After setWeights tfjs recomputes accBeta as pow(β, iterations + 1) of float32 tensors (the cpu backend's
+    // Math.pow, rounded; another backend's pow may differ from it in the last bit).
+    const pow = (beta: number) => Math.fround(Math.pow(Math.fround(beta), iterations + 1));
+    return { acc1: pow(this.beta1), acc2: pow(this.beta2) };
+  }
+
+  private acc: { iterations: number; acc1: number; acc2: number } | null = null;
 }
 
 /** tfjs-core's `NamedTensor` (`{ name, tensor }`), which its index does not export. */
