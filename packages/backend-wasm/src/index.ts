@@ -1,2 +1,3 @@
 import './register.js';
 export * from './base.js';
+export { savedGateBytes } from './kernels/saved_gates.js';

@@ -4,6 +4,7 @@ import { uniform } from '@basicrnn/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import './index.js';
 import { savedGateCount } from './kernels/saved_gates.js';
+import { savedGateBytes } from './index.js';
 
 // The LSTM and GRU forwards keep their gate values for the backward while a gradient tape records (kernels/saved_gates.ts):
 // the backward then skips recomputing them. Its gradients must be those of the recomputing backward (up to the
@@ -88,15 +89,21 @@ describe('wasm LSTM and GRU: gate values saved by a taped forward', () => {
       const dh = tf.tensor3d(uniform(B * T * H, 7), [B, T, H]);
       const dc = tf.tensor3d(uniform(B * T * H, 8), [B, T, H]);
       let savedDuringForward = -1;
+      let bytesDuringForward = -1;
       const taped = tf.grads((...args: tf.Tensor[]) => {
         const own = Object.fromEntries(names.map((n, i) => [n, args[i]!])) as unknown as RecurrenceInputs;
         const out = recurrence({ ...own, mask: inputs.mask! }, attrs);
         savedDuringForward = savedGateCount();
+        bytesDuringForward = savedGateBytes();
         const loss = tf.sum(tf.mul(out.hiddenStates, dh));
         return cell === 'lstm' ? tf.add(loss, tf.sum(tf.mul(out.cellStates!, dc))) : loss;
       })(names.map((n) => inputs[n]!));
       expect(savedDuringForward).toBe(1);
       expect(savedGateCount()).toBe(0);
+      // Held outside tensors while the tape waits for the backward: [B·T, 4H] (LSTM) or 2 × [B·T, 3H] (GRU) floats
+      // at least; none once the backward freed them.
+      expect(bytesDuringForward).toBeGreaterThanOrEqual(4 * B * T * (cell === 'lstm' ? 4 * H : 6 * H));
+      expect(savedGateBytes()).toBe(0);
       // No tape: the forward saves nothing and the backward recomputes the gates.
       const direct = recurrenceGrad(inputs, attrs, cell === 'lstm' ? { dh, dc } : { dh });
       expect(savedGateCount()).toBe(0);

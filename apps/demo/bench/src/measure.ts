@@ -87,7 +87,14 @@ export class DispatchCounter {
   private peak = 0;
   private readonly restore: (() => void)[] = [];
 
-  constructor(readonly backendName: string) {}
+  /**
+   * `outsideTensors`: bytes the backend holds outside tensors that belong to the run (wasm's saved gate values,
+   * backend-wasm's `savedGateBytes`), added to the high-water mark.
+   */
+  constructor(
+    readonly backendName: string,
+    private readonly outsideTensors: () => number = () => 0,
+  ) {}
 
   install(): void {
     if (this.restore.length > 0) return;
@@ -102,7 +109,7 @@ export class DispatchCounter {
         for (const info of Array.isArray(out) ? out : [out]) {
           added += info.shape.reduce((a, b) => a * b, 1) * (BYTES_PER_ELEMENT[info.dtype] ?? 0);
         }
-        this.peak = Math.max(this.peak, liveBytes() + added);
+        this.peak = Math.max(this.peak, liveBytes() + added + this.outsideTensors());
         return out;
       };
       this.restore.push(() => (mutable.kernelFunc = original));

@@ -69,6 +69,10 @@ export function allocateGates(backend: BackendWasm, bytes: number): number {
   if (!recordingGradients()) return 0;
   const pointer = (backend.wasm as unknown as EmscriptenHeap)._malloc(Math.max(bytes, 16)) >>> 0;
   slicesOf.delete(pointer);
+  if (pointer !== 0) {
+    heldBytes.set(pointer, bytes);
+    heldTotal += bytes;
+  }
   return pointer;
 }
 
@@ -76,7 +80,21 @@ export function allocateGates(backend: BackendWasm, bytes: number): number {
 export function freeGates(backend: BackendWasm, pointer: number): void {
   if (pointer === 0) return;
   slicesOf.delete(pointer);
+  heldTotal -= heldBytes.get(pointer) ?? 0;
+  heldBytes.delete(pointer);
   (backend.wasm as unknown as EmscriptenHeap)._free(pointer);
+}
+
+/** Bytes of each gate buffer allocated and not yet freed, by pointer. */
+const heldBytes = new Map<number, number>();
+let heldTotal = 0;
+
+/**
+ * Bytes of wasm memory that saved gate values hold now, outside every tensor: tf.memory() does not count them
+ * (at most one training step's worth once its backward has run; the bench adds them to its peak bytes).
+ */
+export function savedGateBytes(): number {
+  return heldTotal;
 }
 
 /**
