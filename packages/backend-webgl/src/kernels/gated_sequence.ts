@@ -57,6 +57,24 @@ export function runForwardSteps(
 }
 
 /**
+ * Whether an LSTM forward step runs as two programs (c', then [h, c] with the o gate) rather than one whose h and
+ * c halves each run their gates' products (the c half i, f, c̃; the h half all four: 7 gate-column products per
+ * unit instead of 4). Two programs cost a program's overhead more per step, worth it when the products dominate.
+ * `LSTM_SPLIT_MIN_BH`: from this B·H on (tests set it to 0 through {@link setLstmSplitMinBH}).
+ */
+/** The default B·H from which LSTM forward steps are split (B64·H64 and up; M = B32·H64 is not). */
+export const LSTM_SPLIT_DEFAULT = 4096;
+let LSTM_SPLIT_MIN_BH = LSTM_SPLIT_DEFAULT;
+/** Whether an LSTM forward step of this B and H runs as two programs (see above). */
+export function splitLstmStep(batch: number, hidden: number): boolean {
+  return batch * hidden >= LSTM_SPLIT_MIN_BH;
+}
+/** Sets the B·H from which LSTM forward steps are split in two programs (see {@link splitLstmStep}); for tests. */
+export function setLstmSplitMinBH(value: number): void {
+  LSTM_SPLIT_MIN_BH = value;
+}
+
+/**
  * The forward pass of a gated cell as shader programs: the weights' gate blocks padded to an even width (only
  * for odd H, up to 3 programs; GRU resetAfter splits its bias rows, 2), the input projection x·W + b of every
  * step and gate as one program, then ONE program per step (LSTM, GRU resetAfter; TWO for GRU without resetAfter,
@@ -100,6 +118,8 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
     const fixed = [proj, weights.recurrent, mask, ...(weights.recurrentBias ? [weights.recurrentBias] : [])];
     const states = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'state'));
     const resets = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'reset'));
+    const cells = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'cell'));
+    const lstmStates = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'lstmState'));
     const twoPhase = cell === 'gru' && !shape.resetAfter;
     const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
     const sequence = runForwardSteps(
@@ -108,6 +128,15 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
       steps,
       initial,
       (s, variant, previous, keepPacked) => {
+        if (lstm && splitLstmStep(batch, hidden)) {
+          // c' first (gates i, f, c̃), then [h, c] with o: each gate's products computed once per unit.
+          const cellNew = backend.runWebGLProgram(cells.get(variant), [...fixed, ...previous], 'float32', [[s]], true);
+          try {
+            return backend.runWebGLProgram(lstmStates.get(variant), [...fixed, cellNew, ...previous], 'float32', [[s]], keepPacked);
+          } finally {
+            backend.disposeIntermediateTensorInfo(cellNew);
+          }
+        }
         if (!twoPhase) return backend.runWebGLProgram(states.get(variant), [...fixed, ...previous], 'float32', [[s]], keepPacked);
         // r⊙h_{s-1} first: it reads only the tensor holding h_{s-1} (the last of the previous-state list).
         const resetVariant: StepVariant = { ...variant, pending: variant.previous === 'pending' ? 1 : 0, output: 'step' };
