@@ -31,19 +31,21 @@ function tally(programs: string[]): string {
 /**
  * Programs per call, H even (4), 16 texture units:
  * - forward: `perStep`·T (one step program; two for GRU without resetAfter) + `forward` fixed ones (the input
- *   projection; LSTM: h and c out of the state layout; GRU resetAfter: its bias rows) + the chunk gathers;
+ *   projection; LSTM: h and c out of the state layout; GRU resetAfter: its bias rows) + one stack per 16 steps
+ *   (the [B, W] states copied into a chunk) + the chunk gathers;
  * - backward: `perStep`·T (T-1 carry steps and dh0; GRU without resetAfter: d(r⊙h) too) + `backward` fixed ones
  *   (x·W + b, the previous states and x time-major, gates, factors, g_{T-1}, the gate gradients, dx, dW, dU, db,
- *   and the outputs' layouts) + the chunk gathers.
+ *   and the outputs' layouts) + one stack per 16 carry steps + the chunk gathers.
  * `oddH`: the extra programs with H odd (gate blocks padded to even width, weight gradients unpadded).
- * `gathers`: per T, forward and backward (chunks of 12 or 11 steps, merged 16 at a time: linear in T).
+ * `gathers`: per T, forward and backward (chunks of 16 steps, merged 16 at a time: linear in T).
  * From T·B' = 1,024 rows the backward adds 2 (dW and dU summed from 256-row partial sums).
  */
+const stacks = (steps: number) => Math.ceil(steps / 16);
 type Form = { cell: 'lstm' | 'gru'; resetAfter: boolean; label: string; perStep: number; forward: number; backward: number; oddH: [number, number]; gathers: Record<number, [number, number]> };
 const FORMS: Form[] = [
-  { cell: 'lstm', resetAfter: false, label: 'lstm', perStep: 1, forward: 3, backward: 15, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [2, 2], 1000: [6, 7] } },
-  { cell: 'gru', resetAfter: true, label: 'gru resetAfter', perStep: 1, forward: 3, backward: 14, oddH: [2, 4], gathers: { 1: [0, 0], 20: [1, 1], 250: [2, 2], 1000: [6, 6] } },
-  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 13, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [2, 2], 1000: [6, 7] } },
+  { cell: 'lstm', resetAfter: false, label: 'lstm', perStep: 1, forward: 3, backward: 15, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'gru', resetAfter: true, label: 'gru resetAfter', perStep: 1, forward: 3, backward: 14, oddH: [2, 4], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 13, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
 ];
 
 async function counts(form: Form, steps: number, hidden: number, batch = 2, input = 2) {
@@ -90,10 +92,10 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
         const c = await counts(form, steps, 4);
         console.log(`[programs] ${form.label} T=${steps}: forward ${c.forward.length} (${tally(c.forward)}), backward ${c.backward.length} (${tally(c.backward)})`);
         const [gf, gb] = form.gathers[steps]!;
-        expect(c.forward.length).toBe(form.perStep * steps + form.forward + gf);
+        expect(c.forward.length).toBe(form.perStep * steps + form.forward + stacks(steps) + gf);
         // B2: T·B' = 2T rows; from 1,024 rows dW and dU are partial sums plus their sums (2 programs more).
         const split = 2 * steps >= 1024 ? 2 : 0;
-        expect(c.backward.length).toBe(form.perStep * steps + form.backward + gb + split);
+        expect(c.backward.length).toBe(form.perStep * steps + form.backward + stacks(steps - 1) + gb + split);
         // Exactly perStep programs per step, and the gathers as counted.
         const perStepForward = c.forward.filter((n) => n === 'GatedStepProgram').length;
         const perStepBackward = c.backward.filter((n) => n === 'GatedCarryProgram' || n === 'GruResetGradProgram').length;
@@ -101,6 +103,8 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
         expect(perStepBackward).toBe(form.perStep * steps);
         expect(c.forward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gf);
         expect(c.backward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gb);
+        expect(c.forward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps));
+        expect(c.backward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps - 1));
         results.set(steps, { forward: c.forward.length, backward: c.backward.length });
         expect(tf.memory().numTensors).toBe(before);
       });
@@ -109,9 +113,9 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
     it(`${form.label}: linear in T (T=1000 costs at most 4× T=250 plus a few gathers)`, () => {
       const long = results.get(1000)!;
       const short = results.get(250)!;
-      // 750 more steps cost perStep·750 programs and a handful of gathers, nothing that grows faster.
-      expect(long.forward - short.forward).toBeLessThanOrEqual(form.perStep * 750 + 8);
-      expect(long.backward - short.backward).toBeLessThanOrEqual(form.perStep * 750 + 8);
+      // 750 more steps cost perStep·750 programs, 47 stacks and a handful of gathers, nothing that grows faster.
+      expect(long.forward - short.forward).toBeLessThanOrEqual(form.perStep * 750 + 47 + 8);
+      expect(long.backward - short.backward).toBeLessThanOrEqual(form.perStep * 750 + 47 + 8);
       expect(long.forward / short.forward).toBeLessThan(4);
       expect(long.backward / short.backward).toBeLessThan(4);
     });

@@ -12,6 +12,7 @@ import {
 } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
+import { LSTM_SPLIT_DEFAULT, setLstmSplitMinBH } from './gated_sequence.js';
 
 // The fused LSTM/GRU kernels against core's composite on the same backend (the cell suite checks both against
 // float64 references; these cases reach what it does not: odd and even H and B, several step chunks and gathers,
@@ -29,6 +30,8 @@ interface Case {
   recurrentActivation: RecurrentActivationName;
   goBackwards: boolean;
   mask: boolean;
+  /** Forward LSTM steps as two programs (c', then [h, c]) whatever B·H is. */
+  splitLstm?: boolean;
 }
 
 const CASES: Case[] = [
@@ -38,6 +41,8 @@ const CASES: Case[] = [
   { name: 'lstm T=30 H=1', cell: 'lstm', batch: 1, steps: 30, input: 2, hidden: 1, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true },
   // T·B' = 1,080 rows: dW and dU as 5 partial sums of 256 rows (the last one partial), then their sum.
   { name: 'lstm T=180 B=5 (split weight gradients)', cell: 'lstm', batch: 5, steps: 180, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
+  { name: 'lstm split steps, odd B, odd H, mask, goBackwards', cell: 'lstm', batch: 3, steps: 7, input: 3, hidden: 5, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true, splitLstm: true },
+  { name: 'lstm split steps T=30 H=1', cell: 'lstm', batch: 1, steps: 30, input: 2, hidden: 1, activation: 'softsign', recurrentActivation: 'hardSigmoid', goBackwards: false, mask: true, splitLstm: true },
   { name: 'gru resetAfter odd H, mask', cell: 'gru', resetAfter: true, batch: 3, steps: 6, input: 4, hidden: 5, activation: 'tanh', recurrentActivation: 'hardSigmoidKeras2', goBackwards: false, mask: true },
   { name: 'gru resetAfter T=30 goBackwards', cell: 'gru', resetAfter: true, batch: 2, steps: 30, input: 3, hidden: 4, activation: 'relu', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
   { name: 'gru resetAfter false odd H, mask, goBackwards', cell: 'gru', resetAfter: false, batch: 3, steps: 6, input: 3, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
@@ -84,12 +89,14 @@ function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string, tol =
   expect(worst, `${what}: worst relative |diff| at ${at}: ${a[at]} vs ${e[at]}`).toBeLessThanOrEqual(tol);
 }
 
-function run<T>(fused: boolean, fn: () => T): T {
+function run<T>(fused: boolean, fn: () => T, splitLstm = false): T {
   setFusedKernelsEnabled(fused);
+  if (splitLstm) setLstmSplitMinBH(0);
   try {
     return fn();
   } finally {
     setFusedKernelsEnabled(true);
+    setLstmSplitMinBH(LSTM_SPLIT_DEFAULT);
   }
 }
 
@@ -106,7 +113,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       const inputs = inputsFor(c);
       let fused = {} as ReturnType<typeof recurrence>;
       const info = await tf.profile(() => {
-        fused = run(true, () => recurrence(inputs, attrsFor(c)));
+        fused = run(true, () => recurrence(inputs, attrsFor(c)), c.splitLstm);
       });
       expect(info.kernelNames).toEqual([c.cell === 'lstm' ? 'BasicLstmSequence' : 'BasicGruSequence']);
       const composite = run(false, () => recurrence(inputs, attrsFor(c)));
@@ -131,7 +138,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       }));
       let fused = {} as ReturnType<typeof recurrenceGrad>;
       const info = await tf.profile(() => {
-        fused = run(true, () => recurrenceGrad(inputs, attrsFor(c), upstream, { hiddenStateGrads: true }));
+        fused = run(true, () => recurrenceGrad(inputs, attrsFor(c), upstream, { hiddenStateGrads: true }), c.splitLstm);
       });
       expect(info.kernelNames).toContain(c.cell === 'lstm' ? 'BasicLstmSequenceGrad' : 'BasicGruSequenceGrad');
       const composite = run(false, () => recurrenceGrad(inputs, attrsFor(c), upstream, { hiddenStateGrads: true }));

@@ -6,65 +6,72 @@ import { PackedInputs } from './packed_inputs.js';
 import { GatedStepProgram, type GatedShape, gateCount, paddedWidth, stateWidth } from './programs/gated_programs.js';
 import { InputProjectionProgram } from './programs/input_projection_program.js';
 import type { StepVariant } from './programs/rnn_step_program.js';
-import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
+import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
 
 /**
  * Runs the forward steps of a recurrence and gathers their states into one [B, T, W] tensor, at a cost linear in
- * T: every step writes its state as a [B, W] tensor, and every few steps (as many as the texture units allow) and
- * at the last, a 'flush' step writes the pending ones with its own as a chunk for the {@link SequenceGather}.
+ * T: every step writes its state as a [B, W] tensor, and every 16 steps (as many as a program may sample) and at
+ * the last, a stack program copies them into one chunk for the {@link SequenceGather} (step programs that also
+ * wrote the chunk ran their dot products for every texel of it on SwiftShader: slower).
  * `step(s, variant, previous)`: runs step s's program(s) for the variant on the previous-state tensors (the
- * initial ones, the last chunk, or the pending step tensors) and returns the new state (or chunk).
- * `fixedInputs`: how many other textures the step programs sample. `keepPacked`: the gathered result is an
- * intermediate (true) or a kernel output that follows WEBGL_LAZILY_UNPACK (false).
+ * initial ones, or the state tensor of step s-1) and returns the new state.
+ * `keepPacked`: the gathered result is an intermediate (true) or a kernel output that follows WEBGL_LAZILY_UNPACK
+ * (false).
  */
 export function runForwardSteps(
   backend: MathBackendWebGL,
   gather: SequenceGather,
   steps: number,
-  fixedInputs: number,
   initial: TensorInfo[],
   step: (s: number, variant: StepVariant, previous: TensorInfo[], keepPacked: boolean) => TensorInfo,
   keepPacked: boolean,
 ): TensorInfo {
-  const maxPending = maxPendingSteps(fixedInputs + initial.length);
+  // Steps stacked per chunk: a stack program samples only them.
+  const maxPending = maxPendingSteps(0);
+  // State tensors not yet stacked (steps s - pending.length … s - 1), and the state of step s-1 once stacked.
   let pending: TensorInfo[] = [];
-  let chunk: SequencePiece | null = null;
+  let previous: TensorInfo | null = null;
   try {
     for (let s = 0; s < steps; s++) {
-      const previous = s === 0 ? 'initial' : pending.length > 0 ? 'pending' : 'chunk';
-      const flush = s === steps - 1 || pending.length === maxPending;
-      const reads = flush ? pending : pending.slice(-1);
-      const variant: StepVariant = {
-        previous,
-        pending: previous === 'pending' || flush ? reads.length : 0,
-        chunkRows: previous === 'chunk' ? chunk!.end - chunk!.start : 0,
-        output: flush ? 'flush' : 'step',
-      };
-      const list = [
-        ...(previous === 'initial' ? initial : []),
-        ...(previous === 'chunk' ? [chunk!.info] : []),
-        ...(variant.pending > 0 ? reads : []),
-      ];
-      const whole = flush && s === steps - 1 && s - reads.length === 0;
-      const out = step(s, variant, list, keepPacked || !whole);
-      if (flush) {
-        for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+      const variant: StepVariant = { previous: s === 0 ? 'initial' : 'pending', pending: s === 0 ? 0 : 1, chunkRows: 0, output: 'step' };
+      const out = step(s, variant, previous === null ? initial : [previous], true);
+      if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
+      previous = out;
+      pending.push(out);
+      if (pending.length === maxPending || s === steps - 1) {
+        const first = s + 1 - pending.length;
+        gather.addSteps(pending, first, keepPacked || !(first === 0 && s === steps - 1));
+        for (const info of pending) if (info !== out) backend.disposeIntermediateTensorInfo(info);
         pending = [];
-        if (chunk !== null) gather.add(chunk);
-        chunk = { info: out, start: s - reads.length, end: s + 1, first: 0, owned: true };
-      } else {
-        pending.push(out);
       }
     }
-    gather.add(chunk!);
-    chunk = null;
+    if (previous !== null) backend.disposeIntermediateTensorInfo(previous);
+    previous = null;
     return gather.finish(keepPacked);
   } catch (error) {
     for (const info of pending) backend.disposeIntermediateTensorInfo(info);
-    if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
+    if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
     gather.dispose();
     throw error;
   }
+}
+
+/**
+ * Whether an LSTM forward step runs as two programs (c', then [h, c] with the o gate) rather than one whose h and
+ * c halves each run their gates' products (the c half i, f, c̃; the h half all four: 7 gate-column products per
+ * unit instead of 4). Two programs cost a program's overhead more per step, worth it when the products dominate.
+ * `LSTM_SPLIT_MIN_BH`: from this B·H on (tests set it to 0 through {@link setLstmSplitMinBH}).
+ */
+/** The default B·H from which LSTM forward steps are split (B64·H64 and up; M = B32·H64 is not). */
+export const LSTM_SPLIT_DEFAULT = 4096;
+let LSTM_SPLIT_MIN_BH = LSTM_SPLIT_DEFAULT;
+/** Whether an LSTM forward step of this B and H runs as two programs (see above). */
+export function splitLstmStep(batch: number, hidden: number): boolean {
+  return batch * hidden >= LSTM_SPLIT_MIN_BH;
+}
+/** Sets the B·H from which LSTM forward steps are split in two programs (see {@link splitLstmStep}); for tests. */
+export function setLstmSplitMinBH(value: number): void {
+  LSTM_SPLIT_MIN_BH = value;
 }
 
 /**
@@ -111,15 +118,25 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
     const fixed = [proj, weights.recurrent, mask, ...(weights.recurrentBias ? [weights.recurrentBias] : [])];
     const states = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'state'));
     const resets = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'reset'));
+    const cells = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'cell'));
+    const lstmStates = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'lstmState'));
     const twoPhase = cell === 'gru' && !shape.resetAfter;
     const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
     const sequence = runForwardSteps(
       backend,
       gather,
       steps,
-      fixed.length + (twoPhase ? 1 : 0),
       initial,
       (s, variant, previous, keepPacked) => {
+        if (lstm && splitLstmStep(batch, hidden)) {
+          // c' first (gates i, f, c̃), then [h, c] with o: each gate's products computed once per unit.
+          const cellNew = backend.runWebGLProgram(cells.get(variant), [...fixed, ...previous], 'float32', [[s]], true);
+          try {
+            return backend.runWebGLProgram(lstmStates.get(variant), [...fixed, cellNew, ...previous], 'float32', [[s]], keepPacked);
+          } finally {
+            backend.disposeIntermediateTensorInfo(cellNew);
+          }
+        }
         if (!twoPhase) return backend.runWebGLProgram(states.get(variant), [...fixed, ...previous], 'float32', [[s]], keepPacked);
         // r⊙h_{s-1} first: it reads only the tensor holding h_{s-1} (the last of the previous-state list).
         const resetVariant: StepVariant = { ...variant, pending: variant.previous === 'pending' ? 1 : 0, output: 'step' };

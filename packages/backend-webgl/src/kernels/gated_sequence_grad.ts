@@ -107,17 +107,21 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
 
     // The carry steps, in descending time, from the one-row chunk g_{T-1}.
     const fixed = [dh, ...(dc ? [dc] : []), factors, weights.recurrent, mask];
-    const maxPending = maxPendingSteps(fixed.length + 1 + (twoPhase ? 1 : 0));
+    // Carry steps stacked per chunk: a stack program samples only them.
+    const maxPending = maxPendingSteps(0);
     const carries = new ProgramCache((v: GatedCarryVariant) => new GatedCarryProgram(shape, v));
     const resetGrads = new ProgramCache((v: { source: GatedCarryVariant['source'] }) => new GruResetGradProgram(shape, v.source));
     const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
+    // g tensors not yet stacked (descending time), and the one the next step reads once stacked.
     let pending: TensorInfo[] = [];
+    let previous: TensorInfo | null = null;
     let chunk: SequencePiece | null = null;
     let initialGrads: TensorInfo;
     let grads: TensorInfo;
     const carry = (s: number, variant: GatedCarryVariant, list: TensorInfo[], keepPacked: boolean): TensorInfo => {
       if (!twoPhase) return backend.runWebGLProgram(carries.get(variant), [...fixed, ...list], 'float32', [[s]], keepPacked);
-      const source = variant.source === 'chunk' ? [chunk!.info] : [pending.at(-1)!];
+      // `list` is the one tensor holding g_s: the start chunk or the previous step's output.
+      const source = list;
       const resetGrad = backend.runWebGLProgram(
         resetGrads.get({ source: variant.source }),
         [factors, weights.recurrent, mask, ...source],
@@ -134,33 +138,36 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     try {
       const start = backend.runWebGLProgram(new GradStartProgram(shape), dc ? [dh, dc] : [dh], 'float32', undefined, true);
       chunk = { info: start, start: steps - 1, end: steps, first: 0, owned: true };
+      const variantAt = (s: number, output: GatedCarryVariant['output']): GatedCarryVariant =>
+        s === steps - 1 ? { source: 'chunk', pending: 0, output } : { source: 'pending', pending: 1, output };
       for (let s = steps - 1; s >= 1; s--) {
-        const source = pending.length > 0 ? 'pending' : 'chunk';
-        const flush = s === 1 || pending.length === maxPending;
-        const reads = flush ? pending : pending.slice(-1);
-        const variant: GatedCarryVariant = {
-          source,
-          pending: source === 'pending' || flush ? reads.length : 0,
-          output: flush ? 'flush' : 'step',
-        };
-        const list = [...(source === 'chunk' ? [chunk!.info] : []), ...(variant.pending > 0 ? reads : [])];
-        const out = carry(s, variant, list, true);
-        if (flush) {
-          for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+        const out = carry(s, variantAt(s, 'step'), previous === null ? [chunk!.info] : [previous], true);
+        if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
+        if (chunk !== null) {
+          // The one-row chunk g_{T-1} is the gather's first (latest) piece.
+          gather.add(chunk);
+          chunk = null;
+        }
+        previous = out;
+        pending.push(out);
+        if (pending.length === maxPending || s === 1) {
+          // g_{s-1} … ascending: the stack's rows are in time order.
+          gather.addSteps([...pending].reverse(), s - 1);
+          for (const info of pending) if (info !== out) backend.disposeIntermediateTensorInfo(info);
           pending = [];
-          gather.add(chunk!);
-          chunk = { info: out, start: s - 1, end: s + reads.length, first: 0, owned: true };
-        } else {
-          pending.push(out);
         }
       }
-      // The loop always ends with a flush: the gradient leaving step 0 reads the last chunk.
-      initialGrads = carry(0, { source: 'chunk', pending: 0, output: 'initialState' }, [chunk.info], lstm);
-      gather.add(chunk);
-      chunk = null;
+      initialGrads = carry(0, variantAt(0, 'initialState'), previous === null ? [chunk!.info] : [previous], lstm);
+      if (previous !== null) backend.disposeIntermediateTensorInfo(previous);
+      previous = null;
+      if (chunk !== null) {
+        gather.add(chunk);
+        chunk = null;
+      }
       grads = gather.finish(true);
     } catch (error) {
       for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+      if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
       if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
       gather.dispose();
       throw error;

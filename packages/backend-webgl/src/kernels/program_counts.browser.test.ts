@@ -40,22 +40,24 @@ const OUR_PROGRAMS = new Set([
   'WeightGradProgram',
   'BiasGradProgram',
   'SequenceGatherProgram',
+  'StepStackProgram',
   'PartialSumProgram',
 ]);
 
 /**
- * Programs per call. Forward: the input projection, one per step, and the gathers that assemble the step chunks
- * (13 steps each with 16 texture units) into [B, T, H]: one up to 16 chunks, then about one per 16 more.
- * Backward: m·act'(h), T-1 carry steps, dh0, the gathers (chunks of 12 steps with a mask), dz, dx, dW, dU, db,
- * and from B·T = 1,024 the sums of dW's and dU's partial sums.
+ * Programs per call. Forward: the input projection, one per step, one stack per 16 steps (the [B, H] step states
+ * copied into a [B, 16, H] chunk) and the gathers that assemble the chunks into [B, T, H]: one up to 16 chunks,
+ * then about one per 16 more. Backward: m·act'(h), T-1 carry steps, dh0, one stack per 16 carry steps, the
+ * gathers, dz, dx, dW, dU, db, and from B·T = 1,024 the sums of dW's and dU's partial sums.
  * `forward` / `backward`: the exact counts with 16 texture units.
  */
+const stacks = (steps: number) => Math.ceil(steps / 16);
 const CONFIGS = [
-  { name: 'S', batch: 1, steps: 50, input: 8, hidden: 32, forward: 50 + 2, backward: 50 + 7, model: true },
-  { name: 'M', batch: 32, steps: 20, input: 10, hidden: 64, forward: 20 + 2, backward: 20 + 7, model: true },
-  // Long sequences stay at T + 1% or so: 77 forward chunks → 6 gathers, 84 backward chunks + dy's row → 6, and
-  // B·T = 2,000 rows: dW and dU each as partial sums + their sum (2 more).
-  { name: 'Long', batch: 2, steps: 1000, input: 2, hidden: 4, forward: 1000 + 7, backward: 1000 + 14, model: false },
+  { name: 'S', batch: 1, steps: 50, input: 8, hidden: 32, forward: 50 + 2 + stacks(50), backward: 50 + 7 + stacks(49), model: true },
+  { name: 'M', batch: 32, steps: 20, input: 10, hidden: 64, forward: 20 + 2 + stacks(20), backward: 20 + 7 + stacks(19), model: true },
+  // Long sequences: 63 forward chunks → 5 gathers, 63 backward chunks + dy's row → 5, and B·T = 2,000 rows: dW
+  // and dU each as partial sums + their sum (2 more).
+  { name: 'Long', batch: 2, steps: 1000, input: 2, hidden: 4, forward: 1000 + 6 + stacks(1000), backward: 1000 + 13 + stacks(999), model: false },
 ];
 
 describe('fused webgl kernels: shader programs per call', () => {
@@ -94,13 +96,14 @@ describe('fused webgl kernels: shader programs per call', () => {
       expect(warm.programs.length).toBe(c.forward);
       expect(warmGrad.programs.length).toBe(c.backward);
       // Linear in T: never more than one gather per 100 steps or so on top of one program per step.
-      expect(warm.programs.length).toBeLessThanOrEqual(c.steps + 2 + Math.floor(c.steps / 100));
-      expect(warmGrad.programs.length).toBeLessThanOrEqual(c.steps + 9 + Math.floor(c.steps / 100));
+      expect(warm.programs.length).toBeLessThanOrEqual(c.steps + 2 + stacks(c.steps) + Math.floor(c.steps / 100));
+      expect(warmGrad.programs.length).toBeLessThanOrEqual(c.steps + 9 + stacks(c.steps) + Math.floor(c.steps / 100));
       // The first calls add one upload per CPU-resident input (EncodeMatrixPackedProgram), nothing else.
       expect(cold.programs.filter((name) => OUR_PROGRAMS.has(name))).toEqual(warm.programs);
       expect(coldGrad.programs.filter((name) => OUR_PROGRAMS.has(name))).toEqual(warmGrad.programs);
-      // Gathers run between steps once enough chunks wait (merges), and at the end.
-      expect(warm.programs.filter((name) => name !== 'SequenceGatherProgram')).toEqual([
+      // Stacks and gathers run between steps once enough states or chunks wait, and at the end.
+      expect(warm.programs.filter((name) => name === 'StepStackProgram')).toHaveLength(stacks(c.steps));
+      expect(warm.programs.filter((name) => name !== 'SequenceGatherProgram' && name !== 'StepStackProgram')).toEqual([
         'InputProjectionProgram',
         ...Array<string>(c.steps).fill('RnnStepProgram'),
       ]);

@@ -4,7 +4,7 @@ import { RnnSequence, type RnnSequenceAttrs } from '@basicrnn/core';
 import { PackedInputs } from './packed_inputs.js';
 import { InputProjectionProgram } from './programs/input_projection_program.js';
 import { RnnStepProgram, type RecurrenceShape, type StepVariant } from './programs/rnn_step_program.js';
-import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
+import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
 
 /** The inputs a fused {@link RnnSequence} kernel receives: core always passes a mask, `bias` may be absent. */
 interface RnnSequenceKernelInputs {
@@ -17,11 +17,13 @@ interface RnnSequenceKernelInputs {
 }
 
 /**
- * The whole forward recurrence as T+1 shader programs plus a few gathers: one for the input projection x·W + b
- * over every timestep, then one per step that fuses h·U, the projected input, the activation and the mask.
- * Steps write [B, H] textures; every few steps, and at the last, a step also writes them as one chunk
- * (see {@link RnnStepProgram}), and a {@link SequenceGather} assembles the chunks into the [B, T, H] output
- * (processing order): about T/190 + 1 gather programs, none when one chunk holds every step.
+ * The whole forward recurrence as T+1 shader programs plus a few copies: one for the input projection x·W + b
+ * over every timestep, then one per step that fuses h·U, the projected input, the activation and the mask and
+ * writes h_s as a [B, H] texture. Every 16 steps, and at the last, a StepStackProgram copies the
+ * pending step textures into one [B, 16, H] chunk, and a {@link SequenceGather} assembles the chunks into the
+ * [B, T, H] output (processing order): T/16 stacks and about T/256 + 1 gathers, none when one chunk holds every
+ * step. (Step programs that also wrote the chunk every 13 steps were measured slower: on SwiftShader such a
+ * program ran its dot products for every texel of the chunk, ~6 plain steps at B64·H256.)
  */
 export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const inputs = args.inputs as RnnSequenceKernelInputs;
@@ -51,51 +53,36 @@ export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs
       true,
     );
     const programs = new ProgramCache((v: StepVariant) => new RnnStepProgram(shape, v));
-    // Inputs every step reads, then the previous state's tensor (h0 or a chunk), then the pending step tensors.
     const fixed = [proj, recurrent, mask];
-    const maxPending = maxPendingSteps(fixed.length + 1);
+    // Steps stacked per chunk: a stack program samples only them.
+    const maxPending = maxPendingSteps(0);
     const gather = new SequenceGather(backend, batch, steps, hidden);
+    // Step tensors not yet stacked (steps s - pending.length … s - 1), and h_{s-1} once stacked.
     let pending: TensorInfo[] = [];
-    // The chunk the last flush wrote: the next step reads its last row, so it joins the gather only afterwards.
-    let chunk: SequencePiece | null = null;
+    let previous: TensorInfo | null = null;
     try {
       for (let s = 0; s < steps; s++) {
-        const previous = s === 0 ? 'initial' : pending.length > 0 ? 'pending' : 'chunk';
-        const flush = s === steps - 1 || pending.length === maxPending;
-        // A plain step reads only the tensor it starts from; a flush reads every pending one.
-        const reads = flush ? pending : pending.slice(-1);
-        const variant: StepVariant = {
-          previous,
-          pending: previous === 'pending' || flush ? reads.length : 0,
-          chunkRows: previous === 'chunk' ? chunk!.end - chunk!.start : 0,
-          output: flush ? 'flush' : 'step',
-        };
-        const list = [
-          ...fixed,
-          ...(previous === 'initial' ? [h0] : []),
-          ...(previous === 'chunk' ? [chunk!.info] : []),
-          ...(variant.pending > 0 ? reads : []),
-        ];
-        // Intermediates stay packed whatever WEBGL_LAZILY_UNPACK says; a chunk that is the whole output follows it.
-        const whole = flush && s === steps - 1 && s - reads.length === 0;
-        const out = backend.runWebGLProgram(programs.get(variant), list, 'float32', [[s]], !whole);
-        if (flush) {
-          for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+        const variant: StepVariant = { previous: s === 0 ? 'initial' : 'pending', pending: s === 0 ? 0 : 1, chunkRows: 0, output: 'step' };
+        const out = backend.runWebGLProgram(programs.get(variant), [...fixed, previous ?? h0], 'float32', [[s]], true);
+        if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
+        previous = out;
+        pending.push(out);
+        if (pending.length === maxPending || s === steps - 1) {
+          // A chunk that is the whole output follows WEBGL_LAZILY_UNPACK; intermediates stay packed.
+          const first = s + 1 - pending.length;
+          gather.addSteps(pending, first, !(first === 0 && s === steps - 1));
+          for (const info of pending) if (info !== out) backend.disposeIntermediateTensorInfo(info);
           pending = [];
-          if (chunk !== null) gather.add(chunk);
-          chunk = { info: out, start: s - reads.length, end: s + 1, first: 0, owned: true };
-        } else {
-          pending.push(out);
         }
       }
-      gather.add(chunk!);
-      chunk = null;
+      if (previous !== null) backend.disposeIntermediateTensorInfo(previous);
+      previous = null;
       backend.disposeIntermediateTensorInfo(proj);
       return gather.finish(false);
     } catch (error) {
       backend.disposeIntermediateTensorInfo(proj);
       for (const info of pending) backend.disposeIntermediateTensorInfo(info);
-      if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
+      if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
       gather.dispose();
       throw error;
     }

@@ -9,7 +9,7 @@ import { RnnSlopeProgram } from './programs/rnn_slope_program.js';
 import type { RecurrenceShape } from './programs/rnn_step_program.js';
 import { SequenceMatMulProgram } from './programs/sequence_matmul_program.js';
 import { PartialSumProgram, WeightGradProgram, weightGradReadsFlat, weightGradSplits } from './programs/weight_grad_program.js';
-import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
+import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
 
 /** The inputs of a fused {@link RnnSequenceGrad} kernel; `mask` is absent when the op is called without one. */
 interface RnnSequenceGradKernelInputs {
@@ -62,41 +62,37 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
     // m·act'(h) for every step, once, so the steps' dot products read one cheap texel instead of two.
     const slopes = backend.runWebGLProgram(new RnnSlopeProgram(shape, hasMask), withMask([states]), 'float32', undefined, true);
     const fixed = withMask([dy, slopes, recurrent]);
-    const maxPending = maxPendingSteps(fixed.length + 1);
+    // Steps stacked per chunk: a stack program samples only them.
+    const maxPending = maxPendingSteps(0);
     const gather = new SequenceGather(backend, batch, steps, hidden);
+    // g tensors not yet stacked (descending time), and g_s once stacked.
     let pending: TensorInfo[] = [];
-    let chunk: SequencePiece | null = null;
+    let previous: TensorInfo | null = null;
+    let stacked = false;
     let grads: TensorInfo;
     let dh0: TensorInfo;
     try {
       // Pieces arrive in descending time: dy's row T-1 first.
       gather.add({ info: dy, start: steps - 1, end: steps, first: steps - 1, owned: false });
-      const sourceOf = (s: number) => (s === steps - 1 ? 'dy' : pending.length > 0 ? 'pending' : 'chunk');
+      const variantAt = (s: number, output: CarryVariant['output']): CarryVariant =>
+        s === steps - 1 ? { source: 'dy', pending: 0, output } : { source: 'pending', pending: 1, output };
       for (let s = steps - 1; s >= 1; s--) {
-        const source = sourceOf(s);
-        const flush = s === 1 || pending.length === maxPending;
-        const reads = flush ? pending : pending.slice(-1);
-        const variant: CarryVariant = {
-          source,
-          pending: source === 'pending' || flush ? reads.length : 0,
-          output: flush ? 'flush' : 'step',
-        };
-        const list = [...fixed, ...(source === 'chunk' ? [chunk!.info] : []), ...(variant.pending > 0 ? reads : [])];
-        const out = backend.runWebGLProgram(programs.get(variant), list, 'float32', [[s]], true);
-        if (flush) {
-          for (const info of pending) backend.disposeIntermediateTensorInfo(info);
+        const out = backend.runWebGLProgram(programs.get(variantAt(s, 'step')), [...fixed, ...(previous ? [previous] : [])], 'float32', [[s]], true);
+        if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
+        previous = out;
+        pending.push(out);
+        if (pending.length === maxPending || s === 1) {
+          // g_{s-1} … ascending: the stack's rows are in time order.
+          gather.addSteps([...pending].reverse(), s - 1);
+          stacked = true;
+          for (const info of pending) if (info !== out) backend.disposeIntermediateTensorInfo(info);
           pending = [];
-          if (chunk !== null) gather.add(chunk);
-          chunk = { info: out, start: s - 1, end: s + reads.length, first: 0, owned: true };
-        } else {
-          pending.push(out);
         }
       }
-      const initial: CarryVariant = { source: sourceOf(0), pending: 0, output: 'initialState' };
-      dh0 = run(programs.get(initial), [...fixed, ...(chunk !== null ? [chunk.info] : [])], [[0]]);
-      if (chunk !== null) {
-        gather.add(chunk);
-        chunk = null;
+      dh0 = run(programs.get(variantAt(0, 'initialState')), [...fixed, ...(previous ? [previous] : [])], [[0]]);
+      if (previous !== null) backend.disposeIntermediateTensorInfo(previous);
+      previous = null;
+      if (stacked) {
         grads = gather.finish(true);
       } else {
         gather.dispose();
@@ -104,7 +100,7 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
       }
     } catch (error) {
       for (const info of pending) backend.disposeIntermediateTensorInfo(info);
-      if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
+      if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
       gather.dispose();
       backend.disposeIntermediateTensorInfo(slopes);
       throw error;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { SequenceGatherProgram } from './programs/sequence_gather_program.js';
+import { SequenceGatherProgram, StepStackProgram } from './programs/sequence_gather_program.js';
 
 /** Texture units one program may sample: WebGL2 guarantees 16, tfjs caps them at WEBGL_MAX_TEXTURES_IN_SHADER. */
 function textureUnits(): number {
@@ -101,6 +101,17 @@ export class SequenceGather {
     const all = this.levels.flat();
     this.levels.length = 0;
     return this.merge(all, keepPacked).info;
+  }
+
+  /**
+   * Stacks the [B, H] state tensors of steps `start … start + states.length - 1` (ascending) into one chunk
+   * ({@link StepStackProgram}) and hands it to the gather. The states stay the caller's. `keepPacked` as in
+   * {@link finish}, for a chunk that will be the whole sequence.
+   */
+  addSteps(states: TensorInfo[], start: number, keepPacked = true): void {
+    const program = new StepStackProgram(this.batch, states.length, this.hidden);
+    const info = this.backend.runWebGLProgram(program, states, 'float32', undefined, keepPacked);
+    this.add({ info, start, end: start + states.length, first: 0, owned: true });
   }
 
   /** Disposes every owned piece still held (a kernel that fails part way). */

@@ -183,11 +183,11 @@ export class GatedStepProgram implements GPGPUProgram {
   userCode: string;
   customUniforms = [{ name: 'stepIndex', type: 'int' as const }];
 
-  constructor(shape: GatedShape, variant: StepVariant, phase: 'state' | 'reset') {
+  constructor(shape: GatedShape, variant: StepVariant, phase: 'state' | 'reset' | 'cell' | 'lstmState') {
     const { batch, hidden, cell, resetAfter } = shape;
     const hp = paddedWidth(hidden);
     const lstm = cell === 'lstm';
-    const width = phase === 'reset' ? hidden : stateWidth(shape);
+    const width = phase === 'reset' ? hidden : phase === 'cell' ? hp : stateWidth(shape);
     const { previous, pending, output } = variant;
     this.outputShape = output === 'flush' ? [batch, pending + 1, width] : [batch, width];
     const readsReset = !lstm && !resetAfter && phase === 'state';
@@ -197,13 +197,36 @@ export class GatedStepProgram implements GPGPUProgram {
       'mask',
       ...(!lstm && resetAfter ? ['recurrentBias'] : []),
       ...(readsReset ? ['reset'] : []),
+      ...(phase === 'lstmState' ? ['cellNew'] : []),
       ...(previous === 'initial' ? (lstm ? ['h0', 'c0'] : ['h0']) : []),
       ...(previous === 'chunk' ? ['chunk'] : []),
       ...pendingNames(pending),
     ];
     const initial = lstm ? `if (k >= ${hp}) return getC0(b, k - ${hp}); return getH0(b, k);` : 'return getH0(b, k);';
     let body: string;
-    if (lstm) {
+    if (lstm && phase === 'cell') {
+      // Phase 1 of a split LSTM step: c' = f⊙c + i⊙c̃ (unmasked) [B, Hp], three gates' products per texel.
+      body = `
+        vec4 zi = getProj(s, b, n);
+        vec4 zf = getProj(s, b, n + ${hp});
+        vec4 zg = getProj(s, b, n + ${2 * hp});
+        ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [
+          { acc: 'zi', col: 'n' },
+          { acc: 'zf', col: `n + ${hp}` },
+          { acc: 'zg', col: `n + ${2 * hp}` },
+        ])}
+        return gate(zf) * previousBlock(s, b, n + ${hp}) + gate(zi) * act(zg);`;
+    } else if (lstm && phase === 'lstmState') {
+      // Phase 2: the [h, c] state from c' (phase 1) and the o gate, whose products only the h half computes.
+      body = `
+        bool cellHalf = n >= ${hp};
+        int col = cellHalf ? n - ${hp} : n;
+        vec4 cNew = getCellNew(b, col);
+        if (cellHalf) return maskSelect(m, previousBlock(s, b, n), cNew);
+        vec4 zo = getProj(s, b, col + ${3 * hp});
+        ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [{ acc: 'zo', col: `col + ${3 * hp}` }])}
+        return maskSelect(m, previousBlock(s, b, col), gate(zo) * act(cNew));`;
+    } else if (lstm) {
       body = `
         bool cellHalf = n >= ${hp};
         int col = cellHalf ? n - ${hp} : n;

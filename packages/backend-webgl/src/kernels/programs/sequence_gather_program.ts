@@ -1,5 +1,5 @@
 import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
-import { PACKED_HELPERS } from './glsl.js';
+import { PACKED_HELPERS, pendingGlsl, pendingNames } from './glsl.js';
 
 /**
  * Where one input of a {@link SequenceGatherProgram} lands: its rows `first … first + (end - start) - 1` become
@@ -55,6 +55,42 @@ export class SequenceGatherProgram implements GPGPUProgram {
         int n = rc.z;
         vec4 result = vec4(rowAt(b, t, n), rowAt(b, t + 1, n));
         if (n + 1 >= ${hidden}) { result.y = 0.0; result.w = 0.0; }
+        setOutput(result);
+      }
+    `;
+  }
+}
+
+/**
+ * Stacks `count` per-step [B, W] tensors (packed: a texel holds batch rows b, b+1 of one step) into one
+ * [B, count, W] chunk (a texel holds steps r, r+1 of one batch row): one texel read per value written. The step
+ * programs write only their own [B, W] state; stacking separately, every `count` steps, costs a copy, where a
+ * step program that also wrote the chunk ran its dot products for every texel of the chunk on SwiftShader.
+ */
+export class StepStackProgram implements GPGPUProgram {
+  variableNames: string[];
+  packedInputs = true;
+  packedOutput = true;
+  outputShape: number[];
+  userCode: string;
+
+  constructor(batch: number, count: number, width: number) {
+    this.outputShape = [batch, count, width];
+    this.variableNames = pendingNames(count);
+    this.userCode = `
+      ${PACKED_HELPERS}
+      ${pendingGlsl(count)}
+
+      void main() {
+        ivec3 rc = getOutputCoords();
+        int b = rc.x;
+        int r = rc.y;
+        int n = rc.z;
+        int pairRow = imod(b, 2);
+        vec2 row0 = rowOf(pendingTexel(r, b, n), pairRow);
+        vec2 row1 = r + 1 < ${count} ? rowOf(pendingTexel(r + 1, b, n), pairRow) : vec2(0.0);
+        vec4 result = vec4(row0, row1);
+        if (n + 1 >= ${width}) { result.y = 0.0; result.w = 0.0; }
         setOutput(result);
       }
     `;
