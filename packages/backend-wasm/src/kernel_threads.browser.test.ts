@@ -11,7 +11,7 @@ import {
   setBackend,
   setFusedKernelsEnabled,
 } from '@basicrnn/core';
-import { type CellCase, cellCaseInputs, cellReferenceBackward, cellReferenceForward, cellToleranceFor } from '@basicrnn/test-kit/cells';
+import { type CellCase, cellCaseInputs, cellReferenceBackward, cellReferenceForward, cellToleranceFor, tensorsFor } from '@basicrnn/test-kit/cells';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeWasmKernelThreads, configureWasm, getKernelThreadStats, getWasmInfo, wasmKernelThreadsReady } from './index.js';
 import { savedGateSharesRead } from './kernels/saved_gates.js';
@@ -34,25 +34,6 @@ const CASES: CellCase[] = [
   { ...base, name: 'gru resetAfter B16 T16 I8 H40', cell: 'gru', batch: 16, steps: 16, inputSize: 8, units: 40, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true, seed: 35 },
   { ...base, name: 'gru resetAfter=false B10 T20 I8 H40 goBackwards bool mask', cell: 'gru', batch: 10, steps: 20, inputSize: 8, units: 40, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: 'bool', seed: 36 },
 ];
-
-function tensorsOf(c: CellCase, inp: ReturnType<typeof cellCaseInputs>['inputs']): RecurrenceInputs {
-  const { batch: B, steps: T, inputSize: I, units: H } = c;
-  const GH = inp.kernel.length / I;
-  const t: RecurrenceInputs = {
-    x: tf.tensor3d(Float32Array.from(inp.x), [B, T, I]),
-    kernel: tf.tensor2d(Float32Array.from(inp.kernel), [I, GH]),
-    recurrentKernel: tf.tensor2d(Float32Array.from(inp.recurrentKernel), [H, GH]),
-    h0: tf.tensor2d(Float32Array.from(inp.h0), [B, H]),
-  };
-  if (inp.bias) t.bias = c.cell === 'gru' && c.resetAfter ? tf.tensor2d(Float32Array.from(inp.bias), [2, GH]) : tf.tensor1d(Float32Array.from(inp.bias));
-  if (inp.c0) t.c0 = tf.tensor2d(Float32Array.from(inp.c0), [B, H]);
-  if (inp.mask) {
-    const m = tf.tensor2d(Float32Array.from(inp.mask), [B, T]);
-    t.mask = c.mask === 'bool' ? tf.cast(m, 'bool') : m;
-    if (c.mask === 'bool') m.dispose();
-  }
-  return t;
-}
 
 const attrsOf = (c: CellCase): RecurrenceAttrs => ({
   cell: c.cell,
@@ -77,7 +58,7 @@ function caseInputs(c: CellCase): ReturnType<typeof cellCaseInputs> {
 /** Forward states and the gradients of loss = Σ h⊙gh (+ Σ c⊙gc) with respect to every input, read back. */
 function runCell(c: CellCase): Results {
   const { inputs, gh, gc } = caseInputs(c);
-  const t = tensorsOf(c, inputs);
+  const t = tensorsFor(c, inputs);
   const attrs = attrsOf(c);
   const lstm = c.cell === 'lstm';
   const out: Results = {};

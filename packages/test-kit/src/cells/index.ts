@@ -1,4 +1,4 @@
-export { cellParityTests, CELL_WORST } from './suite.js';
+export { cellParityTests, CELL_WORST, tensorsFor } from './suite.js';
 export type { CellParityContext } from './suite.js';
 export { CELL_CASES, cellCaseInputs } from './cases.js';
 export type { CellCase } from './cases.js';

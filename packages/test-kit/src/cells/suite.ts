@@ -46,7 +46,7 @@ function record(key: string, actual: ArrayLike<number>, expected: ArrayLike<numb
 }
 
 /** float32 tensors for a case's float64 inputs (the values are float32-representable, so both see the same numbers). */
-function tensorsFor(c: CellCase, inp: CellRefInputs): RecurrenceInputs {
+export function tensorsFor(c: CellCase, inp: CellRefInputs): RecurrenceInputs {
   const { batch: B, steps: T, inputSize: I, units: H } = c;
   const GH = inp.kernel.length / I;
   const t: RecurrenceInputs = {
