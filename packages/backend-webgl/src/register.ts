@@ -9,6 +9,7 @@ import { rnnSequenceConfig } from './kernels/rnn_sequence.js';
 import { rnnSequenceGradConfig } from './kernels/rnn_sequence_grad.js';
 import { gruSequenceConfig, lstmSequenceConfig } from './kernels/gated_sequence.js';
 import { gruSequenceGradConfig, lstmSequenceGradConfig } from './kernels/gated_sequence_grad.js';
+import { adamUpdateConfig } from './kernels/adam_update.js';
 
 // tfjs registers webgl only where it detects a browser. Elsewhere (Node) register it anyway, so that
 // setBackend('webgl') fails with the reason instead of "unknown backend"; with a canvas (an OffscreenCanvas
@@ -26,7 +27,8 @@ if (tf.findBackendFactory(WEBGL_BACKEND_NAME) == null) {
 
 registerBackendBinding(webglBinding);
 
-// Fused kernels for core's recurrence ops (SimpleRNN, LSTM, GRU), forward and backward (both or neither: the parity suite checks). They
+// Fused kernels for core's recurrence ops (SimpleRNN, LSTM, GRU), forward and backward (both or neither: the parity suite checks),
+// and for core's AdamUpdate (one Adam step of one weight). They
 // are keyed by backend name, so registering them in Node is harmless: webgl never starts there. A second copy
 // of this module (a bundler duplicate, HMR) must not register again: tfjs warns and replaces.
 const configs = [
@@ -36,6 +38,7 @@ const configs = [
   lstmSequenceGradConfig,
   gruSequenceConfig,
   gruSequenceGradConfig,
+  adamUpdateConfig,
 ];
 for (const config of configs) {
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

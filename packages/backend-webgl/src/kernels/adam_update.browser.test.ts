@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import { AdamUpdate, DTypeError, ShapeError, layers, sequential, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
+import { uniform } from '@basicrnn/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../index.js';
+
+// core's AdamUpdate on webgl (kernels/adam_update.ts): three element-wise programs per weight that must give what
+// tfjs's Adam ops give on this backend: the same float32 operations in the same order, bit for bit on SwiftShader
+// (a GPU whose compiler fuses a product and a sum into one rounding could differ in the last bit).
+
+beforeAll(async () => {
+  await setBackend('webgl');
+  setFusedKernelsEnabled(true);
+});
+afterAll(() => setFusedKernelsEnabled(true));
+
+const ATTRS = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, c1: Math.fround(1 - 0.9 ** 3), c2: Math.fround(1 - 0.999 ** 3) };
+
+/** tfjs's Adam step (adam_optimizer.js), as its ops: [value', m', v']. */
+function tfjsAdam(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor): tf.Tensor[] {
+  return tf.tidy(() => {
+    const m1 = tf.add(tf.mul(m, ATTRS.beta1), tf.mul(g, 1 - ATTRS.beta1));
+    const v1 = tf.add(tf.mul(v, ATTRS.beta2), tf.mul(tf.square(g), 1 - ATTRS.beta2));
+    const mh = tf.div(m1, tf.scalar(ATTRS.c1));
+    const vh = tf.div(v1, tf.scalar(ATTRS.c2));
+    return [tf.add(tf.mul(tf.div(mh, tf.add(tf.sqrt(vh), ATTRS.epsilon)), -ATTRS.learningRate), value), m1, v1];
+  });
+}
+
+/** Largest |a − b| / max(1, |b|) over two arrays. */
+function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return worst;
+}
+
+/** Names of the shader programs the webgl backend runs during `fn`. */
+async function programsRunBy<T>(fn: () => T | Promise<T>): Promise<{ result: T; programs: string[] }> {
+  const backend = tf.backend() as MathBackendWebGL;
+  const original = backend.runWebGLProgram;
+  const programs: string[] = [];
+  backend.runWebGLProgram = function (this: MathBackendWebGL, program, ...rest) {
+    programs.push(program.constructor.name);
+    return original.call(this, program, ...rest);
+  };
+  try {
+    return { result: await fn(), programs };
+  } finally {
+    backend.runWebGLProgram = original;
+  }
+}
+
+describe('AdamUpdate (webgl)', () => {
+  it.each([[[]], [[1]], [[7]], [[3, 5]], [[33, 129]], [[2, 3, 5]]])('matches tfjs\'s Adam ops on webgl bit for bit, shape %j', async (shape) => {
+    const before = tf.memory().numTensors;
+    const n = shape.reduce((a, d) => a * d, 1);
+    const make = (seed: number, lo: number, hi: number) => tf.tensor(uniform(n, seed, lo, hi), shape);
+    // The first element has g = v = 0, so v' = 0 and ε alone keeps the step finite.
+    const zeroFirst = (data: Float32Array) => (n > 1 && (data[0] = 0), data);
+    const [value, m] = [make(1, -2, 2), make(2, -0.5, 0.5)];
+    const g = tf.tensor(zeroFirst(uniform(n, 4, -3, 3)), shape);
+    const v = tf.tensor(zeroFirst(uniform(n, 3, 0, 0.2)), shape);
+    const { result: got, programs } = await programsRunBy(
+      () => tf.engine().runKernel(AdamUpdate, { value: value!, m: m!, v, gradient: g! }, ATTRS as unknown as tf.NamedAttrMap) as tf.Tensor[],
+    );
+    // CPU-resident inputs are uploaded first (EncodeMatrixPackedProgram); then one program per output.
+    expect(programs.filter((name) => name !== 'EncodeMatrixPackedProgram')).toEqual(n === 0 ? [] : ['AdamUpdateProgram', 'AdamUpdateProgram', 'AdamUpdateProgram']);
+    const want = tfjsAdam(value!, m!, v, g!);
+    for (let k = 0; k < 3; k++) {
+      expect(got[k]!.shape).toEqual(shape);
+      expect(maxRelativeError(await got[k]!.data(), await want[k]!.data())).toBe(0);
+    }
+    expect(maxRelativeError(await got[0]!.data(), await value!.data())).toBeGreaterThan(1e-4);
+    tf.dispose([value!, m!, v, g!, ...got, ...want]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a gradient of another shape (ShapeError) or dtype (DTypeError)', () => {
+    const before = tf.memory().numTensors;
+    const [value, m, v] = [tf.zeros([4]), tf.zeros([4]), tf.zeros([4])];
+    const run = (gradient: tf.Tensor) => () => tf.engine().runKernel(AdamUpdate, { value, m, v, gradient }, ATTRS as unknown as tf.NamedAttrMap);
+    const short = tf.zeros([3]);
+    const ints = tf.zeros([4], 'int32');
+    expect(run(short)).toThrow(ShapeError);
+    expect(run(ints)).toThrow(DTypeError);
+    tf.dispose([value, m, v, short, ints]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a model compiled with adam trains as with tfjs\'s Adam on webgl: the same weights after 4 steps, bit for bit, one call (3 programs) per weight', async () => {
+    const before = tf.memory().numTensors;
+    const x = tf.tensor(uniform(3 * 5 * 4, 7, -1, 1), [3, 5, 4]);
+    const y = tf.tensor(uniform(3, 8, -1, 1), [3, 1]);
+    const train = async (): Promise<number[][]> => {
+      const model = sequential({ layers: [layers.lstm({ units: 6 }), layers.dense({ units: 1 })], seed: 3 });
+      model.build([3, 5, 4]);
+      // Epsilon pinned: tfjs's default on webgl is 1e-4 (its epsilon() follows floatPrecision, see the README).
+      model.compile({ optimizer: 'adam', learningRate: 0.01, loss: 'meanSquaredError' });
+      for (let s = 0; s < 4; s++) await model.trainOnBatch(x, y);
+      const out = await Promise.all(model.trainableVariables().map(async (w) => Array.from(await w.data())));
+      model.dispose();
+      return out;
+    };
+    const config = tf.getKernel(AdamUpdate, 'webgl')!;
+    let calls = 0;
+    tf.unregisterKernel(AdamUpdate, 'webgl');
+    let want: number[][];
+    try {
+      want = await train();
+    } finally {
+      tf.registerKernel({ ...config, kernelFunc: (args) => (calls++, config.kernelFunc(args)) });
+    }
+    let got: number[][];
+    try {
+      got = await train();
+    } finally {
+      tf.unregisterKernel(AdamUpdate, 'webgl');
+      tf.registerKernel(config);
+    }
+    expect(calls).toBe(4 * want.length);
+    expect(got.length).toBe(want.length);
+    for (let i = 0; i < want.length; i++) expect(maxRelativeError(got[i]!, want[i]!)).toBe(0);
+    tf.dispose([x, y]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

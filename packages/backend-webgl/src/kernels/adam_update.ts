@@ -1,0 +1,59 @@
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import { AdamUpdate, DTypeError, ShapeError, type AdamUpdateAttrs } from '@basicrnn/core';
+import { ADAM_UNIFORMS, AdamUpdateProgram, type AdamOutput } from './programs/adam_update_program.js';
+
+interface Inputs {
+  value: TensorInfo;
+  m: TensorInfo;
+  v: TensorInfo;
+  gradient: TensorInfo;
+}
+
+const OUTPUTS: readonly AdamOutput[] = ['value', 'm', 'v'];
+
+/**
+ * One Adam update of one weight (core's `AdamUpdate`) as three small element-wise programs, one per output
+ * ([value', m', v']), instead of tfjs's ~14 ops and their scalar uploads per weight. The arithmetic is tfjs's,
+ * operation by operation (see {@link AdamUpdateProgram}).
+ */
+function adamUpdate(args: { inputs: Inputs; backend: MathBackendWebGL; attrs: AdamUpdateAttrs }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { value, m, v, gradient } = inputs;
+  for (const [name, t] of Object.entries({ value, m, v, gradient })) {
+    if (t === undefined) throw new ShapeError(`${AdamUpdate} (webgl): input ${name} is missing`);
+    if (t.dtype !== 'float32') throw new DTypeError(`${AdamUpdate} (webgl): expected ${name} to be float32, received ${t.dtype}`);
+    if (t.shape.length !== value.shape.length || t.shape.some((d, i) => d !== value.shape[i])) {
+      throw new ShapeError(`${AdamUpdate} (webgl): expected ${name} of shape [${value.shape.join(', ')}], received [${t.shape.join(', ')}]`);
+    }
+  }
+  // Scalars as tfjs's Adam makes them: float32 tensors of β, 1 − β (computed in float64, then rounded), −lr.
+  const uniforms: Record<(typeof ADAM_UNIFORMS)[number], number> = {
+    adamBeta1: attrs.beta1,
+    adamBeta2: attrs.beta2,
+    adamOneMinusBeta1: 1 - attrs.beta1,
+    adamOneMinusBeta2: 1 - attrs.beta2,
+    adamC1: attrs.c1,
+    adamC2: attrs.c2,
+    adamEpsilon: attrs.epsilon,
+    adamNegLr: -attrs.learningRate,
+  };
+  const values = ADAM_UNIFORMS.map((name) => [Math.fround(uniforms[name])]);
+  const shape = [...value.shape];
+  const sources: Record<AdamOutput, TensorInfo[]> = { value: [value, m, v, gradient], m: [m, gradient], v: [v, gradient] };
+  const outputs: TensorInfo[] = [];
+  try {
+    for (const output of OUTPUTS) outputs.push(backend.runWebGLProgram(new AdamUpdateProgram(shape, output), sources[output], 'float32', values));
+  } catch (error) {
+    for (const out of outputs) backend.disposeIntermediateTensorInfo(out);
+    throw error;
+  }
+  return outputs;
+}
+
+/** Registration of {@link adamUpdate} for the `webgl` backend. */
+export const adamUpdateConfig: KernelConfig = {
+  kernelName: AdamUpdate,
+  backendName: 'webgl',
+  kernelFunc: adamUpdate as unknown as KernelFunc,
+};
