@@ -12,7 +12,7 @@ import {
 } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
-import { LSTM_SPLIT_DEFAULT, setLstmSplitMinBH } from './gated_sequence.js';
+import { LSTM_SPLIT_DEFAULT, setLstmSplitMinWork } from './gated_sequence.js';
 
 // The fused LSTM/GRU kernels against core's composite on the same backend (the cell suite checks both against
 // float64 references; these cases reach what it does not: odd and even H and B, several step chunks and gathers,
@@ -91,12 +91,12 @@ function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string, tol =
 
 function run<T>(fused: boolean, fn: () => T, splitLstm = false): T {
   setFusedKernelsEnabled(fused);
-  if (splitLstm) setLstmSplitMinBH(0);
+  if (splitLstm) setLstmSplitMinWork(0);
   try {
     return fn();
   } finally {
     setFusedKernelsEnabled(true);
-    setLstmSplitMinBH(LSTM_SPLIT_DEFAULT);
+    setLstmSplitMinWork(LSTM_SPLIT_DEFAULT);
   }
 }
 

@@ -60,18 +60,23 @@ export function runForwardSteps(
  * Whether an LSTM forward step runs as two programs (c', then [h, c] with the o gate) rather than one whose h and
  * c halves each run their gates' products (the c half i, f, c̃; the h half all four: 7 gate-column products per
  * unit instead of 4). Two programs cost a program's overhead more per step, worth it when the products dominate.
- * `LSTM_SPLIT_MIN_BH`: from this B·H on (tests set it to 0 through {@link setLstmSplitMinBH}).
+ * The split saves 3 of 7 products per unit (∝ B·H², the h·U work of a step) and costs one program's fixed
+ * overhead, so it pays from B·H² = 65,536 on (measured on SwiftShader, forward medians of 25 alternated runs, ms,
+ * split / one program: B1·H32 11.2 / 9.9, B16·H32 11.5 / 11.2, B8·H64 11.6 / 11.0, B4·H128 13.9 / 14.4,
+ * B2·H128 22.0 / 25.4, B8·H128 20.9 / 24.9, B32·H64 24.5 / 37.8; a B·H threshold of 4,096 left B32·H64, the
+ * benchmark's M, unsplit). `LSTM_SPLIT_MIN_WORK`: from this B·H² on (tests set it to 0 through
+ * {@link setLstmSplitMinWork}).
  */
-/** The default B·H from which LSTM forward steps are split (B64·H64 and up; M = B32·H64 is not). */
-export const LSTM_SPLIT_DEFAULT = 4096;
-let LSTM_SPLIT_MIN_BH = LSTM_SPLIT_DEFAULT;
+/** The default B·H² from which LSTM forward steps are split (B16·H64, B4·H128, B1·H256 and up). */
+export const LSTM_SPLIT_DEFAULT = 65536;
+let LSTM_SPLIT_MIN_WORK = LSTM_SPLIT_DEFAULT;
 /** Whether an LSTM forward step of this B and H runs as two programs (see above). */
 export function splitLstmStep(batch: number, hidden: number): boolean {
-  return batch * hidden >= LSTM_SPLIT_MIN_BH;
+  return batch * hidden * hidden >= LSTM_SPLIT_MIN_WORK;
 }
-/** Sets the B·H from which LSTM forward steps are split in two programs (see {@link splitLstmStep}); for tests. */
-export function setLstmSplitMinBH(value: number): void {
-  LSTM_SPLIT_MIN_BH = value;
+/** Sets the B·H² from which LSTM forward steps are split in two programs (see {@link splitLstmStep}); for tests. */
+export function setLstmSplitMinWork(value: number): void {
+  LSTM_SPLIT_MIN_WORK = value;
 }
 
 /**
