@@ -10,6 +10,7 @@ import { rnnSequenceGradConfig } from './kernels/rnn_sequence_grad.js';
 import { gruSequenceConfig, lstmSequenceConfig } from './kernels/gated_sequence.js';
 import { gruSequenceGradConfig, lstmSequenceGradConfig } from './kernels/gated_sequence_grad.js';
 import { adamUpdateConfig } from './kernels/adam_update.js';
+import { finiteProbeConfig } from './kernels/finite_probe.js';
 
 // tfjs registers webgl only where it detects a browser. Elsewhere (Node) register it anyway, so that
 // setBackend('webgl') fails with the reason instead of "unknown backend"; with a canvas (an OffscreenCanvas
@@ -28,7 +29,7 @@ if (tf.findBackendFactory(WEBGL_BACKEND_NAME) == null) {
 registerBackendBinding(webglBinding);
 
 // Fused kernels for core's recurrence ops (SimpleRNN, LSTM, GRU), forward and backward (both or neither: the parity suite checks),
-// and for core's AdamUpdate (one Adam step of one weight). They
+// and for core's AdamUpdate (one Adam step of one weight) and FiniteProbe (are all gradients finite?). They
 // are keyed by backend name, so registering them in Node is harmless: webgl never starts there. A second copy
 // of this module (a bundler duplicate, HMR) must not register again: tfjs warns and replaces.
 const configs = [
@@ -39,6 +40,7 @@ const configs = [
   gruSequenceConfig,
   gruSequenceGradConfig,
   adamUpdateConfig,
+  finiteProbeConfig,
 ];
 for (const config of configs) {
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

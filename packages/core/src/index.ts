@@ -17,6 +17,7 @@ export { METRIC_NAMES } from './training/metrics.js';
 export type { MetricName } from './training/metrics.js';
 export { OPTIMIZER_NAMES, OPTIMIZER_EPSILON, DEFAULT_LEARNING_RATES, AdamUpdate } from './training/optimizers.js';
 export type { AdamUpdateAttrs, OptimizerName } from './training/optimizers.js';
+export { FiniteProbe } from './training/finite_probe.js';
 export { getBackend, getBackendInfo, listBackends, registerBackendBinding, setBackend } from './backend_registry.js';
 export type { BackendBinding, BackendInfo } from './backend_registry.js';
 export * from './errors.js';

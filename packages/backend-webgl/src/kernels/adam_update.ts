@@ -1,6 +1,7 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { AdamUpdate, DTypeError, ShapeError, type AdamUpdateAttrs } from '@basicrnn/core';
+import { PackedInputs } from './packed_inputs.js';
 import { ADAM_UNIFORMS, AdamUpdateProgram, type AdamOutput } from './programs/adam_update_program.js';
 
 interface Inputs {
@@ -40,13 +41,18 @@ function adamUpdate(args: { inputs: Inputs; backend: MathBackendWebGL; attrs: Ad
   };
   const values = ADAM_UNIFORMS.map((name) => [Math.fround(uniforms[name])]);
   const shape = [...value.shape];
-  const sources: Record<AdamOutput, TensorInfo[]> = { value: [value, m, v, gradient], m: [m, gradient], v: [v, gradient] };
+  // An unpacked input (a bias gradient from tfjs's sum) is packed once here, not once per program.
+  const packed = new PackedInputs(backend);
   const outputs: TensorInfo[] = [];
   try {
+    const [pValue, pM, pV, pGradient] = [value, m, v, gradient].map((t) => packed.prepare(t)) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+    const sources: Record<AdamOutput, TensorInfo[]> = { value: [pValue, pM, pV, pGradient], m: [pM, pGradient], v: [pV, pGradient] };
     for (const output of OUTPUTS) outputs.push(backend.runWebGLProgram(new AdamUpdateProgram(shape, output), sources[output], 'float32', values));
   } catch (error) {
     for (const out of outputs) backend.disposeIntermediateTensorInfo(out);
     throw error;
+  } finally {
+    packed.dispose();
   }
   return outputs;
 }
