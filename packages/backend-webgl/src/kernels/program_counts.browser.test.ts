@@ -132,6 +132,12 @@ describe('fused webgl kernels: shader programs per call', () => {
       );
       expect(ours(predict.programs)).toBe(c.forward);
       expect(ours(train.programs)).toBe(c.forward + c.backward);
+      // Adam as 3 programs per weight (W, U, b, the dense kernel and bias), the gradients' finiteness check as 1;
+      // everything else outside the recurrence (dense head, loss, their gradients, uploads, the read) stays small.
+      const count = (name: string) => train.programs.filter((n) => n === name).length;
+      expect(count('AdamUpdateProgram')).toBe(3 * 5);
+      expect(count('FiniteProbeProgram')).toBe(1);
+      expect(train.programs.length - ours(train.programs)).toBeLessThanOrEqual(50);
       tf.dispose([x, y]);
       model.dispose();
     });
