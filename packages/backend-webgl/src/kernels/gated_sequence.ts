@@ -2,7 +2,7 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensor
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { GruSequence, LstmSequence } from '@basicrnn/core';
 import { gatedCall, padWeights, takeColumns } from './gated_common.js';
-import { PackedInputs } from './packed_inputs.js';
+import { PackedInputs, isConstantOnCpu } from './packed_inputs.js';
 import { GatedStepProgram, type GatedShape, gateCount, paddedWidth, stateWidth } from './programs/gated_programs.js';
 import { InputProjectionProgram } from './programs/input_projection_program.js';
 import type { StepVariant } from './programs/rnn_step_program.js';
@@ -110,8 +110,13 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
     });
     owned.push(...weights.owned);
     const x = packed.prepare(inputs.x!);
-    const mask = packed.prepare(inputs.mask!);
-    const initial = lstm ? [packed.prepare(inputs.h0!), packed.prepare(inputs.c0!)] : [packed.prepare(inputs.h0!)];
+    // A mask of ones and zero initial states made on the CPU for this call are read as constants, not uploaded.
+    const constant = {
+      noMask: isConstantOnCpu(backend, inputs.mask!, 1),
+      zeroInitial: isConstantOnCpu(backend, inputs.h0!, 0) && (!lstm || isConstantOnCpu(backend, inputs.c0!, 0)),
+    };
+    const mask = constant.noMask ? [] : [packed.prepare(inputs.mask!)];
+    const initial = constant.zeroInitial ? [] : lstm ? [packed.prepare(inputs.h0!), packed.prepare(inputs.c0!)] : [packed.prepare(inputs.h0!)];
     const proj = backend.runWebGLProgram(
       new InputProjectionProgram({ batch, steps, hidden: gates * hp, activation: 'linear', goBackwards: shape.goBackwards }, inputSize, true),
       [x, weights.kernel, weights.bias],
@@ -120,11 +125,11 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
       true,
     );
     owned.push(proj);
-    const fixed = [proj, weights.recurrent, mask, ...(weights.recurrentBias ? [weights.recurrentBias] : [])];
-    const states = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'state'));
-    const resets = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'reset'));
-    const cells = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'cell'));
-    const lstmStates = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'lstmState'));
+    const fixed = [proj, weights.recurrent, ...mask, ...(weights.recurrentBias ? [weights.recurrentBias] : [])];
+    const states = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'state', constant));
+    const resets = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'reset', constant));
+    const cells = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'cell', constant));
+    const lstmStates = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'lstmState', constant));
     const twoPhase = cell === 'gru' && !shape.resetAfter;
     const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
     const sequence = runForwardSteps(

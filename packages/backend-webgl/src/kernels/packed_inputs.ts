@@ -38,3 +38,17 @@ export class PackedInputs {
     this.temporaries.length = 0;
   }
 }
+
+/**
+ * Whether `info` is still on the CPU (never uploaded) and every element equals `value`: a mask of ones or a zero
+ * initial state that core made for the call. A program can then read the constant instead of a texture, and the
+ * upload (a texture write and an encode program) is skipped. A tensor already on the GPU answers false (reading
+ * it back would cost more than using it).
+ */
+export function isConstantOnCpu(backend: MathBackendWebGL, info: TensorInfo, value: number): boolean {
+  const data = backend.getDataInfo(info.dataId);
+  if (data.texture != null || data.values == null || info.dtype !== 'float32') return false;
+  const values = data.values as Float32Array;
+  for (let i = 0; i < values.length; i++) if (values[i] !== value) return false;
+  return true;
+}

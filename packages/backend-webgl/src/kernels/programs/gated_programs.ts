@@ -173,7 +173,8 @@ export function blockRemapGlsl(options: {
  * A step whose mask is 0 keeps the previous state exactly (a select).
  * Inputs: `proj` [T, B, G·Hp] (time-major x·W + b), `recurrent` U [H, G·Hp], `mask` [B, T], then
  * `recurrentBias` [3·Hp] (GRU resetAfter), `reset` [B, H] (GRU phase 'state' without resetAfter), then the
- * previous state: `h0` (+ `c0`) [B, H], or `chunk`, and `pending0…`.
+ * previous state: `h0` (+ `c0`) [B, H], or `chunk`, and `pending0…`. Without `mask` and h0/c0 when the
+ * constructor's `constant` says so.
  */
 export class GatedStepProgram implements GPGPUProgram {
   variableNames: string[];
@@ -183,8 +184,18 @@ export class GatedStepProgram implements GPGPUProgram {
   userCode: string;
   customUniforms = [{ name: 'stepIndex', type: 'int' as const }];
 
-  constructor(shape: GatedShape, variant: StepVariant, phase: 'state' | 'reset' | 'cell' | 'lstmState') {
+  /**
+   * `constant`: `noMask` drops the mask input (every step counts: the caller saw a mask of ones), `zeroInitial`
+   * drops h0 (and c0) and reads zeros instead (the caller saw zero initial states), so neither is uploaded.
+   */
+  constructor(
+    shape: GatedShape,
+    variant: StepVariant,
+    phase: 'state' | 'reset' | 'cell' | 'lstmState',
+    constant: { noMask?: boolean; zeroInitial?: boolean } = {},
+  ) {
     const { batch, hidden, cell, resetAfter } = shape;
+    const { noMask = false, zeroInitial = false } = constant;
     const hp = paddedWidth(hidden);
     const lstm = cell === 'lstm';
     const width = phase === 'reset' ? hidden : phase === 'cell' ? hp : stateWidth(shape);
@@ -194,15 +205,19 @@ export class GatedStepProgram implements GPGPUProgram {
     this.variableNames = [
       'proj',
       'recurrent',
-      'mask',
+      ...(noMask ? [] : ['mask']),
       ...(!lstm && resetAfter ? ['recurrentBias'] : []),
       ...(readsReset ? ['reset'] : []),
       ...(phase === 'lstmState' ? ['cellNew'] : []),
-      ...(previous === 'initial' ? (lstm ? ['h0', 'c0'] : ['h0']) : []),
+      ...(previous === 'initial' && !zeroInitial ? (lstm ? ['h0', 'c0'] : ['h0']) : []),
       ...(previous === 'chunk' ? ['chunk'] : []),
       ...pendingNames(pending),
     ];
-    const initial = lstm ? `if (k >= ${hp}) return getC0(b, k - ${hp}); return getH0(b, k);` : 'return getH0(b, k);';
+    const initial = zeroInitial
+      ? 'return vec4(0.0);'
+      : lstm
+        ? `if (k >= ${hp}) return getC0(b, k - ${hp}); return getH0(b, k);`
+        : 'return getH0(b, k);';
     let body: string;
     if (lstm && phase === 'cell') {
       // Phase 1 of a split LSTM step: c' = f⊙c + i⊙c̃ (unmasked) [B, Hp], three gates' products per texel.
@@ -281,7 +296,7 @@ export class GatedStepProgram implements GPGPUProgram {
         return maskSelect(m, hp, hh + z * (hp - hh));`;
     }
     this.userCode = `
-      ${prelude(shape)}
+      ${prelude(shape, !noMask)}
       ${pendingGlsl(pending)}
 
       // The previous state at batch rows b, b+1 (b even) and columns k, k+1 of the state tensor.
