@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { type RecurrenceAttrs, recurrence, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
+import { type RecurrenceAttrs, recurrence, rnnSequence, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
 import { LSTM_SPLIT_DEFAULT, setLstmSplitMinWork } from './gated_sequence.js';
 
 // A mask of ones and zero initial states that are still on the CPU (as core makes them for a call without a mask
-// or states) are read by the gated forward programs as constants: never uploaded, same results.
+// or states) are read by the forward step programs (SimpleRNN, LSTM, GRU) as constants: never uploaded, same results.
 
 /** Names of the shader programs the webgl backend runs during `fn`. */
 function programsRunBy<T>(fn: () => T): { result: T; programs: string[] } {
@@ -86,4 +86,33 @@ describe('gated forward: constant mask and initial states on the CPU', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+
+  it('simpleRNN: no upload of the ones mask and zero h0, results as the composite\'s', () => {
+    const before = tf.memory().numTensors;
+    const [B, T, I, H] = [3, 19, 4, 5];
+    const inputs = {
+      x: tf.randomUniform([B, T, I], -1, 1, 'float32', 1),
+      kernel: tf.randomUniform([I, H], -0.6, 0.6, 'float32', 2),
+      recurrentKernel: tf.randomUniform([H, H], -0.5, 0.5, 'float32', 3),
+      bias: tf.randomUniform([H], -0.3, 0.3, 'float32', 4),
+      h0: tf.zeros([B, H]),
+      mask: tf.ones([B, T]),
+    };
+    const attrs = { activation: 'tanh' as const, goBackwards: true };
+    const first = rnnSequence(inputs, attrs);
+    const { result: fused, programs } = programsRunBy(() => rnnSequence(inputs, attrs));
+    expect(programs.filter((name) => name === 'EncodeMatrixPackedProgram')).toEqual([]);
+    const backend = tf.backend() as MathBackendWebGL;
+    for (const t of [inputs.h0, inputs.mask]) expect(backend.getDataInfo(t.dataId).texture).toBeFalsy();
+    setFusedKernelsEnabled(false);
+    try {
+      const composite = rnnSequence(inputs, attrs);
+      expect(maxRelativeError(fused, composite)).toBeLessThanOrEqual(2e-4);
+      composite.dispose();
+    } finally {
+      setFusedKernelsEnabled(true);
+    }
+    tf.dispose([first, fused, ...Object.values(inputs)]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -1,7 +1,7 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { RnnSequence, type RnnSequenceAttrs } from '@basicrnn/core';
-import { PackedInputs } from './packed_inputs.js';
+import { PackedInputs, isConstantOnCpu } from './packed_inputs.js';
 import { InputProjectionProgram } from './programs/input_projection_program.js';
 import { RnnStepProgram, type RecurrenceShape, type StepVariant } from './programs/rnn_step_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
@@ -39,8 +39,10 @@ export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs
     const x = packed.prepare(inputs.x);
     const kernel = packed.prepare(inputs.kernel);
     const recurrent = packed.prepare(inputs.recurrentKernel);
-    const h0 = packed.prepare(inputs.h0);
-    const mask = packed.prepare(inputs.mask);
+    // A mask of ones and a zero h0 made on the CPU for this call are read as constants, not uploaded.
+    const constant = { noMask: isConstantOnCpu(backend, inputs.mask, 1), zeroInitial: isConstantOnCpu(backend, inputs.h0, 0) };
+    const initial = constant.zeroInitial ? [] : [packed.prepare(inputs.h0)];
+    const mask = constant.noMask ? [] : [packed.prepare(inputs.mask)];
     const bias = inputs.bias === undefined ? undefined : packed.prepare(inputs.bias);
 
     const shape: RecurrenceShape = { batch, steps, hidden, activation, goBackwards };
@@ -52,8 +54,8 @@ export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs
       undefined,
       true,
     );
-    const programs = new ProgramCache((v: StepVariant) => new RnnStepProgram(shape, v));
-    const fixed = [proj, recurrent, mask];
+    const programs = new ProgramCache((v: StepVariant) => new RnnStepProgram(shape, v, constant));
+    const fixed = [proj, recurrent, ...mask];
     // Steps stacked per chunk: a stack program samples only them.
     const maxPending = maxPendingSteps(0);
     const gather = new SequenceGather(backend, batch, steps, hidden);
@@ -63,7 +65,7 @@ export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs
     try {
       for (let s = 0; s < steps; s++) {
         const variant: StepVariant = { previous: s === 0 ? 'initial' : 'pending', pending: s === 0 ? 0 : 1, chunkRows: 0, output: 'step' };
-        const out = backend.runWebGLProgram(programs.get(variant), [...fixed, previous ?? h0], 'float32', [[s]], true);
+        const out = backend.runWebGLProgram(programs.get(variant), [...fixed, ...(previous === null ? initial : [previous])], 'float32', [[s]], true);
         if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
         previous = out;
         pending.push(out);

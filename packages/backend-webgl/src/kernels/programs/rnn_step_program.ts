@@ -38,7 +38,8 @@ export interface StepVariant {
  * assembles the chunks into the [B, T, H] output, so the whole pass is linear in T.
  * The step index is a custom uniform: programs of the same variant compile once and serve every step.
  * Inputs: `proj` [T, B, H] (time-major x·W + b from {@link InputProjectionProgram}), `recurrent` U [H, H],
- * `mask` [B, T], then `h0` [B, H] (previous 'initial'), `chunk` [B, chunkRows, H], `pending0…` [B, H].
+ * `mask` [B, T], then `h0` [B, H] (previous 'initial'), `chunk` [B, chunkRows, H], `pending0…` [B, H]; without
+ * `mask` and h0 when the constructor's `constant` says so.
  */
 export class RnnStepProgram implements GPGPUProgram {
   variableNames: string[];
@@ -48,19 +49,24 @@ export class RnnStepProgram implements GPGPUProgram {
   userCode: string;
   customUniforms = [{ name: 'stepIndex', type: 'int' as const }];
 
-  constructor(shape: RecurrenceShape, variant: StepVariant) {
+  /**
+   * `constant`: `noMask` drops the mask input (the caller saw a mask of ones), `zeroInitial` drops h0 and reads
+   * zeros (the caller saw a zero h0), so neither is uploaded.
+   */
+  constructor(shape: RecurrenceShape, variant: StepVariant, constant: { noMask?: boolean; zeroInitial?: boolean } = {}) {
     const { batch, steps, hidden, activation, goBackwards } = shape;
     const { previous, pending, chunkRows, output } = variant;
+    const { noMask = false, zeroInitial = false } = constant;
     this.outputShape = output === 'flush' ? [batch, pending + 1, hidden] : [batch, hidden];
     this.variableNames = [
       'proj',
       'recurrent',
-      'mask',
-      ...(previous === 'initial' ? ['h0'] : []),
+      ...(noMask ? [] : ['mask']),
+      ...(previous === 'initial' && !zeroInitial ? ['h0'] : []),
       ...(previous === 'chunk' ? ['chunk'] : []),
       ...pendingNames(pending),
     ];
-    const previousBlock = previousStateGlsl(variant, batch, 'return getH0(b, k);');
+    const previousBlock = previousStateGlsl(variant, batch, zeroInitial ? 'return vec4(0.0);' : 'return getH0(b, k);');
     const block = `
       ${pendingGlsl(pending)}
 
@@ -88,7 +94,7 @@ export class RnnStepProgram implements GPGPUProgram {
     this.userCode = `
       ${PACKED_HELPERS}
       ${activationGlsl(activation)}
-      ${maskGlsl(true, steps, goBackwards)}
+      ${maskGlsl(!noMask, steps, goBackwards)}
       ${MASK_SELECT_GLSL}
       ${block}
       ${main}
