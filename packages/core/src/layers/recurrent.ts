@@ -308,7 +308,8 @@ export class RecurrentLayer extends Layer {
       input = tf.mul(x, tf.reshape(dropoutMask([batch, inputSize], dropout, this.dropoutRng), [batch, 1, inputSize]));
     }
     const given = args.initialState === undefined ? null : Array.isArray(args.initialState) ? args.initialState : [args.initialState];
-    const initial = given ?? this.states ?? Array.from({ length: this.stateCount }, () => tf.zeros([batch, units]) as tf.Tensor2D);
+    // Without given or stored states every initial state is zeros: one tensor serves them all (read-only inputs).
+    const initial = given ?? this.states ?? new Array<tf.Tensor2D>(this.stateCount).fill(tf.zeros([batch, units]));
     const mask = args.mask === undefined || args.mask === null ? undefined : args.mask.dtype === 'float32' ? args.mask : tf.cast(args.mask, 'float32');
     let recurrentDropoutMask: tf.Tensor | undefined;
     if (training && recurrentDropout > 0) {
