@@ -762,6 +762,48 @@ function stepGemm(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: 
   }
 }
 
+/**
+ * One row of C = a·B for one column panel, k unrolled by two into two pairs of accumulators (summed at the end):
+ * twice the independent adds of {@link kernel1x8} per loop trip, for the matrix-vector products of small batches.
+ */
+function rowKernel1x8(a: usize, b: usize, c: usize, k: i32, cols: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  const pairs = b + <usize>(k & ~1) * 32;
+  while (b < pairs) {
+    const s = v128.load32_splat(a);
+    const t = v128.load32_splat(a, 4);
+    c0 = f32x4.add(c0, f32x4.mul(s, v128.load(b)));
+    c1 = f32x4.add(c1, f32x4.mul(s, v128.load(b, 16)));
+    d0 = f32x4.add(d0, f32x4.mul(t, v128.load(b, 32)));
+    d1 = f32x4.add(d1, f32x4.mul(t, v128.load(b, 48)));
+    a += 8;
+    b += 64;
+  }
+  if (k & 1) {
+    const s = v128.load32_splat(a);
+    c0 = f32x4.add(c0, f32x4.mul(s, v128.load(b)));
+    c1 = f32x4.add(c1, f32x4.mul(s, v128.load(b, 16)));
+  }
+  storeRow(c, f32x4.add(c0, d0), f32x4.add(c1, d1), cols, false);
+}
+
+/**
+ * The forwards' per-step product h·U: {@link stepGemm}, except below 4 rows (small batches: a matrix-vector
+ * product per row), where each row goes through the panels with {@link rowKernel1x8}.
+ */
+function stepGemmForward(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, pack: usize): void {
+  if (m >= 4) {
+    stepGemm(a, rsa, panels, c, ldc, m, k, n, false, pack);
+    return;
+  }
+  const stride = panelBytes(k);
+  for (let i = 0; i < m; i++) {
+    const ai = a + <usize>i * rsa;
+    const ci = c + <usize>i * ldc;
+    for (let j = 0; j < n; j += 8) rowKernel1x8(ai, panels + <usize>(j >> 3) * stride, ci + <usize>j * F, k, min(8, n - j));
+  }
+}
+
 /** Fills `rows` rows of `n` floats (pitch ldc) with the vector `bias` (n floats). */
 function fillRows(c: usize, ldc: usize, rows: i32, bias: usize, n: i32): void {
   const bytes = <usize>n * F;
@@ -928,7 +970,7 @@ export function lstmForward(
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
+    stepGemmForward(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, pack);
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
       const hp = hPrev + <usize>bi * prevPitch;
@@ -1212,9 +1254,9 @@ export function gruForward(
     }
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
+    if (resetAfter) stepGemmForward(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, pack);
     else {
-      stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false, pack);
+      stepGemmForward(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, pack);
       // r⊙h for every row, then (r⊙h)·U_h.
       for (let bi = 0; bi < batch; bi++) {
         const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch + <usize>hidden * F;
@@ -1241,7 +1283,7 @@ export function gruForward(
           memory.fill(aux + row * hBytes, 0, hBytes);
         }
       }
-      stepGemm(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, false, pack);
+      stepGemmForward(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, pack);
     }
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);

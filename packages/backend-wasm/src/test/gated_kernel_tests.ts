@@ -45,6 +45,11 @@ const CASES: GatedCase[] = [
   { ...base, cell: 'lstm', batch: 6, steps: 50, inputSize: 7, units: 20, goBackwards: true, mask: 'binary' },
   { ...base, cell: 'lstm', batch: 3, steps: 4, inputSize: 5, units: 8, activation: 'linear', recurrentActivation: 'tanh' },
   { ...base, cell: 'gru', resetAfter: true, batch: 1, steps: 7, inputSize: 1, units: 1 },
+  // Below 4 rows the forwards take the matrix-vector path (rowKernel1x8): odd depths, column tails, masks, goBackwards.
+  { ...base, cell: 'lstm', batch: 2, steps: 9, inputSize: 3, units: 13, goBackwards: true, mask: 'fractional' },
+  { ...base, cell: 'lstm', batch: 1, steps: 12, inputSize: 4, units: 10, mask: 'binary' },
+  { ...base, cell: 'gru', resetAfter: false, batch: 3, steps: 6, inputSize: 4, units: 7, goBackwards: true, mask: 'binary' },
+  { ...base, cell: 'gru', resetAfter: true, batch: 2, steps: 8, inputSize: 5, units: 10, mask: 'fractional' },
   { ...base, cell: 'gru', resetAfter: true, batch: 5, steps: 9, inputSize: 3, units: 13, goBackwards: true, mask: 'fractional' },
   { ...base, cell: 'gru', resetAfter: false, batch: 7, steps: 5, inputSize: 8, units: 6, activation: 'relu', recurrentActivation: 'hardSigmoidKeras2', mask: 'binary' },
   { ...base, cell: 'gru', resetAfter: false, batch: 9, steps: 3, inputSize: 2, units: 33, activation: 'softsign', recurrentActivation: 'hardSigmoid', goBackwards: true },
