@@ -763,33 +763,30 @@ function stepGemm(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: 
 }
 
 /**
- * One row of C = a·B for one column panel, k unrolled by two into two pairs of accumulators (summed at the end):
- * twice the independent adds of {@link kernel1x8} per loop trip, for the matrix-vector products of small batches.
+ * One row of C = a·B over two column panels at once (16 columns, the second panel `stride` bytes after the first):
+ * four independent accumulator chains, where {@link kernel1x8}'s two wait on add latency at every step of k. Each
+ * column still sums over p in order, as kernel1x8 and kernel4x8 do, so a row's result does not depend on the path
+ * that computed it (kernel threads split the batch and must match one thread bit for bit).
  */
-function rowKernel1x8(a: usize, b: usize, c: usize, k: i32, cols: i32): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
-  const pairs = b + <usize>(k & ~1) * 32;
-  while (b < pairs) {
-    const s = v128.load32_splat(a);
-    const t = v128.load32_splat(a, 4);
-    c0 = f32x4.add(c0, f32x4.mul(s, v128.load(b)));
-    c1 = f32x4.add(c1, f32x4.mul(s, v128.load(b, 16)));
-    d0 = f32x4.add(d0, f32x4.mul(t, v128.load(b, 32)));
-    d1 = f32x4.add(d1, f32x4.mul(t, v128.load(b, 48)));
-    a += 8;
-    b += 64;
-  }
-  if (k & 1) {
+function rowKernel1x16(a: usize, b: usize, stride: usize, c: usize, k: i32, cols: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const end = b + <usize>k * 32;
+  while (b < end) {
     const s = v128.load32_splat(a);
     c0 = f32x4.add(c0, f32x4.mul(s, v128.load(b)));
     c1 = f32x4.add(c1, f32x4.mul(s, v128.load(b, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(s, v128.load(b + stride)));
+    c3 = f32x4.add(c3, f32x4.mul(s, v128.load(b + stride, 16)));
+    a += F;
+    b += 32;
   }
-  storeRow(c, f32x4.add(c0, d0), f32x4.add(c1, d1), cols, false);
+  storeRow(c, c0, c1, 8, false);
+  storeRow(c + 32, c2, c3, min(8, cols - 8), false);
 }
 
 /**
  * The forwards' per-step product h·U: {@link stepGemm}, except below 4 rows (small batches: a matrix-vector
- * product per row), where each row goes through the panels with {@link rowKernel1x8}.
+ * product per row), where each row goes through two panels of U at a time ({@link rowKernel1x16}).
  */
 function stepGemmForward(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, pack: usize): void {
   if (m >= 4) {
@@ -800,7 +797,9 @@ function stepGemmForward(a: usize, rsa: usize, panels: usize, c: usize, ldc: usi
   for (let i = 0; i < m; i++) {
     const ai = a + <usize>i * rsa;
     const ci = c + <usize>i * ldc;
-    for (let j = 0; j < n; j += 8) rowKernel1x8(ai, panels + <usize>(j >> 3) * stride, ci + <usize>j * F, k, min(8, n - j));
+    let j = 0;
+    for (; j + 8 < n; j += 16) rowKernel1x16(ai, panels + <usize>(j >> 3) * stride, stride, ci + <usize>j * F, k, n - j);
+    if (j < n) kernel1x8(ai, F, panels + <usize>(j >> 3) * stride, ci + <usize>j * F, k, n - j, false);
   }
 }
 
