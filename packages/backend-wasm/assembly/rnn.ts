@@ -897,7 +897,8 @@ export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, 
   return <f64>hidden * <f64>pad8(g) * 4 + <f64>batch * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + chunkBytes(batch, steps, inputSize, g) + ALIGN;
 }
 
-function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
+// @ts-ignore: decorator
+@inline function lstmLanesOf(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
   const i = activate4(f32x4.add(ld(p + o, wide), ld(q + o, wide)), gateAct);
@@ -919,6 +920,18 @@ function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usiz
   }
   st(co + o, c, wide);
   st(ho + o, h, wide);
+}
+
+function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
+  lstmLanesOf(p, q, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
+}
+
+/**
+ * {@link lstmLanes} for the usual activations (tanh, sigmoid gates) on whole vectors, resolved at compile time: no
+ * activation switch in the loop that runs once per 4 units and step.
+ */
+function lstmLanesTanhSigmoid(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32): void {
+  lstmLanesOf(p, q, hp, cp, ho, co, zo, hidden, j, m, ACT_TANH, ACT_SIGMOID, true);
 }
 
 /**
@@ -957,6 +970,7 @@ export function lstmForward(
   packPanels(w, gBytes, F, inputSize, g, wpk);
 
   const seqPitch = <usize>steps * hBytes;
+  const usual = act == ACT_TANH && gateAct == ACT_SIGMOID;
   let t0 = 0;
   let n = 0;
   for (let s = 0; s < steps; s++) {
@@ -986,7 +1000,8 @@ export function lstmForward(
       const zo = zOut == 0 ? 0 : zOut + (<usize>bi * <usize>steps + <usize>t) * pPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        lstmLanes(pr, qr, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
+        if (wide && usual) lstmLanesTanhSigmoid(pr, qr, hp, cp, ho, co, zo, hidden, j, m);
+        else lstmLanes(pr, qr, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
         j += wide ? 4 : 1;
       }
     }
@@ -1169,7 +1184,8 @@ export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, h
  * resetAfter: h' = ĥ + z⊙(h − ĥ) with z = σ(Pz + Qz + b'z), r = σ(Pr + Qr + b'r), ĥ = act(Ph + r⊙(Qh + b'h)).
  * Otherwise (qh = (r⊙h)·U_h, no recurrent bias): z = σ(Pz + Qz), ĥ = act(Ph + qh).
  */
-function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+// @ts-ignore: decorator
+@inline function gruLanesOf(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
   let zPre = f32x4.add(ld(p + o, wide), ld(q + o, wide));
@@ -1195,6 +1211,15 @@ function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize
   let h = f32x4.add(cand, f32x4.mul(z, f32x4.sub(hPrev, cand)));
   if (m != 1) h = blend(hPrev, h, m);
   st(ho + o, h, wide);
+}
+
+function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+  gruLanesOf(p, q, qh, rb, hp, ho, zo, ao, hidden, j, m, act, gateAct, resetAfter, wide);
+}
+
+/** {@link gruLanes} for tanh and sigmoid gates on whole vectors, resolved at compile time (see lstmLanesTanhSigmoid). */
+function gruLanesTanhSigmoid(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, resetAfter: bool): void {
+  gruLanesOf(p, q, qh, rb, hp, ho, zo, ao, hidden, j, m, ACT_TANH, ACT_SIGMOID, resetAfter, true);
 }
 
 /**
@@ -1240,6 +1265,7 @@ export function gruForward(
   }
   const rb = resetAfter ? bias + gBytes : 0;
   const aux = saveOut + <usize>batch * <usize>steps * pPitch;
+  const usual = act == ACT_TANH && gateAct == ACT_SIGMOID;
 
   const seqPitch = <usize>steps * hBytes;
   let t0 = 0;
@@ -1300,7 +1326,8 @@ export function gruForward(
       const ao = saveOut == 0 ? 0 : aux + row * pPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        gruLanes(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, act, gateAct, resetAfter, wide);
+        if (wide && usual) gruLanesTanhSigmoid(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, resetAfter);
+        else gruLanes(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, act, gateAct, resetAfter, wide);
         j += wide ? 4 : 1;
       }
     }
