@@ -29,21 +29,23 @@ const NC: i32 = 256; // column block of gemm: KC·NC floats of packed B = 256 Ki
 
 // @ts-ignore: decorator
 @inline function tanh4(v: v128): v128 {
+  // Estrin's scheme rather than Horner's: the same polynomials, in a tree of depth 3 instead of a chain of 7
+  // multiply-adds. A gated step's activations sit on its critical path (c needs i, f, g; h needs tanh(c)), so the
+  // shorter dependency chain is what an LSTM or GRU at a small batch waits on.
   const clamp = f32x4.splat(7.90531110763549805);
   const x = f32x4.max(f32x4.min(v, clamp), f32x4.neg(clamp));
-  const x2 = f32x4.mul(x, x);
-  let p = f32x4.splat(-2.76076847742355e-16);
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
-  p = f32x4.mul(p, x);
-  let q = f32x4.splat(1.19825839466702e-6);
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.268434632439e-3));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
+  const y = f32x4.mul(x, x);
+  const y2 = f32x4.mul(y, y);
+  const y4 = f32x4.mul(y2, y2);
+  const p01 = f32x4.add(f32x4.splat(4.89352455891786e-3), f32x4.mul(y, f32x4.splat(6.37261928875436e-4)));
+  const p23 = f32x4.add(f32x4.splat(1.48572235717979e-5), f32x4.mul(y, f32x4.splat(5.12229709037114e-8)));
+  const p45 = f32x4.add(f32x4.splat(-8.60467152213735e-11), f32x4.mul(y, f32x4.splat(2.00018790482477e-13)));
+  const p46 = f32x4.add(p45, f32x4.mul(y2, f32x4.splat(-2.76076847742355e-16)));
+  const p03 = f32x4.add(p01, f32x4.mul(y2, p23));
+  const p = f32x4.mul(f32x4.add(p03, f32x4.mul(y4, p46)), x);
+  const q01 = f32x4.add(f32x4.splat(4.89352518554385e-3), f32x4.mul(y, f32x4.splat(2.268434632439e-3)));
+  const q23 = f32x4.add(f32x4.splat(1.18534705686654e-4), f32x4.mul(y, f32x4.splat(1.19825839466702e-6)));
+  const q = f32x4.add(q01, f32x4.mul(y2, q23));
   return f32x4.div(p, q);
 }
 
@@ -760,6 +762,47 @@ function stepGemm(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: 
   }
 }
 
+/**
+ * One row of C = a·B over two column panels at once (16 columns, the second panel `stride` bytes after the first):
+ * four independent accumulator chains, where {@link kernel1x8}'s two wait on add latency at every step of k. Each
+ * column still sums over p in order, as kernel1x8 and kernel4x8 do, so a row's result does not depend on the path
+ * that computed it (kernel threads split the batch and must match one thread bit for bit).
+ */
+function rowKernel1x16(a: usize, b: usize, stride: usize, c: usize, k: i32, cols: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const end = b + <usize>k * 32;
+  while (b < end) {
+    const s = v128.load32_splat(a);
+    c0 = f32x4.add(c0, f32x4.mul(s, v128.load(b)));
+    c1 = f32x4.add(c1, f32x4.mul(s, v128.load(b, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(s, v128.load(b + stride)));
+    c3 = f32x4.add(c3, f32x4.mul(s, v128.load(b + stride, 16)));
+    a += F;
+    b += 32;
+  }
+  storeRow(c, c0, c1, 8, false);
+  storeRow(c + 32, c2, c3, min(8, cols - 8), false);
+}
+
+/**
+ * The forwards' per-step product h·U: {@link stepGemm}, except below 4 rows (small batches: a matrix-vector
+ * product per row), where each row goes through two panels of U at a time ({@link rowKernel1x16}).
+ */
+function stepGemmForward(a: usize, rsa: usize, panels: usize, c: usize, ldc: usize, m: i32, k: i32, n: i32, pack: usize): void {
+  if (m >= 4) {
+    stepGemm(a, rsa, panels, c, ldc, m, k, n, false, pack);
+    return;
+  }
+  const stride = panelBytes(k);
+  for (let i = 0; i < m; i++) {
+    const ai = a + <usize>i * rsa;
+    const ci = c + <usize>i * ldc;
+    let j = 0;
+    for (; j + 8 < n; j += 16) rowKernel1x16(ai, panels + <usize>(j >> 3) * stride, stride, ci + <usize>j * F, k, n - j);
+    if (j < n) kernel1x8(ai, F, panels + <usize>(j >> 3) * stride, ci + <usize>j * F, k, n - j, false);
+  }
+}
+
 /** Fills `rows` rows of `n` floats (pitch ldc) with the vector `bias` (n floats). */
 function fillRows(c: usize, ldc: usize, rows: i32, bias: usize, n: i32): void {
   const bytes = <usize>n * F;
@@ -854,7 +897,8 @@ export function lstmForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, 
   return <f64>hidden * <f64>pad8(g) * 4 + <f64>batch * <f64>rowPitch(g) + stepPackBytes(batch) + gemmWorkBytes(g) + chunkBytes(batch, steps, inputSize, g) + ALIGN;
 }
 
-function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
+// @ts-ignore: decorator
+@inline function lstmLanesOf(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
   const i = activate4(f32x4.add(ld(p + o, wide), ld(q + o, wide)), gateAct);
@@ -876,6 +920,18 @@ function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usiz
   }
   st(co + o, c, wide);
   st(ho + o, h, wide);
+}
+
+function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool): void {
+  lstmLanesOf(p, q, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
+}
+
+/**
+ * {@link lstmLanes} for the usual activations (tanh, sigmoid gates) on whole vectors, resolved at compile time: no
+ * activation switch in the loop that runs once per 4 units and step.
+ */
+function lstmLanesTanhSigmoid(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, j: i32, m: f32): void {
+  lstmLanesOf(p, q, hp, cp, ho, co, zo, hidden, j, m, ACT_TANH, ACT_SIGMOID, true);
 }
 
 /**
@@ -914,6 +970,7 @@ export function lstmForward(
   packPanels(w, gBytes, F, inputSize, g, wpk);
 
   const seqPitch = <usize>steps * hBytes;
+  const usual = act == ACT_TANH && gateAct == ACT_SIGMOID;
   let t0 = 0;
   let n = 0;
   for (let s = 0; s < steps; s++) {
@@ -926,7 +983,7 @@ export function lstmForward(
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
+    stepGemmForward(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, pack);
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
       const hp = hPrev + <usize>bi * prevPitch;
@@ -943,7 +1000,8 @@ export function lstmForward(
       const zo = zOut == 0 ? 0 : zOut + (<usize>bi * <usize>steps + <usize>t) * pPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        lstmLanes(pr, qr, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
+        if (wide && usual) lstmLanesTanhSigmoid(pr, qr, hp, cp, ho, co, zo, hidden, j, m);
+        else lstmLanes(pr, qr, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
         j += wide ? 4 : 1;
       }
     }
@@ -1126,7 +1184,8 @@ export function gruForwardScratchBytes(batch: i32, steps: i32, inputSize: i32, h
  * resetAfter: h' = ĥ + z⊙(h − ĥ) with z = σ(Pz + Qz + b'z), r = σ(Pr + Qr + b'r), ĥ = act(Ph + r⊙(Qh + b'h)).
  * Otherwise (qh = (r⊙h)·U_h, no recurrent bias): z = σ(Pz + Qz), ĥ = act(Ph + qh).
  */
-function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+// @ts-ignore: decorator
+@inline function gruLanesOf(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
   const o = <usize>j * F;
   const gs = <usize>hidden * F;
   let zPre = f32x4.add(ld(p + o, wide), ld(q + o, wide));
@@ -1152,6 +1211,15 @@ function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize
   let h = f32x4.add(cand, f32x4.mul(z, f32x4.sub(hPrev, cand)));
   if (m != 1) h = blend(hPrev, h, m);
   st(ho + o, h, wide);
+}
+
+function gruLanes(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool): void {
+  gruLanesOf(p, q, qh, rb, hp, ho, zo, ao, hidden, j, m, act, gateAct, resetAfter, wide);
+}
+
+/** {@link gruLanes} for tanh and sigmoid gates on whole vectors, resolved at compile time (see lstmLanesTanhSigmoid). */
+function gruLanesTanhSigmoid(p: usize, q: usize, qh: usize, rb: usize, hp: usize, ho: usize, zo: usize, ao: usize, hidden: i32, j: i32, m: f32, resetAfter: bool): void {
+  gruLanesOf(p, q, qh, rb, hp, ho, zo, ao, hidden, j, m, ACT_TANH, ACT_SIGMOID, resetAfter, true);
 }
 
 /**
@@ -1197,6 +1265,7 @@ export function gruForward(
   }
   const rb = resetAfter ? bias + gBytes : 0;
   const aux = saveOut + <usize>batch * <usize>steps * pPitch;
+  const usual = act == ACT_TANH && gateAct == ACT_SIGMOID;
 
   const seqPitch = <usize>steps * hBytes;
   let t0 = 0;
@@ -1210,9 +1279,9 @@ export function gruForward(
     }
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    if (resetAfter) stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, false, pack);
+    if (resetAfter) stepGemmForward(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, pack);
     else {
-      stepGemm(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, false, pack);
+      stepGemmForward(hPrev, prevPitch, up, q, qPitch, batch, hidden, 2 * hidden, pack);
       // r⊙h for every row, then (r⊙h)·U_h.
       for (let bi = 0; bi < batch; bi++) {
         const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch + <usize>hidden * F;
@@ -1239,7 +1308,7 @@ export function gruForward(
           memory.fill(aux + row * hBytes, 0, hBytes);
         }
       }
-      stepGemm(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, false, pack);
+      stepGemmForward(rh, hBytes, uh, qh, qPitch, batch, hidden, hidden, pack);
     }
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
@@ -1257,7 +1326,8 @@ export function gruForward(
       const ao = saveOut == 0 ? 0 : aux + row * pPitch;
       for (let j = 0; j < hidden; ) {
         const wide = j + 4 <= hidden;
-        gruLanes(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, act, gateAct, resetAfter, wide);
+        if (wide && usual) gruLanesTanhSigmoid(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, resetAfter);
+        else gruLanes(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, act, gateAct, resetAfter, wide);
         j += wide ? 4 : 1;
       }
     }

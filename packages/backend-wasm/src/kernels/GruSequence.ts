@@ -48,7 +48,8 @@ function gruSequence(args: { inputs: Record<string, TensorInfo>; backend: Backen
     freeGates(backend, gates);
     throw e;
   }
-  saveGates(backend, gates, hiddenStates, gruGatesKey(call, attrs), gruGateInputs(inputs));
+  // Outside a tape nothing is saved: skip building the key and the input list.
+  if (gates !== 0) saveGates(backend, gates, hiddenStates, gruGatesKey(call, attrs), gruGateInputs(inputs));
   return hiddenStates;
 }
 

@@ -45,7 +45,8 @@ function lstmSequence(args: { inputs: Record<string, TensorInfo>; backend: Backe
     freeGates(backend, gates);
     throw e;
   }
-  saveGates(backend, gates, hiddenStates, lstmGatesKey(call, attrs), lstmGateInputs(inputs));
+  // Outside a tape nothing is saved: skip building the key and the input list.
+  if (gates !== 0) saveGates(backend, gates, hiddenStates, lstmGatesKey(call, attrs), lstmGateInputs(inputs));
   return [hiddenStates, cellStates];
 }
 

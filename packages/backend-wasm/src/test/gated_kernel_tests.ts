@@ -45,6 +45,11 @@ const CASES: GatedCase[] = [
   { ...base, cell: 'lstm', batch: 6, steps: 50, inputSize: 7, units: 20, goBackwards: true, mask: 'binary' },
   { ...base, cell: 'lstm', batch: 3, steps: 4, inputSize: 5, units: 8, activation: 'linear', recurrentActivation: 'tanh' },
   { ...base, cell: 'gru', resetAfter: true, batch: 1, steps: 7, inputSize: 1, units: 1 },
+  // Below 4 rows the forwards take the matrix-vector path (rowKernel1x16): odd depths, column tails, masks, goBackwards.
+  { ...base, cell: 'lstm', batch: 2, steps: 9, inputSize: 3, units: 13, goBackwards: true, mask: 'fractional' },
+  { ...base, cell: 'lstm', batch: 1, steps: 12, inputSize: 4, units: 10, mask: 'binary' },
+  { ...base, cell: 'gru', resetAfter: false, batch: 3, steps: 6, inputSize: 4, units: 7, goBackwards: true, mask: 'binary' },
+  { ...base, cell: 'gru', resetAfter: true, batch: 2, steps: 8, inputSize: 5, units: 10, mask: 'fractional' },
   { ...base, cell: 'gru', resetAfter: true, batch: 5, steps: 9, inputSize: 3, units: 13, goBackwards: true, mask: 'fractional' },
   { ...base, cell: 'gru', resetAfter: false, batch: 7, steps: 5, inputSize: 8, units: 6, activation: 'relu', recurrentActivation: 'hardSigmoidKeras2', mask: 'binary' },
   { ...base, cell: 'gru', resetAfter: false, batch: 9, steps: 3, inputSize: 2, units: 33, activation: 'softsign', recurrentActivation: 'hardSigmoid', goBackwards: true },
@@ -154,6 +159,22 @@ export function gatedKernelTests(label: string): void {
         expect(tf.memory().numTensors).toBe(before);
       });
     }
+
+    // The small-batch step product (below 4 rows) sums every column in the order of the 4-row blocks: a row's
+    // states do not depend on the batch it came in (kernel threads, which split batches, rely on it).
+    it('rows of a batch below 4 equal the same rows run in a larger batch, bit for bit', () => {
+      for (const [cell, resetAfter] of [['lstm', false], ['gru', false], ['gru', true]] as const) {
+        const c: GatedCase = { ...base, cell, resetAfter, batch: 6, steps: 7, inputSize: 3, units: 11, mask: 'binary', goBackwards: true };
+        const inputs = inputsOf(c);
+        const big = recurrence(inputs, attrsOf(c));
+        const rows = (t: tf.Tensor | undefined) => (t === undefined ? undefined : tf.slice(t, 0, 3));
+        const part = { ...inputs, x: rows(inputs.x)!, h0: rows(inputs.h0)!, c0: rows(inputs.c0), mask: rows(inputs.mask) } as RecurrenceInputs;
+        const small = recurrence(part, attrsOf(c));
+        const head = rows(big.hiddenStates)!;
+        expect(Array.from(small.hiddenStates.dataSync()), `${cell} ${resetAfter}`).toEqual(Array.from(head.dataSync()));
+        tf.dispose([...Object.values(inputs), ...Object.values(part), ...Object.values(big), ...Object.values(small), head].filter((t) => t !== undefined));
+      }
+    });
 
     it('a step whose mask is 0 is skipped exactly, even when its input holds NaN', () => {
       for (const cell of ['lstm', 'gru'] as const) {

@@ -293,9 +293,11 @@ export class RecurrentLayer extends Layer {
 
   /**
    * Runs the cell over the sequence: every hidden (and cell) state in processing order, and the final states.
-   * Applies dropout in training and updates a stateful layer's states.
+   * Applies dropout in training and updates a stateful layer's states. `finalCellState` false: an LSTM's
+   * finalStates hold only h (no slice of the cell states for a caller that does not return them; a stateful layer
+   * still keeps both).
    */
-  run(x: tf.Tensor, args: LayerCallArgs): RecurrentRun {
+  run(x: tf.Tensor, args: LayerCallArgs, finalCellState = true): RecurrentRun {
     const [batch, , inputSize] = x.shape as [number, number, number];
     const { units, dropout, recurrentDropout, useBias } = this.config;
     const training = args.training === true;
@@ -306,7 +308,8 @@ export class RecurrentLayer extends Layer {
       input = tf.mul(x, tf.reshape(dropoutMask([batch, inputSize], dropout, this.dropoutRng), [batch, 1, inputSize]));
     }
     const given = args.initialState === undefined ? null : Array.isArray(args.initialState) ? args.initialState : [args.initialState];
-    const initial = given ?? this.states ?? Array.from({ length: this.stateCount }, () => tf.zeros([batch, units]) as tf.Tensor2D);
+    // Without given or stored states every initial state is zeros: one tensor serves them all (read-only inputs).
+    const initial = given ?? this.states ?? new Array<tf.Tensor2D>(this.stateCount).fill(tf.zeros([batch, units]));
     const mask = args.mask === undefined || args.mask === null ? undefined : args.mask.dtype === 'float32' ? args.mask : tf.cast(args.mask, 'float32');
     let recurrentDropoutMask: tf.Tensor | undefined;
     if (training && recurrentDropout > 0) {
@@ -333,7 +336,7 @@ export class RecurrentLayer extends Layer {
       },
     );
     const finalStates = [lastStep(hiddenStates)];
-    if (cellStates !== undefined) finalStates.push(lastStep(cellStates));
+    if (cellStates !== undefined && (finalCellState || this.config.stateful)) finalStates.push(lastStep(cellStates));
     if (this.config.stateful) {
       const previous = this.states;
       this.states = finalStates.map((s) => tf.keep(tf.clone(s)) as tf.Tensor2D);
@@ -343,7 +346,7 @@ export class RecurrentLayer extends Layer {
   }
 
   forward(x: tf.Tensor, args: LayerCallArgs): LayerOutput {
-    const { hiddenStates, finalStates } = this.run(x, args);
+    const { hiddenStates, finalStates } = this.run(x, args, this.config.returnState);
     const mask = args.mask ?? null;
     let output: tf.Tensor;
     if (mask === null) {
