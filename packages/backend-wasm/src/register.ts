@@ -12,10 +12,21 @@ import { lstmSequenceGradConfig } from './kernels/LstmSequenceGrad.js';
 import { gruSequenceConfig } from './kernels/GruSequence.js';
 import { gruSequenceGradConfig } from './kernels/GruSequenceGrad.js';
 import { adamUpdateConfig } from './kernels/AdamUpdate.js';
+import { heapSliceConfig } from './kernels/Slice.js';
 
 registerBackendBinding(wasmBinding);
 const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig];
 for (const config of configs) {
   // tfjs warns on a second registration; a second copy of this package in one bundle keeps the first one's.
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
+}
+
+// tfjs's own Slice copies its whole input out of the heap first (kernels/Slice.ts): replaced by one that does not.
+const slice = tf.getKernel(tf.Slice, 'wasm');
+if (slice !== undefined) {
+  const replacement = heapSliceConfig(slice);
+  if (replacement !== slice) {
+    tf.unregisterKernel(tf.Slice, 'wasm');
+    tf.registerKernel(replacement);
+  }
 }
