@@ -13,6 +13,7 @@ import { gruSequenceConfig } from './kernels/GruSequence.js';
 import { gruSequenceGradConfig } from './kernels/GruSequenceGrad.js';
 import { adamUpdateConfig } from './kernels/AdamUpdate.js';
 import { heapSliceConfig } from './kernels/Slice.js';
+import { sharedIdentityConfig } from './kernels/Identity.js';
 
 registerBackendBinding(wasmBinding);
 const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig];
@@ -21,12 +22,14 @@ for (const config of configs) {
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
 }
 
-// tfjs's own Slice copies its whole input out of the heap first (kernels/Slice.ts): replaced by one that does not.
-const slice = tf.getKernel(tf.Slice, 'wasm');
-if (slice !== undefined) {
-  const replacement = heapSliceConfig(slice);
-  if (replacement !== slice) {
-    tf.unregisterKernel(tf.Slice, 'wasm');
+// tfjs's own Slice copies its whole input out of the heap first (kernels/Slice.ts), and its Identity copies its input
+// (kernels/Identity.ts): replaced by kernels that do not.
+for (const [name, replace] of [[tf.Slice, heapSliceConfig], [tf.Identity, sharedIdentityConfig]] as const) {
+  const original = tf.getKernel(name, 'wasm');
+  if (original === undefined) continue;
+  const replacement = replace(original);
+  if (replacement !== original) {
+    tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(replacement);
   }
 }
