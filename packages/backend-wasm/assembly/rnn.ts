@@ -1643,3 +1643,16 @@ export function adamUpdate(
     store<f32>(xOut + o, ((mi / c1) / den) * step + load<f32>(x + o));
   }
 }
+
+/**
+ * Σ x·0 over n floats (core's FiniteProbe): 0 when every one is finite, NaN otherwise (Inf·0 and NaN·0 are NaN).
+ */
+export function finiteProbe(x: usize, n: i32): f32 {
+  const zero = f32x4.splat(0);
+  let acc = zero;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(x + <usize>i * F), zero));
+  let sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < n; i++) sum += load<f32>(x + <usize>i * F) * 0;
+  return sum;
+}

@@ -12,9 +12,10 @@ import { lstmSequenceGradConfig } from './kernels/LstmSequenceGrad.js';
 import { gruSequenceConfig } from './kernels/GruSequence.js';
 import { gruSequenceGradConfig } from './kernels/GruSequenceGrad.js';
 import { adamUpdateConfig } from './kernels/AdamUpdate.js';
+import { finiteProbeConfig } from './kernels/FiniteProbe.js';
 
 registerBackendBinding(wasmBinding);
-const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig];
+const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig, finiteProbeConfig];
 for (const config of configs) {
   // tfjs warns on a second registration; a second copy of this package in one bundle keeps the first one's.
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

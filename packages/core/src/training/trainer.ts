@@ -17,6 +17,7 @@ import {
   oneOf,
 } from '../validate.js';
 import { type Callback, normalizeCallbacks } from './callbacks.js';
+import { finiteProbe } from './finite_probe.js';
 import { DeviceLossGuard, readUnlessLost } from './mirror.js';
 import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
@@ -357,7 +358,7 @@ export class Trainer {
         const out = output as unknown as tf.Tensor;
         const clipped = this.clip(grads);
         // 0·g sums to 0 when every element is finite and to NaN otherwise: one cheap probe for all gradients.
-        const probe = tf.addN(Object.values(clipped).map((g) => tf.sum(tf.mul(g, 0))));
+        const probe = finiteProbe(Object.values(clipped));
         const packed = tf.stack([
           value,
           probe,
