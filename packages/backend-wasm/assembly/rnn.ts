@@ -1030,13 +1030,13 @@ function weightGrads(
 
 /**
  * Bytes of scratch {@link lstmBackward} needs: Uᵀ in panels, the gate values Z and their gradient dZ [B·T, 4H8],
- * H_prev and C_prev [B·T, H], the carries and g [B, H8] each, and gemm's work space.
+ * H_prev [B·T, H], the carries and g [B, H8] each, and gemm's work space.
  */
 export function lstmBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 4 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + 2 * rows * <f64>rowPitch(g) + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
+  return (<f64>g * hp + rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + 2 * rows * <f64>rowPitch(g) + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
 }
 
 // @ts-ignore: decorator
@@ -1149,8 +1149,7 @@ export function lstmBackward(
   const dz = zs + <usize>rows * zPitch;
   const z = zSaved != 0 ? zSaved : zs;
   const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
-  const cPrev = hPrev + <usize>rows * hBytes;
-  const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
+  const carryH = hPrev + <usize>rows * hBytes; // [B, H8]
   const carryC = carryH + <usize>batch * hpBytes;
   const gBuf = carryC + <usize>batch * hpBytes;
   const xs = gBuf + <usize>batch * hpBytes; // takenInputs
@@ -1159,7 +1158,7 @@ export function lstmBackward(
   x = takenInputs(x, mask, rows, inputSize, xs);
   packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
   previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
-  previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
+  // C_prev is read row by row in the step loop, from cs or c0 in place; only the gemms need H_prev as a matrix.
   // Z = b + X·W + H_prev·U for every step, then the activations in place (unless the forward saved Z).
   if (zSaved == 0) recomputeLstmGates(x, w, u, bias, hPrev, z, zPitch, rows, inputSize, hidden, act, gateAct, work);
   memory.fill(carryH, 0, <usize>batch * hpBytes);  memory.fill(carryC, 0, <usize>batch * hpBytes);
@@ -1190,7 +1189,8 @@ export function lstmBackward(
         memory.fill(dzr, 0, gBytes);
         continue;
       }
-      lstmGradRow(zr, dzr, cPrev + row * hBytes, dh + dRow, dc + dRow, cH, cC, gr, dHid, hidden, m, act, gateAct);
+      const cp = s == 0 ? c0 + <usize>bi * hBytes : cs + dRow - hBytes;
+      lstmGradRow(zr, dzr, cp, dh + dRow, dc + dRow, cH, cC, gr, dHid, hidden, m, act, gateAct);
     }
     // carry_h = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
     stepGemm(dz + <usize>t * zPitch, dzPitch, ut, carryH, hpBytes, batch, g, hidden, false, pack);
