@@ -66,8 +66,18 @@ function bytesOf(backend: BackendWasm, t: TensorInfo): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/**
+ * Node's `Buffer.compare` (a native memcmp, several times faster than the loop below on the ~120 KiB an LSTM at M
+ * compares per training step); absent in browsers.
+ */
+const nativeCompare: ((a: Uint8Array, b: Uint8Array) => number) | null = (() => {
+  const B = (globalThis as { Buffer?: { compare?: (a: Uint8Array, b: Uint8Array) => number } }).Buffer;
+  return typeof B?.compare === 'function' ? (a, b) => B.compare!(a, b) : null;
+})();
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
+  if (nativeCompare !== null) return nativeCompare(a, b) === 0;
   if (a.length % 4 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
     const x = new Int32Array(a.buffer, a.byteOffset, a.length / 4);
     const y = new Int32Array(b.buffer, b.byteOffset, b.length / 4);
