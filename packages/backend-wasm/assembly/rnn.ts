@@ -1008,20 +1008,97 @@ export function lstmForward(
   }
 }
 
+// ----- Weight gradients of the gated backwards
+
+/**
+ * {@link packPanels} of D [k, n] (row pitch rsb, columns contiguous) that also adds each column's values, rows in
+ * order, to sums[q] (set to the first block's sums when !add): the column sums {@link columnSums} computes, in the
+ * same order of additions (so bit-identical), without another pass over D.
+ */
+function packPanelsSummed(src: usize, rsb: usize, k: i32, n: i32, dst: usize, sums: usize, add: bool): void {
+  for (let j = 0; j < n; j += 8) {
+    const cols = min(8, n - j);
+    const panel = dst + <usize>(j >> 3) * panelBytes(k);
+    const col = src + <usize>j * F;
+    const sj = sums + <usize>j * F;
+    if (cols == 8) {
+      let s0 = add ? v128.load(sj) : f32x4.splat(0);
+      let s1 = add ? v128.load(sj, 16) : f32x4.splat(0);
+      for (let p = 0; p < k; p++) {
+        const from = col + <usize>p * rsb;
+        const v0 = v128.load(from);
+        const v1 = v128.load(from, 16);
+        v128.store(panel + <usize>p * 32, v0);
+        v128.store(panel + <usize>p * 32, v1, 16);
+        s0 = f32x4.add(s0, v0);
+        s1 = f32x4.add(s1, v1);
+      }
+      v128.store(sj, s0);
+      v128.store(sj, s1, 16);
+    } else {
+      for (let l = 0; l < 8; l++) {
+        let sum: f32 = l < cols && add ? load<f32>(sj + <usize>l * F) : 0;
+        for (let p = 0; p < k; p++) {
+          const v: f32 = l < cols ? load<f32>(col + <usize>p * rsb + <usize>l * F) : 0;
+          store<f32>(panel + <usize>p * 32 + <usize>l * F, v);
+          sum += v;
+        }
+        if (l < cols) store<f32>(sj + <usize>l * F, sum);
+      }
+    }
+  }
+}
+
+/**
+ * The weight gradients of a gated backward from one packing of each block of D [rows, n] (pitch ldd):
+ * C1 [m1, n] = A1ᵀ·D, C2 [m2, split] = A2ᵀ·D[:, :split], C3 [m2, n − split] = A3ᵀ·D[:, split:] (a3 = 0: none;
+ * split then a multiple of 8; m1, m2 may be 0), every A [rows, m] row-major (pitch lda), every C pitch ldc; and, when sums ≠ 0, the
+ * column sums of D. The same blocks and kernel calls as one {@link gemm} and {@link columnSums} per product
+ * (bit-identical), but D is packed and read once instead of once per product. `work`: gemmWorkBytes(n).
+ */
+function weightGrads(
+  d: usize, ldd: usize, rows: i32, n: i32, sums: usize, ldc: usize,
+  a1: usize, lda1: usize, m1: i32, c1: usize,
+  a2: usize, lda2: usize, m2: i32, c2: usize, split: i32, a3: usize, c3: usize, work: usize,
+): void {
+  const micro = work + <usize>KC * <usize>pad8(min(n, NC)) * F;
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = min(NC, n - j0);
+    const je = j0 + nc;
+    for (let p0 = 0; p0 < rows; p0 += KC) {
+      const kc = min(KC, rows - p0);
+      const add = p0 > 0;
+      const block = d + <usize>p0 * ldd + <usize>j0 * F;
+      if (sums != 0) packPanelsSummed(block, ldd, kc, nc, work, sums + <usize>j0 * F, add);
+      else packPanels(block, ldd, F, kc, nc, work);
+      if (m1 > 0) gemmPacked(a1 + <usize>p0 * lda1, F, lda1, work, c1 + <usize>j0 * F, ldc, m1, kc, nc, add, micro);
+      if (m2 == 0) continue;
+      const end2 = min(je, split);
+      if (end2 > j0) gemmPacked(a2 + <usize>p0 * lda2, F, lda2, work, c2 + <usize>j0 * F, ldc, m2, kc, end2 - j0, add, micro);
+      const start3 = max(j0, split);
+      if (a3 != 0 && start3 < je) {
+        const panels = work + <usize>((start3 - j0) >> 3) * panelBytes(kc);
+        gemmPacked(a3 + <usize>p0 * lda2, F, lda2, panels, c3 + <usize>(start3 - split) * F, ldc, m2, kc, je - start3, add, micro);
+      }
+    }
+  }
+}
+
 // ----- LSTM backward
 
 /**
  * Bytes of scratch {@link lstmBackward} needs: Uᵀ in panels, the gate values Z and their gradient dZ [B·T, 4H8],
- * H_prev and C_prev [B·T, H], the carries and g [B, H8] each, and gemm's work space.
+ * H_prev [B·T, H], the carries and g [B, H8] each, and gemm's work space.
  */
 export function lstmBackwardScratchBytes(batch: i32, steps: i32, inputSize: i32, hidden: i32): f64 {
   const g = 4 * hidden;
   const rows = <f64>batch * <f64>steps;
   const hp = <f64>pad8(hidden);
-  return (<f64>g * hp + 2 * rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + 2 * rows * <f64>rowPitch(g) + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
+  return (<f64>g * hp + rows * <f64>hidden + 3 * <f64>batch * hp) * 4 + 2 * rows * <f64>rowPitch(g) + takenInputsBytes(batch, steps, inputSize) + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
 }
 
-function lstmGradLanes(
+// @ts-ignore: decorator
+@inline function lstmGradLanes(
   z: usize, dz: usize, cp: usize, dhRow: usize, dcRow: usize, carryH: usize, carryC: usize, gRow: usize, dHid: usize,
   hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, wide: bool,
 ): void {
@@ -1045,6 +1122,29 @@ function lstmGradLanes(
   st(dz + 2 * gs + o, flush4(f32x4.mul(f32x4.mul(dcN, i), slope4(g, act))), wide);
   st(dz + 3 * gs + o, flush4(f32x4.mul(f32x4.mul(dhN, aC), slope4(og, gateAct))), wide);
   st(carryC + o, flush4(f32x4.add(f32x4.mul(f32x4.splat(1 - m), gc), f32x4.mul(dcN, f))), wide);
+}
+
+/**
+ * {@link lstmGradLanes} over one row's H columns. The usual activations (tanh, sigmoid gates) get their own copy
+ * with them as constants: no per-vector branching on the activation codes (the same operations, bit-identical).
+ */
+function lstmGradRow(
+  z: usize, dz: usize, cp: usize, dhRow: usize, dcRow: usize, carryH: usize, carryC: usize, gRow: usize, dHid: usize,
+  hidden: i32, m: f32, act: i32, gateAct: i32,
+): void {
+  if (act == ACT_TANH && gateAct == ACT_SIGMOID) {
+    for (let j = 0; j < hidden; ) {
+      const wide = j + 4 <= hidden;
+      lstmGradLanes(z, dz, cp, dhRow, dcRow, carryH, carryC, gRow, dHid, hidden, j, m, ACT_TANH, ACT_SIGMOID, wide);
+      j += wide ? 4 : 1;
+    }
+    return;
+  }
+  for (let j = 0; j < hidden; ) {
+    const wide = j + 4 <= hidden;
+    lstmGradLanes(z, dz, cp, dhRow, dcRow, carryH, carryC, gRow, dHid, hidden, j, m, act, gateAct, wide);
+    j += wide ? 4 : 1;
+  }
 }
 
 /** Adds (1 − m)·g to the carry of rows whose mask is not 1 (the part of ∂/∂h that skips the step). */
@@ -1107,8 +1207,7 @@ export function lstmBackward(
   const dz = zs + <usize>rows * zPitch;
   const z = zSaved != 0 ? zSaved : zs;
   const hPrev = dz + <usize>rows * zPitch; // [B·T, H]
-  const cPrev = hPrev + <usize>rows * hBytes;
-  const carryH = cPrev + <usize>rows * hBytes; // [B, H8]
+  const carryH = hPrev + <usize>rows * hBytes; // [B, H8]
   const carryC = carryH + <usize>batch * hpBytes;
   const gBuf = carryC + <usize>batch * hpBytes;
   const xs = gBuf + <usize>batch * hpBytes; // takenInputs
@@ -1117,7 +1216,7 @@ export function lstmBackward(
   x = takenInputs(x, mask, rows, inputSize, xs);
   packPanels(u, F, gBytes, g, hidden, ut); // Uᵀ(p, q) = U[q, p]
   previousStates(h0, hs, hPrev, batch, steps, hidden, backwards);
-  previousStates(c0, cs, cPrev, batch, steps, hidden, backwards);
+  // C_prev is read row by row in the step loop, from cs or c0 in place; only the gemms need H_prev as a matrix.
   // Z = b + X·W + H_prev·U for every step, then the activations in place (unless the forward saved Z).
   if (zSaved == 0) recomputeLstmGates(x, w, u, bias, hPrev, z, zPitch, rows, inputSize, hidden, act, gateAct, work);
   memory.fill(carryH, 0, <usize>batch * hpBytes);  memory.fill(carryC, 0, <usize>batch * hpBytes);
@@ -1148,11 +1247,8 @@ export function lstmBackward(
         memory.fill(dzr, 0, gBytes);
         continue;
       }
-      for (let j = 0; j < hidden; ) {
-        const wide = j + 4 <= hidden;
-        lstmGradLanes(zr, dzr, cPrev + row * hBytes, dh + dRow, dc + dRow, cH, cC, gr, dHid, hidden, j, m, act, gateAct, wide);
-        j += wide ? 4 : 1;
-      }
+      const cp = s == 0 ? c0 + <usize>bi * hBytes : cs + dRow - hBytes;
+      lstmGradRow(zr, dzr, cp, dh + dRow, dc + dRow, cH, cC, gr, dHid, hidden, m, act, gateAct);
     }
     // carry_h = dz_s·Uᵀ (+ (1 − m)·g_s on masked rows).
     stepGemm(dz + <usize>t * zPitch, dzPitch, ut, carryH, hpBytes, batch, g, hidden, false, pack);
@@ -1162,10 +1258,9 @@ export function lstmBackward(
     memory.copy(dh0 + <usize>bi * hBytes, carryH + <usize>bi * hpBytes, hBytes);
     memory.copy(dc0 + <usize>bi * hBytes, carryC + <usize>bi * hpBytes, hBytes);
   }
-  gemm(hPrev, F, hBytes, dz, zPitch, F, du, gBytes, hidden, rows, g, false, work);
-  gemm(x, F, <usize>inputSize * F, dz, zPitch, F, dw, gBytes, inputSize, rows, g, false, work);
+  // dW = Xᵀ·dZ, dU = H_prevᵀ·dZ and db from one packing of dZ; dx = dZ·Wᵀ.
+  weightGrads(dz, zPitch, rows, g, db, gBytes, x, <usize>inputSize * F, inputSize, dw, hPrev, hBytes, hidden, du, g, 0, 0, work);
   gemm(dz, zPitch, F, w, F, gBytes, dx, <usize>inputSize * F, rows, g, inputSize, false, work);
-  columnSums(dz, zPitch, rows, g, db);
 }
 
 // ----- GRU forward
@@ -1375,7 +1470,8 @@ function gruGates(p: usize, q: usize, hPrev: usize, rh: usize, rb: usize, hidden
  * Per row of a step: g = dh + carry; dz, dâ (and resetAfter: dr) into dP, resetAfter: dQ = [dz, dr, dâ⊙r];
  * carry ← (1 − m)·g + m·g⊙z (the recurrent products' share is added by the caller's gemms).
  */
-function gruGradLanes(
+// @ts-ignore: decorator
+@inline function gruGradLanes(
   p: usize, q: usize, hp: usize, dhRow: usize, carry: usize, dHid: usize, dp: usize, dq: usize,
   hidden: i32, j: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool, wide: bool,
 ): void {
@@ -1399,6 +1495,26 @@ function gruGradLanes(
     st(dq + 2 * gs + o, f32x4.mul(da, r), wide);
   }
   st(carry + o, f32x4.add(f32x4.mul(f32x4.splat(1 - m), g), f32x4.mul(gNew, z)), wide);
+}
+
+/** {@link gruGradLanes} over one row's H columns, with a constant-activation copy for tanh and sigmoid gates (as {@link lstmGradRow}). */
+function gruGradRow(
+  p: usize, q: usize, hp: usize, dhRow: usize, carry: usize, dHid: usize, dp: usize, dq: usize,
+  hidden: i32, m: f32, act: i32, gateAct: i32, resetAfter: bool,
+): void {
+  if (act == ACT_TANH && gateAct == ACT_SIGMOID) {
+    for (let j = 0; j < hidden; ) {
+      const wide = j + 4 <= hidden;
+      gruGradLanes(p, q, hp, dhRow, carry, dHid, dp, dq, hidden, j, m, ACT_TANH, ACT_SIGMOID, resetAfter, wide);
+      j += wide ? 4 : 1;
+    }
+    return;
+  }
+  for (let j = 0; j < hidden; ) {
+    const wide = j + 4 <= hidden;
+    gruGradLanes(p, q, hp, dhRow, carry, dHid, dp, dq, hidden, j, m, act, gateAct, resetAfter, wide);
+    j += wide ? 4 : 1;
+  }
 }
 
 /** P (activated [z, r, ĥ]), Q and r⊙H_prev of every row, as {@link gruForward} computes them (see gruBackward). */
@@ -1510,11 +1626,7 @@ export function gruBackward(
         if (resetAfter) memory.fill(dq + row * pPitch, 0, gBytes);
         continue;
       }
-      for (let j = 0; j < hidden; ) {
-        const wide = j + 4 <= hidden;
-        gruGradLanes(p + row * pPitch, q + row * pPitch, hPrev + row * hBytes, dh + dRow, cr, dHid, dpr, dq + row * pPitch, hidden, j, m, act, gateAct, resetAfter, wide);
-        j += wide ? 4 : 1;
-      }
+      gruGradRow(p + row * pPitch, q + row * pPitch, hPrev + row * hBytes, dh + dRow, cr, dHid, dpr, dq + row * pPitch, hidden, m, act, gateAct, resetAfter);
     }
     if (resetAfter) {
       // carry += dQ_s·Uᵀ.
@@ -1544,16 +1656,20 @@ export function gruBackward(
   }
   for (let bi = 0; bi < batch; bi++) memory.copy(dh0 + <usize>bi * hBytes, carry + <usize>bi * hpBytes, hBytes);
 
-  gemm(x, F, <usize>inputSize * F, dp, pPitch, F, dw, gBytes, inputSize, rows, g, false, work);
-  gemm(dp, pPitch, F, w, F, gBytes, dx, <usize>inputSize * F, rows, g, inputSize, false, work);
-  columnSums(dp, pPitch, rows, g, db);
+  const xPitch = <usize>inputSize * F;
   if (resetAfter) {
-    gemm(hPrev, F, hBytes, dq, pPitch, F, du, gBytes, hidden, rows, g, false, work);
-    columnSums(dq, pPitch, rows, g, db + gBytes);
+    // dW = Xᵀ·dP with db's input half from one packing of dP; dU = H_prevᵀ·dQ with its recurrent half from one of dQ.
+    weightGrads(dp, pPitch, rows, g, db, gBytes, x, xPitch, inputSize, dw, 0, 0, 0, 0, g, 0, 0, work);
+    weightGrads(dq, pPitch, rows, g, db + gBytes, gBytes, hPrev, hBytes, hidden, du, 0, 0, 0, 0, g, 0, 0, work);
+  } else if (((2 * hidden) & 7) == 0) {
+    // dW = Xᵀ·dP, dU = [H_prevᵀ·dP_zr | (r⊙H_prev)ᵀ·dP_h] and db from one packing of dP.
+    weightGrads(dp, pPitch, rows, g, db, gBytes, x, xPitch, inputSize, dw, hPrev, hBytes, hidden, du, 2 * hidden, rh, du + <usize>(2 * hidden) * F, work);
   } else {
-    gemm(hPrev, F, hBytes, dp, pPitch, F, du, gBytes, hidden, rows, 2 * hidden, false, work);
+    // 2H not a multiple of 8: U's two blocks do not fall on panel boundaries.
+    weightGrads(dp, pPitch, rows, g, db, gBytes, x, xPitch, inputSize, dw, hPrev, hBytes, hidden, du, 2 * hidden, 0, 0, work);
     gemm(rh, F, hBytes, dp + <usize>(2 * hidden) * F, pPitch, F, du + <usize>(2 * hidden) * F, gBytes, hidden, rows, hidden, false, work);
   }
+  gemm(dp, pPitch, F, w, F, gBytes, dx, xPitch, rows, g, inputSize, false, work);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1596,4 +1712,17 @@ export function adamUpdate(
     const den = Mathf.sqrt(vi / c2) + eps;
     store<f32>(xOut + o, ((mi / c1) / den) * step + load<f32>(x + o));
   }
+}
+
+/**
+ * Σ x·0 over n floats (core's FiniteProbe): 0 when every one is finite, NaN otherwise (Inf·0 and NaN·0 are NaN).
+ */
+export function finiteProbe(x: usize, n: i32): f32 {
+  const zero = f32x4.splat(0);
+  let acc = zero;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(x + <usize>i * F), zero));
+  let sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < n; i++) sum += load<f32>(x + <usize>i * F) * 0;
+  return sum;
 }

@@ -8,7 +8,8 @@
 // (subtract the same command with reps 0 to leave the kernel's own instructions and misses), or for wall and CPU
 // time (minimum of `reps` calls): `node scripts/kernel-harness.mjs lstm L fwd 20`.
 //
-// Arguments: cell (simple | lstm | gru | gru0 = GRU without resetAfter), config (S | M | L | Long), fwd | bwd, reps;
+// Arguments: cell (simple | lstm | gru | gru0 = GRU without resetAfter), config (S | M | L | Long), fwd | bwd | bwds
+// (the backward on the gate values the forward saved, as in a training step), reps;
 // --steps N overrides T, --wasm FILE runs another build of the module (e.g. the committed one of an older commit,
 // extracted with --extract FILE), --offset BYTES misaligns every buffer by that many bytes (tfjs's heap gives 16).
 // HARNESS_ALL=1 also prints every call's time (the first one faults in the scratch pages).
@@ -82,6 +83,7 @@ const cs = filled(B * T * H);
 const [ACT, GATE] = [0, 2];
 const resetAfter = cell === 'gru' ? 1 : 0;
 let call;
+let grads = [];
 if (dir === 'fwd') {
   const scratchBytes = { simple: rnn.forwardScratchBytes, lstm: rnn.lstmForwardScratchBytes, gru: rnn.gruForwardScratchBytes, gru0: rnn.gruForwardScratchBytes }[cell](B, T, I, H);
   const scratch = alloc(Math.ceil(scratchBytes / 4));
@@ -102,13 +104,23 @@ if (dir === 'fwd') {
   const dc0 = alloc(B * H);
   const scratchBytes = { simple: rnn.backwardScratchBytes, lstm: rnn.lstmBackwardScratchBytes, gru: rnn.gruBackwardScratchBytes, gru0: rnn.gruBackwardScratchBytes }[cell](B, T, I, H);
   const scratch = alloc(Math.ceil(scratchBytes / 4));
+  grads = [[dx, B * T * I], [dw, I * G], [du, H * G], [db, cell === 'gru' ? 2 * G : G]];
   // States from a forward pass, so the backward sees realistic values.
   if (cell === 'simple') rnn.forward(x, w, u, bias, h0, mask, hs, alloc(rnn.forwardScratchBytes(B, T, I, H) / 4), B, T, I, H, ACT, 0);
+  // bwds: the backward reading the gate values a taped forward saved (as in training), instead of recomputing them.
+  let z = 0;
+  if (dir === 'bwds' && cell !== 'simple') {
+    const gated = cell === 'lstm';
+    z = alloc(Math.ceil((gated ? rnn.lstmGatesBytes(B, T, H) : rnn.gruGatesBytes(B, T, H)) / 4));
+    const fs = alloc(Math.ceil((gated ? rnn.lstmForwardScratchBytes : rnn.gruForwardScratchBytes)(B, T, I, H) / 4));
+    if (gated) rnn.lstmForward(x, w, u, bias, h0, c0, mask, hs, cs, z, fs, B, T, I, H, ACT, GATE, 0);
+    else rnn.gruForward(x, w, u, bias, h0, mask, hs, z, fs, B, T, I, H, ACT, GATE, resetAfter, 0);
+  }
   call = {
     simple: () => rnn.backward(x, w, u, h0, hs, dh, mask, dx, dw, du, db, dh0, scratch, B, T, I, H, ACT, 0),
-    lstm: () => rnn.lstmBackward(x, w, u, bias, h0, c0, mask, hs, cs, dh, dc, 0, dx, dw, du, db, dh0, dc0, 0, scratch, B, T, I, H, ACT, GATE, 0),
-    gru: () => rnn.gruBackward(x, w, u, bias, h0, mask, hs, dh, 0, dx, dw, du, db, dh0, 0, scratch, B, T, I, H, ACT, GATE, 1, 0),
-    gru0: () => rnn.gruBackward(x, w, u, bias, h0, mask, hs, dh, 0, dx, dw, du, db, dh0, 0, scratch, B, T, I, H, ACT, GATE, 0, 0),
+    lstm: () => rnn.lstmBackward(x, w, u, bias, h0, c0, mask, hs, cs, dh, dc, z, dx, dw, du, db, dh0, dc0, 0, scratch, B, T, I, H, ACT, GATE, 0),
+    gru: () => rnn.gruBackward(x, w, u, bias, h0, mask, hs, dh, z, dx, dw, du, db, dh0, 0, scratch, B, T, I, H, ACT, GATE, 1, 0),
+    gru0: () => rnn.gruBackward(x, w, u, bias, h0, mask, hs, dh, z, dx, dw, du, db, dh0, 0, scratch, B, T, I, H, ACT, GATE, 0, 0),
   }[cell];
 }
 
@@ -127,11 +139,15 @@ for (let r = 0; r < reps; r++) {
 }
 if (process.env.HARNESS_ALL) console.log(`wall ms per call: ${wall.map((v) => v.toFixed(2)).join(" ")}; CPU: ${cpuTimes.map((v) => v.toFixed(1)).join(" ")}`);
 if (reps > 0) {
-  const flops = (dir === 'fwd' ? 2 : 6) * B * T * (I + H) * G;
+  const flops = (dir === 'fwd' ? 2 : dir === 'bwds' ? 4 : 6) * B * T * (I + H) * G;
   const best = Math.min(...wall);
   const sum = new Float32Array(memory.buffer, hs, B * T * H).reduce((a, v) => a + v, 0);
+  // Bit pattern hash of the backward's outputs (dx, dW, dU, db): equal across builds iff bit-identical.
+  let bits = 0;
+  for (const [ptr, n] of dir === 'fwd' ? [] : grads) for (const v of new Uint32Array(memory.buffer, ptr, n)) bits = (Math.imul(bits, 31) + v) | 0;
   console.log(
     `${cell} ${config} B${B} T${T} I${I} H${H} ${dir}: wall min ${best.toFixed(3)} ms (median ${wall.sort((a, b) => a - b)[wall.length >> 1].toFixed(3)}), ` +
-      `CPU min ${Math.min(...cpuTimes).toFixed(2)} ms, ${(flops / best / 1e6).toFixed(1)} GFLOP/s nominal; checksum ${sum.toFixed(4)}`,
+      `CPU min ${Math.min(...cpuTimes).toFixed(2)} ms, ${(flops / best / 1e6).toFixed(1)} GFLOP/s nominal; checksum ${sum.toFixed(4)}` +
+      (dir === 'fwd' ? '' : `; gradient bits ${(bits >>> 0).toString(16)}`),
   );
 }

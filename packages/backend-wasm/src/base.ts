@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendWasm, getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
+  AdamUpdate,
   BackendError,
   ConfigError,
+  FiniteProbe,
   GruSequence,
   GruSequenceGrad,
   LstmSequence,
@@ -498,9 +500,12 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Leaves the recurrence to core's composite on this page (the fused module cannot run here). */
+/**
+ * Leaves the recurrence (and Adam's update and the training step's finiteness probe, which run in the same module)
+ * to core's composites on this page (the fused module cannot run here).
+ */
 function unregisterFusedKernels(): void {
-  for (const name of [RnnSequence, RnnSequenceGrad, LstmSequence, LstmSequenceGrad, GruSequence, GruSequenceGrad]) {
+  for (const name of [RnnSequence, RnnSequenceGrad, LstmSequence, LstmSequenceGrad, GruSequence, GruSequenceGrad, AdamUpdate, FiniteProbe]) {
     if (tf.getKernel(name, WASM_BACKEND_NAME) !== undefined) tf.unregisterKernel(name, WASM_BACKEND_NAME);
   }
 }

@@ -165,4 +165,30 @@ describe('wasm LSTM and GRU: gate values saved by a taped forward', () => {
     tf.dispose([outer, ...Object.values(inner), ...Object.values(refInner), ...Object.values(refOuter), ...Object.values(inputs), other.recurrentKernel, dh]);
     expect(tf.memory().numTensors).toBe(before);
   });
+  it('steps of a training loop refill the input copies of earlier steps: each backward still takes its own forward\'s gates', async () => {
+    const before = tf.memory().numTensors;
+    const inputs = makeInputs();
+    const attrs: RecurrenceAttrs = { cell: 'lstm', activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: false };
+    const dh = tf.tensor3d(uniform(B * T * H, 9), [B, T, H]);
+    for (const scale of [1, 1.25, 0.5, 2]) {
+      // New weights every step, as after an optimizer update: the copies kept from the last step must be rewritten.
+      const kernel = tf.mul(inputs.kernel, scale);
+      const counts: number[] = [];
+      const got = tf.grad((k: tf.Tensor) => {
+        const out = recurrence({ ...inputs, kernel: k }, attrs);
+        counts.push(savedGateCount());
+        return tf.sum(tf.mul(out.hiddenStates, dh));
+      })(kernel);
+      counts.push(savedGateCount());
+      expect(counts, `scale ${scale}`).toEqual([1, 0]);
+      const want = recurrenceGrad({ ...inputs, kernel }, attrs, { dh }) as unknown as Record<string, tf.Tensor>;
+      const [g, w] = [await got.data(), await want['dKernel']!.data()];
+      let worst = 0;
+      w.forEach((v, k) => (worst = Math.max(worst, Math.abs(g[k]! - v) / (Math.abs(v) + 1e-3))));
+      expect(worst, `scale ${scale}`).toBeLessThan(1e-5);
+      tf.dispose([kernel, got, ...Object.values(want)]);
+    }
+    tf.dispose([...Object.values(inputs), dh]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -13,6 +13,8 @@ export interface RnnModule {
     x: number, m: number, v: number, g: number, xOut: number, mOut: number, vOut: number, n: number,
     b1: number, b2: number, k1: number, k2: number, c1: number, c2: number, eps: number, step: number,
   ): void;
+  /** Σ x·0 over n floats: 0 when all are finite, NaN otherwise (core's FiniteProbe); see assembly/rnn.ts. */
+  finiteProbe(x: number, n: number): number;
   forwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
   forward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, out: number,

@@ -29,13 +29,55 @@ interface Saved {
 const saved = new Map<unknown, Saved>();
 const MAX_SAVED = 16;
 
+/**
+ * Input copies of entries a backward took or that were released, by byte length, for the next {@link saveGates}
+ * to refill instead of allocating: a training loop would otherwise allocate (and the garbage collector reclaim)
+ * a copy of x and the weights every step. At most {@link SPARE_PER_LENGTH} per length and {@link SPARE_BYTES} in all.
+ */
+const spare = new Map<number, Uint8Array[]>();
+const SPARE_PER_LENGTH = 4;
+const SPARE_BYTES = 32 * 1024 * 1024;
+let spareBytes = 0;
+
+/** A copy of `bytes`, in a spare array of its length when there is one. */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const reuse = spare.get(bytes.length)?.pop();
+  if (reuse === undefined) return bytes.slice();
+  spareBytes -= reuse.length;
+  reuse.set(bytes);
+  return reuse;
+}
+
+/** Keeps an entry's input copies for {@link copyOf} (within the limits). */
+function recycle(s: Saved): void {
+  for (const bytes of s.inputs) {
+    if (bytes === null || spareBytes + bytes.length > SPARE_BYTES) continue;
+    let list = spare.get(bytes.length);
+    if (list === undefined) spare.set(bytes.length, (list = []));
+    if (list.length >= SPARE_PER_LENGTH) continue;
+    list.push(bytes);
+    spareBytes += bytes.length;
+  }
+  s.inputs = [];
+}
+
 function bytesOf(backend: BackendWasm, t: TensorInfo): Uint8Array {
   const view = backend.typedArrayFromHeap(t);
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/**
+ * Node's `Buffer.compare` (a native memcmp, several times faster than the loop below on the ~120 KiB an LSTM at M
+ * compares per training step); absent in browsers.
+ */
+const nativeCompare: ((a: Uint8Array, b: Uint8Array) => number) | null = (() => {
+  const B = (globalThis as { Buffer?: { compare?: (a: Uint8Array, b: Uint8Array) => number } }).Buffer;
+  return typeof B?.compare === 'function' ? (a, b) => B.compare!(a, b) : null;
+})();
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
+  if (nativeCompare !== null) return nativeCompare(a, b) === 0;
   if (a.length % 4 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
     const x = new Int32Array(a.buffer, a.byteOffset, a.length / 4);
     const y = new Int32Array(b.buffer, b.byteOffset, b.length / 4);
@@ -138,7 +180,7 @@ export function saveGates(backend: BackendWasm, pointer: number, hiddenStates: T
     const [id, oldest] = saved.entries().next().value as [unknown, Saved];
     release(id, oldest);
   }
-  saved.set(hiddenStates.dataId, { backend, pointer, key, inputs: inputs.map((t) => (t === undefined ? null : bytesOf(backend, t).slice())) });
+  saved.set(hiddenStates.dataId, { backend, pointer, key, inputs: inputs.map((t) => (t === undefined ? null : copyOf(bytesOf(backend, t)))) });
 }
 
 /**
@@ -154,6 +196,7 @@ export function takeGates(backend: BackendWasm, key: string, inputs: (TensorInfo
     });
     if (!same) continue;
     saved.delete(id);
+    recycle(s);
     return s.pointer;
   }
   return 0;
@@ -161,5 +204,6 @@ export function takeGates(backend: BackendWasm, key: string, inputs: (TensorInfo
 
 function release(id: unknown, s: Saved): void {
   saved.delete(id);
+  recycle(s);
   freeGates(s.backend, s.pointer);
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '../register.js';
 import { ConfigError } from '../errors.js';
-import { AdamUpdate, type AdamUpdateAttrs, DEFAULT_LEARNING_RATES, OPTIMIZER_EPSILON, OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
+import { AdamUpdate, type AdamUpdateAttrs, adamUpdateInputNames, DEFAULT_LEARNING_RATES, OPTIMIZER_EPSILON, OPTIMIZER_NAMES, type OptimizerName, createOptimizer } from './optimizers.js';
 
 /** A float64 optimizer: `update(g)` returns the change Keras applies to the variable for gradient `g`. */
 interface Reference {
@@ -256,38 +256,47 @@ describe('adadelta state (core applies Keras\'s rule itself, see optimizers.ts)'
 
 /**
  * A plain-JS AdamUpdate kernel for the cpu backend (the formula of optimizers.ts, each operation rounded to
- * float32 as tfjs's ops are), so that named Adam's fused path runs here; `calls` counts its calls.
+ * float32 as tfjs's ops are; both input forms), so that named Adam's fused path runs here; `calls` counts its
+ * calls and `weights` the weights they updated.
  */
-function registerCpuAdamUpdate(): { calls: number; unregister: () => void } {
-  const state = { calls: 0, unregister: () => tf.unregisterKernel(AdamUpdate, 'cpu') };
+function registerCpuAdamUpdate(): { calls: number; weights: number; unregister: () => void } {
+  const state = { calls: 0, weights: 0, unregister: () => tf.unregisterKernel(AdamUpdate, 'cpu') };
   tf.registerKernel({
     kernelName: AdamUpdate,
     backendName: 'cpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
       state.calls++;
       const cpu = backend as unknown as { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
-      const read = (name: string) => cpu.data.get((inputs as Record<string, tf.TensorInfo>)[name]!.dataId).values;
-      const [x, m, v, g] = [read('value'), read('m'), read('v'), read('gradient')];
+      const given = inputs as Record<string, tf.TensorInfo>;
+      const read = (name: string) => cpu.data.get(given[name]!.dataId).values;
       const a = attrs as unknown as AdamUpdateAttrs;
       const f = Math.fround;
       const [b1, b2, k1, k2, c1, c2, eps, step] = [a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.c1, a.c2, a.epsilon, -a.learningRate].map(f) as number[];
-      const x1 = new Float32Array(x.length);
-      const m1 = new Float32Array(x.length);
-      const v1 = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        m1[i] = f(f(m[i]! * b1!) + f(g[i]! * k1!));
-        v1[i] = f(f(v[i]! * b2!) + f(f(g[i]! * g[i]!) * k2!));
-        x1[i] = f(f(f(f(m1[i]! / c1!) / f(f(Math.sqrt(f(v1[i]! / c2!))) + eps!)) * step!) + x[i]!);
+      const outputs: tf.TensorInfo[] = [];
+      const forms = given.value !== undefined ? [{ value: 'value', m: 'm', v: 'v', gradient: 'gradient' }] : [];
+      for (let i = 0; given.value === undefined && given[adamUpdateInputNames(i).value] !== undefined; i++) forms.push(adamUpdateInputNames(i));
+      for (const names of forms) {
+        state.weights++;
+        const [x, m, v, g] = [read(names.value), read(names.m), read(names.v), read(names.gradient)];
+        const x1 = new Float32Array(x.length);
+        const m1 = new Float32Array(x.length);
+        const v1 = new Float32Array(x.length);
+        for (let i = 0; i < x.length; i++) {
+          m1[i] = f(f(m[i]! * b1!) + f(g[i]! * k1!));
+          v1[i] = f(f(v[i]! * b2!) + f(f(g[i]! * g[i]!) * k2!));
+          x1[i] = f(f(f(f(m1[i]! / c1!) / f(f(Math.sqrt(f(v1[i]! / c2!))) + eps!)) * step!) + x[i]!);
+        }
+        const shape = given[names.value]!.shape;
+        outputs.push(cpu.makeTensorInfo(shape, 'float32', x1), cpu.makeTensorInfo(shape, 'float32', m1), cpu.makeTensorInfo(shape, 'float32', v1));
       }
-      const shape = (inputs as Record<string, tf.TensorInfo>)['value']!.shape;
-      return [cpu.makeTensorInfo(shape, 'float32', x1), cpu.makeTensorInfo(shape, 'float32', m1), cpu.makeTensorInfo(shape, 'float32', v1)];
+      return outputs;
     },
   });
   return state;
 }
 
-describe('adam through a backend AdamUpdate kernel (one call per weight; optimizers.ts)', () => {
-  it('follows the float64 Keras reference step by step, one kernel call per weight and step', async () => {
+describe('adam through a backend AdamUpdate kernel (one call per step for all weights; optimizers.ts)', () => {
+  it('follows the float64 Keras reference step by step, one kernel call per step', async () => {
     const kernel = registerCpuAdamUpdate();
     try {
       const before = tf.memory().numTensors;
@@ -337,9 +346,35 @@ describe('adam through a backend AdamUpdate kernel (one call per weight; optimiz
     } finally {
       kernel.unregister();
     }
-    expect(kernel.calls).toBe(2 * GRADIENTS.length - 1);
+    expect(kernel.calls).toBe(GRADIENTS.length);
+    expect(kernel.weights).toBe(2 * GRADIENTS.length - 1);
     expect(got).toEqual(want);
     expect(want[0]).not.toEqual(init[0]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+  it('hands over to tfjs\'s own step mid-training bit for bit: tfjs\'s β powers are brought up to date first', async () => {
+    const before = tf.memory().numTensors;
+    const train = async (make: () => tf.Optimizer, fusedSteps: number): Promise<number[]> => {
+      const w = tf.tidy(() => tf.variable(tf.tensor1d([0.5, -1, 2, 0.25, 3]), true, `adam_switch_${Math.random().toString(36).slice(2)}`));
+      const opt = make();
+      const kernel = fusedSteps > 0 ? registerCpuAdamUpdate() : null;
+      try {
+        for (const [s, g] of GRADIENTS.entries()) {
+          if (s === fusedSteps) kernel?.unregister();
+          tf.tidy(() => opt.applyGradients({ [w.name]: tf.tensor1d([...g, g[0]! * 7]) }));
+        }
+        if (kernel !== null) expect(kernel.calls).toBe(fusedSteps);
+      } finally {
+        if (tf.getKernel(AdamUpdate, 'cpu') !== undefined) kernel?.unregister();
+      }
+      const out = Array.from(await w.data());
+      opt.dispose();
+      w.dispose();
+      return out;
+    };
+    const want = await train(() => tf.train.adam(0.01, 0.9, 0.999, OPTIMIZER_EPSILON), 0);
+    const got = await train(() => createOptimizer('adam', 0.01), 4);
+    expect(got).toEqual(want);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -59,12 +59,19 @@ class DisposingMomentum extends tf.MomentumOptimizer {
 }
 
 /**
- * Kernel name of one Adam update of one weight: inputs `{ value, m, v, gradient }` (float32, one shape), attrs
- * {@link AdamUpdateAttrs}; outputs `[value', m', v']` with, element by element in float32, tfjs's formula
- * `m' = β1·m + (1−β1)·g`, `v' = β2·v + (1−β2)·g²`, `value' = value − lr·((m'/c1) / (√(v'/c2) + ε))`.
- * A backend may register it; Adam compiled by name then makes one kernel call per weight instead of ~12 tfjs ops.
+ * Kernel name of the Adam update of one or more weights: inputs `{ value, m, v, gradient }` (float32, one shape)
+ * for one weight, or `{ value0, m0, v0, gradient0, value1, m1, … }` for weights 0, 1, … (each its own shape);
+ * attrs {@link AdamUpdateAttrs}; outputs `[value', m', v']` per weight, in order, with, element by element in
+ * float32, tfjs's formula `m' = β1·m + (1−β1)·g`, `v' = β2·v + (1−β2)·g²`,
+ * `value' = value − lr·((m'/c1) / (√(v'/c2) + ε))`. A backend may register it; Adam compiled by name then makes
+ * one kernel call per step for all its weights instead of ~12 tfjs ops per weight.
  */
 export const AdamUpdate = 'BasicAdamUpdate';
+
+/** The input names of weight `i` in {@link AdamUpdate}'s indexed form. */
+export function adamUpdateInputNames(i: number): { value: string; m: string; v: string; gradient: string } {
+  return { value: `value${i}`, m: `m${i}`, v: `v${i}`, gradient: `gradient${i}` };
+}
 
 /** Attributes of {@link AdamUpdate}: `c1 = 1 − β1^t`, `c2 = 1 − β2^t` at step t (1-based), as float32 values. */
 export interface AdamUpdateAttrs {
@@ -85,12 +92,13 @@ interface AdamState {
 }
 
 /**
- * tfjs's Adam (same class name, config, weights and state), whose per-weight update is one {@link AdamUpdate}
- * kernel call where the active backend registers one and fused kernels are enabled; tfjs's ops otherwise.
+ * tfjs's Adam (same class name, config, weights and state), whose update of all weights is one {@link AdamUpdate}
+ * kernel call per step where the active backend registers one and fused kernels are enabled; tfjs's ops otherwise.
  */
 class FusedAdam extends tf.AdamOptimizer {
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
     if (!useFusedKernel(AdamUpdate)) {
+      this.syncAccumulatedBetas();
       super.applyGradients(variableGradients);
       return;
     }
@@ -109,6 +117,8 @@ class FusedAdam extends tf.AdamOptimizer {
       c1: Math.fround(1 - acc1),
       c2: Math.fround(1 - acc2),
     };
+    const inputs: tf.NamedTensorMap = {};
+    const updated: [tf.Variable, tf.Variable, tf.Variable][] = [];
     entries.forEach(([name, gradient], i) => {
       const value = tf.engine().registeredVariables[name];
       if (value === undefined) return;
@@ -117,24 +127,48 @@ class FusedAdam extends tf.AdamOptimizer {
       if (gradient == null) return;
       const m = self.accumulatedFirstMoment[i]!.variable;
       const v = self.accumulatedSecondMoment[i]!.variable;
-      const inputs = { value, m, v, gradient } as unknown as tf.NamedTensorMap;
-      const [newValue, newM, newV] = tf.engine().runKernel(AdamUpdate, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      m.assign(newM!);
-      v.assign(newV!);
-      value.assign(newValue!);
-      tf.dispose([newValue!, newM!, newV!]);
+      const names = adamUpdateInputNames(updated.length);
+      inputs[names.value] = value;
+      inputs[names.m] = m;
+      inputs[names.v] = v;
+      inputs[names.gradient] = gradient;
+      updated.push([value, m, v]);
     });
-    tf.tidy(() => {
-      self.accBeta1.assign(tf.mul(self.accBeta1, this.beta1));
-      self.accBeta2.assign(tf.mul(self.accBeta2, this.beta2));
-    });
+    if (updated.length > 0) {
+      const outputs = tf.engine().runKernel(AdamUpdate, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      updated.forEach(([value, m, v], k) => {
+        m.assign(outputs[3 * k + 1]!);
+        v.assign(outputs[3 * k + 2]!);
+        value.assign(outputs[3 * k]!);
+      });
+      tf.dispose(outputs);
+    }
+    // tfjs's accBeta variables are brought up to date only when tfjs's own step needs them (syncAccumulatedBetas):
+    // two kernel calls per step saved.
     this.acc = { iterations: this.iterations + 1, acc1: Math.fround(acc1 * Math.fround(this.beta1)), acc2: Math.fround(acc2 * Math.fround(this.beta2)) };
+    this.accStale = true;
     this.incrementIterations();
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     await super.setWeights(weightValues);
     this.acc = null;
+    this.accStale = false;
+  }
+
+  /**
+   * Gives tfjs's accBeta1/accBeta2 the β^t of the current step after fused steps advanced it (the same float32
+   * values tfjs's own multiplications would have left there), before tfjs's own step reads them.
+   */
+  private syncAccumulatedBetas(): void {
+    if (!this.accStale) return;
+    const self = this as unknown as AdamState;
+    const { acc1, acc2 } = this.accumulatedBetas(this.iterations);
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.scalar(acc1));
+      self.accBeta2.assign(tf.scalar(acc2));
+    });
+    this.accStale = false;
   }
 
   /** β1^t and β2^t as tfjs holds them in accBeta1/accBeta2 before step `iterations` (float32). */
@@ -148,6 +182,8 @@ class FusedAdam extends tf.AdamOptimizer {
   }
 
   private acc: { iterations: number; acc1: number; acc2: number } | null = null;
+  /** Whether fused steps ran since tfjs's accBeta variables were last set (by tfjs, or by syncAccumulatedBetas). */
+  private accStale = false;
 }
 
 /** tfjs-core's `NamedTensor` (`{ name, tensor }`), which its index does not export. */

@@ -17,8 +17,8 @@ import {
   oneOf,
 } from '../validate.js';
 import { type Callback, normalizeCallbacks } from './callbacks.js';
-import { DeviceLossGuard, readUnlessLost } from './mirror.js';
 import { finiteProbe } from './finite_probe.js';
+import { DeviceLossGuard, readUnlessLost } from './mirror.js';
 import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
 import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer, disposeOptimizer } from './optimizers.js';
@@ -357,7 +357,7 @@ export class Trainer {
         }, variables);
         const out = output as unknown as tf.Tensor;
         const clipped = this.clip(grads);
-        // 0 when every element is finite and NaN otherwise: one cheap probe for all gradients.
+        // 0·g sums to 0 when every element is finite and to NaN otherwise: one cheap probe for all gradients.
         const probe = finiteProbe(Object.values(clipped));
         const packed = tf.stack([
           value,
