@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { type RecurrenceAttrs, recurrence, recurrenceGrad, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
+import { LSTM_SPLIT_DEFAULT, setLstmSplitMinBH } from './gated_sequence.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
 
@@ -83,6 +84,22 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
     setFusedKernelsEnabled(true);
   });
   afterAll(() => setFusedKernelsEnabled(true));
+
+  it('lstm split steps (B·H ≥ 4,096) T=20: forward and backward TWO programs per step', async () => {
+    setLstmSplitMinBH(0);
+    try {
+      const plain = FORMS[0]!;
+      const c = await counts(plain, 20, 4);
+      console.log(`[programs] lstm split T=20: forward ${c.forward.length} (${tally(c.forward)}), backward ${c.backward.length} (${tally(c.backward)})`);
+      // The one-program counts plus one more program per step: c' then [h, c] forward, dz then the carry backward.
+      expect(c.backward.length).toBe(2 * 20 + plain.backward + stacks(19) + 1);
+      expect(c.backward.filter((n) => n === 'LstmGateGradProgram')).toHaveLength(20);
+      expect(c.backward.filter((n) => n === 'LstmSplitCarryProgram')).toHaveLength(20);
+      expect(c.backward.filter((n) => n === 'GatedCarryProgram')).toHaveLength(0);
+    } finally {
+      setLstmSplitMinBH(LSTM_SPLIT_DEFAULT);
+    }
+  });
 
   for (const form of FORMS) {
     const results = new Map<number, { forward: number; backward: number }>();

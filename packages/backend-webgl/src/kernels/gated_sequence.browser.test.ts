@@ -152,12 +152,24 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
     });
   }
 
-  for (const cell of [
-    { cell: 'lstm', resetAfter: false },
-    { cell: 'gru', resetAfter: true },
-    { cell: 'gru', resetAfter: false },
+  for (const { split, ...cell } of [
+    { cell: 'lstm', resetAfter: false, split: false },
+    { cell: 'lstm', resetAfter: false, split: true },
+    { cell: 'gru', resetAfter: true, split: false },
+    { cell: 'gru', resetAfter: false, split: false },
   ] as const) {
-    it(`${cell.cell}${cell.cell === 'gru' ? ` resetAfter ${cell.resetAfter}` : ''}: NaN inputs at masked steps never reach the states`, () => {
+    it(`${cell.cell}${cell.cell === 'gru' ? ` resetAfter ${cell.resetAfter}` : ''}${split ? ' split steps' : ''}: NaN inputs at masked steps never reach the states`, () => {
+      try {
+        nanMaskedCase(cell, split);
+      } finally {
+        setLstmSplitMinBH(LSTM_SPLIT_DEFAULT);
+      }
+    });
+  }
+
+  // `split`: the LSTM steps run split, forward and backward (run() resets the threshold after each reference).
+  function nanMaskedCase(cell: { cell: 'lstm' | 'gru'; resetAfter: boolean }, split: boolean): void {
+    {
       const c: Case = { name: '', ...cell, batch: 2, steps: 5, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true };
       const inputs = inputsFor(c);
       // Steps 1 and 3 of row 0 and step 2 of row 1 are masked, and their inputs are NaN.
@@ -168,6 +180,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
         return { m, x, clean: tf.mul(inputs.x, tf.expandDims(m, 2)) };
       });
       tf.dispose(inputs.mask!);
+      if (split) setLstmSplitMinBH(0);
       const out = recurrence({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c));
       const reference = run(false, () => recurrence({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c)));
       const h = out.hiddenStates.dataSync();
@@ -179,12 +192,13 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
         dh: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 21),
         ...(c.cell === 'lstm' ? { dc: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 22) } : {}),
       }));
+      if (split) setLstmSplitMinBH(0);
       const grads = recurrenceGrad({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true });
       const expected = run(false, () => recurrenceGrad({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true }));
       for (const key of Object.keys(expected) as (keyof typeof expected)[]) expectClose(grads[key]!, expected[key]!, `NaN-masked ${key}`, 1e-3);
       tf.dispose([...Object.values(out), ...Object.values(reference), ...Object.values(poisoned), ...Object.values(inputs)]);
       tf.dispose([...Object.values(upstream), ...Object.values(grads), ...Object.values(expected)]);
-    });
+    }
   }
 
   it('simpleRNN: NaN inputs at masked steps never reach the states (the step selects, it does not blend)', () => {

@@ -2,7 +2,9 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensor
 import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { GruSequenceGrad, LstmSequenceGrad } from '@basicrnn/core';
 import { gatedCall, padWeights, takeColumns } from './gated_common.js';
+import { splitLstmStep } from './gated_sequence.js';
 import { PackedInputs } from './packed_inputs.js';
+import { LstmGateGradProgram, LstmSplitCarryProgram } from './programs/lstm_split_carry_programs.js';
 import {
   ColumnSumProgram,
   GatedCarryProgram,
@@ -120,7 +122,19 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     let chunk: SequencePiece | null = null;
     let initialGrads: TensorInfo;
     let grads: TensorInfo;
+    // Large LSTMs (B·H ≥ 4,096, as the forward's split steps): the step's gate gradients first, then the carry.
+    const splitCarry = lstm && splitLstmStep(batch, hidden);
+    const gateGrads = new ProgramCache((v: { source: GatedCarryVariant['source'] }) => new LstmGateGradProgram(shape, v.source));
+    const splitCarries = new ProgramCache((v: GatedCarryVariant) => new LstmSplitCarryProgram(shape, v));
     const carry = (s: number, variant: GatedCarryVariant, list: TensorInfo[], keepPacked: boolean): TensorInfo => {
+      if (splitCarry) {
+        const dz = backend.runWebGLProgram(gateGrads.get({ source: variant.source }), [factors, mask, ...list], 'float32', [[s]], true);
+        try {
+          return backend.runWebGLProgram(splitCarries.get(variant), [...fixed, dz, ...list], 'float32', [[s]], keepPacked);
+        } finally {
+          backend.disposeIntermediateTensorInfo(dz);
+        }
+      }
       if (!twoPhase) return backend.runWebGLProgram(carries.get(variant), [...fixed, ...list], 'float32', [[s]], keepPacked);
       // `list` is the one tensor holding g_s: the start chunk or the previous step's output.
       const source = list;
