@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { type RecurrenceAttrs, recurrence, recurrenceGrad, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
+import { LSTM_SPLIT_DEFAULT, setLstmSplitMinBH } from './gated_sequence.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
 
@@ -38,7 +39,8 @@ function tally(programs: string[]): string {
  *   and the outputs' layouts) + one stack per 16 carry steps + the chunk gathers.
  * `oddH`: the extra programs with H odd (gate blocks padded to even width, weight gradients unpadded).
  * `gathers`: per T, forward and backward (chunks of 16 steps, merged 16 at a time: linear in T).
- * From T·B' = 1,024 rows the backward adds 2 (dW and dU summed from 256-row partial sums).
+ * From T·B' = 1,024 rows the backward adds 3 (x, h_{s-1} and the gate gradients transposed for dW and dU; GRU
+ * without resetAfter 4: r⊙h_{s-1} too).
  */
 const stacks = (steps: number) => Math.ceil(steps / 16);
 type Form = { cell: 'lstm' | 'gru'; resetAfter: boolean; label: string; perStep: number; forward: number; backward: number; oddH: [number, number]; gathers: Record<number, [number, number]> };
@@ -83,6 +85,22 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
   });
   afterAll(() => setFusedKernelsEnabled(true));
 
+  it('lstm split steps (B·H ≥ 4,096) T=20: forward and backward TWO programs per step', async () => {
+    setLstmSplitMinBH(0);
+    try {
+      const plain = FORMS[0]!;
+      const c = await counts(plain, 20, 4);
+      console.log(`[programs] lstm split T=20: forward ${c.forward.length} (${tally(c.forward)}), backward ${c.backward.length} (${tally(c.backward)})`);
+      // The one-program counts plus one more program per step: c' then [h, c] forward, dz then the carry backward.
+      expect(c.backward.length).toBe(2 * 20 + plain.backward + stacks(19) + 1);
+      expect(c.backward.filter((n) => n === 'LstmGateGradProgram')).toHaveLength(20);
+      expect(c.backward.filter((n) => n === 'LstmSplitCarryProgram')).toHaveLength(20);
+      expect(c.backward.filter((n) => n === 'GatedCarryProgram')).toHaveLength(0);
+    } finally {
+      setLstmSplitMinBH(LSTM_SPLIT_DEFAULT);
+    }
+  });
+
   for (const form of FORMS) {
     const results = new Map<number, { forward: number; backward: number }>();
     for (const steps of [1, 20, 250, 1000]) {
@@ -93,8 +111,9 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
         console.log(`[programs] ${form.label} T=${steps}: forward ${c.forward.length} (${tally(c.forward)}), backward ${c.backward.length} (${tally(c.backward)})`);
         const [gf, gb] = form.gathers[steps]!;
         expect(c.forward.length).toBe(form.perStep * steps + form.forward + stacks(steps) + gf);
-        // B2: T·B' = 2T rows; from 1,024 rows dW and dU are partial sums plus their sums (2 programs more).
-        const split = 2 * steps >= 1024 ? 2 : 0;
+        // B2: T·B' = 2T rows; from 1,024 rows dW and dU read transposed inputs (3 transposes, GRU without
+        // resetAfter 4).
+        const split = 2 * steps >= 1024 ? (form.cell === 'gru' && !form.resetAfter ? 4 : 3) : 0;
         expect(c.backward.length).toBe(form.perStep * steps + form.backward + stacks(steps - 1) + gb + split);
         // Exactly perStep programs per step, and the gathers as counted.
         const perStepForward = c.forward.filter((n) => n === 'GatedStepProgram').length;

@@ -39,13 +39,15 @@ const CASES: Case[] = [
   { name: 'lstm even H, T=1', cell: 'lstm', batch: 2, steps: 1, input: 2, hidden: 4, activation: 'softsign', recurrentActivation: 'hardSigmoid', goBackwards: false, mask: false },
   // 30 steps: chunks flush mid-sequence, a step starts from a chunk, the gather merges several.
   { name: 'lstm T=30 H=1', cell: 'lstm', batch: 1, steps: 30, input: 2, hidden: 1, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true },
-  // T·B' = 1,080 rows: dW and dU as 5 partial sums of 256 rows (the last one partial), then their sum.
+  // T·B' = 1,080 rows: dW and dU from transposed x, h_{s-1} and gate gradients (TransposedWeightGradProgram).
   { name: 'lstm T=180 B=5 (split weight gradients)', cell: 'lstm', batch: 5, steps: 180, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
   { name: 'lstm split steps, odd B, odd H, mask, goBackwards', cell: 'lstm', batch: 3, steps: 7, input: 3, hidden: 5, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true, splitLstm: true },
   { name: 'lstm split steps T=30 H=1', cell: 'lstm', batch: 1, steps: 30, input: 2, hidden: 1, activation: 'softsign', recurrentActivation: 'hardSigmoid', goBackwards: false, mask: true, splitLstm: true },
   { name: 'gru resetAfter odd H, mask', cell: 'gru', resetAfter: true, batch: 3, steps: 6, input: 4, hidden: 5, activation: 'tanh', recurrentActivation: 'hardSigmoidKeras2', goBackwards: false, mask: true },
   { name: 'gru resetAfter T=30 goBackwards', cell: 'gru', resetAfter: true, batch: 2, steps: 30, input: 3, hidden: 4, activation: 'relu', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
   { name: 'gru resetAfter false odd H, mask, goBackwards', cell: 'gru', resetAfter: false, batch: 3, steps: 6, input: 3, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
+  { name: 'gru resetAfter T=180 B=5 odd I (transposed weight gradients)', cell: 'gru', resetAfter: true, batch: 5, steps: 180, input: 3, hidden: 4, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true },
+  { name: 'gru resetAfter false T=180 B=5 odd H (transposed weight gradients)', cell: 'gru', resetAfter: false, batch: 5, steps: 180, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
   { name: 'gru resetAfter false T=30', cell: 'gru', resetAfter: false, batch: 4, steps: 30, input: 2, hidden: 6, activation: 'linear', recurrentActivation: 'hardSigmoid', goBackwards: false, mask: false },
 ];
 
@@ -150,12 +152,24 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
     });
   }
 
-  for (const cell of [
-    { cell: 'lstm', resetAfter: false },
-    { cell: 'gru', resetAfter: true },
-    { cell: 'gru', resetAfter: false },
+  for (const { split, ...cell } of [
+    { cell: 'lstm', resetAfter: false, split: false },
+    { cell: 'lstm', resetAfter: false, split: true },
+    { cell: 'gru', resetAfter: true, split: false },
+    { cell: 'gru', resetAfter: false, split: false },
   ] as const) {
-    it(`${cell.cell}${cell.cell === 'gru' ? ` resetAfter ${cell.resetAfter}` : ''}: NaN inputs at masked steps never reach the states`, () => {
+    it(`${cell.cell}${cell.cell === 'gru' ? ` resetAfter ${cell.resetAfter}` : ''}${split ? ' split steps' : ''}: NaN inputs at masked steps never reach the states`, () => {
+      try {
+        nanMaskedCase(cell, split);
+      } finally {
+        setLstmSplitMinBH(LSTM_SPLIT_DEFAULT);
+      }
+    });
+  }
+
+  // `split`: the LSTM steps run split, forward and backward (run() resets the threshold after each reference).
+  function nanMaskedCase(cell: { cell: 'lstm' | 'gru'; resetAfter: boolean }, split: boolean): void {
+    {
       const c: Case = { name: '', ...cell, batch: 2, steps: 5, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true };
       const inputs = inputsFor(c);
       // Steps 1 and 3 of row 0 and step 2 of row 1 are masked, and their inputs are NaN.
@@ -166,6 +180,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
         return { m, x, clean: tf.mul(inputs.x, tf.expandDims(m, 2)) };
       });
       tf.dispose(inputs.mask!);
+      if (split) setLstmSplitMinBH(0);
       const out = recurrence({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c));
       const reference = run(false, () => recurrence({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c)));
       const h = out.hiddenStates.dataSync();
@@ -177,12 +192,13 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
         dh: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 21),
         ...(c.cell === 'lstm' ? { dc: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 22) } : {}),
       }));
+      if (split) setLstmSplitMinBH(0);
       const grads = recurrenceGrad({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true });
       const expected = run(false, () => recurrenceGrad({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true }));
       for (const key of Object.keys(expected) as (keyof typeof expected)[]) expectClose(grads[key]!, expected[key]!, `NaN-masked ${key}`, 1e-3);
       tf.dispose([...Object.values(out), ...Object.values(reference), ...Object.values(poisoned), ...Object.values(inputs)]);
       tf.dispose([...Object.values(upstream), ...Object.values(grads), ...Object.values(expected)]);
-    });
+    }
   }
 
   it('simpleRNN: NaN inputs at masked steps never reach the states (the step selects, it does not blend)', () => {
@@ -216,5 +232,31 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       }
     }
     tf.dispose([mask, clean, x, out, reference, ...Object.values(weights)]);
+  });
+
+  it('simpleRNN B2 T520 (transposed weight gradients): NaN inputs at masked steps never reach dW', () => {
+    const steps = 520;
+    // Every third step of row 0 and every fifth of row 1 masked, with NaN inputs there.
+    const maskValues = Array.from({ length: 2 * steps }, (_, i) => (i < steps ? (i % 3 === 1 ? 0 : 1) : (i % 5 === 2 ? 0 : 1)));
+    const mask = tf.tensor2d(maskValues, [2, steps]);
+    const clean = tf.randomUniform([2, steps, 3], -1, 1, 'float32', 41);
+    const x = tf.where(tf.cast(tf.expandDims(mask, 2), 'bool'), clean, tf.fill([2, steps, 3], NaN));
+    const weights = {
+      kernel: tf.randomUniform([3, 4], -0.5, 0.5, 'float32', 42),
+      recurrentKernel: tf.randomUniform([4, 4], -0.5, 0.5, 'float32', 43),
+      h0: tf.randomUniform([2, 4], -0.5, 0.5, 'float32', 44),
+    };
+    for (const goBackwards of [false, true]) {
+      const attrs = { activation: 'tanh' as const, goBackwards };
+      const states = rnnSequence({ x, ...weights, mask }, attrs);
+      const dy = tf.randomUniform([2, steps, 4], -1, 1, 'float32', 45);
+      const grads = rnnSequenceGrad({ x, ...weights, mask, hiddenStates: states, dy }, attrs);
+      const expected = run(false, () => rnnSequenceGrad({ x: clean, ...weights, mask, hiddenStates: states, dy }, attrs));
+      for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
+        expectClose(grads[key], expected[key], `NaN-masked ${key} (goBackwards ${goBackwards}, T=${steps})`, 1e-3);
+      }
+      tf.dispose([states, dy, ...Object.values(grads), ...Object.values(expected)]);
+    }
+    tf.dispose([mask, clean, x, ...Object.values(weights)]);
   });
 });

@@ -2,7 +2,9 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensor
 import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { GruSequenceGrad, LstmSequenceGrad } from '@basicrnn/core';
 import { gatedCall, padWeights, takeColumns } from './gated_common.js';
+import { splitLstmStep } from './gated_sequence.js';
 import { PackedInputs } from './packed_inputs.js';
+import { LstmGateGradProgram, LstmSplitCarryProgram } from './programs/lstm_split_carry_programs.js';
 import {
   ColumnSumProgram,
   GatedCarryProgram,
@@ -23,9 +25,10 @@ import {
   paddedWidth,
   rowsPerStep,
   stateWidth,
+  timeMajorWeightGradSplits,
 } from './programs/gated_programs.js';
 import { InputProjectionProgram } from './programs/input_projection_program.js';
-import { PartialSumProgram } from './programs/weight_grad_program.js';
+import { PackedTransposeProgram, TransposedWeightGradProgram } from './programs/transposed_weight_grad_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
 
 /**
@@ -36,9 +39,10 @@ import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } fro
  *   gradients ({@link GatedFactorsProgram}); then g_{T-1} from dh (and dc);
  * - T-1 carry steps, ONE program each (TWO for GRU without resetAfter: d(r⊙h) first), then one for dh0 (/dc0),
  *   and the gathers that assemble the step chunks into the [B, T, W] total gradients ({@link SequenceGather});
- * - after (5 to 11, 2 more from T·B' = 1,024): the gate gradients of every step, x time-major, dx, dW, dU and db
- *   each as one program over all batch rows and steps (dW and dU as 256-row partial sums and their sum from
- *   T·B' = 1,024), the unpadding of the weight gradients (odd H) and the outputs taken out of the LSTM state
+ * - after (5 to 11, 3 more from T·B' = 1,024, 4 for GRU without resetAfter): the gate gradients of every step, x
+ *   time-major, dx, dW, dU and db each as one program over all batch rows and steps (from T·B' = 1,024 rows dW
+ *   and dU read their operands transposed, {@link TransposedWeightGradProgram}: x, h_{s-1}, the gate gradients,
+ *   and r⊙h_{s-1} for GRU without resetAfter, one transpose each), the unpadding of the weight gradients (odd H) and the outputs taken out of the LSTM state
  *   layout.
  * Outputs, in order: dx [B, T, I], dKernel [I, G·H], dRecurrentKernel [H, G·H], dBias (the bias's shape), dh0
  * [B, H], dc0 [B, H] (LSTM), and dHiddenStates [B, T, H] (∂loss/∂h_t, processing order) when `hiddenStateGrads`.
@@ -118,7 +122,19 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     let chunk: SequencePiece | null = null;
     let initialGrads: TensorInfo;
     let grads: TensorInfo;
+    // Large LSTMs (B·H ≥ 4,096, as the forward's split steps): the step's gate gradients first, then the carry.
+    const splitCarry = lstm && splitLstmStep(batch, hidden);
+    const gateGrads = new ProgramCache((v: { source: GatedCarryVariant['source'] }) => new LstmGateGradProgram(shape, v.source));
+    const splitCarries = new ProgramCache((v: GatedCarryVariant) => new LstmSplitCarryProgram(shape, v));
     const carry = (s: number, variant: GatedCarryVariant, list: TensorInfo[], keepPacked: boolean): TensorInfo => {
+      if (splitCarry) {
+        const dz = backend.runWebGLProgram(gateGrads.get({ source: variant.source }), [factors, mask, ...list], 'float32', [[s]], true);
+        try {
+          return backend.runWebGLProgram(splitCarries.get(variant), [...fixed, dz, ...list], 'float32', [[s]], keepPacked);
+        } finally {
+          backend.disposeIntermediateTensorInfo(dz);
+        }
+      }
       if (!twoPhase) return backend.runWebGLProgram(carries.get(variant), [...fixed, ...list], 'float32', [[s]], keepPacked);
       // `list` is the one tensor holding g_s: the start chunk or the previous step's output.
       const source = list;
@@ -184,24 +200,30 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
       const lead = outputShape.length === 1 ? '' : 'r';
       return output(new RemapProgram(outputShape, ['source'], blockRemapGlsl({ lead, fromWidth: hp, toWidth: hidden, valid: hidden, offset: 0 })), [info]);
     };
-    // A weight gradient over every row; long sequences sum 256-row partial sums in a second program.
-    const weightGrad = (program: TimeMajorWeightGradProgram, list: TensorInfo[]): TensorInfo => {
-      const final = hp === hidden ? output : temp;
-      if (program.outputShape.length === 2) return final(program, list);
-      const [splits, inner, outer] = program.outputShape as [number, number, number];
-      return final(new PartialSumProgram(splits, inner, outer), [temp(program, list)]);
-    };
-    const dKernel = unpad(
-      weightGrad(new TimeMajorWeightGradProgram(rows, inputSize, gates * hp, 0, null), [xs, deltas]),
-      [inputSize, gates * hidden],
-    );
-    const dRecurrent = unpad(
-      weightGrad(
-        new TimeMajorWeightGradProgram(rows, hidden, gates * hp, resetAfter ? gates * hp : 0, twoPhase ? { switchColumn: 2 * hp, offset: hp } : null),
+    const final = hp === hidden ? output : temp;
+    const secondA = twoPhase ? { switchColumn: 2 * hp, offset: hp } : null;
+    const recurrentOffset = resetAfter ? gates * hp : 0;
+    let dKernelPadded: TensorInfo;
+    let dRecurrentPadded: TensorInfo;
+    if (timeMajorWeightGradSplits(rows) === 1) {
+      // Short sequences: each output texel walks the columns of the [R, ·] inputs (they fit in the cache).
+      dKernelPadded = final(new TimeMajorWeightGradProgram(rows, inputSize, gates * hp, 0, null), [xs, deltas]);
+      dRecurrentPadded = final(
+        new TimeMajorWeightGradProgram(rows, hidden, gates * hp, recurrentOffset, secondA),
         twoPhase ? [previousH, deltas, candidate!] : [previousH, deltas],
-      ),
-      [hidden, gates * hidden],
-    );
+      );
+    } else {
+      // Long ones: transpose the inputs once, so that every walk runs along texture rows.
+      const transposed = (info: TensorInfo): TensorInfo => temp(new PackedTransposeProgram(rows, info.shape[1] as number), [info]);
+      const deltasT = transposed(deltas);
+      dKernelPadded = final(new TransposedWeightGradProgram(rows, inputSize, gates * hp, 0, null), [transposed(xs), deltasT]);
+      dRecurrentPadded = final(
+        new TransposedWeightGradProgram(rows, hidden, gates * hp, recurrentOffset, secondA),
+        twoPhase ? [transposed(previousH), deltasT, transposed(candidate!)] : [transposed(previousH), deltasT],
+      );
+    }
+    const dKernel = unpad(dKernelPadded, [inputSize, gates * hidden]);
+    const dRecurrent = unpad(dRecurrentPadded, [hidden, gates * hidden]);
     let dBias: TensorInfo;
     const biasSums = temp(new ColumnSumProgram(rows, deltaBlocks(shape) * hp), [deltas]);
     if (resetAfter) {

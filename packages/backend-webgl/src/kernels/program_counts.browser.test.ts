@@ -42,22 +42,25 @@ const OUR_PROGRAMS = new Set([
   'SequenceGatherProgram',
   'StepStackProgram',
   'PartialSumProgram',
+  'PackedTransposeProgram',
+  'SequenceOperandTransposeProgram',
+  'TransposedWeightGradProgram',
 ]);
 
 /**
  * Programs per call. Forward: the input projection, one per step, one stack per 16 steps (the [B, H] step states
  * copied into a [B, 16, H] chunk) and the gathers that assemble the chunks into [B, T, H]: one up to 16 chunks,
  * then about one per 16 more. Backward: m·act'(h), T-1 carry steps, dh0, one stack per 16 carry steps, the
- * gathers, dz, dx, dW, dU, db, and from B·T = 1,024 the sums of dW's and dU's partial sums.
+ * gathers, dz, dx, dW, dU, db, and from B·T = 1,024 (T even) dz, x and h_{s-1} transposed for dW and dU (3 more).
  * `forward` / `backward`: the exact counts with 16 texture units.
  */
 const stacks = (steps: number) => Math.ceil(steps / 16);
 const CONFIGS = [
   { name: 'S', batch: 1, steps: 50, input: 8, hidden: 32, forward: 50 + 2 + stacks(50), backward: 50 + 7 + stacks(49), model: true },
   { name: 'M', batch: 32, steps: 20, input: 10, hidden: 64, forward: 20 + 2 + stacks(20), backward: 20 + 7 + stacks(19), model: true },
-  // Long sequences: 63 forward chunks → 5 gathers, 63 backward chunks + dy's row → 5, and B·T = 2,000 rows: dW
-  // and dU each as partial sums + their sum (2 more).
-  { name: 'Long', batch: 2, steps: 1000, input: 2, hidden: 4, forward: 1000 + 6 + stacks(1000), backward: 1000 + 13 + stacks(999), model: false },
+  // Long sequences: 63 forward chunks → 5 gathers, 63 backward chunks + dy's row → 5, and B·T = 2,000 rows: dz,
+  // x and h_{s-1} transposed for dW and dU (3 more).
+  { name: 'Long', batch: 2, steps: 1000, input: 2, hidden: 4, forward: 1000 + 6 + stacks(1000), backward: 1000 + 14 + stacks(999), model: false },
 ];
 
 describe('fused webgl kernels: shader programs per call', () => {

@@ -31,9 +31,10 @@ const CASES: Case[] = [
   // starts from a chunk, and a gather of two chunks.
   { batch: 3, steps: 14, input: 2, hidden: 5, activation: 'tanh', goBackwards: true, bias: true, mask: true },
   // 16 texture units: 18 forward chunks of 13 steps, 22 backward chunks of 11, so chunks merge in two levels;
-  // B·T = 1,150 rows: the weight gradients sum 5 partial sums of 256 rows, split inside batch rows.
+  // B·T = 1,150 rows: the weight gradients read dz, x and h_{s-1} transposed (SequenceOperandTransposeProgram).
   { batch: 5, steps: 230, input: 3, hidden: 3, activation: 'tanh', goBackwards: false, bias: true, mask: true },
   { batch: 5, steps: 230, input: 3, hidden: 3, activation: 'relu', goBackwards: true, bias: false, mask: false },
+  { batch: 5, steps: 230, input: 2, hidden: 4, activation: 'tanh', goBackwards: true, bias: true, mask: true },
 ];
 
 function random(shape: number[], seed: number, scale = 1): tf.Tensor {

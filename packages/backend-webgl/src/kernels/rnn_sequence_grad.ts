@@ -8,7 +8,8 @@ import { RnnDeltaProgram } from './programs/rnn_delta_program.js';
 import { RnnSlopeProgram } from './programs/rnn_slope_program.js';
 import type { RecurrenceShape } from './programs/rnn_step_program.js';
 import { SequenceMatMulProgram } from './programs/sequence_matmul_program.js';
-import { PartialSumProgram, WeightGradProgram, weightGradReadsFlat, weightGradSplits } from './programs/weight_grad_program.js';
+import { WeightGradProgram, weightGradReadsFlat, weightGradSplits } from './programs/weight_grad_program.js';
+import { SequenceOperandTransposeProgram, PackedTransposeProgram, TransposedWeightGradProgram } from './programs/transposed_weight_grad_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
 
 /** The inputs of a fused {@link RnnSequenceGrad} kernel; `mask` is absent when the op is called without one. */
@@ -23,8 +24,8 @@ interface RnnSequenceGradKernelInputs {
 }
 
 /**
- * Backpropagation through time as T+7 shader programs (a few more past T ≈ 190, and 2 more to sum the weight
- * gradients' partial sums from B·T = 1,024): m·act'(h) for every step, T-1
+ * Backpropagation through time as T+7 shader programs (a few more past T ≈ 190, and 3 more from B·T = 1,024 with T
+ * even: dz, x and h_{s-1} transposed for the weight gradients): m·act'(h) for every step, T-1
  * carry steps that compute the total gradients g in chunks (see {@link RnnCarryProgram}), one for dh0, the
  * gathers that assemble the chunks into one [B, T, H] tensor ({@link SequenceGather}), one for dz over all
  * steps, then dx, dW, dU and db each as a single program over every batch row and timestep.
@@ -116,19 +117,30 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
     // With T even the weight gradients read [B·T, ·] views of the sequences (free reshapes, see weightGradReadsFlat).
     const rows = (info: TensorInfo): TensorInfo =>
       weightGradReadsFlat(steps) ? { ...info, shape: [batch * steps, info.shape[2] as number] } : info;
-    // Long sequences: partial sums over row blocks, then their sum (see weightGradSplits).
     const splits = weightGradSplits(batch, steps);
+    // Long sequences (T even, B·T ≥ 1,024): dz, x and h_{s-1} transposed once, so that every walk runs along
+    // texture rows (TransposedWeightGradProgram).
+    const deltasT = splits === 1 ? null : backend.runWebGLProgram(new PackedTransposeProgram(batch * steps, hidden), [rows(deltas)], 'float32', undefined, true);
     const weightGrad = (inner: number, source: 'input' | 'previousState', list: TensorInfo[]): TensorInfo => {
+      if (deltasT !== null) {
+        const operand = backend.runWebGLProgram(
+          new SequenceOperandTransposeProgram(batch, steps, inner, source, goBackwards, hasMask),
+          list.slice(1),
+          'float32',
+          undefined,
+          true,
+        );
+        const grad = run(new TransposedWeightGradProgram(batch * steps, inner, hidden, 0, null), [operand, deltasT]);
+        backend.disposeIntermediateTensorInfo(operand);
+        return grad;
+      }
       // dW zeroes masked steps' x by select (it may be NaN there, and dz = 0 would not cancel it).
       const program = new WeightGradProgram(batch, steps, inner, hidden, source, goBackwards, hasMask);
-      if (splits === 1) return run(program, list);
-      const partials = backend.runWebGLProgram(program, list, 'float32', undefined, true);
-      const sum = run(new PartialSumProgram(splits, inner, hidden), [partials]);
-      backend.disposeIntermediateTensorInfo(partials);
-      return sum;
+      return run(program, list);
     };
     const dKernel = weightGrad(inputSize, 'input', mask === undefined ? [rows(deltas), rows(x)] : [rows(deltas), rows(x), mask]);
     const dRecurrent = weightGrad(hidden, 'previousState', [rows(deltas), rows(states), h0]);
+    if (deltasT !== null) backend.disposeIntermediateTensorInfo(deltasT);
     const dBias = run(new BiasGradProgram(batch, steps, hidden), [deltas]);
     backend.disposeIntermediateTensorInfo(deltas);
     return [dx, dKernel, dRecurrent, dBias, dh0];

@@ -53,7 +53,7 @@ export function rowsPerStep(batch: number): number {
 }
 
 /** Activations, mask reads and selects, and the 2×2 block products every gated program uses. */
-function prelude(shape: GatedShape, hasMask = true): string {
+export function prelude(shape: GatedShape, hasMask = true): string {
   return `
     ${PACKED_HELPERS}
     ${gatedActivationGlsl(shape.activation, 'act')}
@@ -598,7 +598,7 @@ export interface GatedCarryVariant {
 }
 
 /** GLSL of `gradBlock(s, b, k)`: g_s at batch rows b, b+1, state columns k, k+1, from the carry variant's source. */
-function gradSourceGlsl(batch: number, source: GatedCarryVariant['source'], pending: number): string {
+export function gradSourceGlsl(batch: number, source: GatedCarryVariant['source'], pending: number): string {
   return `
     vec4 gradBlock(int s, int b, int k) {
       int b1 = b + 1 < ${batch} ? b + 1 : b;
@@ -608,7 +608,7 @@ function gradSourceGlsl(batch: number, source: GatedCarryVariant['source'], pend
 }
 
 /** GLSL of `factor(s, b, block, k)`: a {@link GatedFactorsProgram} texel. */
-function factorGlsl(batch: number, hp: number): string {
+export function factorGlsl(batch: number, hp: number): string {
   return `
     vec4 factor(int s, int b, int block, int k) {
       return getFactors(s * ${rowsPerStep(batch)} + b, block * ${hp} + k);
@@ -797,7 +797,7 @@ export class GatedCarryProgram implements GPGPUProgram {
 }
 
 /** Zeroes the padding column of a state texel at column `n` (the odd H's last pair, in h's and in c's half). */
-function padColumns(lstm: boolean, hidden: number, hp: number, n: string, v: string): string {
+export function padColumns(lstm: boolean, hidden: number, hp: number, n: string, v: string): string {
   const col = lstm ? `(${n} >= ${hp} ? ${n} - ${hp} : ${n})` : n;
   return `if (${col} + 1 >= ${hidden}) { ${v}.y = 0.0; ${v}.w = 0.0; }`;
 }
