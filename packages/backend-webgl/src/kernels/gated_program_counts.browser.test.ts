@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { type RecurrenceAttrs, recurrence, recurrenceGrad, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
-import { LSTM_SPLIT_DEFAULT, setLstmSplitMinBH } from './gated_sequence.js';
+import { LSTM_SPLIT_DEFAULT, setLstmSplitMinWork } from './gated_sequence.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
 
@@ -85,8 +85,8 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
   });
   afterAll(() => setFusedKernelsEnabled(true));
 
-  it('lstm split steps (B·H ≥ 4,096) T=20: forward and backward TWO programs per step', async () => {
-    setLstmSplitMinBH(0);
+  it('lstm split steps (B·H² ≥ 65,536) T=20: forward and backward TWO programs per step', async () => {
+    setLstmSplitMinWork(0);
     try {
       const plain = FORMS[0]!;
       const c = await counts(plain, 20, 4);
@@ -97,7 +97,7 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
       expect(c.backward.filter((n) => n === 'LstmSplitCarryProgram')).toHaveLength(20);
       expect(c.backward.filter((n) => n === 'GatedCarryProgram')).toHaveLength(0);
     } finally {
-      setLstmSplitMinBH(LSTM_SPLIT_DEFAULT);
+      setLstmSplitMinWork(LSTM_SPLIT_DEFAULT);
     }
   });
 

@@ -162,7 +162,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       try {
         nanMaskedCase(cell, split);
       } finally {
-        setLstmSplitMinBH(LSTM_SPLIT_DEFAULT);
+        setLstmSplitMinWork(LSTM_SPLIT_DEFAULT);
       }
     });
   }
@@ -180,7 +180,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
         return { m, x, clean: tf.mul(inputs.x, tf.expandDims(m, 2)) };
       });
       tf.dispose(inputs.mask!);
-      if (split) setLstmSplitMinBH(0);
+      if (split) setLstmSplitMinWork(0);
       const out = recurrence({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c));
       const reference = run(false, () => recurrence({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c)));
       const h = out.hiddenStates.dataSync();
@@ -192,7 +192,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
         dh: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 21),
         ...(c.cell === 'lstm' ? { dc: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 22) } : {}),
       }));
-      if (split) setLstmSplitMinBH(0);
+      if (split) setLstmSplitMinWork(0);
       const grads = recurrenceGrad({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true });
       const expected = run(false, () => recurrenceGrad({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true }));
       for (const key of Object.keys(expected) as (keyof typeof expected)[]) expectClose(grads[key]!, expected[key]!, `NaN-masked ${key}`, 1e-3);
