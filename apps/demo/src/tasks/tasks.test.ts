@@ -55,7 +55,9 @@ describe('learning real tasks (wasm, Node, fixed seeds)', () => {
     const test = tensors(data, 1200, 1500);
     const model = new BasicRNN({ hiddenSize: 16, outputSize: 1, returnSequences: true, seed: 3 });
     model.compile({ optimizer: 'adam', learningRate: 0.01, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-    await model.fit(train.x, train.y, { epochs: 20, batchSize: 32, seed: 3 });
+    // 10 epochs: at this learning rate Adam oscillates after ~10 (per-step accuracy at epoch 20 ranged 93.4–98.8%
+    // over seeds 1–5 and moved by 4 points with a tanh differing in the last bits; at epoch 10 every seed gave ≥ 96%).
+    await model.fit(train.x, train.y, { epochs: 10, batchSize: 32, seed: 3 });
     const [loss, accuracy] = (await model.evaluate(test.x, test.y)) as number[];
     console.log(`running sign: held-out per-step accuracy ${(100 * accuracy!).toFixed(1)}%, loss ${loss!.toFixed(4)}`);
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
