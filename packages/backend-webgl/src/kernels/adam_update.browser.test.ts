@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { AdamUpdate, DTypeError, ShapeError, adamUpdateInputNames, layers, sequential, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
 import { uniform } from '@basicrnn/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
+import { programsRunBy } from '../test/programs_run_by.js';
 
 // core's AdamUpdate on webgl (kernels/adam_update.ts): three element-wise programs per weight that must give what
 // tfjs's Adam ops give on this backend: the same float32 operations in the same order, bit for bit on SwiftShader
@@ -33,22 +33,6 @@ function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
   return worst;
-}
-
-/** Names of the shader programs the webgl backend runs during `fn`. */
-async function programsRunBy<T>(fn: () => T | Promise<T>): Promise<{ result: T; programs: string[] }> {
-  const backend = tf.backend() as MathBackendWebGL;
-  const original = backend.runWebGLProgram;
-  const programs: string[] = [];
-  backend.runWebGLProgram = function (this: MathBackendWebGL, program, ...rest) {
-    programs.push(program.constructor.name);
-    return original.call(this, program, ...rest);
-  };
-  try {
-    return { result: await fn(), programs };
-  } finally {
-    backend.runWebGLProgram = original;
-  }
 }
 
 describe('AdamUpdate (webgl)', () => {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { BasicRNN, FiniteProbe, NonFiniteError, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
 import { uniform } from '@basicrnn/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
+import { programsRunBy } from '../test/programs_run_by.js';
 
 // core's FiniteProbe on webgl (kernels/finite_probe.ts): one program per 15 inputs that must say 0 when every
 // element is finite and NaN when any is NaN or ±Inf, wherever it sits (last element of odd shapes included).
@@ -13,22 +13,6 @@ beforeAll(async () => {
   setFusedKernelsEnabled(true);
 });
 afterAll(() => setFusedKernelsEnabled(true));
-
-/** Names of the shader programs the webgl backend runs during `fn`. */
-async function programsRunBy<T>(fn: () => T | Promise<T>): Promise<{ result: T; programs: string[] }> {
-  const backend = tf.backend() as MathBackendWebGL;
-  const original = backend.runWebGLProgram;
-  const programs: string[] = [];
-  backend.runWebGLProgram = function (this: MathBackendWebGL, program, ...rest) {
-    programs.push(program.constructor.name);
-    return original.call(this, program, ...rest);
-  };
-  try {
-    return { result: await fn(), programs };
-  } finally {
-    backend.runWebGLProgram = original;
-  }
-}
 
 const SHAPES = [[], [1], [7], [3, 5], [2, 3, 5], [33, 129], [2, 2, 3, 3]];
 

@@ -1,27 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { type RecurrenceAttrs, recurrence, recurrenceGrad, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
 import { LSTM_SPLIT_DEFAULT, setLstmSplitMinWork } from './gated_sequence.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
+import { programsRunBy } from '../test/programs_run_by.js';
 
 // Shader programs per fused LSTM / GRU call, counted at the backend (every runWebGLProgram call), as
 // program_counts.browser.test.ts does for SimpleRNN: a fused kernel is one entry in tf.profile.
-
-async function programsRunBy<T>(fn: () => T | Promise<T>): Promise<{ result: T; programs: string[] }> {
-  const backend = tf.backend() as MathBackendWebGL;
-  const original = backend.runWebGLProgram;
-  const programs: string[] = [];
-  backend.runWebGLProgram = function (this: MathBackendWebGL, program, ...rest) {
-    programs.push(program.constructor.name);
-    return original.call(this, program, ...rest);
-  };
-  try {
-    return { result: await fn(), programs };
-  } finally {
-    backend.runWebGLProgram = original;
-  }
-}
 
 function tally(programs: string[]): string {
   const counts = new Map<string, number>();

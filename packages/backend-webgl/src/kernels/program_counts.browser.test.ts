@@ -1,27 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { BasicRNN, rnnSequence, rnnSequenceGrad, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
+import { programsRunBy } from '../test/programs_run_by.js';
 
 // Shader programs are counted at the backend (every runWebGLProgram call: the kernels' own programs, uploads,
 // layout conversions): tf.profile would count a fused kernel as one.
-
-/** Names of the shader programs the webgl backend runs during `fn` (uploads and layout conversions included). */
-async function programsRunBy<T>(fn: () => T | Promise<T>): Promise<{ result: T; programs: string[] }> {
-  const backend = tf.backend() as MathBackendWebGL;
-  const original = backend.runWebGLProgram;
-  const programs: string[] = [];
-  backend.runWebGLProgram = function (this: MathBackendWebGL, program, ...rest) {
-    programs.push(program.constructor.name);
-    return original.call(this, program, ...rest);
-  };
-  try {
-    return { result: await fn(), programs };
-  } finally {
-    backend.runWebGLProgram = original;
-  }
-}
 
 function tally(programs: string[]): string {
   const counts = new Map<string, number>();
