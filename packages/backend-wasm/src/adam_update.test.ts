@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamUpdate, DTypeError, ShapeError, adamUpdateInputNames, layers, sequential, setBackend } from '@basicrnn/core';
-import { uniform } from '@basicrnn/test-kit';
+import { AdamUpdate, DTypeError, ShapeError, adamUpdateInputNames, setBackend } from '@basicrnn/core';
+import { ADAM_TEST_ATTRS, tfjsAdamStep, trainWithAndWithoutAdamKernel, uniform } from '@basicrnn/test-kit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import './index.js';
 
@@ -12,18 +12,7 @@ beforeAll(async () => {
   await setBackend('wasm');
 });
 
-const ATTRS = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, c1: Math.fround(1 - 0.9 ** 3), c2: Math.fround(1 - 0.999 ** 3) };
-
-/** tfjs's Adam step (adam_optimizer.js), as its ops: [value', m', v']. */
-function tfjsAdam(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor): tf.Tensor[] {
-  return tf.tidy(() => {
-    const m1 = tf.add(tf.mul(m, ATTRS.beta1), tf.mul(g, 1 - ATTRS.beta1));
-    const v1 = tf.add(tf.mul(v, ATTRS.beta2), tf.mul(tf.square(g), 1 - ATTRS.beta2));
-    const mh = tf.div(m1, tf.scalar(ATTRS.c1));
-    const vh = tf.div(v1, tf.scalar(ATTRS.c2));
-    return [tf.add(tf.mul(tf.div(mh, tf.add(tf.sqrt(vh), ATTRS.epsilon)), -ATTRS.learningRate), value), m1, v1];
-  });
-}
+const ATTRS = ADAM_TEST_ATTRS;
 
 describe('AdamUpdate (wasm)', () => {
   it.each([[[1]], [[7]], [[3, 5]], [[33, 129]]])('matches tfjs\'s Adam ops bit for bit, shape %j', async (shape) => {
@@ -33,7 +22,7 @@ describe('AdamUpdate (wasm)', () => {
     const [value, m, g] = [make(1, -2, 2), make(2, -0.5, 0.5), make(4, -3, 3)];
     const v = tf.tidy(() => tf.abs(make(3, 0, 0.2)));
     const got = tf.engine().runKernel(AdamUpdate, { value, m, v, gradient: g }, ATTRS as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    const want = tfjsAdam(value, m, v, g);
+    const want = tfjsAdamStep(value, m, v, g);
     for (let k = 0; k < 3; k++) {
       expect(got[k]!.shape).toEqual(shape);
       expect(Array.from(await got[k]!.data())).toEqual(Array.from(await want[k]!.data()));
@@ -55,7 +44,7 @@ describe('AdamUpdate (wasm)', () => {
       const [value, m, g] = [make(1, -2, 2), make(2, -0.5, 0.5), make(4, -3, 3)];
       const v = tf.tidy(() => tf.abs(make(3, 0, 0.2)));
       Object.assign(inputs, { [names.value]: value, [names.m]: m, [names.v]: v, [names.gradient]: g });
-      want.push(...tfjsAdam(value, m, v, g));
+      want.push(...tfjsAdamStep(value, m, v, g));
     });
     const got = tf.engine().runKernel(AdamUpdate, inputs, ATTRS as unknown as tf.NamedAttrMap) as tf.Tensor[];
     expect(got.length).toBe(3 * shapes.length);
@@ -90,36 +79,9 @@ describe('AdamUpdate (wasm)', () => {
 
   it('a model compiled with adam trains as with tfjs\'s ops: the same weights after 3 steps, bit for bit, one call per step', async () => {
     const before = tf.memory().numTensors;
-    const x = tf.tensor(uniform(3 * 5 * 4, 7, -1, 1), [3, 5, 4]);
-    const y = tf.tensor(uniform(3, 8, -1, 1), [3, 1]);
-    const train = async (): Promise<number[][]> => {
-      const model = sequential({ layers: [layers.lstm({ units: 6 }), layers.dense({ units: 1 })], seed: 3 });
-      model.build([3, 5, 4]);
-      model.compile({ optimizer: 'adam', learningRate: 0.01, loss: 'meanSquaredError' });
-      for (let s = 0; s < 3; s++) await model.trainOnBatch(x, y);
-      const out = await Promise.all(model.trainableVariables().map(async (w) => Array.from(await w.data())));
-      model.dispose();
-      return out;
-    };
-    const config = tf.getKernel(AdamUpdate, 'wasm')!;
-    let calls = 0;
-    tf.unregisterKernel(AdamUpdate, 'wasm');
-    let want: number[][];
-    try {
-      want = await train();
-    } finally {
-      tf.registerKernel({ ...config, kernelFunc: (args) => (calls++, config.kernelFunc(args)) });
-    }
-    let got: number[][];
-    try {
-      got = await train();
-    } finally {
-      tf.unregisterKernel(AdamUpdate, 'wasm');
-      tf.registerKernel(config);
-    }
+    const { want, got, calls } = await trainWithAndWithoutAdamKernel('wasm', 3);
     expect(calls).toBe(3);
     expect(got).toEqual(want);
-    tf.dispose([x, y]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

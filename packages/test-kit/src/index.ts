@@ -14,3 +14,4 @@ export { FAST, MEASURE } from './run_flags.js';
 export { uniform, randomMask } from './data.js';
 export { layersParityTests, LAYERS_CASES, modelReference } from './layers_parity.js';
 export type { LayersCase, LayersParityContext } from './layers_parity.js';
+export { ADAM_TEST_ATTRS, tfjsAdamStep, trainWithAndWithoutAdamKernel } from './adam_checks.js';

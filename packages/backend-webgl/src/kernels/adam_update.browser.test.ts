@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamUpdate, DTypeError, ShapeError, adamUpdateInputNames, layers, sequential, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
-import { uniform } from '@basicrnn/test-kit';
+import { AdamUpdate, DTypeError, ShapeError, adamUpdateInputNames, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
+import { ADAM_TEST_ATTRS, tfjsAdamStep, trainWithAndWithoutAdamKernel, uniform } from '@basicrnn/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
 import { programsRunBy } from '../test/programs_run_by.js';
@@ -15,18 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => setFusedKernelsEnabled(true));
 
-const ATTRS = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, c1: Math.fround(1 - 0.9 ** 3), c2: Math.fround(1 - 0.999 ** 3) };
-
-/** tfjs's Adam step (adam_optimizer.js), as its ops: [value', m', v']. */
-function tfjsAdam(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor): tf.Tensor[] {
-  return tf.tidy(() => {
-    const m1 = tf.add(tf.mul(m, ATTRS.beta1), tf.mul(g, 1 - ATTRS.beta1));
-    const v1 = tf.add(tf.mul(v, ATTRS.beta2), tf.mul(tf.square(g), 1 - ATTRS.beta2));
-    const mh = tf.div(m1, tf.scalar(ATTRS.c1));
-    const vh = tf.div(v1, tf.scalar(ATTRS.c2));
-    return [tf.add(tf.mul(tf.div(mh, tf.add(tf.sqrt(vh), ATTRS.epsilon)), -ATTRS.learningRate), value), m1, v1];
-  });
-}
+const ATTRS = ADAM_TEST_ATTRS;
 
 /** Largest |a − b| / max(1, |b|) over two arrays. */
 function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -50,7 +39,7 @@ describe('AdamUpdate (webgl)', () => {
     );
     // CPU-resident inputs are uploaded first (EncodeMatrixPackedProgram); then one program per output.
     expect(programs.filter((name) => name !== 'EncodeMatrixPackedProgram')).toEqual(n === 0 ? [] : ['AdamUpdateProgram', 'AdamUpdateProgram', 'AdamUpdateProgram']);
-    const want = tfjsAdam(value!, m!, v, g!);
+    const want = tfjsAdamStep(value!, m!, v, g!);
     for (let k = 0; k < 3; k++) {
       expect(got[k]!.shape).toEqual(shape);
       expect(maxRelativeError(await got[k]!.data(), await want[k]!.data())).toBe(0);
@@ -76,7 +65,7 @@ describe('AdamUpdate (webgl)', () => {
     expect(got.length).toBe(9);
     expect(programs.filter((name) => name === 'AdamUpdateProgram').length).toBe(9);
     for (let i = 0; i < weights.length; i++) {
-      const want = tfjsAdam(...(weights[i] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]));
+      const want = tfjsAdamStep(...(weights[i] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]));
       for (let k = 0; k < 3; k++) {
         expect(got[3 * i + k]!.shape).toEqual(shapes[i]);
         expect(maxRelativeError(await got[3 * i + k]!.data(), await want[k]!.data())).toBe(0);
@@ -106,38 +95,10 @@ describe('AdamUpdate (webgl)', () => {
 
   it('a model compiled with adam trains as with tfjs\'s Adam on webgl: the same weights after 4 steps, bit for bit, one call per step (3 programs per weight)', async () => {
     const before = tf.memory().numTensors;
-    const x = tf.tensor(uniform(3 * 5 * 4, 7, -1, 1), [3, 5, 4]);
-    const y = tf.tensor(uniform(3, 8, -1, 1), [3, 1]);
-    const train = async (): Promise<number[][]> => {
-      const model = sequential({ layers: [layers.lstm({ units: 6 }), layers.dense({ units: 1 })], seed: 3 });
-      model.build([3, 5, 4]);
-      // Epsilon pinned: tfjs's default on webgl is 1e-4 (its epsilon() follows floatPrecision, see the README).
-      model.compile({ optimizer: 'adam', learningRate: 0.01, loss: 'meanSquaredError' });
-      for (let s = 0; s < 4; s++) await model.trainOnBatch(x, y);
-      const out = await Promise.all(model.trainableVariables().map(async (w) => Array.from(await w.data())));
-      model.dispose();
-      return out;
-    };
-    const config = tf.getKernel(AdamUpdate, 'webgl')!;
-    let calls = 0;
-    tf.unregisterKernel(AdamUpdate, 'webgl');
-    let want: number[][];
-    try {
-      want = await train();
-    } finally {
-      tf.registerKernel({ ...config, kernelFunc: (args) => (calls++, config.kernelFunc(args)) });
-    }
-    let got: number[][];
-    try {
-      got = await train();
-    } finally {
-      tf.unregisterKernel(AdamUpdate, 'webgl');
-      tf.registerKernel(config);
-    }
+    const { want, got, calls } = await trainWithAndWithoutAdamKernel('webgl', 4);
     expect(calls).toBe(4);
     expect(got.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) expect(maxRelativeError(got[i]!, want[i]!)).toBe(0);
-    tf.dispose([x, y]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
