@@ -950,12 +950,46 @@ function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usiz
   lstmLanesOf(p, q, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, wide);
 }
 
+/** q[j] = act(p[j] + q[j]) for j < n (a multiple of 4), and the same into z when z ≠ 0. */
+// @ts-ignore: decorator
+@inline function activateInPlace(p: usize, q: usize, z: usize, n: i32, act: i32): void {
+  const end = <usize>n * F;
+  for (let o: usize = 0; o < end; o += 16) {
+    const a = activate4(f32x4.add(v128.load(p + o), v128.load(q + o)), act);
+    v128.store(q + o, a);
+    if (z != 0) v128.store(z + o, a);
+  }
+}
+
 /**
  * {@link lstmLanes} for the usual activations (tanh, sigmoid gates) over the first `wide` units of a row (a multiple
- * of 4), activations resolved at compile time: no activation switch, and one call per row rather than one per 4 units.
+ * of 4), in two passes: the four gates' activations over the row (written over the products q, and into the saved
+ * gates zo), then the state update. The same operations as lstmLanes (bit-identical), but each pass is a short loop
+ * of independent iterations that the CPU overlaps, where one pass was a long chain per 4 units (gates → c → tanh(c)
+ * → h, ~400 instructions) that left it waiting on latency; one call per row rather than one per 4 units.
  */
 function lstmRowTanhSigmoid(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usize, zo: usize, hidden: i32, wide: i32, m: f32): void {
-  for (let j = 0; j < wide; j += 4) lstmLanesOf(p, q, hp, cp, ho, co, zo, hidden, j, m, ACT_TANH, ACT_SIGMOID, true);
+  const gs = <usize>hidden * F;
+  activateInPlace(p, q, zo, wide, ACT_SIGMOID);
+  activateInPlace(p + gs, q + gs, zo == 0 ? 0 : zo + gs, wide, ACT_SIGMOID);
+  activateInPlace(p + 2 * gs, q + 2 * gs, zo == 0 ? 0 : zo + 2 * gs, wide, ACT_TANH);
+  activateInPlace(p + 3 * gs, q + 3 * gs, zo == 0 ? 0 : zo + 3 * gs, wide, ACT_SIGMOID);
+  const end = <usize>wide * F;
+  for (let o: usize = 0; o < end; o += 16) {
+    const i = v128.load(q + o);
+    const f = v128.load(q + gs + o);
+    const g = v128.load(q + 2 * gs + o);
+    const og = v128.load(q + 3 * gs + o);
+    const cPrev = v128.load(cp + o);
+    let c = f32x4.add(f32x4.mul(f, cPrev), f32x4.mul(i, g));
+    let h = f32x4.mul(og, tanh4(c));
+    if (m != 1) {
+      c = blend(cPrev, c, m);
+      h = blend(v128.load(hp + o), h, m);
+    }
+    v128.store(co + o, c);
+    v128.store(ho + o, h);
+  }
 }
 
 /**
