@@ -881,6 +881,28 @@ function previousStates(init: usize, states: usize, prev: usize, batch: i32, ste
   }
 }
 
+/** Whether the n floats at p are all ±0. */
+function allZero(p: usize, n: i32): bool {
+  const magnitude = i32x4.splat(0x7fffffff);
+  let any = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) any = v128.or(any, v128.and(v128.load(p + <usize>i * F), magnitude));
+  if (v128.any_true(any)) return false;
+  for (; i < n; i++) if ((load<u32>(p + <usize>i * F) & 0x7fffffff) != 0) return false;
+  return true;
+}
+
+/** Whether the n floats at p are all finite (no ±Inf, no NaN). */
+function allFinite(p: usize, n: i32): bool {
+  const exponent = i32x4.splat(0x7f800000);
+  let bad = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) bad = v128.or(bad, i32x4.eq(v128.and(v128.load(p + <usize>i * F), exponent), exponent));
+  if (v128.any_true(bad)) return false;
+  for (; i < n; i++) if ((load<u32>(p + <usize>i * F) & 0x7f800000) == 0x7f800000) return false;
+  return true;
+}
+
 /** out[j] = Σ_rows d[r, j] for j < n (d's pitch ldd). */
 function columnSums(d: usize, ldd: usize, rows: i32, n: i32, out: usize): void {
   let j = 0;
@@ -954,7 +976,18 @@ function lstmLanes(p: usize, q: usize, hp: usize, cp: usize, ho: usize, co: usiz
 // @ts-ignore: decorator
 @inline function activateInPlace(p: usize, q: usize, z: usize, n: i32, act: i32): void {
   const end = <usize>n * F;
-  for (let o: usize = 0; o < end; o += 16) {
+  let o: usize = 0;
+  for (; o + 32 <= end; o += 32) {
+    const a = activate4(f32x4.add(v128.load(p + o), v128.load(q + o)), act);
+    const b = activate4(f32x4.add(v128.load(p + o, 16), v128.load(q + o, 16)), act);
+    v128.store(q + o, a);
+    v128.store(q + o, b, 16);
+    if (z != 0) {
+      v128.store(z + o, a);
+      v128.store(z + o, b, 16);
+    }
+  }
+  for (; o < end; o += 16) {
     const a = activate4(f32x4.add(v128.load(p + o), v128.load(q + o)), act);
     v128.store(q + o, a);
     if (z != 0) v128.store(z + o, a);
@@ -1029,6 +1062,7 @@ export function lstmForward(
 
   const seqPitch = <usize>steps * hBytes;
   const usual = act == ACT_TANH && gateAct == ACT_SIGMOID;
+  const zeroH0 = allZero(h0, batch * hidden) && allFinite(u, hidden * g);
   let t0 = 0;
   let n = 0;
   for (let s = 0; s < steps; s++) {
@@ -1041,7 +1075,10 @@ export function lstmForward(
     const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
     const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
     const prevPitch = s == 0 ? hBytes : seqPitch;
-    stepGemmForward(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, pack);
+    // h0·U is exactly +0 when h0 is all zeros (Keras' default initial state) and U finite: every product is ±0 and
+    // the sums start from +0. Fill instead of multiplying (bit-identical; 1/T of the recurrent products).
+    if (s == 0 && zeroH0) memory.fill(q, 0, <usize>batch * qPitch);
+    else stepGemmForward(hPrev, prevPitch, up, q, qPitch, batch, hidden, g, pack);
     for (let bi = 0; bi < batch; bi++) {
       const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
       const hp = hPrev + <usize>bi * prevPitch;

@@ -79,3 +79,62 @@ describe('fused kernels past one cache block (depth > 256, width > 128), against
     });
   }
 });
+
+// The LSTM forward skips h0·U at the first step when h0 is all zeros (±0) and U is finite (the product is +0 then,
+// bit for bit): against the composite, both with such an h0 and with a U holding ±Inf or NaN, where 0·Inf = NaN
+// must reach the states as it does on the composite.
+describe('fused LSTM forward from a zero initial state, against the composite', () => {
+  const batch = 6; // one 4-row tile and a partial one
+  const steps = 3;
+  const inputSize = 3;
+  const units = 9; // a column tail
+  const g = 4 * units;
+  beforeAll(async () => setBackend('wasm'));
+  afterAll(() => setFusedKernelsEnabled(true));
+  const cases: { name: string; u: (v: Float32Array) => void; h0: (v: Float32Array) => void }[] = [
+    { name: 'h0 zeros, finite U', u: () => {}, h0: () => {} },
+    { name: 'h0 of ±0, finite U', u: () => {}, h0: (v) => v.forEach((_, i) => (v[i] = i % 3 === 0 ? -0 : 0)) },
+    { name: 'h0 zeros, U with +Inf', u: (v) => (v[5 * g + 7] = Infinity), h0: () => {} },
+    { name: 'h0 zeros, U with NaN', u: (v) => (v[2 * g + 30] = NaN), h0: () => {} },
+    { name: 'one nonzero entry in h0', u: () => {}, h0: (v) => (v[batch * units - 1] = 0.25) },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const before = tf.memory().numTensors;
+      const u = uniform(units * g, 3, -0.3, 0.3);
+      c.u(u);
+      const h0 = new Float32Array(batch * units);
+      c.h0(h0);
+      const inputs: RecurrenceInputs = {
+        x: tf.tensor3d(uniform(batch * steps * inputSize, 1), [batch, steps, inputSize]),
+        kernel: tf.tensor2d(uniform(inputSize * g, 2, -0.3, 0.3), [inputSize, g]),
+        recurrentKernel: tf.tensor2d(u, [units, g]),
+        bias: tf.tensor1d(uniform(g, 4, -0.3, 0.3)),
+        h0: tf.tensor2d(h0, [batch, units]),
+        c0: tf.tensor2d(uniform(batch * units, 7, -0.5, 0.5), [batch, units]),
+      };
+      const attrs: RecurrenceAttrs = { cell: 'lstm', activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: false };
+      const run = (fused: boolean): Record<string, tf.Tensor> => {
+        setFusedKernelsEnabled(fused);
+        try {
+          return recurrence(inputs, attrs) as unknown as Record<string, tf.Tensor>;
+        } finally {
+          setFusedKernelsEnabled(true);
+        }
+      };
+      const fused = run(true);
+      const composite = run(false);
+      const tol = cellToleranceFor('wasm');
+      for (const name of ['hiddenStates', 'cellStates']) {
+        const a = fused[name]!.dataSync();
+        const b = composite[name]!.dataSync();
+        const nanA = Array.from(a, (v) => Number.isNaN(v));
+        expect(nanA, `${name}: NaN positions`).toEqual(Array.from(b, (v) => Number.isNaN(v)));
+        const r = compareArrays(a.map((v) => (Number.isNaN(v) ? 0 : v)), b.map((v) => (Number.isNaN(v) ? 0 : v)), tol.forward);
+        expect(r.ok, `${name}: ${r.message}`).toBe(true);
+      }
+      tf.dispose([...Object.values(fused), ...Object.values(composite), ...Object.values(inputs)]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+});
