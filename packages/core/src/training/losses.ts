@@ -61,6 +61,46 @@ export function computeLoss(name: LossName, labels: tf.Tensor, output: tf.Tensor
   });
 }
 
+/**
+ * The loss of a training step: the value of {@link computeLoss}, with a gradient that costs one or two kernel calls
+ * instead of tfjs's chain through each op (Mean's and SquaredDifference's gradients alone are ~10 shader programs and
+ * 3 uploads per step on webgl). Only for the root of a differentiation whose upstream gradient is 1 — the loss of
+ * `tf.variableGrads`, alone or plus a penalty: the gradient ignores `dy`. Differentiable with respect to `output`
+ * only (the labels are constants of the step).
+ *
+ * - meanSquaredError: `s = fl(1/N)·(output − labels)` in the forward pass, the loss `Σ s·(output − labels)` (one
+ *   matMul when the last axis is 1, else tfjs's mean of squares), the gradient `s + s` — the same float32 values
+ *   as tfjs's `((1/N)·2)·(a − b)`, because doubling is exact.
+ * - meanAbsoluteError: `g = fl(1/N)·step(output − labels, −1)` (tfjs's `|x|'`: −1 at 0), the loss `Σ g·(output −
+ *   labels)`, the gradient `g`.
+ * - the others: {@link computeLoss} and tfjs's gradients.
+ */
+export function trainingLoss(name: LossName, labels: tf.Tensor, output: tf.Tensor, head: OutputActivation): tf.Scalar {
+  if (name !== 'meanSquaredError' && name !== 'meanAbsoluteError') return computeLoss(name, labels, output, head);
+  const n = output.size;
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [out, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const error = tf.sub(out, labels);
+    // fl(1/N), as tfjs's Mean gradient rounds it (its RealDiv of ones by N).
+    const inverse = tf.scalar(Math.fround(1 / n));
+    const slope = name === 'meanSquaredError' ? error : tf.step(error, -1);
+    const scaled = tf.mul(slope, inverse);
+    save([scaled]);
+    const value = name === 'meanAbsoluteError' || out.shape[out.rank - 1] === 1 ? dot(scaled, error) : tf.mean<tf.Scalar>(tf.square(error));
+    return {
+      value,
+      gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => (name === 'meanSquaredError' ? tf.add(saved[0]!, saved[0]!) : tf.clone(saved[0]!)),
+    };
+  });
+  return tf.tidy(() => loss(output) as tf.Scalar);
+}
+
+/** Σ a·b over every element, as one [1, N]·[N, 1] matMul (a reshape to [N, 1] is free when the last axis is 1). */
+function dot(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  const column = (t: tf.Tensor) => (t.rank === 2 && t.shape[1] === 1 ? (t as tf.Tensor2D) : tf.reshape<tf.Rank.R2>(t, [t.size, 1]));
+  return tf.reshape<tf.Rank.R0>(tf.matMul(column(a), column(b), true, false), []);
+}
+
 /** log p over the last axis: log-softmax of logits, or the log of (renormalised, clipped) probabilities. */
 function logProbabilities(output: tf.Tensor, head: OutputActivation): tf.Tensor {
   if (head === 'linear') return tf.logSoftmax(output);
