@@ -62,37 +62,26 @@ export function computeLoss(name: LossName, labels: tf.Tensor, output: tf.Tensor
 }
 
 /**
- * The loss of a training step: the value of {@link computeLoss}, with a gradient that costs one or two kernel calls
- * instead of tfjs's chain through each op (Mean's and SquaredDifference's gradients alone are ~10 shader programs and
- * 3 uploads per step on webgl). Only for the root of a differentiation whose upstream gradient is 1 — the loss of
- * `tf.variableGrads`, alone or plus a penalty: the gradient ignores `dy`. Differentiable with respect to `output`
- * only (the labels are constants of the step).
+ * The loss of a training step: the value of {@link computeLoss}, written so that its gradient costs fewer kernel
+ * calls than tfjs's chain through each op (Mean's and SquaredDifference's gradients are ~10 shader programs and 3
+ * uploads per step on webgl).
  *
- * - meanSquaredError: `s = fl(1/N)·(output − labels)` in the forward pass, the loss `Σ s·(output − labels)` (one
- *   matMul when the last axis is 1, else tfjs's mean of squares), the gradient `s + s` — the same float32 values
- *   as tfjs's `((1/N)·2)·(a − b)`, because doubling is exact.
- * - meanAbsoluteError: `g = fl(1/N)·step(output − labels, −1)` (tfjs's `|x|'`: −1 at 0), the loss `Σ g·(output −
- *   labels)`, the gradient `g`.
- * - the others: {@link computeLoss} and tfjs's gradients.
+ * - meanSquaredError with a last axis of 1 (one output unit): `e = output − labels`, `s = e·fl(1/N)`, the loss
+ *   `Σ s·e` as one [1, N]·[N, 1] matMul. Its gradient through tfjs's matMul and Mul gradients is `s·dy + (e·dy)·fl(1/N)`
+ *   — with dy = 1, `s + s`: the same float32 values as tfjs's `((1/N)·2)·(a − b)`, because doubling is exact.
+ * - everything else: {@link computeLoss}.
+ *
+ * No `tf.customGrad`: a custom gradient for this loss gave wrong recurrence gradients (~1e-4 relative) on webgl
+ * after fused Adam steps (see the report of branch glloss); tfjs's own gradients of plain ops did not.
  */
 export function trainingLoss(name: LossName, labels: tf.Tensor, output: tf.Tensor, head: OutputActivation): tf.Scalar {
-  if (name !== 'meanSquaredError' && name !== 'meanAbsoluteError') return computeLoss(name, labels, output, head);
-  const n = output.size;
-  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [out, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const error = tf.sub(out, labels);
+  if (name !== 'meanSquaredError' || output.shape[output.rank - 1] !== 1) return computeLoss(name, labels, output, head);
+  return tf.tidy(() => {
+    const error = tf.sub(output, labels);
     // fl(1/N), as tfjs's Mean gradient rounds it (its RealDiv of ones by N).
-    const inverse = tf.scalar(Math.fround(1 / n));
-    const slope = name === 'meanSquaredError' ? error : tf.step(error, -1);
-    const scaled = tf.mul(slope, inverse);
-    save([scaled]);
-    const value = name === 'meanAbsoluteError' || out.shape[out.rank - 1] === 1 ? dot(scaled, error) : tf.mean<tf.Scalar>(tf.square(error));
-    return {
-      value,
-      gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => (name === 'meanSquaredError' ? tf.add(saved[0]!, saved[0]!) : tf.clone(saved[0]!)),
-    };
+    const scaled = tf.mul(error, tf.scalar(Math.fround(1 / output.size)));
+    return dot(scaled, error);
   });
-  return tf.tidy(() => loss(output) as tf.Scalar);
 }
 
 /** Σ a·b over every element, as one [1, N]·[N, 1] matMul (a reshape to [N, 1] is free when the last axis is 1). */
