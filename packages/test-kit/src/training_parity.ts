@@ -134,6 +134,37 @@ export function trainingParityTests(backend: string, check: Check): void {
       });
     }
 
+    // One output unit: core computes this loss as one matMul (trainingLoss), not through tfjs's mean. Checked in
+    // the state two Adam steps leave (fused kernels' textures on webgl), where a tf.customGrad form of that loss
+    // gave recurrence gradients ~1e-4 off on webgl while fresh models matched.
+    it('after two Adam steps, one SGD step equals the float64 update through meanSquaredError with one output unit (odd batch)', async () => {
+      const c: LossCase = { name: 'mse, one unit', ...SHAPE, batch: 3, outputSize: 1, loss: 'meanSquaredError', head: 'linear' };
+      const before = tf.memory().numTensors;
+      const model = newModel(c);
+      const x = uniform(c.batch * c.steps * c.inputSize, 5);
+      const labels = labelsFor(c);
+      const xt = tf.tensor3d(x, [c.batch, c.steps, c.inputSize]);
+      const yt = tf.tensor(labels.values, labels.shape);
+      model.compile({ optimizer: 'adam', learningRate: 0.01, loss: c.loss });
+      for (let step = 0; step < 2; step++) await model.trainOnBatch(xt, yt);
+      const w = refWeights(readWeights(model));
+      const cfg = refConfig(c, 'linear');
+      const ref = referenceLoss(c.loss, c.head, referenceForward(cfg, w, { x }).output, labels.values, c.outputSize);
+      const g = referenceBackward(cfg, w, { x }, ref.dz);
+      const lr = 0.1;
+      model.compile({ optimizer: 'sgd', learningRate: lr, loss: c.loss });
+      const loss = (await model.trainOnBatch(xt, yt)) as number;
+      check('forward', [loss], [ref.loss], `${c.name}: loss`);
+      const after = readWeights(model);
+      WEIGHT_NAMES.forEach((name, i) => {
+        const update = after[i]!.map((v, k) => v - w[name][k]!);
+        check('update', update, g[name].map((gk) => -lr * gk), `${c.name}: SGD update of ${name} after Adam steps`);
+      });
+      tf.dispose([xt, yt]);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
     for (const c of ADAM_CASES) {
       it(`each of 10 Adam steps equals a float64 Adam fed our gradients: ${c.name}`, async () => {
         const model = newModel(c);

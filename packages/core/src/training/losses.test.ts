@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '../register.js';
-import { LOSS_NAMES, OUTPUT_ACTIVATIONS, type LossName, type OutputActivation, computeLoss, isSparse } from './losses.js';
+import { LOSS_NAMES, OUTPUT_ACTIVATIONS, type LossName, type OutputActivation, computeLoss, isSparse, trainingLoss } from './losses.js';
 
 function loss(name: LossName, labels: tf.Tensor, output: tf.Tensor, head: OutputActivation = 'linear'): number {
   const before = tf.memory().numTensors;
@@ -170,5 +170,69 @@ describe('loss names', () => {
       expect(Number.isFinite(loss(name, labels, tf.tensor2d([[0.3, 0.7]]), 'softmax'))).toBe(true);
       expect(isSparse(name)).toBe(name === 'sparseCategoricalCrossentropy');
     }
+  });
+});
+
+describe('trainingLoss: the loss of a training step, with a cheap gradient', () => {
+  /** Loss and d loss / d output, through `fn` (computeLoss: tfjs's gradients of each op), plus a penalty's 0.25·Σw². */
+  function lossAndGrad(fn: typeof computeLoss, name: LossName, labels: tf.Tensor, output: tf.Tensor, head: OutputActivation) {
+    const w = tf.variable(output);
+    const { value, grads } = tf.variableGrads(() => tf.add(fn(name, labels, w, head), tf.mul(0.25, tf.sum(tf.square(w)))) as tf.Scalar, [w]);
+    const out = { value: value.dataSync()[0]!, grad: Array.from(grads[w.name]!.dataSync()) };
+    tf.dispose([value, grads[w.name]!, w]);
+    return out;
+  }
+
+  // Errors of every sign, zeros among them (tfjs's |x|' is −1 at 0), 1/N not a power of two (N = 12, 7, 30).
+  const CASES: [string, number[]][] = [
+    ['[12, 1]', [12, 1]],
+    ['[4, 3]', [4, 3]],
+    ['[7]', [7]],
+    ['[2, 5, 3] (a sequence)', [2, 5, 3]],
+    ['[3, 10, 1] (a sequence, one unit)', [3, 10, 1]],
+  ];
+
+  for (const name of ['meanSquaredError', 'meanAbsoluteError'] as const) {
+    for (const [what, shape] of CASES) {
+      it(`${name} ${what}: the gradient equals tfjs's through each op bit for bit; the loss to float32 rounding`, () => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const labels = tf.tidy(() => tf.div(tf.round(tf.mul(tf.randomUniform(shape, -3, 3, 'float32', n), 4)), 4));
+        // Every third output equals its label: zero errors.
+        const output = tf.tidy(() =>
+          tf.where(tf.equal(tf.mod(tf.reshape(tf.range(0, n), shape), 3), 0), labels, tf.randomUniform(shape, -3, 3, 'float32', n + 1)),
+        );
+        const before = tf.memory().numTensors;
+        const ours = lossAndGrad(trainingLoss, name, labels, output, 'linear');
+        const tfjs = lossAndGrad(computeLoss, name, labels, output, 'linear');
+        expect(tf.memory().numTensors).toBe(before);
+        expect(ours.grad).toEqual(tfjs.grad);
+        expect(ours.value).toBeCloseTo(tfjs.value, 5);
+        expect(Math.abs(ours.value - tfjs.value)).toBeLessThanOrEqual(4e-7 * Math.abs(tfjs.value));
+        tf.dispose([labels, output]);
+      });
+    }
+  }
+
+  it('the other losses are computeLoss, with tfjs\'s gradients', () => {
+    for (const name of LOSS_NAMES.filter((l) => l !== 'meanSquaredError' && l !== 'meanAbsoluteError')) {
+      const labels = isSparse(name) ? tf.tensor1d([1, 0]) : tf.tensor2d([[0, 1], [1, 0]]);
+      const output = tf.tensor2d([[0.3, 0.7], [-0.4, 0.9]]);
+      expect(lossAndGrad(trainingLoss, name, labels, output, 'linear')).toEqual(lossAndGrad(computeLoss, name, labels, output, 'linear'));
+      tf.dispose([labels, output]);
+    }
+  });
+
+  it('evaluates without a tape too, and leaves nothing behind', () => {
+    const labels = tf.tensor2d([[0], [2], [5], [1]]);
+    const output = tf.tensor2d([[1], [2], [3], [4]]);
+    const before = tf.memory().numTensors;
+    const mse = trainingLoss('meanSquaredError', labels, output, 'linear');
+    const mae = trainingLoss('meanAbsoluteError', labels, output, 'linear');
+    expect(mse.shape).toEqual([]);
+    expect(mse.dataSync()[0]).toBeCloseTo(3.5, 6);
+    expect(mae.dataSync()[0]).toBeCloseTo(1.5, 6);
+    tf.dispose([mse, mae]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([labels, output]);
   });
 });

@@ -61,6 +61,44 @@ export function computeLoss(name: LossName, labels: tf.Tensor, output: tf.Tensor
   });
 }
 
+/**
+ * The loss of a training step: the value of {@link computeLoss}, with a gradient that costs one kernel call instead
+ * of tfjs's chain through each op (Mean's and SquaredDifference's gradients are ~8 shader programs and 3 uploads per
+ * step on webgl). Only for the root of a differentiation whose upstream gradient is 1 — the loss of
+ * `tf.variableGrads`, alone or plus a penalty: the gradient ignores `dy`. Differentiable with respect to `output`
+ * only (the labels are constants of the step).
+ *
+ * meanSquaredError with a last axis of 1 (one output unit): `s = (output − labels)·fl(1/N)` in the forward pass, the
+ * loss `Σ s·(output − labels)` as one [1, N]·[N, 1] matMul, the gradient `s + s` — the same float32 values as tfjs's
+ * `((1/N)·2)·(a − b)`, because doubling is exact. Everything else: {@link computeLoss} and tfjs's gradients.
+ *
+ * fl(1/N) is a tensor of the output's shape made on the CPU, as tfjs's Mean gradient makes its ones, not a scalar:
+ * on webgl the padding of a packed texture holds whatever its program wrote there (a broadcast bias add writes the
+ * bias), and `s` must carry zeros there — the matMul over an odd N reads that padding, and so does the Dense
+ * head's backward matMul over its one output unit, whose result flows into the gradients of the recurrence and,
+ * through them, into the padding of the weights the Adam kernel writes.
+ */
+export function trainingLoss(name: LossName, labels: tf.Tensor, output: tf.Tensor, head: OutputActivation): tf.Scalar {
+  if (name !== 'meanSquaredError' || output.shape[output.rank - 1] !== 1) return computeLoss(name, labels, output, head);
+  const n = output.size;
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [out, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const error = tf.sub(out, labels);
+    // fl(1/N), as tfjs's Mean gradient rounds it (its RealDiv of ones by N).
+    const inverse = tf.tensor(new Float32Array(n).fill(Math.fround(1 / n)), out.shape);
+    const scaled = tf.mul(error, inverse);
+    save([scaled]);
+    return { value: dot(scaled, error), gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => tf.add(saved[0]!, saved[0]!) };
+  });
+  return tf.tidy(() => loss(output) as tf.Scalar);
+}
+
+/** Σ a·b over every element, as one [1, N]·[N, 1] matMul (a reshape to [N, 1] is free when the last axis is 1). */
+function dot(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  const column = (t: tf.Tensor) => (t.rank === 2 && t.shape[1] === 1 ? (t as tf.Tensor2D) : tf.reshape<tf.Rank.R2>(t, [t.size, 1]));
+  return tf.reshape<tf.Rank.R0>(tf.matMul(column(a), column(b), true, false), []);
+}
+
 /** log p over the last axis: log-softmax of logits, or the log of (renormalised, clipped) probabilities. */
 function logProbabilities(output: tf.Tensor, head: OutputActivation): tf.Tensor {
   if (head === 'linear') return tf.logSoftmax(output);

@@ -19,7 +19,7 @@ import {
 import { type Callback, normalizeCallbacks } from './callbacks.js';
 import { finiteProbe } from './finite_probe.js';
 import { DeviceLossGuard, readUnlessLost } from './mirror.js';
-import { LOSS_NAMES, type LossName, computeLoss, isSparse } from './losses.js';
+import { LOSS_NAMES, type LossName, computeLoss, isSparse, trainingLoss } from './losses.js';
 import { METRIC_NAMES, type MetricName, computeMetric, metricKind } from './metrics.js';
 import { OPTIMIZER_NAMES, type OptimizerName, createOptimizer, disposeOptimizer } from './optimizers.js';
 import type { TrainableModel } from './trainable.js';
@@ -347,30 +347,36 @@ export class Trainer {
     let output: tf.Tensor | null = null;
     let grads: tf.NamedTensorMap = {};
     let packed: tf.Tensor | null = null;
+    let loss: tf.Scalar | null = null;
     let updating = false;
     try {
-      ({ grads, packed } = tf.tidy(() => {
+      ({ grads, packed, loss } = tf.tidy(() => {
         const labels = this.labels(y);
         const { value, grads } = tf.variableGrads(() => {
           output = tf.keep(this.model.forward(x, true));
-          return this.withPenalty(computeLoss(this.loss, labels, output, head));
+          return this.withPenalty(trainingLoss(this.loss, labels, output, head));
         }, variables);
         const out = output as unknown as tf.Tensor;
         const clipped = this.clip(grads);
         // 0·g sums to 0 when every element is finite and to NaN otherwise: one cheap probe for all gradients.
         const probe = finiteProbe(Object.values(clipped));
-        const packed = tf.stack([
-          value,
-          probe,
-          ...this.metrics.map((m) => computeMetric(m.kind, labels, out, head)),
-        ]);
-        return { grads: clipped, packed };
+        if (this.metrics.length === 0) {
+          // loss + probe is the loss when every gradient is finite, and not finite otherwise: one value to read
+          // (one kernel where a stack of two scalars costs a few layout conversions on webgl). The loss itself
+          // is kept, read only to word the error when the sum is not finite.
+          return { grads: clipped, packed: tf.add(value, probe), loss: tf.keep(value) };
+        }
+        const packed = tf.stack([value, probe, ...this.metrics.map((m) => computeMetric(m.kind, labels, out, head))]);
+        return { grads: clipped, packed, loss: tf.keep(value) };
       }));
       // A lost device never answers a read: readUnlessLost rejects instead (DeviceLostError, a library error).
       const values = Array.from(await readUnlessLost(packed));
-      const [loss, probe, ...metrics] = values as [number, number, ...number[]];
-      if (!Number.isFinite(loss) || probe !== 0) {
-        const what = Number.isFinite(loss) ? 'a gradient' : `the loss (${loss})`;
+      const summed = this.metrics.length === 0;
+      const [sum, probe, ...metrics] = (summed ? [values[0], Number.isFinite(values[0]) ? 0 : Number.NaN] : values) as [number, number, ...number[]];
+      if (!Number.isFinite(sum) || probe !== 0) {
+        // Without metrics the read was loss + probe: read the loss alone to say which one is not finite.
+        const lossValue = summed ? (await readUnlessLost(loss))[0]! : sum;
+        const what = Number.isFinite(lossValue) ? 'a gradient' : `the loss (${lossValue})`;
         throw new NonFiniteError(
           `training stopped at epoch ${epoch}, batch ${batch}: ${what} is not finite; the weights and optimizer state of the last finite step are kept (lower the learning rate, set clipNorm, or check the data)`,
           epoch,
@@ -381,7 +387,7 @@ export class Trainer {
       this.assertOptimizerUsable(where);
       updating = true;
       this.optimizer.applyGradients(grads);
-      return [loss, ...metrics];
+      return [sum, ...metrics];
     } catch (cause) {
       releaseTapeAfterFailure();
       if (isBasicRNNError(cause)) throw cause;
@@ -391,7 +397,7 @@ export class Trainer {
         { cause },
       );
     } finally {
-      tf.dispose([...Object.values(grads), ...(packed === null ? [] : [packed]), ...(output === null ? [] : [output])]);
+      tf.dispose([...Object.values(grads), ...(packed === null ? [] : [packed]), ...(loss === null ? [] : [loss]), ...(output === null ? [] : [output])]);
     }
   }
 
