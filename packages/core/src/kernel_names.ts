@@ -15,8 +15,9 @@ export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'linear';
 export const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu', 'sigmoid', 'linear'];
 
 /**
- * Inputs of {@link RnnSequence}. `bias` and `mask` may be absent (no key at all, never `undefined` values:
- * the engine walks every key).
+ * Inputs of {@link RnnSequence}. `bias` may be absent (no key at all, never `undefined` values: the engine walks
+ * every key); `h0` (zeros) and `mask` (every step taken) may be absent in a call outside a gradient tape (under a
+ * tape the op fills them: the gradient reads its saved inputs by name).
  */
 export interface RnnSequenceInputs {
   /** [B, T, I] float32 */
@@ -27,8 +28,8 @@ export interface RnnSequenceInputs {
   recurrentKernel: Tensor;
   /** [H] */
   bias?: Tensor;
-  /** [B, H] initial state */
-  h0: Tensor;
+  /** [B, H] initial state; absent: zeros */
+  h0?: Tensor;
   /** [B, T] float32, 1 = step is taken, 0 = state carried over unchanged (Keras masking) */
   mask?: Tensor;
 }
@@ -77,8 +78,10 @@ export const GruSequenceGrad = 'BasicGruSequenceGrad';
 
 /**
  * Inputs of the gated sequence kernels ({@link LstmSequence}, {@link GruSequence}) as a fused kernel receives
- * them: every slot filled (the op passes zeros for an absent bias or `c0`, ones for an absent mask), since the
- * gradient reads its saved inputs by position. The mask is float32.
+ * them. `bias` is always there (the op passes zeros for an absent one). `h0`, `c0` and `mask` may be absent (no
+ * key) in a call outside a gradient tape, meaning zeros and all ones, so that inference creates no tensors per
+ * call; under a tape the op fills every slot (zeros, ones), since the gradient reads its saved inputs by name and
+ * tfjs cannot save an absent one. The mask is float32.
  */
 export interface GatedSequenceInputs {
   /** [B, T, I] float32 */
@@ -89,12 +92,12 @@ export interface GatedSequenceInputs {
   recurrentKernel: Tensor;
   /** [G·H]; GRU with resetAfter: [2, 3H] (input row, recurrent row) */
   bias: Tensor;
-  /** [B, H] */
-  h0: Tensor;
-  /** [B, H], LSTM only */
+  /** [B, H]; absent: zeros */
+  h0?: Tensor;
+  /** [B, H], LSTM only; absent: zeros */
   c0?: Tensor;
-  /** [B, T] float32, 1 = step taken, 0 = state carried over */
-  mask: Tensor;
+  /** [B, T] float32, 1 = step taken, 0 = state carried over; absent: every step taken */
+  mask?: Tensor;
 }
 
 /** Attributes of the gated sequence kernels and their backward kernels. */
@@ -107,8 +110,9 @@ export interface GatedSequenceAttrs {
 }
 
 /**
- * Inputs of {@link LstmSequenceGrad} / {@link GruSequenceGrad}: the forward inputs, the forward outputs and the
- * gradients reaching them, all in processing order. Gate values are recomputed from these (one batched matmul),
+ * Inputs of {@link LstmSequenceGrad} / {@link GruSequenceGrad}: the forward inputs (every slot filled: the backward
+ * op always passes `h0`, LSTM's `c0` and the mask), the forward outputs and the gradients reaching them, all in
+ * processing order. Gate values are recomputed from these (one batched matmul),
  * so fused forward kernels need to keep nothing else.
  */
 export interface GatedSequenceGradInputs extends GatedSequenceInputs {

@@ -1,7 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceAttrs, GruSequence } from '@basicrnn/core';
-import { type GatedCall, gatedCall } from './gated.js';
+import { type GatedCall, gatedCall, withDefaults } from './gated.js';
 import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
 import { allocateGates, freeGates, noteGateSlice, saveGates } from './saved_gates.js';
 
@@ -18,14 +18,15 @@ function gruSequence(args: { inputs: Record<string, TensorInfo>; backend: Backen
   const hiddenStates = backend.makeOutput([batch, steps, units], 'float32');
   if (batch * steps * units === 0) return hiddenStates;
   const rnn = rnnModuleFor(backend);
-  const p = call.pointer;
   // Under a gradient tape the gate values are kept for the backward (saved_gates.ts).
   const gates = allocateGates(backend, rnn.gruGatesBytes(batch, steps, units));
   // A kernel thread's share writes its gate rows, then its second block, from its first row's offset (so the
   // buffer's layout depends on the split: the backward uses a share's rows only when the split matches).
   const gateRowBytes = rnn.gruGatesBytes(1, steps, units);
   try {
-    runCall(backend, {
+    // Outside a tape h0 and the mask may be absent (zeros, all ones: kernel_names.ts).
+    const absent = { h0: { floats: batch * units, value: 0 }, mask: { floats: batch * steps, value: 1 } } as const;
+    withDefaults(backend, inputs, call.pointer, absent, (p) => runCall(backend, {
       fn: 'gruForward',
       batch,
       work: batch * steps * 3 * units * (inputSize + units),
@@ -43,7 +44,7 @@ function gruSequence(args: { inputs: Record<string, TensorInfo>; backend: Backen
           attrs.goBackwards ? 1 : 0,
         ];
       },
-    });
+    }));
   } catch (e) {
     freeGates(backend, gates);
     throw e;

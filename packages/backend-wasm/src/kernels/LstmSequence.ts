@@ -1,7 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { type GatedSequenceAttrs, LstmSequence } from '@basicrnn/core';
-import { type GatedCall, gatedCall } from './gated.js';
+import { type GatedCall, gatedCall, withDefaults } from './gated.js';
 import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
 import { allocateGates, freeGates, saveGates } from './saved_gates.js';
 
@@ -9,7 +9,7 @@ import { allocateGates, freeGates, saveGates } from './saved_gates.js';
  * Forward of core's LSTM op on wasm, the whole sequence in one call into the fused module: the input projection of
  * every step and gate as one SIMD gemm, then per step one gemm h·U for the four gates and one pass that applies
  * the activations, the state update and the mask, writing hiddenStates and cellStates [B, T, H] (processing
- * order) straight into the outputs. Inputs as core's op fills them (bias, c0 and mask always present).
+ * order) straight into the outputs. `bias` is always present; h0, c0 and the mask may be absent (see kernel_names.ts).
  */
 function lstmSequence(args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: GatedSequenceAttrs }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
@@ -19,14 +19,16 @@ function lstmSequence(args: { inputs: Record<string, TensorInfo>; backend: Backe
   const cellStates = backend.makeOutput([batch, steps, units], 'float32');
   if (batch * steps * units === 0) return [hiddenStates, cellStates];
   const rnn = rnnModuleFor(backend);
-  const p = call.pointer;
   // Under a gradient tape the gate values are kept for the backward (saved_gates.ts).
   const gates = allocateGates(backend, rnn.lstmGatesBytes(batch, steps, units));
   // Saved gate rows are row-local ([B·T, 4H], batch-major): a kernel thread's share starts at its first row's.
   const gateRowBytes = rnn.lstmGatesBytes(1, steps, units);
   const seq = steps * units;
   try {
-    runCall(backend, {
+    // Outside a tape h0, c0 and the mask may be absent (zeros, all ones: kernel_names.ts).
+    const state = { floats: batch * units, value: 0 } as const;
+    const absent = { h0: state, c0: state, mask: { floats: batch * steps, value: 1 } } as const;
+    withDefaults(backend, inputs, call.pointer, absent, (p) => runCall(backend, {
       fn: 'lstmForward',
       batch,
       work: batch * steps * 4 * units * (inputSize + units),
@@ -40,7 +42,7 @@ function lstmSequence(args: { inputs: Record<string, TensorInfo>; backend: Backe
         gates === 0 ? 0 : gates + rows.start * gateRowBytes,
         scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
       ],
-    });
+    }));
   } catch (e) {
     freeGates(backend, gates);
     throw e;

@@ -127,6 +127,23 @@ export function fusedKernelTests(label: string): void {
       tf.dispose([hiddenStates, dy, ones, ...Object.values(inputs), ...Object.values(withoutMask), ...Object.values(withOnes)]);
     });
 
+    // Kernel contract (core's kernel_names.ts): outside a tape rnnSequence hands the kernel no h0 and no mask when
+    // the caller gave none; the kernel reads zeros and ones.
+    it('the forward op without h0 and mask equals zeros and ones bit for bit, and the kernel gets neither', async () => {
+      for (const c of [OP_CASES[0]!, OP_CASES[1]!]) {
+        const { h0, mask: _mask, ...inputs } = opInputs({ ...c, mask: false });
+        const attrs = { activation: c.activation, goBackwards: c.goBackwards };
+        const profile = await tf.profile(() => tf.dispose(rnnSequence(inputs, attrs)));
+        expect(profile.kernels.find((k) => k.name === RnnSequence)!.inputShapes).toHaveLength(4);
+        const zeros = tf.zerosLike(h0);
+        const ones = tf.ones([c.batch, c.steps]);
+        const absent = rnnSequence(inputs, attrs);
+        const explicit = rnnSequence({ ...inputs, h0: zeros, mask: ones }, attrs);
+        expect(Array.from(absent.dataSync())).toEqual(Array.from(explicit.dataSync()));
+        tf.dispose([h0, zeros, ones, absent, explicit, ...Object.values(inputs)]);
+      }
+    });
+
     it('rejects a non-float32 input with a message naming it', () => {
       const c = OP_CASES[0]!;
       const inputs = opInputs(c);

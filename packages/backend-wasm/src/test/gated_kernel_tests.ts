@@ -201,6 +201,62 @@ export function gatedKernelTests(label: string): void {
       tf.dispose([h0, filled.mask, ...Object.values(inputs)]);
     });
 
+    // Kernel contract (core's kernel_names.ts): outside a gradient tape the op leaves an absent h0, c0 and mask out
+    // of the kernel's inputs (no tensor made per call), and the kernel reads zeros and ones for them.
+    const absentCases: GatedCase[] = [
+      { ...base, cell: 'lstm', batch: 1, steps: 9, inputSize: 3, units: 13 },
+      { ...base, cell: 'lstm', batch: 5, steps: 6, inputSize: 4, units: 9, goBackwards: true },
+      { ...base, cell: 'gru', resetAfter: true, batch: 1, steps: 9, inputSize: 3, units: 13, goBackwards: true },
+      { ...base, cell: 'gru', resetAfter: false, batch: 5, steps: 6, inputSize: 4, units: 9 },
+    ];
+    for (const c of absentCases) {
+      it(`absent h0, c0 and mask equal zeros and ones, forward and gradients, bit for bit: ${caseName(c)}`, async () => {
+        const before = tf.memory().numTensors;
+        const { h0, c0, ...rest } = inputsOf(c);
+        const explicit: RecurrenceInputs = { ...rest, h0: tf.zerosLike(h0!), mask: tf.ones([c.batch, c.steps]) };
+        if (c.cell === 'lstm') explicit.c0 = tf.zerosLike(h0!);
+        const op = SEQUENCE_OPS[c.cell];
+        const profile = await tf.profile(() => tf.dispose(Object.values(recurrence(rest, attrsOf(c)))));
+        const call = profile.kernels.find((k) => k.name === op.kernelName)!;
+        expect(call.inputShapes, 'the kernel got x, kernel, recurrentKernel, bias only').toHaveLength(4);
+        const same = (a: Record<string, tf.Tensor | undefined>, b: Record<string, tf.Tensor | undefined>, what: string) => {
+          for (const name of Object.keys(b)) expect(Array.from(a[name]!.dataSync()), `${what} ${name}`).toEqual(Array.from(b[name]!.dataSync()));
+        };
+        const absentOut = recurrence(rest, attrsOf(c));
+        const explicitOut = recurrence(explicit, attrsOf(c));
+        same(absentOut as never, explicitOut as never, 'forward');
+        const loss = (inputs: RecurrenceInputs) => (x: tf.Tensor, k: tf.Tensor, u: tf.Tensor, b: tf.Tensor) => {
+          const out = recurrence({ ...inputs, x, kernel: k, recurrentKernel: u, bias: b }, attrsOf(c));
+          return tf.add(tf.sum(tf.square(out.hiddenStates)), out.cellStates === undefined ? 0 : tf.sum(out.cellStates));
+        };
+        const args = [rest.x, rest.kernel, rest.recurrentKernel, rest.bias!];
+        const tapeGrads = [tf.grads(loss(rest))(args), tf.grads(loss(explicit))(args)];
+        same(tapeGrads[0] as never, tapeGrads[1] as never, 'tape gradients');
+        tf.dispose(tapeGrads);
+        const dh = tf.onesLike(explicitOut.hiddenStates);
+        const absentGrads = recurrenceGrad(rest, attrsOf(c), { dh });
+        const explicitGrads = recurrenceGrad(explicit, attrsOf(c), { dh });
+        same(absentGrads as never, explicitGrads as never, 'recurrenceGrad');
+        // Inference calls with absent inputs leave the wasm heap as they found it.
+        const wasm = heap();
+        const malloc = wasm._malloc;
+        const free = wasm._free;
+        let balance = 0;
+        wasm._malloc = (n: number) => (balance++, malloc(n));
+        wasm._free = (p: number) => (balance--, free(p));
+        try {
+          for (let i = 0; i < 20; i++) tf.dispose(Object.values(recurrence(rest, attrsOf(c))));
+        } finally {
+          wasm._malloc = malloc;
+          wasm._free = free;
+        }
+        expect(balance).toBe(0);
+        tf.dispose([h0!, c0, dh, ...Object.values(rest), ...Object.values(explicit), ...Object.values(absentOut), ...Object.values(explicitOut)].filter((t) => t !== undefined));
+        tf.dispose([...Object.values(absentGrads), ...Object.values(explicitGrads)]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
     // One kernel forward and one backward per recurrent layer, whatever T: no per-step op.
     for (const cell of ['lstm', 'gru'] as const) {
       it(`${cell}: model.call and its gradient dispatch one fused kernel each way, a count independent of T`, async () => {

@@ -308,8 +308,8 @@ export class RecurrentLayer extends Layer {
       input = tf.mul(x, tf.reshape(dropoutMask([batch, inputSize], dropout, this.dropoutRng), [batch, 1, inputSize]));
     }
     const given = args.initialState === undefined ? null : Array.isArray(args.initialState) ? args.initialState : [args.initialState];
-    // Without given or stored states every initial state is zeros: one tensor serves them all (read-only inputs).
-    const initial = given ?? this.states ?? new Array<tf.Tensor2D>(this.stateCount).fill(tf.zeros([batch, units]));
+    // Without given or stored states every initial state is zeros: left out, the op reads zeros (no tensor made).
+    const initial: (tf.Tensor | undefined)[] = given ?? this.states ?? [];
     const mask = args.mask === undefined || args.mask === null ? undefined : args.mask.dtype === 'float32' ? args.mask : tf.cast(args.mask, 'float32');
     let recurrentDropoutMask: tf.Tensor | undefined;
     if (training && recurrentDropout > 0) {
@@ -321,9 +321,9 @@ export class RecurrentLayer extends Layer {
         x: input,
         kernel,
         recurrentKernel,
-        h0: initial[0]!,
+        ...(initial[0] === undefined ? {} : { h0: initial[0] }),
         ...(useBias ? { bias: bias! } : {}),
-        ...(this.cell === 'lstm' ? { c0: initial[1]! } : {}),
+        ...(this.cell === 'lstm' && initial[1] !== undefined ? { c0: initial[1] } : {}),
         ...(mask === undefined ? {} : { mask }),
         ...(recurrentDropoutMask === undefined ? {} : { recurrentDropoutMask }),
       },
