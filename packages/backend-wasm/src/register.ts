@@ -15,9 +15,10 @@ import { adamUpdateConfig } from './kernels/AdamUpdate.js';
 import { heapSliceConfig } from './kernels/Slice.js';
 import { sharedIdentityConfig } from './kernels/Identity.js';
 import { finiteProbeConfig } from './kernels/FiniteProbe.js';
+import { denseForwardConfig } from './kernels/DenseForward.js';
 
 registerBackendBinding(wasmBinding);
-const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig, finiteProbeConfig];
+const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig, finiteProbeConfig, denseForwardConfig];
 for (const config of configs) {
   // tfjs warns on a second registration; a second copy of this package in one bundle keeps the first one's.
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

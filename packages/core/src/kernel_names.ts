@@ -139,3 +139,21 @@ export interface GatedSequenceGradAttrs extends GatedSequenceAttrs {
  * `hiddenStateGrads` is set. `dBias` has the bias's shape.
  */
 export const GATED_SEQUENCE_GRAD_OUTPUTS = ['dx', 'dKernel', 'dRecurrentKernel', 'dBias', 'dh0', 'dc0', 'dHiddenStates'] as const;
+
+/**
+ * A Dense layer's `x·kernel + bias` as one named op (x [M, K], kernel [K, N], bias [N] optional; output [M, N]
+ * float32). Forward only: the layer runs it outside a gradient tape, where a backend registers a kernel for it
+ * (one dispatch instead of tfjs's matMul and add, which at inference sizes cost more than the arithmetic), and
+ * tfjs's matMul and add otherwise, under a tape among them.
+ */
+export const DenseForward = 'BasicDenseForward';
+
+/** Inputs of {@link DenseForward}; an absent bias is no key at all. */
+export interface DenseForwardInputs {
+  /** [M, K] float32 */
+  x: Tensor;
+  /** [K, N] float32 */
+  kernel: Tensor;
+  /** [N] float32 */
+  bias?: Tensor;
+}

@@ -193,7 +193,7 @@ export function gatedKernelTests(label: string): void {
     it('reject a non-float32 input through core’s shared validator', () => {
       const c = CASES[0]!;
       const inputs = inputsOf(c);
-      const h0 = tf.cast(inputs.h0, 'int32');
+      const h0 = tf.cast(inputs.h0!, 'int32');
       const op = SEQUENCE_OPS.lstm;
       const filled = { ...inputs, h0, mask: tf.ones([c.batch, c.steps]) };
       const attrs = { activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: false };
