@@ -77,6 +77,16 @@ export const GruSequence = 'BasicGruSequence';
 export const GruSequenceGrad = 'BasicGruSequenceGrad';
 
 /**
+ * The final states only of {@link LstmSequence}: outputs [h, c] of the last processed step, each [B, H]; same inputs
+ * and attrs. Forward only: a recurrent layer that returns no sequence runs it outside a gradient tape where a
+ * backend registers it (no [B, T, H] outputs, no slice of their last step), and the sequence op otherwise.
+ */
+export const LstmSequenceFinal = 'BasicLstmSequenceFinal';
+
+/** The final state only of {@link GruSequence}: output h of the last processed step [B, H] (see {@link LstmSequenceFinal}). */
+export const GruSequenceFinal = 'BasicGruSequenceFinal';
+
+/**
  * Inputs of the gated sequence kernels ({@link LstmSequence}, {@link GruSequence}) as a fused kernel receives
  * them. `bias` is always there (the op passes zeros for an absent one). `h0`, `c0` and `mask` may be absent (no
  * key) in a call outside a gradient tape, meaning zeros and all ones, so that inference creates no tensors per

@@ -77,3 +77,20 @@ export function withDefaults<T>(
     return body((name) => (offsets[name] === undefined ? pointer(name) : block + offsets[name]! * 4));
   });
 }
+
+/**
+ * Copies the last step of each sequence [B, T, H] at byte offset `sequences[k]` (processing order) into the
+ * [B, H] output `outputs[k]`: the final states of a forward run into scratch.
+ */
+export function copyLastSteps(backend: BackendWasm, sequences: number | number[], outputs: TensorInfo[], batch: number, steps: number, units: number): void {
+  const from = Array.isArray(sequences) ? sequences : [sequences];
+  outputs.forEach((out, k) => {
+    const heap = new Float32Array(wasmMemoryOf(backend).buffer);
+    const dst = pointerOf(backend, out) / 4;
+    const src = from[k]! / 4;
+    for (let b = 0; b < batch; b++) {
+      const row = src + (b * steps + steps - 1) * units;
+      heap.copyWithin(dst + b * units, row, row + units);
+    }
+  });
+}

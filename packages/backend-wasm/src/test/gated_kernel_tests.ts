@@ -5,9 +5,13 @@ import {
   type RecurrenceAttrs,
   type RecurrenceInputs,
   type RecurrentActivationName,
+  GruSequenceFinal,
+  LstmSequenceFinal,
   SEQUENCE_OPS,
+  layers,
   recurrence,
   recurrenceGrad,
+  sequential,
   setBackend,
   setFusedKernelsEnabled,
 } from '@basicrnn/core';
@@ -254,6 +258,64 @@ export function gatedKernelTests(label: string): void {
         tf.dispose([h0!, c0, dh, ...Object.values(rest), ...Object.values(explicit), ...Object.values(absentOut), ...Object.values(explicitOut)].filter((t) => t !== undefined));
         tf.dispose([...Object.values(absentGrads), ...Object.values(explicitGrads)]);
         expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    // The final-states kernels (core's LstmSequenceFinal / GruSequenceFinal): the forward's last step, bit for bit,
+    // for the cases above (masks, goBackwards, batches around the tile, every form) with and without h0/c0/mask.
+    for (const c of [...CASES.slice(0, 3), ...CASES.slice(6, 12), ...absentCases]) {
+      it(`final-states kernel equals the forward's last step: ${caseName(c)}`, () => {
+        const before = tf.memory().numTensors;
+        const inputs = inputsOf(c);
+        const named = Object.fromEntries(Object.entries(inputs).filter(([, t]) => t !== undefined)) as tf.NamedTensorMap;
+        const attrs = { activation: c.activation, recurrentActivation: c.recurrentActivation, goBackwards: c.goBackwards, resetAfter: c.resetAfter };
+        const finalName = c.cell === 'lstm' ? LstmSequenceFinal : GruSequenceFinal;
+        for (const given of [named, { x: named.x!, kernel: named.kernel!, recurrentKernel: named.recurrentKernel!, bias: named.bias! }]) {
+          const full = [tf.engine().runKernel(SEQUENCE_OPS[c.cell].kernelName, given, attrs)].flat() as tf.Tensor[];
+          const finals = [tf.engine().runKernel(finalName, given, attrs)].flat() as tf.Tensor[];
+          expect(finals).toHaveLength(full.length);
+          full.forEach((seq, k) => {
+            const last = tf.tidy(() => tf.squeeze(tf.slice(seq, [0, c.steps - 1, 0], [c.batch, 1, c.units]), [1]));
+            expect(finals[k]!.shape).toEqual([c.batch, c.units]);
+            expect(Array.from(finals[k]!.dataSync()), `output ${k}`).toEqual(Array.from(last.dataSync()));
+            last.dispose();
+          });
+          tf.dispose([...full, ...finals]);
+        }
+        tf.dispose(Object.values(inputs).filter((t) => t !== undefined));
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    for (const cell of ['lstm', 'gru'] as const) {
+      it(`${cell}: a layer without sequences predicts with the final-states kernel (2 dispatches with the Dense head), equal to the unfused path, stateful too`, async () => {
+        const finalName = cell === 'lstm' ? LstmSequenceFinal : GruSequenceFinal;
+        const model = sequential({ layers: [layers[cell]({ units: 9 }), layers.dense({ units: 2 })], seed: 4 });
+        model.build([null, 6, 3]);
+        const x = tf.tensor3d(uniform(5 * 6 * 3, 12), [5, 6, 3]);
+        const profile = await tf.profile(() => model.predict(x));
+        expect(profile.kernelNames).toEqual([finalName, 'BasicDenseForward']);
+        const fused = model.predict(x) as tf.Tensor;
+        setFusedKernelsEnabled(false);
+        const composite = model.predict(x) as tf.Tensor;
+        setFusedKernelsEnabled(true);
+        expectClose(fused, composite, tol.forward, 'predict');
+        // returnState and stateful: final states as the sequence path gives them.
+        const withState = layers[cell]({ units: 9, returnState: true, stateful: true, seed: 5 });
+        const plain = layers[cell]({ units: 9, returnState: true, stateful: true, returnSequences: true, seed: 5 });
+        withState.build([5, 6, 3]);
+        plain.build([5, 6, 3]);
+        for (let call = 0; call < 2; call++) {
+          const a = withState.apply(x) as tf.Tensor[];
+          const b = plain.apply(x) as tf.Tensor[];
+          expect(a).toHaveLength(cell === 'lstm' ? 3 : 2);
+          for (let k = 1; k < a.length; k++) expect(Array.from(a[k]!.dataSync()), `call ${call} state ${k}`).toEqual(Array.from(b[k]!.dataSync()));
+          tf.dispose([...a, ...b]);
+        }
+        tf.dispose([x, fused, composite]);
+        withState.dispose();
+        plain.dispose();
+        model.dispose();
       });
     }
 

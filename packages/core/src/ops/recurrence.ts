@@ -69,6 +69,16 @@ export function recurrence(inputs: RecurrenceInputs, attrs: RecurrenceAttrs): Re
   return SEQUENCE_OPS[attrs.cell].forward(inputs, cellAttrs(attrs)) as RecurrenceOutputs;
 }
 
+/**
+ * The final states of {@link recurrence} only: [h] or, for LSTM, [h, c], each [B, H] (the last processed step).
+ * Outside a gradient tape a backend's final-states kernel makes no [B, T, H] sequences; differentiable as the last
+ * step of recurrence's outputs otherwise. `cellState` false: LSTM's c is left out.
+ */
+export function recurrenceFinalStates(inputs: RecurrenceInputs, attrs: RecurrenceAttrs, cellState = true): tf.Tensor2D[] {
+  checkRecurrence(inputs, attrs, 'recurrenceFinalStates');
+  return SEQUENCE_OPS[attrs.cell].finalStates(inputs, cellAttrs(attrs), cellState);
+}
+
 /** Upstream gradients for {@link recurrenceGrad}: ∂loss/∂hiddenStates and (LSTM) ∂loss/∂cellStates, [B, T, H]. */
 export interface RecurrenceUpstream {
   dh?: tf.Tensor;

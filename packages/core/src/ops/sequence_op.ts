@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CellAttrs, CellGradInputs, CellGrads, CellInputs, CellOutputs, CellSpec } from '../cells/common.js';
 import type { GatedSequenceAttrs, GatedSequenceGradAttrs } from '../kernel_names.js';
 import { useFusedKernel } from './fused_flag.js';
-import { presentInputs } from './sequence_layout.js';
+import { lastStep, presentInputs } from './sequence_layout.js';
 
 /**
  * One cell's sequence as a named op with a composite in core, optional fused kernels per backend, and ONE
@@ -23,8 +23,23 @@ export interface SequenceOp {
   forward(inputs: SequenceOpInputs, attrs: CellAttrs): CellOutputs;
   /** Backward (BPTT): fused kernel when registered and enabled, else the composite. An absent `h0` means zeros. */
   backward(inputs: SequenceOpGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads;
+  /**
+   * The final states only, [h] or LSTM's [h, c], each [B, H]: outside a gradient tape the backend's final-states
+   * kernel where one is registered (no sequences made), else the last step of {@link SequenceOp.forward}'s.
+   * `cellState` false: LSTM's c is left out (and not sliced).
+   */
+  finalStates(inputs: SequenceOpInputs, attrs: CellAttrs, cellState?: boolean): tf.Tensor2D[];
   /** The op's one gradient, for `tf.registerGradient`. */
   readonly gradConfig: tf.GradConfig;
+}
+
+/** {@link SequenceOp.finalStates} from the op's forward: the last step of each state sequence. */
+export function finalStatesOfForward(op: Pick<SequenceOp, 'forward'>, inputs: SequenceOpInputs, attrs: CellAttrs, cellState = true): tf.Tensor2D[] {
+  const out = op.forward(inputs, attrs);
+  const sequences = out.cellStates === undefined ? [out.hiddenStates] : [out.hiddenStates, out.cellStates];
+  const finals = (cellState ? sequences : sequences.slice(0, 1)).map(lastStep);
+  tf.dispose(sequences);
+  return finals;
 }
 
 /** Inputs of {@link SequenceOp.forward}: a cell's inputs, with `h0` optional (zeros when absent). */
@@ -95,8 +110,11 @@ function untapedInputs(spec: CellSpec, inputs: SequenceOpInputs, attrs: CellAttr
   return named;
 }
 
-/** Makes the sequence op of a gated cell (see {@link SequenceOp}). */
-export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelName: string): SequenceOp {
+/**
+ * Makes the sequence op of a gated cell (see {@link SequenceOp}); `finalKernelName` names its final-states kernel
+ * (kernel_names.ts), which backends may register.
+ */
+export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelName: string, finalKernelName?: string): SequenceOp {
   const stateInputs = spec.hasCellState ? ['h0', 'c0'] : ['h0'];
   const savedInputs = ['x', 'kernel', 'recurrentKernel', 'bias', ...stateInputs, 'mask'];
 
@@ -123,6 +141,22 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
     const made: tf.Tensor[] = [];
     try {
       return outputs(tf.engine().runKernel(kernelName, untapedInputs(spec, inputs, attrs, made), named) as tf.Tensor[]);
+    } finally {
+      if (made.length > 0) tf.dispose(made);
+    }
+  }
+
+  function finalStates(inputs: SequenceOpInputs, attrs: CellAttrs, cellState = true): tf.Tensor2D[] {
+    if (finalKernelName === undefined || tf.engine().isTapeOn() || !fusable(finalKernelName, inputs)) {
+      return finalStatesOfForward({ forward }, inputs, attrs, cellState);
+    }
+    const made: tf.Tensor[] = [];
+    try {
+      const named = kernelAttrs(attrs) as unknown as tf.NamedAttrMap;
+      const result = tf.engine().runKernel(finalKernelName, untapedInputs(spec, inputs, attrs, made), named);
+      const finals = (Array.isArray(result) ? result : [result]) as tf.Tensor2D[];
+      if (!cellState && finals.length > 1) tf.dispose(finals.splice(1));
+      return finals;
     } finally {
       if (made.length > 0) tf.dispose(made);
     }
@@ -256,5 +290,5 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
     },
   };
 
-  return { spec, kernelName, gradKernelName, forward, backward, gradConfig };
+  return { spec, kernelName, gradKernelName, forward, backward, finalStates, gradConfig };
 }

@@ -9,15 +9,17 @@ import {
   type Activation,
   type CellType,
   GruSequence,
+  GruSequenceFinal,
   GruSequenceGrad,
   LstmSequence,
+  LstmSequenceFinal,
   LstmSequenceGrad,
   RnnSequence,
   RnnSequenceGrad,
 } from '../kernel_names.js';
 import { rnnSequence } from './rnn_sequence.js';
 import { rnnSequenceGrad } from './rnn_sequence_grad.js';
-import { type SequenceOp, type SequenceOpGradInputs, type SequenceOpInputs, defineSequenceOp, withInitialState } from './sequence_op.js';
+import { type SequenceOp, type SequenceOpGradInputs, type SequenceOpInputs, defineSequenceOp, finalStatesOfForward, withInitialState } from './sequence_op.js';
 
 export { defineSequenceOp };
 
@@ -60,6 +62,9 @@ const simpleRnnOp: SequenceOp = {
       if (inputs.h0 !== given.h0) inputs.h0.dispose();
     }
   },
+  finalStates(inputs: SequenceOpInputs, attrs: CellAttrs): tf.Tensor2D[] {
+    return finalStatesOfForward(simpleRnnOp, inputs, attrs);
+  },
   gradConfig: rnnSequenceGradConfig,
 };
 
@@ -76,6 +81,6 @@ function simpleRnnBackward(inputs: CellGradInputs, attrs: CellAttrs, hiddenState
 /** The sequence op of every cell, by cell name. */
 export const SEQUENCE_OPS: Readonly<Record<CellType, SequenceOp>> = {
   simpleRNN: simpleRnnOp,
-  lstm: defineSequenceOp(lstmCell, LstmSequence, LstmSequenceGrad),
-  gru: defineSequenceOp(gruCell, GruSequence, GruSequenceGrad),
+  lstm: defineSequenceOp(lstmCell, LstmSequence, LstmSequenceGrad, LstmSequenceFinal),
+  gru: defineSequenceOp(gruCell, GruSequence, GruSequenceGrad, GruSequenceFinal),
 };
