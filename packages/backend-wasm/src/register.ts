@@ -7,17 +7,18 @@ import { registerBackendBinding } from '@basicrnn/core';
 import { wasmBinding } from './base.js';
 import { rnnSequenceConfig } from './kernels/RnnSequence.js';
 import { rnnSequenceGradConfig } from './kernels/RnnSequenceGrad.js';
-import { lstmSequenceConfig } from './kernels/LstmSequence.js';
+import { lstmSequenceConfig, lstmSequenceFinalConfig } from './kernels/LstmSequence.js';
 import { lstmSequenceGradConfig } from './kernels/LstmSequenceGrad.js';
-import { gruSequenceConfig } from './kernels/GruSequence.js';
+import { gruSequenceConfig, gruSequenceFinalConfig } from './kernels/GruSequence.js';
 import { gruSequenceGradConfig } from './kernels/GruSequenceGrad.js';
 import { adamUpdateConfig } from './kernels/AdamUpdate.js';
 import { heapSliceConfig } from './kernels/Slice.js';
 import { sharedIdentityConfig } from './kernels/Identity.js';
 import { finiteProbeConfig } from './kernels/FiniteProbe.js';
+import { denseForwardConfig } from './kernels/DenseForward.js';
 
 registerBackendBinding(wasmBinding);
-const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig, finiteProbeConfig];
+const configs = [rnnSequenceConfig, rnnSequenceGradConfig, lstmSequenceConfig, lstmSequenceGradConfig, gruSequenceConfig, gruSequenceGradConfig, adamUpdateConfig, finiteProbeConfig, denseForwardConfig, lstmSequenceFinalConfig, gruSequenceFinalConfig];
 for (const config of configs) {
   // tfjs warns on a second registration; a second copy of this package in one bundle keeps the first one's.
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

@@ -15,8 +15,9 @@ export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'linear';
 export const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu', 'sigmoid', 'linear'];
 
 /**
- * Inputs of {@link RnnSequence}. `bias` and `mask` may be absent (no key at all, never `undefined` values:
- * the engine walks every key).
+ * Inputs of {@link RnnSequence}. `bias` may be absent (no key at all, never `undefined` values: the engine walks
+ * every key); `h0` (zeros) and `mask` (every step taken) may be absent in a call outside a gradient tape (under a
+ * tape the op fills them: the gradient reads its saved inputs by name).
  */
 export interface RnnSequenceInputs {
   /** [B, T, I] float32 */
@@ -27,8 +28,8 @@ export interface RnnSequenceInputs {
   recurrentKernel: Tensor;
   /** [H] */
   bias?: Tensor;
-  /** [B, H] initial state */
-  h0: Tensor;
+  /** [B, H] initial state; absent: zeros */
+  h0?: Tensor;
   /** [B, T] float32, 1 = step is taken, 0 = state carried over unchanged (Keras masking) */
   mask?: Tensor;
 }
@@ -76,9 +77,21 @@ export const GruSequence = 'BasicGruSequence';
 export const GruSequenceGrad = 'BasicGruSequenceGrad';
 
 /**
+ * The final states only of {@link LstmSequence}: outputs [h, c] of the last processed step, each [B, H]; same inputs
+ * and attrs. Forward only: a recurrent layer that returns no sequence runs it outside a gradient tape where a
+ * backend registers it (no [B, T, H] outputs, no slice of their last step), and the sequence op otherwise.
+ */
+export const LstmSequenceFinal = 'BasicLstmSequenceFinal';
+
+/** The final state only of {@link GruSequence}: output h of the last processed step [B, H] (see {@link LstmSequenceFinal}). */
+export const GruSequenceFinal = 'BasicGruSequenceFinal';
+
+/**
  * Inputs of the gated sequence kernels ({@link LstmSequence}, {@link GruSequence}) as a fused kernel receives
- * them: every slot filled (the op passes zeros for an absent bias or `c0`, ones for an absent mask), since the
- * gradient reads its saved inputs by position. The mask is float32.
+ * them. `bias` is always there (the op passes zeros for an absent one). `h0`, `c0` and `mask` may be absent (no
+ * key) in a call outside a gradient tape, meaning zeros and all ones, so that inference creates no tensors per
+ * call; under a tape the op fills every slot (zeros, ones), since the gradient reads its saved inputs by name and
+ * tfjs cannot save an absent one. The mask is float32.
  */
 export interface GatedSequenceInputs {
   /** [B, T, I] float32 */
@@ -89,12 +102,12 @@ export interface GatedSequenceInputs {
   recurrentKernel: Tensor;
   /** [G·H]; GRU with resetAfter: [2, 3H] (input row, recurrent row) */
   bias: Tensor;
-  /** [B, H] */
-  h0: Tensor;
-  /** [B, H], LSTM only */
+  /** [B, H]; absent: zeros */
+  h0?: Tensor;
+  /** [B, H], LSTM only; absent: zeros */
   c0?: Tensor;
-  /** [B, T] float32, 1 = step taken, 0 = state carried over */
-  mask: Tensor;
+  /** [B, T] float32, 1 = step taken, 0 = state carried over; absent: every step taken */
+  mask?: Tensor;
 }
 
 /** Attributes of the gated sequence kernels and their backward kernels. */
@@ -107,8 +120,9 @@ export interface GatedSequenceAttrs {
 }
 
 /**
- * Inputs of {@link LstmSequenceGrad} / {@link GruSequenceGrad}: the forward inputs, the forward outputs and the
- * gradients reaching them, all in processing order. Gate values are recomputed from these (one batched matmul),
+ * Inputs of {@link LstmSequenceGrad} / {@link GruSequenceGrad}: the forward inputs (every slot filled: the backward
+ * op always passes `h0`, LSTM's `c0` and the mask), the forward outputs and the gradients reaching them, all in
+ * processing order. Gate values are recomputed from these (one batched matmul),
  * so fused forward kernels need to keep nothing else.
  */
 export interface GatedSequenceGradInputs extends GatedSequenceInputs {
@@ -135,3 +149,21 @@ export interface GatedSequenceGradAttrs extends GatedSequenceAttrs {
  * `hiddenStateGrads` is set. `dBias` has the bias's shape.
  */
 export const GATED_SEQUENCE_GRAD_OUTPUTS = ['dx', 'dKernel', 'dRecurrentKernel', 'dBias', 'dh0', 'dc0', 'dHiddenStates'] as const;
+
+/**
+ * A Dense layer's `x·kernel + bias` as one named op (x [M, K], kernel [K, N], bias [N] optional; output [M, N]
+ * float32). Forward only: the layer runs it outside a gradient tape, where a backend registers a kernel for it
+ * (one dispatch instead of tfjs's matMul and add, which at inference sizes cost more than the arithmetic), and
+ * tfjs's matMul and add otherwise, under a tape among them.
+ */
+export const DenseForward = 'BasicDenseForward';
+
+/** Inputs of {@link DenseForward}; an absent bias is no key at all. */
+export interface DenseForwardInputs {
+  /** [M, K] float32 */
+  x: Tensor;
+  /** [K, N] float32 */
+  kernel: Tensor;
+  /** [N] float32 */
+  bias?: Tensor;
+}

@@ -2,6 +2,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { RnnSequence, type RnnSequenceAttrs } from '@basicrnn/core';
 import { ACTIVATION_CODES, pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
+import { withDefaults } from './gated.js';
 import { expectFloat32, expectShape } from './shapes.js';
 
 interface Inputs {
@@ -9,7 +10,8 @@ interface Inputs {
   kernel: TensorInfo;
   recurrentKernel: TensorInfo;
   bias?: TensorInfo;
-  h0: TensorInfo;
+  /** Absent: zeros. */
+  h0?: TensorInfo;
   mask?: TensorInfo;
 }
 
@@ -28,7 +30,7 @@ function rnnSequence(args: { inputs: Inputs; backend: BackendWasm; attrs: RnnSeq
   expectShape(RnnSequence, 'kernel', kernel, [inputSize, hidden]);
   expectShape(RnnSequence, 'recurrentKernel', recurrentKernel, [hidden, hidden]);
   if (bias !== undefined) expectShape(RnnSequence, 'bias', bias, [hidden]);
-  expectShape(RnnSequence, 'h0', h0, [batch, hidden]);
+  if (h0 !== undefined) expectShape(RnnSequence, 'h0', h0, [batch, hidden]);
   if (mask !== undefined) expectShape(RnnSequence, 'mask', mask, [batch, steps]);
   const activation = ACTIVATION_CODES[attrs.activation];
   if (activation === undefined) throw new Error(`${RnnSequence} (wasm): unknown activation ${JSON.stringify(attrs.activation)}`);
@@ -36,20 +38,26 @@ function rnnSequence(args: { inputs: Inputs; backend: BackendWasm; attrs: RnnSeq
   const out = backend.makeOutput([batch, steps, hidden], 'float32');
   if (batch * steps * hidden === 0) return out;
   const rnn = rnnModuleFor(backend);
-  const [px, pk, pu, pb, ph0, pm, po] = [x, kernel, recurrentKernel, bias, h0, mask, out].map((t) =>
+  const [px, pk, pu, pb, pm, po] = [x, kernel, recurrentKernel, bias, mask, out].map((t) =>
     t === undefined ? 0 : pointerOf(backend, t),
   ) as number[];
-  runCall(backend, {
-    fn: 'forward',
-    batch,
-    work: batch * steps * hidden * (inputSize + hidden),
-    scratchBytes: (rows) => rnn.forwardScratchBytes(rows, steps, inputSize, hidden),
-    sums: [],
-    sumOutputs: [],
-    args: (rows, scratch) => [
-      rowPointer(px!, rows, steps * inputSize), pk!, pu!, pb!, rowPointer(ph0!, rows, hidden), rowPointer(pm!, rows, steps),
-      rowPointer(po!, rows, steps * hidden), scratch, rows.count, steps, inputSize, hidden, activation, attrs.goBackwards ? 1 : 0,
-    ],
+  // An absent h0 is zeros (the module reads it); an absent mask the module treats as ones itself.
+  const named = inputs as unknown as Record<string, TensorInfo | undefined>;
+  const absent = { h0: { floats: batch * hidden, value: 0 } } as const;
+  withDefaults(backend, named, (name) => pointerOf(backend, named[name]!), absent, (p) => {
+    const ph0 = p('h0');
+    runCall(backend, {
+      fn: 'forward',
+      batch,
+      work: batch * steps * hidden * (inputSize + hidden),
+      scratchBytes: (rows) => rnn.forwardScratchBytes(rows, steps, inputSize, hidden),
+      sums: [],
+      sumOutputs: [],
+      args: (rows, scratch) => [
+        rowPointer(px!, rows, steps * inputSize), pk!, pu!, pb!, rowPointer(ph0, rows, hidden), rowPointer(pm!, rows, steps),
+        rowPointer(po!, rows, steps * hidden), scratch, rows.count, steps, inputSize, hidden, activation, attrs.goBackwards ? 1 : 0,
+      ],
+    });
   });
   return out;
 }

@@ -3,6 +3,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   type Activation,
   BasicRNN,
+  DenseForward,
+  layers,
+  sequential,
   RnnSequence,
   RnnSequenceGrad,
   rnnSequence,
@@ -127,6 +130,23 @@ export function fusedKernelTests(label: string): void {
       tf.dispose([hiddenStates, dy, ones, ...Object.values(inputs), ...Object.values(withoutMask), ...Object.values(withOnes)]);
     });
 
+    // Kernel contract (core's kernel_names.ts): outside a tape rnnSequence hands the kernel no h0 and no mask when
+    // the caller gave none; the kernel reads zeros and ones.
+    it('the forward op without h0 and mask equals zeros and ones bit for bit, and the kernel gets neither', async () => {
+      for (const c of [OP_CASES[0]!, OP_CASES[1]!]) {
+        const { h0, mask: _mask, ...inputs } = opInputs({ ...c, mask: false });
+        const attrs = { activation: c.activation, goBackwards: c.goBackwards };
+        const profile = await tf.profile(() => tf.dispose(rnnSequence(inputs, attrs)));
+        expect(profile.kernels.find((k) => k.name === RnnSequence)!.inputShapes).toHaveLength(4);
+        const zeros = tf.zerosLike(h0);
+        const ones = tf.ones([c.batch, c.steps]);
+        const absent = rnnSequence(inputs, attrs);
+        const explicit = rnnSequence({ ...inputs, h0: zeros, mask: ones }, attrs);
+        expect(Array.from(absent.dataSync())).toEqual(Array.from(explicit.dataSync()));
+        tf.dispose([h0, zeros, ones, absent, explicit, ...Object.values(inputs)]);
+      }
+    });
+
     it('rejects a non-float32 input with a message naming it', () => {
       const c = OP_CASES[0]!;
       const inputs = opInputs(c);
@@ -207,6 +227,71 @@ export function fusedKernelTests(label: string): void {
       expect(wasm.HEAPU8.buffer.byteLength).toBe(heapBytes);
       tf.dispose([x, y]);
       model.dispose();
+    });
+  });
+
+  // The Dense head's x·W + b as one kernel outside a tape (core's DenseForward), loops for small problems and
+  // tfjs's XNNPACK kernels past DENSE_LOOP_MAX_WORK, against tfjs's matMul + add.
+  describe(`fused wasm Dense forward: ${label}`, () => {
+    beforeAll(async () => {
+      await setBackend('wasm');
+      setFusedKernelsEnabled(true);
+    });
+    afterAll(() => setFusedKernelsEnabled(true));
+
+    // M·K·N of 32, 4,096 (the largest looped), 4,097 and more (XNNPACK), with and without bias.
+    const cases = [
+      { m: 1, k: 32, n: 1, bias: true },
+      { m: 3, k: 5, n: 7, bias: false },
+      { m: 16, k: 16, n: 16, bias: true },
+      { m: 17, k: 241, n: 1, bias: true },
+      { m: 40, k: 33, n: 9, bias: false },
+    ];
+    for (const c of cases) {
+      it(`equals matMul + add: M${c.m} K${c.k} N${c.n}${c.bias ? '' : ' no bias'}`, async () => {
+        const before = tf.memory().numTensors;
+        const x = tf.tensor2d(uniform(c.m * c.k, 1), [c.m, c.k]);
+        const kernel = tf.tensor2d(uniform(c.k * c.n, 2), [c.k, c.n]);
+        const bias = c.bias ? tf.tensor1d(uniform(c.n, 3)) : undefined;
+        const inputs: tf.NamedTensorMap = bias ? { x, kernel, bias } : { x, kernel };
+        const profile = await tf.profile(() => void tf.dispose(tf.engine().runKernel(DenseForward, inputs, {}) as tf.Tensor));
+        expect(profile.kernelNames).toEqual([DenseForward]);
+        const fused = tf.engine().runKernel(DenseForward, inputs, {}) as tf.Tensor;
+        const reference = tf.tidy(() => (bias ? tf.add(tf.matMul(x, kernel), bias) : tf.matMul(x, kernel)));
+        expectClose(fused, reference, { atol: 1e-5, rtol: 1e-5 }, 'out');
+        tf.dispose([x, kernel, fused, reference, ...(bias ? [bias] : [])]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    it('a sequential([gru, dense]) predict dispatches the final-states kernel and one Dense kernel; training keeps matMul and add', async () => {
+      const model = sequential({ layers: [layers.gru({ units: 8 }), layers.dense({ units: 2, activation: 'relu' })], seed: 3 });
+      model.build([null, 5, 3]);
+      const x = tf.tensor3d(uniform(2 * 5 * 3, 4), [2, 5, 3]);
+      const predict = await tf.profile(() => model.predict(x));
+      expect(predict.kernelNames).toEqual(['BasicGruSequenceFinal', DenseForward, 'Relu']);
+      const fused = model.predict(x) as tf.Tensor;
+      setFusedKernelsEnabled(false);
+      const composite = model.predict(x) as tf.Tensor;
+      setFusedKernelsEnabled(true);
+      expectClose(fused, composite, toleranceFor('wasm'), 'predict');
+      const train = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(model.predict(x) as tf.Tensor) as tf.Scalar, model.trainableVariables());
+        return [value, ...Object.values(grads)];
+      });
+      expect(train.kernelNames).not.toContain(DenseForward);
+      expect(train.kernelNames).toContain('BatchMatMul');
+      tf.dispose([x, fused, composite]);
+      model.dispose();
+    });
+
+    it('rejects a non-float32 input or mismatched shapes with typed errors', () => {
+      const x = tf.tensor2d([[1, 2]]);
+      const kernel = tf.tensor2d([[1], [2], [3]]);
+      const ints = tf.tensor2d([[1, 2]], [1, 2], 'int32');
+      expect(() => tf.engine().runKernel(DenseForward, { x, kernel }, {})).toThrow(/expected kernel of shape \[2, 1\]/);
+      expect(() => tf.engine().runKernel(DenseForward, { x: ints, kernel }, {})).toThrow(/x to be float32/);
+      tf.dispose([x, kernel, ints]);
     });
   });
 }

@@ -5,9 +5,13 @@ import {
   type RecurrenceAttrs,
   type RecurrenceInputs,
   type RecurrentActivationName,
+  GruSequenceFinal,
+  LstmSequenceFinal,
   SEQUENCE_OPS,
+  layers,
   recurrence,
   recurrenceGrad,
+  sequential,
   setBackend,
   setFusedKernelsEnabled,
 } from '@basicrnn/core';
@@ -193,13 +197,127 @@ export function gatedKernelTests(label: string): void {
     it('reject a non-float32 input through core’s shared validator', () => {
       const c = CASES[0]!;
       const inputs = inputsOf(c);
-      const h0 = tf.cast(inputs.h0, 'int32');
+      const h0 = tf.cast(inputs.h0!, 'int32');
       const op = SEQUENCE_OPS.lstm;
       const filled = { ...inputs, h0, mask: tf.ones([c.batch, c.steps]) };
       const attrs = { activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: false };
       expect(() => tf.engine().runKernel(op.kernelName, filled as unknown as tf.NamedTensorMap, attrs)).toThrow(/h0 to be float32/);
       tf.dispose([h0, filled.mask, ...Object.values(inputs)]);
     });
+
+    // Kernel contract (core's kernel_names.ts): outside a gradient tape the op leaves an absent h0, c0 and mask out
+    // of the kernel's inputs (no tensor made per call), and the kernel reads zeros and ones for them.
+    const absentCases: GatedCase[] = [
+      { ...base, cell: 'lstm', batch: 1, steps: 9, inputSize: 3, units: 13 },
+      { ...base, cell: 'lstm', batch: 5, steps: 6, inputSize: 4, units: 9, goBackwards: true },
+      { ...base, cell: 'gru', resetAfter: true, batch: 1, steps: 9, inputSize: 3, units: 13, goBackwards: true },
+      { ...base, cell: 'gru', resetAfter: false, batch: 5, steps: 6, inputSize: 4, units: 9 },
+    ];
+    for (const c of absentCases) {
+      it(`absent h0, c0 and mask equal zeros and ones, forward and gradients, bit for bit: ${caseName(c)}`, async () => {
+        const before = tf.memory().numTensors;
+        const { h0, c0, ...rest } = inputsOf(c);
+        const explicit: RecurrenceInputs = { ...rest, h0: tf.zerosLike(h0!), mask: tf.ones([c.batch, c.steps]) };
+        if (c.cell === 'lstm') explicit.c0 = tf.zerosLike(h0!);
+        const op = SEQUENCE_OPS[c.cell];
+        const profile = await tf.profile(() => tf.dispose(Object.values(recurrence(rest, attrsOf(c)))));
+        const call = profile.kernels.find((k) => k.name === op.kernelName)!;
+        expect(call.inputShapes, 'the kernel got x, kernel, recurrentKernel, bias only').toHaveLength(4);
+        const same = (a: Record<string, tf.Tensor | undefined>, b: Record<string, tf.Tensor | undefined>, what: string) => {
+          for (const name of Object.keys(b)) expect(Array.from(a[name]!.dataSync()), `${what} ${name}`).toEqual(Array.from(b[name]!.dataSync()));
+        };
+        const absentOut = recurrence(rest, attrsOf(c));
+        const explicitOut = recurrence(explicit, attrsOf(c));
+        same(absentOut as never, explicitOut as never, 'forward');
+        const loss = (inputs: RecurrenceInputs) => (x: tf.Tensor, k: tf.Tensor, u: tf.Tensor, b: tf.Tensor) => {
+          const out = recurrence({ ...inputs, x, kernel: k, recurrentKernel: u, bias: b }, attrsOf(c));
+          return tf.add(tf.sum(tf.square(out.hiddenStates)), out.cellStates === undefined ? 0 : tf.sum(out.cellStates));
+        };
+        const args = [rest.x, rest.kernel, rest.recurrentKernel, rest.bias!];
+        const tapeGrads = [tf.grads(loss(rest))(args), tf.grads(loss(explicit))(args)];
+        same(tapeGrads[0] as never, tapeGrads[1] as never, 'tape gradients');
+        tf.dispose(tapeGrads);
+        const dh = tf.onesLike(explicitOut.hiddenStates);
+        const absentGrads = recurrenceGrad(rest, attrsOf(c), { dh });
+        const explicitGrads = recurrenceGrad(explicit, attrsOf(c), { dh });
+        same(absentGrads as never, explicitGrads as never, 'recurrenceGrad');
+        // Inference calls with absent inputs leave the wasm heap as they found it.
+        const wasm = heap();
+        const malloc = wasm._malloc;
+        const free = wasm._free;
+        let balance = 0;
+        wasm._malloc = (n: number) => (balance++, malloc(n));
+        wasm._free = (p: number) => (balance--, free(p));
+        try {
+          for (let i = 0; i < 20; i++) tf.dispose(Object.values(recurrence(rest, attrsOf(c))));
+        } finally {
+          wasm._malloc = malloc;
+          wasm._free = free;
+        }
+        expect(balance).toBe(0);
+        tf.dispose([h0!, c0, dh, ...Object.values(rest), ...Object.values(explicit), ...Object.values(absentOut), ...Object.values(explicitOut)].filter((t) => t !== undefined));
+        tf.dispose([...Object.values(absentGrads), ...Object.values(explicitGrads)]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    // The final-states kernels (core's LstmSequenceFinal / GruSequenceFinal): the forward's last step, bit for bit,
+    // for the cases above (masks, goBackwards, batches around the tile, every form) with and without h0/c0/mask.
+    for (const c of [...CASES.slice(0, 3), ...CASES.slice(6, 12), ...absentCases]) {
+      it(`final-states kernel equals the forward's last step: ${caseName(c)}`, () => {
+        const before = tf.memory().numTensors;
+        const inputs = inputsOf(c);
+        const named = Object.fromEntries(Object.entries(inputs).filter(([, t]) => t !== undefined)) as tf.NamedTensorMap;
+        const attrs = { activation: c.activation, recurrentActivation: c.recurrentActivation, goBackwards: c.goBackwards, resetAfter: c.resetAfter };
+        const finalName = c.cell === 'lstm' ? LstmSequenceFinal : GruSequenceFinal;
+        for (const given of [named, { x: named.x!, kernel: named.kernel!, recurrentKernel: named.recurrentKernel!, bias: named.bias! }]) {
+          const full = [tf.engine().runKernel(SEQUENCE_OPS[c.cell].kernelName, given, attrs)].flat() as tf.Tensor[];
+          const finals = [tf.engine().runKernel(finalName, given, attrs)].flat() as tf.Tensor[];
+          expect(finals).toHaveLength(full.length);
+          full.forEach((seq, k) => {
+            const last = tf.tidy(() => tf.squeeze(tf.slice(seq, [0, c.steps - 1, 0], [c.batch, 1, c.units]), [1]));
+            expect(finals[k]!.shape).toEqual([c.batch, c.units]);
+            expect(Array.from(finals[k]!.dataSync()), `output ${k}`).toEqual(Array.from(last.dataSync()));
+            last.dispose();
+          });
+          tf.dispose([...full, ...finals]);
+        }
+        tf.dispose(Object.values(inputs).filter((t) => t !== undefined));
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    for (const cell of ['lstm', 'gru'] as const) {
+      it(`${cell}: a layer without sequences predicts with the final-states kernel (2 dispatches with the Dense head), equal to the unfused path, stateful too`, async () => {
+        const finalName = cell === 'lstm' ? LstmSequenceFinal : GruSequenceFinal;
+        const model = sequential({ layers: [layers[cell]({ units: 9 }), layers.dense({ units: 2 })], seed: 4 });
+        model.build([null, 6, 3]);
+        const x = tf.tensor3d(uniform(5 * 6 * 3, 12), [5, 6, 3]);
+        const profile = await tf.profile(() => model.predict(x));
+        expect(profile.kernelNames).toEqual([finalName, 'BasicDenseForward']);
+        const fused = model.predict(x) as tf.Tensor;
+        setFusedKernelsEnabled(false);
+        const composite = model.predict(x) as tf.Tensor;
+        setFusedKernelsEnabled(true);
+        expectClose(fused, composite, tol.forward, 'predict');
+        // returnState and stateful: final states as the sequence path gives them.
+        const withState = layers[cell]({ units: 9, returnState: true, stateful: true, seed: 5 });
+        const plain = layers[cell]({ units: 9, returnState: true, stateful: true, returnSequences: true, seed: 5 });
+        withState.build([5, 6, 3]);
+        plain.build([5, 6, 3]);
+        for (let call = 0; call < 2; call++) {
+          const a = withState.apply(x) as tf.Tensor[];
+          const b = plain.apply(x) as tf.Tensor[];
+          expect(a).toHaveLength(cell === 'lstm' ? 3 : 2);
+          for (let k = 1; k < a.length; k++) expect(Array.from(a[k]!.dataSync()), `call ${call} state ${k}`).toEqual(Array.from(b[k]!.dataSync()));
+          tf.dispose([...a, ...b]);
+        }
+        tf.dispose([x, fused, composite]);
+        withState.dispose();
+        plain.dispose();
+        model.dispose();
+      });
+    }
 
     // One kernel forward and one backward per recurrent layer, whatever T: no per-step op.
     for (const cell of ['lstm', 'gru'] as const) {

@@ -127,6 +127,47 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
     });
   }
 
+  // Kernel contract (core's kernel_names.ts): outside a gradient tape the op leaves an absent h0, c0 and mask out
+  // of the kernel's inputs, and the kernel reads zeros and ones for them.
+  for (const c of [CASES[0]!, CASES[7]!, CASES[8]!]) {
+    it(`${c.name}: absent h0, c0 and mask equal zeros and ones (forward, and gradients under a tape)`, async () => {
+      const before = tf.memory().numTensors;
+      const { h0, c0, mask, ...rest } = inputsFor(c);
+      const explicit: RecurrenceInputs = { ...rest, h0: tf.zerosLike(h0!), mask: tf.ones([c.batch, c.steps]), ...(c0 ? { c0: tf.zerosLike(c0) } : {}) };
+      const info = await tf.profile(() => tf.dispose(Object.values(recurrence(rest, attrsFor(c)))));
+      expect(info.kernels.map((k) => k.inputShapes.length), 'x, kernel, recurrentKernel, bias only').toEqual([4]);
+      const absentOut = recurrence(rest, attrsFor(c));
+      const explicitOut = recurrence(explicit, attrsFor(c));
+      for (const key of Object.keys(explicitOut) as (keyof typeof explicitOut)[]) expectClose(absentOut[key]!, explicitOut[key]!, key, 1e-6);
+      const loss = (inputs: RecurrenceInputs) => (x: tf.Tensor, k: tf.Tensor, u: tf.Tensor) =>
+        tf.sum(tf.square(recurrence({ ...inputs, x, kernel: k, recurrentKernel: u }, attrsFor(c)).hiddenStates));
+      const args = [rest.x, rest.kernel, rest.recurrentKernel];
+      const grads = [tf.grads(loss(rest))(args), tf.grads(loss(explicit))(args)];
+      grads[0]!.forEach((g, i) => expectClose(g, grads[1]![i]!, `gradient ${i}`, 1e-6));
+      tf.dispose([...grads.flat(), ...Object.values(absentOut), ...Object.values(explicitOut), ...Object.values(rest)]);
+      tf.dispose([h0!, explicit.h0!, explicit.mask!, ...(c0 ? [c0, explicit.c0!] : []), ...(mask ? [mask] : [])]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('simpleRNN: absent h0 and mask equal zeros and ones', async () => {
+    const [B, T, I, H] = [3, 7, 2, 5];
+    const inputs = tf.tidy(() => ({
+      x: tf.randomUniform([B, T, I], -1, 1, 'float32', 1),
+      kernel: tf.randomUniform([I, H], -0.6, 0.6, 'float32', 2),
+      recurrentKernel: tf.randomUniform([H, H], -0.5, 0.5, 'float32', 3),
+      bias: tf.randomUniform([H], -0.3, 0.3, 'float32', 4),
+    }));
+    const attrs = { activation: 'tanh', goBackwards: true } as const;
+    const info = await tf.profile(() => tf.dispose(rnnSequence(inputs, attrs)));
+    expect(info.kernels.map((k) => k.inputShapes.length)).toEqual([4]);
+    const [h0, mask] = [tf.zeros([B, H]), tf.ones([B, T])];
+    const absent = rnnSequence(inputs, attrs);
+    const explicit = rnnSequence({ ...inputs, h0, mask }, attrs);
+    expectClose(absent, explicit, 'hiddenStates', 1e-6);
+    tf.dispose([absent, explicit, h0, mask, ...Object.values(inputs)]);
+  });
+
   for (const c of CASES) {
     it(`${c.name}: backward (every input gradient and dHiddenStates)`, async () => {
       const before = tf.memory().numTensors;

@@ -110,10 +110,12 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
     });
     owned.push(...weights.owned);
     const x = packed.prepare(inputs.x!);
-    // A mask of ones and zero initial states made on the CPU for this call are read as constants, not uploaded.
+    // An absent mask or initial state (kernel_names.ts), or a mask of ones and zero initial states made on the CPU
+    // for this call, are read as constants, not uploaded.
+    const zero = (t: TensorInfo | undefined) => t === undefined || isConstantOnCpu(backend, t, 0);
     const constant = {
-      noMask: isConstantOnCpu(backend, inputs.mask!, 1),
-      zeroInitial: isConstantOnCpu(backend, inputs.h0!, 0) && (!lstm || isConstantOnCpu(backend, inputs.c0!, 0)),
+      noMask: inputs.mask === undefined || isConstantOnCpu(backend, inputs.mask, 1),
+      zeroInitial: zero(inputs.h0) && (!lstm || zero(inputs.c0)),
     };
     const mask = constant.noMask ? [] : [packed.prepare(inputs.mask!)];
     const initial = constant.zeroInitial ? [] : lstm ? [packed.prepare(inputs.h0!), packed.prepare(inputs.c0!)] : [packed.prepare(inputs.h0!)];

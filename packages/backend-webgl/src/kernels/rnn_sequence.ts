@@ -6,14 +6,14 @@ import { InputProjectionProgram } from './programs/input_projection_program.js';
 import { RnnStepProgram, type RecurrenceShape, type StepVariant } from './programs/rnn_step_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
 
-/** The inputs a fused {@link RnnSequence} kernel receives: core always passes a mask, `bias` may be absent. */
+/** The inputs a fused {@link RnnSequence} kernel receives: `bias`, `h0` (zeros) and `mask` (ones) may be absent. */
 interface RnnSequenceKernelInputs {
   x: TensorInfo;
   kernel: TensorInfo;
   recurrentKernel: TensorInfo;
   bias?: TensorInfo;
-  h0: TensorInfo;
-  mask: TensorInfo;
+  h0?: TensorInfo;
+  mask?: TensorInfo;
 }
 
 /**
@@ -39,10 +39,13 @@ export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs
     const x = packed.prepare(inputs.x);
     const kernel = packed.prepare(inputs.kernel);
     const recurrent = packed.prepare(inputs.recurrentKernel);
-    // A mask of ones and a zero h0 made on the CPU for this call are read as constants, not uploaded.
-    const constant = { noMask: isConstantOnCpu(backend, inputs.mask, 1), zeroInitial: isConstantOnCpu(backend, inputs.h0, 0) };
-    const initial = constant.zeroInitial ? [] : [packed.prepare(inputs.h0)];
-    const mask = constant.noMask ? [] : [packed.prepare(inputs.mask)];
+    // An absent mask or h0, or a mask of ones and a zero h0 made on the CPU for this call, are read as constants.
+    const constant = {
+      noMask: inputs.mask === undefined || isConstantOnCpu(backend, inputs.mask, 1),
+      zeroInitial: inputs.h0 === undefined || isConstantOnCpu(backend, inputs.h0, 0),
+    };
+    const initial = constant.zeroInitial ? [] : [packed.prepare(inputs.h0!)];
+    const mask = constant.noMask ? [] : [packed.prepare(inputs.mask!)];
     const bias = inputs.bias === undefined ? undefined : packed.prepare(inputs.bias);
 
     const shape: RecurrenceShape = { batch, steps, hidden, activation, goBackwards };

@@ -102,10 +102,15 @@ export interface GatedKernelContext {
   hiddenStateGrads: boolean;
 }
 
-/** Checks and reads the common inputs of a gated kernel (the op always fills bias, mask and LSTM's c0). */
+/** The data of an input, or `fill` repeated `size` times when the input is absent (a forward's h0, c0, mask). */
+export function readOr(cpu: CpuBackend, t: tf.TensorInfo | undefined, size: number, fill: number): ArrayLike<number> {
+  return t === undefined ? new Float32Array(size).fill(fill) : cpu.readSync(t.dataId);
+}
+
+/** Checks and reads the common inputs of a gated kernel (an absent h0 reads as zeros, an absent mask as ones). */
 export function gatedContext(kernelName: string, gates: number, inputs: tf.NamedTensorInfoMap, backend: unknown, attrs: tf.NamedAttrMap): GatedKernelContext {
   const cpu = backend as CpuBackend;
-  const { x, kernel, recurrentKernel, bias, h0, mask } = inputs as Record<string, tf.TensorInfo>;
+  const { x, kernel, recurrentKernel, bias, h0, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
   const a = attrs as unknown as {
     activation: RecurrentActivationName;
     recurrentActivation: RecurrentActivationName;
@@ -113,7 +118,7 @@ export function gatedContext(kernelName: string, gates: number, inputs: tf.Named
     resetAfter: boolean;
     hiddenStateGrads?: boolean;
   };
-  const { batch: B, steps: T, inputSize: I } = checkGatedSequenceInputs(kernelName, 'cpu', inputs, gates, a.resetAfter);
+  const { batch: B, steps: T, inputSize: I, units: H } = checkGatedSequenceInputs(kernelName, 'cpu', inputs, gates, a.resetAfter);
   const act = ACTIVATION_TABLE[a.activation];
   const gate = ACTIVATION_TABLE[a.recurrentActivation];
   return {
@@ -121,13 +126,13 @@ export function gatedContext(kernelName: string, gates: number, inputs: tf.Named
     B,
     T,
     I,
-    H: recurrentKernel!.shape[0]!,
+    H,
     xs: cpu.readSync(x!.dataId),
     w: cpu.readSync(kernel!.dataId),
     u: cpu.readSync(recurrentKernel!.dataId),
     bias: cpu.readSync(bias!.dataId),
-    h0: cpu.readSync(h0!.dataId),
-    mask: cpu.readSync(mask!.dataId),
+    h0: readOr(cpu, h0, B * H, 0),
+    mask: readOr(cpu, mask, B * T, 1),
     act: act.scalar,
     actSlope: act.scalarSlope,
     gate: gate.scalar,

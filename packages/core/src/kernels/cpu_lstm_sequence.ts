@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { LstmSequence } from '../kernel_names.js';
-import { addRowTimesColumns, gatedContext } from './cpu_gated_common.js';
+import { addRowTimesColumns, gatedContext, readOr } from './cpu_gated_common.js';
 
 /**
  * The LSTM recurrence in one kernel call on the cpu backend: plain loops over the backend's typed arrays with
@@ -14,7 +14,7 @@ export const cpuLstmSequenceConfig: tf.KernelConfig = {
     const k = gatedContext(LstmSequence, 4, inputs, backend, attrs ?? {});
     const { B, T, I, H, xs, w, u, bias, mask, act, gate } = k;
     const G = 4 * H;
-    const c0 = k.cpu.readSync((inputs as Record<string, tf.TensorInfo>).c0!.dataId);
+    const c0 = readOr(k.cpu, (inputs as Record<string, tf.TensorInfo | undefined>).c0, B * H, 0);
     const hs = new Float32Array(B * T * H);
     const cs = new Float32Array(B * T * H);
     const h = new Float64Array(H);

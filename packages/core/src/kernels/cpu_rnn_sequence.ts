@@ -45,7 +45,8 @@ export function addVectorTimesMatrix(z: Float64Array, v: ArrayLike<number>, offs
 /**
  * The whole recurrence in one kernel call on the cpu backend: plain loops over the backend's typed arrays, with
  * float64 accumulators, no tensors per step. Each step's `b + x_t·W + h·U` walks contiguous rows of W and U
- * ({@link addVectorTimesMatrix}). A step whose mask is 0 carries the state over.
+ * ({@link addVectorTimesMatrix}). A step whose mask is 0 carries the state over; an absent mask takes every
+ * step, an absent h0 is zeros.
  */
 export const cpuRnnSequenceConfig: tf.KernelConfig = {
   kernelName: RnnSequence,
@@ -64,7 +65,7 @@ export const cpuRnnSequenceConfig: tf.KernelConfig = {
     const act = scalarActivation(activation);
 
     const out = new Float32Array(B * T * H);
-    const h = Float64Array.from(cpu.readSync(h0!.dataId));
+    const h = h0 === undefined ? new Float64Array(B * H) : Float64Array.from(cpu.readSync(h0.dataId));
     const z = new Float64Array(H);
     for (let n = 0; n < B; n++) {
       const hRow = n * H;

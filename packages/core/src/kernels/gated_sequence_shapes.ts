@@ -14,7 +14,9 @@ export interface GatedSequenceSizes {
 /**
  * The one validator of the gated sequence kernels' inputs (LstmSequence, GruSequence and their Grad kernels; see
  * GatedSequenceInputs in kernel_names.ts), shared by every backend's kernel so they refuse the same things with
- * the same words. The op fills every slot, so a failure here means a caller bypassed `recurrence()`.
+ * the same words. A forward kernel (no `hiddenStates` input) may lack `h0`, `c0` and `mask` (zeros, all ones); a
+ * backward kernel needs every slot, which the op always fills, so a failure here means a caller bypassed
+ * `recurrence()`.
  */
 export function checkGatedSequenceInputs(
   kernelName: string,
@@ -45,7 +47,9 @@ export function checkGatedSequenceInputs(
   };
   if (gates === 4) expected.c0 = [batch, units];
   for (const name of ['hiddenStates', 'cellStates', 'dh', 'dc']) if (inputs[name] !== undefined) expected[name] = [batch, steps, units];
+  const optional = inputs.hiddenStates === undefined ? ['h0', 'c0', 'mask'] : [];
   for (const [name, shape] of Object.entries(expected)) {
+    if (inputs[name] === undefined && optional.includes(name)) continue;
     const t = need(name);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new ShapeError(`${kernelName} (${backend}): expected ${name} of shape [${shape.join(', ')}], received [${t.shape.join(', ')}]`);

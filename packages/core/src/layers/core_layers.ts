@@ -16,6 +16,8 @@ import {
   dropoutMask,
 } from './common.js';
 import { Layer, type LayerCallArgs, type LayerOutput, type WeightSpec } from './layer.js';
+import { DenseForward } from '../kernel_names.js';
+import { useFusedKernel } from '../ops/fused_flag.js';
 
 /** Activations of a Dense layer. */
 export type DenseActivation = 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu';
@@ -110,8 +112,16 @@ export class Dense extends Layer {
   forward(x: tf.Tensor, args: LayerCallArgs): LayerOutput {
     const [kernel, bias] = this.variables as [tf.Variable, tf.Variable | undefined];
     const inputSize = x.shape[x.rank - 1]!;
-    let out = tf.matMul(x.rank === 2 ? x : tf.reshape(x, [-1, inputSize]), kernel);
-    if (bias !== undefined) out = tf.add(out, bias);
+    const a = x.rank === 2 ? x : tf.reshape(x, [-1, inputSize]);
+    let out: tf.Tensor;
+    if (!tf.engine().isTapeOn() && useFusedKernel(DenseForward)) {
+      // Inference on a backend with a fused kernel: x·W + b in one dispatch (kernel_names.ts).
+      const inputs: tf.NamedTensorMap = bias === undefined ? { x: a, kernel } : { x: a, kernel, bias };
+      out = tf.engine().runKernel(DenseForward, inputs, {}) as tf.Tensor;
+    } else {
+      out = tf.matMul(a, kernel);
+      if (bias !== undefined) out = tf.add(out, bias);
+    }
     out = denseActivation(out, this.activation);
     if (x.rank !== 2) out = tf.reshape(out, [...x.shape.slice(0, -1), this.units]);
     return { outputs: [out], mask: args.mask ?? null };

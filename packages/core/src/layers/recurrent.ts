@@ -17,6 +17,8 @@ import {
 } from './common.js';
 import { Layer, type LayerCallArgs, type LayerOutput, type WeightSpec } from './layer.js';
 import { type CellType, RECURRENT_ACTIVATIONS, type RecurrentActivationName, gateCount, recurrence } from './recurrence.js';
+import { type RecurrenceAttrs, type RecurrenceInputs, recurrenceFinalStates } from '../ops/recurrence.js';
+import { lastStep } from '../ops/sequence_layout.js';
 
 /** Options shared by `layers.simpleRNN`, `layers.lstm` and `layers.gru` (tfjs-layers names, Keras 3 defaults). */
 export interface RecurrentLayerOptions {
@@ -298,6 +300,36 @@ export class RecurrentLayer extends Layer {
    * still keeps both).
    */
   run(x: tf.Tensor, args: LayerCallArgs, finalCellState = true): RecurrentRun {
+    const { inputs, attrs } = this.recurrenceCall(x, args);
+    const { hiddenStates, cellStates } = recurrence(inputs, attrs);
+    const finalStates = [lastStep(hiddenStates)];
+    if (cellStates !== undefined && (finalCellState || this.config.stateful)) finalStates.push(lastStep(cellStates));
+    this.keepStates(finalStates);
+    return { hiddenStates, ...(cellStates === undefined ? {} : { cellStates }), finalStates };
+  }
+
+  /**
+   * {@link run} for a caller that needs no sequence: the final states only ([h], or [h, c] for LSTM), which a
+   * backend's final-states kernel computes without making the [B, T, H] sequences (outside a gradient tape).
+   */
+  runFinalStates(x: tf.Tensor, args: LayerCallArgs, finalCellState = true): tf.Tensor2D[] {
+    const { inputs, attrs } = this.recurrenceCall(x, args);
+    const finalStates = recurrenceFinalStates(inputs, attrs, finalCellState || this.config.stateful);
+    this.keepStates(finalStates);
+    if (finalStates.length > 1 && !finalCellState) tf.dispose(finalStates.splice(1));
+    return finalStates;
+  }
+
+  /** A stateful layer keeps copies of its final states as the next call's initial states. */
+  private keepStates(finalStates: tf.Tensor2D[]): void {
+    if (!this.config.stateful) return;
+    const previous = this.states;
+    this.states = finalStates.map((s) => tf.keep(tf.clone(s)) as tf.Tensor2D);
+    if (previous !== null) tf.dispose(previous);
+  }
+
+  /** The inputs and attrs of this layer's recurrence for a call: dropout applied, initial states, mask. */
+  private recurrenceCall(x: tf.Tensor, args: LayerCallArgs): { inputs: RecurrenceInputs; attrs: RecurrenceAttrs } {
     const [batch, , inputSize] = x.shape as [number, number, number];
     const { units, dropout, recurrentDropout, useBias } = this.config;
     const training = args.training === true;
@@ -308,49 +340,44 @@ export class RecurrentLayer extends Layer {
       input = tf.mul(x, tf.reshape(dropoutMask([batch, inputSize], dropout, this.dropoutRng), [batch, 1, inputSize]));
     }
     const given = args.initialState === undefined ? null : Array.isArray(args.initialState) ? args.initialState : [args.initialState];
-    // Without given or stored states every initial state is zeros: one tensor serves them all (read-only inputs).
-    const initial = given ?? this.states ?? new Array<tf.Tensor2D>(this.stateCount).fill(tf.zeros([batch, units]));
+    // Without given or stored states every initial state is zeros: left out, the op reads zeros (no tensor made).
+    const initial: (tf.Tensor | undefined)[] = given ?? this.states ?? [];
     const mask = args.mask === undefined || args.mask === null ? undefined : args.mask.dtype === 'float32' ? args.mask : tf.cast(args.mask, 'float32');
     let recurrentDropoutMask: tf.Tensor | undefined;
     if (training && recurrentDropout > 0) {
       this.recurrentDropoutRng ??= new SeededRandom(deriveSeed(this.seed ?? 0, 11));
       recurrentDropoutMask = dropoutMask([batch, units], recurrentDropout, this.recurrentDropoutRng);
     }
-    const { hiddenStates, cellStates } = recurrence(
-      {
-        x: input,
-        kernel,
-        recurrentKernel,
-        h0: initial[0]!,
-        ...(useBias ? { bias: bias! } : {}),
-        ...(this.cell === 'lstm' ? { c0: initial[1]! } : {}),
-        ...(mask === undefined ? {} : { mask }),
-        ...(recurrentDropoutMask === undefined ? {} : { recurrentDropoutMask }),
-      },
-      {
-        cell: this.cell,
-        activation: this.config.activation,
-        recurrentActivation: this.config.recurrentActivation,
-        goBackwards: this.config.goBackwards,
-        resetAfter: this.config.resetAfter,
-      },
-    );
-    const finalStates = [lastStep(hiddenStates)];
-    if (cellStates !== undefined && (finalCellState || this.config.stateful)) finalStates.push(lastStep(cellStates));
-    if (this.config.stateful) {
-      const previous = this.states;
-      this.states = finalStates.map((s) => tf.keep(tf.clone(s)) as tf.Tensor2D);
-      if (previous !== null) tf.dispose(previous);
-    }
-    return { hiddenStates, ...(cellStates === undefined ? {} : { cellStates }), finalStates };
+    const inputs: RecurrenceInputs = {
+      x: input,
+      kernel,
+      recurrentKernel,
+      ...(initial[0] === undefined ? {} : { h0: initial[0] }),
+      ...(useBias ? { bias: bias! } : {}),
+      ...(this.cell === 'lstm' && initial[1] !== undefined ? { c0: initial[1] } : {}),
+      ...(mask === undefined ? {} : { mask }),
+      ...(recurrentDropoutMask === undefined ? {} : { recurrentDropoutMask }),
+    };
+    const attrs: RecurrenceAttrs = {
+      cell: this.cell,
+      activation: this.config.activation,
+      recurrentActivation: this.config.recurrentActivation,
+      goBackwards: this.config.goBackwards,
+      resetAfter: this.config.resetAfter,
+    };
+    return { inputs, attrs };
   }
 
   forward(x: tf.Tensor, args: LayerCallArgs): LayerOutput {
-    const { hiddenStates, finalStates } = this.run(x, args, this.config.returnState);
+    // Without sequences to return, only the final states are computed (no [B, T, H] outputs where a backend has
+    // a final-states kernel).
+    const { hiddenStates, finalStates } = this.config.returnSequences
+      ? this.run(x, args, this.config.returnState)
+      : { hiddenStates: null, finalStates: this.runFinalStates(x, args, this.config.returnState) };
     const mask = args.mask ?? null;
     let output: tf.Tensor;
     if (mask === null) {
-      output = this.config.returnSequences ? hiddenStates : finalStates[0]!;
+      output = this.config.returnSequences ? hiddenStates! : finalStates[0]!;
     } else {
       // Keras 3: a masked step repeats the previous output, zeros before the first real step (processing order);
       // inside a bidirectional layer with sequences, masked steps output zeros.
@@ -359,7 +386,7 @@ export class RecurrentLayer extends Layer {
       const keep = this.zeroOutputForMask ? m : tf.cast(tf.greater(tf.cumsum(m, 1), 0), 'float32');
       const steps = x.shape[1]!;
       output = this.config.returnSequences
-        ? keptOutput(hiddenStates, tf.expandDims(keep, 2))
+        ? keptOutput(hiddenStates!, tf.expandDims(keep, 2))
         : keptOutput(finalStates[0]!, tf.reshape(tf.slice(keep, [0, steps - 1], [-1, 1]), [-1, 1]));
     }
     const outputs = this.config.returnState ? [output, ...finalStates] : [output];
@@ -383,9 +410,4 @@ function keptOutput(value: tf.Tensor, keep: tf.Tensor): tf.Tensor {
 
 function reg(r: Regularizer | undefined): { regularizer?: Regularizer } {
   return r === undefined ? {} : { regularizer: r };
-}
-
-function lastStep(states: tf.Tensor3D): tf.Tensor2D {
-  const [batch, steps, units] = states.shape;
-  return tf.reshape(tf.slice(states, [0, steps - 1, 0], [batch, 1, units]), [batch, units]);
 }

@@ -26,7 +26,7 @@ function reference(inp: RecurrenceInputs, backwards: boolean): number[][][][] {
   const b = inp.bias!.arraySync() as number[];
   const sig = (v: number) => 1 / (1 + Math.exp(-v));
   return x.map((seq, n) => {
-    let h = (inp.h0.arraySync() as number[][])[n]!;
+    let h = (inp.h0!.arraySync() as number[][])[n]!;
     let c = (inp.c0!.arraySync() as number[][])[n]!;
     const order = backwards ? [...seq].reverse() : seq;
     return order.map((xt) => {

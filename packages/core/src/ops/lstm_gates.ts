@@ -41,7 +41,7 @@ export function lstmGates(inputs: RecurrenceInputs, attrs: Omit<RecurrenceAttrs,
     const [batch, steps, features] = x.shape as [number, number, number];
     const units = recurrentKernel.shape[0]!;
     const xs = attrs.goBackwards ? tf.reverse(x, 1) : x;
-    let previous: tf.Tensor = tf.concat([tf.expandDims(h0, 1), tf.slice(hiddenStates, [0, 0, 0], [batch, steps - 1, units])], 1);
+    let previous: tf.Tensor = tf.concat([tf.expandDims(h0 ?? tf.zeros([batch, units]), 1), tf.slice(hiddenStates, [0, 0, 0], [batch, steps - 1, units])], 1);
     if (recurrentDropoutMask !== undefined) previous = tf.mul(previous, tf.expandDims(recurrentDropoutMask, 1));
     let z = tf.add(tf.matMul(tf.reshape(xs, [batch * steps, features]), kernel), tf.matMul(tf.reshape(previous, [batch * steps, units]), recurrentKernel));
     if (bias !== undefined) z = tf.add(z, bias);

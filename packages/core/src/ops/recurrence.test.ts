@@ -98,7 +98,7 @@ describe('recurrence', () => {
     const inputs = inputsFor(attrs.cell === 'lstm' ? 4 : 3, attrs.cell === 'lstm' ? [4 * H] : [2, 3 * H]);
     const before = tf.memory().numTensors;
     const loss = (x: tf.Tensor) => {
-      const h0 = tf.mul(inputs.h0, 1);
+      const h0 = tf.mul(inputs.h0!, 1);
       const kernel = tf.mul(inputs.kernel, 1);
       const out = recurrence({ ...inputs, x, h0, kernel }, attrs);
       tf.dispose([h0, kernel]);
@@ -122,7 +122,7 @@ describe('recurrence', () => {
     setFusedKernelsEnabled(false);
     const inputs = { ...inputsFor(biasShape[biasShape.length - 1]! / H, [...biasShape]), mask: tf.tensor2d([[1, 1, 0, 1], [0, 1, 1, 1]]) };
     const cellAttrs = { activation: attrs.activation, recurrentActivation: attrs.recurrentActivation, goBackwards: attrs.goBackwards, resetAfter: attrs.resetAfter };
-    const args = [inputs.x, inputs.kernel, inputs.recurrentKernel, inputs.bias!, inputs.h0];
+    const args = [inputs.x, inputs.kernel, inputs.recurrentKernel, inputs.bias!, inputs.h0!];
     const viaOp = tf.grads((x: tf.Tensor, k: tf.Tensor, u: tf.Tensor, b: tf.Tensor, h: tf.Tensor) =>
       tf.sum(tf.square(recurrence({ ...inputs, x, kernel: k, recurrentKernel: u, bias: b, h0: h }, attrs).hiddenStates)),
     )(args);
@@ -187,7 +187,7 @@ describe('recurrence', () => {
     const call = () =>
       tf.engine().runKernel(
         GruSequence,
-        { x: inputs.x, kernel: inputs.kernel, recurrentKernel: inputs.recurrentKernel, bias: inputs.bias!, h0: inputs.h0, mask },
+        { x: inputs.x, kernel: inputs.kernel, recurrentKernel: inputs.recurrentKernel, bias: inputs.bias!, h0: inputs.h0!, mask },
         { activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: true },
       );
     expect(call).toThrow(ShapeError);

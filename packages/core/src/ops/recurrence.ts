@@ -17,8 +17,8 @@ export interface RecurrenceInputs {
   recurrentKernel: tf.Tensor;
   /** [G·H]; GRU with resetAfter: [2, 3H] (row 0 input bias, row 1 recurrent bias) */
   bias?: tf.Tensor;
-  /** [B, H] initial hidden state */
-  h0: tf.Tensor;
+  /** [B, H] initial hidden state (zeros when absent) */
+  h0?: tf.Tensor;
   /** [B, H] LSTM initial cell state (zeros when absent) */
   c0?: tf.Tensor;
   /** [B, T] bool or float32: 0 = step skipped, state (h and c) carried over unchanged */
@@ -67,6 +67,16 @@ export type RecurrenceGrads = CellGrads;
 export function recurrence(inputs: RecurrenceInputs, attrs: RecurrenceAttrs): RecurrenceOutputs {
   checkRecurrence(inputs, attrs, 'recurrence');
   return SEQUENCE_OPS[attrs.cell].forward(inputs, cellAttrs(attrs)) as RecurrenceOutputs;
+}
+
+/**
+ * The final states of {@link recurrence} only: [h] or, for LSTM, [h, c], each [B, H] (the last processed step).
+ * Outside a gradient tape a backend's final-states kernel makes no [B, T, H] sequences; differentiable as the last
+ * step of recurrence's outputs otherwise. `cellState` false: LSTM's c is left out.
+ */
+export function recurrenceFinalStates(inputs: RecurrenceInputs, attrs: RecurrenceAttrs, cellState = true): tf.Tensor2D[] {
+  checkRecurrence(inputs, attrs, 'recurrenceFinalStates');
+  return SEQUENCE_OPS[attrs.cell].finalStates(inputs, cellAttrs(attrs), cellState);
 }
 
 /** Upstream gradients for {@link recurrenceGrad}: ∂loss/∂hiddenStates and (LSTM) ∂loss/∂cellStates, [B, T, H]. */
@@ -178,7 +188,7 @@ function checkRecurrence(inputs: RecurrenceInputs, attrs: RecurrenceAttrs, where
   checkTensor(inputs.kernel, shapes.kernel, `${where}(inputs.kernel)`, false);
   checkTensor(recurrentKernel, shapes.recurrentKernel, `${where}(inputs.recurrentKernel)`, false);
   if (inputs.bias !== undefined) checkTensor(inputs.bias, shapes.bias, `${where}(inputs.bias)`, false);
-  checkTensor(inputs.h0, [batch, units], `${where}(inputs.h0)`, false);
+  if (inputs.h0 !== undefined) checkTensor(inputs.h0, [batch, units], `${where}(inputs.h0)`, false);
   if (inputs.c0 !== undefined) {
     if (attrs.cell !== 'lstm') throw new ConfigError(`${where}(inputs.c0): only the 'lstm' cell has a cell state, received one for '${attrs.cell}'`);
     checkTensor(inputs.c0, [batch, units], `${where}(inputs.c0)`, false);

@@ -6,6 +6,7 @@ import {
   type RnnSequenceInputs,
 } from '../kernel_names.js';
 import { useFusedKernel } from './fused_flag.js';
+import { withInitialState } from './sequence_op.js';
 import { batchMajor, maskColumns, presentInputs, timeMajor } from './sequence_layout.js';
 
 export { batchMajor, maskColumns, presentInputs, timeMajor };
@@ -17,15 +18,20 @@ export { batchMajor, maskColumns, presentInputs, timeMajor };
  */
 export function rnnSequence(inputs: RnnSequenceInputs, attrs: RnnSequenceAttrs): tf.Tensor3D {
   if (useFusedKernel(RnnSequence)) {
-    // Fused kernels always receive a mask (ones when none is given): the gradient reads its saved inputs by
-    // position and tfjs cannot save an absent one.
+    const given = inputs.mask;
+    if (!tf.engine().isTapeOn() && (given === undefined || given.dtype === 'float32')) {
+      // Outside a tape nothing is saved: absent h0 and mask stay absent (zeros, ones), no tensor is made.
+      return tf.engine().runKernel(RnnSequence, presentInputs(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+    }
+    // Under a tape fused kernels receive every slot (zeros for h0, ones for a mask): the gradient reads its saved
+    // inputs by name and tfjs cannot save an absent one.
     return tf.tidy(() => {
       const [batch, steps] = inputs.x.shape as [number, number, number];
-      const given = inputs.mask;
       const mask = given === undefined ? tf.ones([batch, steps]) : given.dtype === 'float32' ? given : tf.cast(given, 'float32');
+      const h0 = inputs.h0 ?? tf.zeros([batch, inputs.recurrentKernel.shape[0]!]);
       return tf.engine().runKernel(
         RnnSequence,
-        presentInputs({ ...inputs, mask }),
+        presentInputs({ ...inputs, h0, mask }),
         attrs as unknown as tf.NamedAttrMap,
       ) as tf.Tensor3D;
     });
@@ -43,5 +49,10 @@ export function rnnSequence(inputs: RnnSequenceInputs, attrs: RnnSequenceAttrs):
  * dominated the cpu backend's time.
  */
 export function rnnSequenceComposite(inputs: RnnSequenceInputs, attrs: RnnSequenceAttrs): tf.Tensor3D {
-  return simpleRnnCell.forward(inputs, { ...attrs, recurrentActivation: 'sigmoid', resetAfter: false }).hiddenStates;
+  const filled = withInitialState(inputs);
+  try {
+    return simpleRnnCell.forward(filled, { ...attrs, recurrentActivation: 'sigmoid', resetAfter: false }).hiddenStates;
+  } finally {
+    if (filled.h0 !== inputs.h0) filled.h0.dispose();
+  }
 }

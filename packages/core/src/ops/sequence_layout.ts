@@ -34,3 +34,9 @@ export function presentInputs(inputs: object): tf.NamedTensorMap {
   }
   return present;
 }
+
+/** The last step [B, H] of states [B, T, H] (processing order: the final state). */
+export function lastStep(states: tf.Tensor): tf.Tensor2D {
+  const [batch, steps, units] = states.shape as [number, number, number];
+  return tf.reshape(tf.slice(states, [0, steps - 1, 0], [batch, 1, units]), [batch, units]);
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CellAttrs, CellGradInputs, CellGrads, CellInputs, CellOutputs, CellSpec } from '../cells/common.js';
 import type { GatedSequenceAttrs, GatedSequenceGradAttrs } from '../kernel_names.js';
 import { useFusedKernel } from './fused_flag.js';
-import { presentInputs } from './sequence_layout.js';
+import { lastStep, presentInputs } from './sequence_layout.js';
 
 /**
  * One cell's sequence as a named op with a composite in core, optional fused kernels per backend, and ONE
@@ -16,16 +16,46 @@ export interface SequenceOp {
   readonly kernelName: string;
   /** Kernel name of the backward op. */
   readonly gradKernelName: string;
-  /** Forward: the active backend's fused kernel when registered and enabled, else the composite, differentiated by the backward op. */
-  forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs;
-  /** Backward (BPTT): fused kernel when registered and enabled, else the composite. */
-  backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads;
+  /**
+   * Forward: the active backend's fused kernel when registered and enabled, else the composite, differentiated by
+   * the backward op. An absent `h0` (and LSTM `c0`) means zeros.
+   */
+  forward(inputs: SequenceOpInputs, attrs: CellAttrs): CellOutputs;
+  /** Backward (BPTT): fused kernel when registered and enabled, else the composite. An absent `h0` means zeros. */
+  backward(inputs: SequenceOpGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads;
+  /**
+   * The final states only, [h] or LSTM's [h, c], each [B, H]: outside a gradient tape the backend's final-states
+   * kernel where one is registered (no sequences made), else the last step of {@link SequenceOp.forward}'s.
+   * `cellState` false: LSTM's c is left out (and not sliced).
+   */
+  finalStates(inputs: SequenceOpInputs, attrs: CellAttrs, cellState?: boolean): tf.Tensor2D[];
   /** The op's one gradient, for `tf.registerGradient`. */
   readonly gradConfig: tf.GradConfig;
 }
 
+/** {@link SequenceOp.finalStates} from the op's forward: the last step of each state sequence. */
+export function finalStatesOfForward(op: Pick<SequenceOp, 'forward'>, inputs: SequenceOpInputs, attrs: CellAttrs, cellState = true): tf.Tensor2D[] {
+  const out = op.forward(inputs, attrs);
+  const sequences = out.cellStates === undefined ? [out.hiddenStates] : [out.hiddenStates, out.cellStates];
+  const finals = (cellState ? sequences : sequences.slice(0, 1)).map(lastStep);
+  tf.dispose(sequences);
+  return finals;
+}
+
+/** Inputs of {@link SequenceOp.forward}: a cell's inputs, with `h0` optional (zeros when absent). */
+export type SequenceOpInputs = Omit<CellInputs, 'h0'> & { h0?: tf.Tensor | undefined };
+
+/** Inputs of {@link SequenceOp.backward}: a cell's backward inputs, with `h0` optional (zeros when absent). */
+export type SequenceOpGradInputs = Omit<CellGradInputs, 'h0'> & { h0?: tf.Tensor | undefined };
+
+/** The inputs with an absent `h0` as zeros [B, H] (for the composites, which read it); the caller disposes it. */
+export function withInitialState<T extends SequenceOpInputs>(inputs: T): T & { h0: tf.Tensor } {
+  if (inputs.h0 != null) return inputs as T & { h0: tf.Tensor };
+  return { ...inputs, h0: tf.zeros([inputs.x.shape[0]!, inputs.recurrentKernel.shape[0]!]) };
+}
+
 /** Whether a call can go to fused kernels: they take no recurrent-dropout mask (the composite does). */
-function fusable(kernelName: string, inputs: CellInputs): boolean {
+function fusable(kernelName: string, inputs: Pick<CellInputs, 'recurrentDropoutMask'>): boolean {
   return inputs.recurrentDropoutMask == null && useFusedKernel(kernelName);
 }
 
@@ -41,13 +71,14 @@ function kernelAttrs(attrs: CellAttrs): GatedSequenceAttrs {
 
 /**
  * The forward inputs with every slot a fused kernel reads filled: zeros for an absent bias (the cell's bias
- * shape) and LSTM `c0`, ones for an absent mask, a bool mask cast to float32. Call inside a tidy.
+ * shape), `h0` and LSTM `c0`, ones for an absent mask, a bool mask cast to float32. Call inside a tidy.
  */
-function filledInputs(spec: CellSpec, inputs: CellInputs, attrs: CellAttrs): tf.NamedTensorMap {
-  const { x, kernel, recurrentKernel, h0 } = inputs;
+function filledInputs(spec: CellSpec, inputs: SequenceOpInputs, attrs: CellAttrs): tf.NamedTensorMap {
+  const { x, kernel, recurrentKernel } = inputs;
   const [batch, steps, inputSize] = x.shape as [number, number, number];
   const units = recurrentKernel.shape[0]!;
   const bias = inputs.bias ?? tf.zeros(spec.weightShapes(inputSize, units, attrs.resetAfter).bias);
+  const h0 = inputs.h0 ?? tf.zeros([batch, units]);
   const given = inputs.mask;
   const mask = given == null ? tf.ones([batch, steps]) : given.dtype === 'float32' ? given : tf.cast(given, 'float32');
   const filled: tf.NamedTensorMap = { x, kernel, recurrentKernel, bias, h0 };
@@ -56,22 +87,90 @@ function filledInputs(spec: CellSpec, inputs: CellInputs, attrs: CellAttrs): tf.
   return filled;
 }
 
-/** Makes the sequence op of a gated cell (see {@link SequenceOp}). */
-export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelName: string): SequenceOp {
+/**
+ * The forward inputs of a call outside a gradient tape: absent `h0`, `c0` and mask stay absent (the kernels read
+ * zeros and ones, see GatedSequenceInputs), so an inference call creates no tensors besides its outputs. Only an
+ * absent bias (zeros) and a bool mask (cast) are made; `made` collects them for the caller to dispose.
+ */
+function untapedInputs(spec: CellSpec, inputs: SequenceOpInputs, attrs: CellAttrs, made: tf.Tensor[]): tf.NamedTensorMap {
+  const { x, kernel, recurrentKernel, h0, c0, mask } = inputs;
+  let bias = inputs.bias;
+  if (bias == null) {
+    const [, , inputSize] = x.shape as [number, number, number];
+    bias = tf.zeros(spec.weightShapes(inputSize, recurrentKernel.shape[0]!, attrs.resetAfter).bias);
+    made.push(bias);
+  }
+  const named: tf.NamedTensorMap = { x, kernel, recurrentKernel, bias };
+  if (h0 != null) named.h0 = h0;
+  if (spec.hasCellState && c0 != null) named.c0 = c0;
+  if (mask != null) {
+    if (mask.dtype === 'float32') named.mask = mask;
+    else made.push((named.mask = tf.cast(mask, 'float32')));
+  }
+  return named;
+}
+
+/**
+ * Makes the sequence op of a gated cell (see {@link SequenceOp}); `finalKernelName` names its final-states kernel
+ * (kernel_names.ts), which backends may register.
+ */
+export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelName: string, finalKernelName?: string): SequenceOp {
   const stateInputs = spec.hasCellState ? ['h0', 'c0'] : ['h0'];
   const savedInputs = ['x', 'kernel', 'recurrentKernel', 'bias', ...stateInputs, 'mask'];
 
-  function forward(inputs: CellInputs, attrs: CellAttrs): CellOutputs {
-    if (!fusable(kernelName, inputs)) return compositeWithBackwardOp(inputs, attrs);
-    return tf.tidy(() => {
-      const result = tf.engine().runKernel(kernelName, filledInputs(spec, inputs, attrs), kernelAttrs(attrs) as unknown as tf.NamedAttrMap);
+  function forward(inputs: SequenceOpInputs, attrs: CellAttrs): CellOutputs {
+    if (!fusable(kernelName, inputs)) {
+      const filled = withInitialState(inputs);
+      try {
+        return compositeWithBackwardOp(filled, attrs);
+      } finally {
+        if (filled.h0 !== inputs.h0) filled.h0.dispose();
+      }
+    }
+    const outputs = (result: tf.Tensor | tf.Tensor[]): CellOutputs => {
       const [hiddenStates, cellStates] = (Array.isArray(result) ? result : [result]) as tf.Tensor3D[];
       return spec.hasCellState ? { hiddenStates: hiddenStates!, cellStates: cellStates! } : { hiddenStates: hiddenStates! };
-    }) as CellOutputs;
+    };
+    const named = kernelAttrs(attrs) as unknown as tf.NamedAttrMap;
+    if (tf.engine().isTapeOn()) {
+      // The gradient reads its saved inputs by name (inputsToSave), and tfjs cannot save an absent one: fill them.
+      const run = () => outputs(tf.engine().runKernel(kernelName, filledInputs(spec, inputs, attrs), named) as tf.Tensor[]);
+      return tf.tidy(run as unknown as () => tf.TensorContainer) as unknown as CellOutputs;
+    }
+    // Outside a tape nothing is saved: the kernel takes absent states and mask, and no scope is needed.
+    const made: tf.Tensor[] = [];
+    try {
+      return outputs(tf.engine().runKernel(kernelName, untapedInputs(spec, inputs, attrs, made), named) as tf.Tensor[]);
+    } finally {
+      if (made.length > 0) tf.dispose(made);
+    }
   }
 
-  function backward(inputs: CellGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
-    if (!fusable(gradKernelName, inputs)) return spec.backward(inputs, attrs, hiddenStateGrads);
+  function finalStates(inputs: SequenceOpInputs, attrs: CellAttrs, cellState = true): tf.Tensor2D[] {
+    if (finalKernelName === undefined || tf.engine().isTapeOn() || !fusable(finalKernelName, inputs)) {
+      return finalStatesOfForward({ forward }, inputs, attrs, cellState);
+    }
+    const made: tf.Tensor[] = [];
+    try {
+      const named = kernelAttrs(attrs) as unknown as tf.NamedAttrMap;
+      const result = tf.engine().runKernel(finalKernelName, untapedInputs(spec, inputs, attrs, made), named);
+      const finals = (Array.isArray(result) ? result : [result]) as tf.Tensor2D[];
+      if (!cellState && finals.length > 1) tf.dispose(finals.splice(1));
+      return finals;
+    } finally {
+      if (made.length > 0) tf.dispose(made);
+    }
+  }
+
+  function backward(inputs: SequenceOpGradInputs, attrs: CellAttrs, hiddenStateGrads: boolean): CellGrads {
+    if (!fusable(gradKernelName, inputs)) {
+      const filled = withInitialState(inputs);
+      try {
+        return spec.backward(filled, attrs, hiddenStateGrads);
+      } finally {
+        if (filled.h0 !== inputs.h0) filled.h0.dispose();
+      }
+    }
     const outputs = tf.tidy(() => {
       const kernelInputs: tf.NamedTensorMap = {
         ...filledInputs(spec, inputs, attrs),
@@ -191,5 +290,5 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
     },
   };
 
-  return { spec, kernelName, gradKernelName, forward, backward, gradConfig };
+  return { spec, kernelName, gradKernelName, forward, backward, finalStates, gradConfig };
 }
