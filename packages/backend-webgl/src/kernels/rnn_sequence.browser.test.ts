@@ -133,18 +133,18 @@ describe('fused webgl recurrence kernels', () => {
     const c: Case = { batch: 3, steps: 6, input: 4, hidden: 6, activation: 'tanh', goBackwards: false, bias: true, mask: true };
     const inputs = inputsFor(c, 4);
     const backend = tf.backend() as MathBackendWebGL;
-    const flags = { pack: tf.env().getBool('WEBGL_PACK'), forward: tf.env().getBool('WEBGL_CPU_FORWARD') };
+    // WEBGL_PACK_BINARY_OPERATIONS caches WEBGL_PACK's value once read: set it too.
+    const flagNames = ['WEBGL_PACK', 'WEBGL_PACK_BINARY_OPERATIONS', 'WEBGL_CPU_FORWARD'];
+    const flags = flagNames.map((name) => tf.env().getBool(name));
     let wide: tf.Tensor;
     let x: tf.Tensor;
     try {
       // tfjs slices an unpacked GPU tensor along the first axis without a copy: rows 2… of wide's texture.
-      tf.env().set('WEBGL_PACK', false);
-      tf.env().set('WEBGL_CPU_FORWARD', false);
+      for (const name of flagNames) tf.env().set(name, false);
       wide = tf.add(random([c.batch + 2, c.steps, c.input], 11), 0);
       x = tf.slice(wide, [2, 0, 0], [c.batch, c.steps, c.input]);
     } finally {
-      tf.env().set('WEBGL_PACK', flags.pack);
-      tf.env().set('WEBGL_CPU_FORWARD', flags.forward);
+      flagNames.forEach((name, i) => tf.env().set(name, flags[i]!));
     }
     expect(backend.texData.get(x.dataId).slice?.flatOffset).toBeGreaterThan(0);
     expect(readsRowMajor(backend, x)).toBe(false);

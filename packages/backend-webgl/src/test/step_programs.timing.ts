@@ -8,6 +8,7 @@ import { it } from 'vitest';
 import { InputProjectionProgram } from '../kernels/programs/input_projection_program.js';
 import { RnnStepProgram } from '../kernels/programs/rnn_step_program.js';
 import { RnnCarryProgram } from '../kernels/programs/rnn_carry_program.js';
+import { SequenceMatMulProgram } from '../kernels/programs/sequence_matmul_program.js';
 import '../index.js';
 
 const SHAPES: Record<string, { batch: number; steps: number; input: number; hidden: number }> = {
@@ -58,14 +59,20 @@ it.runIf(__TIMING_CONFIGS__.startsWith('Programs'))('single-program throughput',
   await time('RnnStepProgram with x·W (one step)', n, () => run(direct, [x, w, b, u, h], [[3]]));
   await time('tfjs matMul h·U', n, () => tf.matMul(h, u) as unknown as tf.TensorInfo);
   await time('tfjs matMul x_t·W', n, () => tf.matMul(xt, w) as unknown as tf.TensorInfo);
+  const dhs = tf.randomUniform([batch, steps, hidden], -1, 1, 'float32', 7);
+  for (const reverseTime of [false, true]) {
+    for (const seqRowMajor of [false, true]) {
+      const dx = new SequenceMatMulProgram(batch, steps, hidden, input, { transposeMatrix: true, reverseTime, seqRowMajor });
+      await time(`SequenceMatMulProgram dx${reverseTime ? ' reversed' : ''}${seqRowMajor ? ' row-major' : ''}`, 3, () => run(dx, [dhs, w]));
+    }
+  }
+  const hs = tf.randomUniform([batch, steps, hidden], -0.9, 0.9, 'float32', 8);
   // Interleaved rounds, min per program: load on a shared machine hits every program alike.
   const best = cases.map(() => Infinity);
   for (let round = 0; round < 7; round++) {
     for (const [i, [, count, fn]] of cases.entries()) best[i] = Math.min(best[i]!, await batchTime(count, fn));
   }
   for (const [i, [label]] of cases.entries()) lines.push(`${label.padEnd(40)} ${best[i]!.toFixed(3)} ms`);
-  const dhs = tf.randomUniform([batch, steps, hidden], -1, 1, 'float32', 7);
-  const hs = tf.randomUniform([batch, steps, hidden], -0.9, 0.9, 'float32', 8);
   void dhs;
   void hs;
   void RnnCarryProgram;

@@ -118,7 +118,7 @@ export class RnnStepProgram implements GPGPUProgram {
 }
 
 /** A float literal for GLSL (never an int literal: GLSL ES 3 does not convert). */
-function glslFloat(value: number): string {
+export function glslFloat(value: number): string {
   const text = String(value);
   return /[.e]/.test(text) ? text : `${text}.0`;
 }
@@ -136,7 +136,7 @@ function projectingStepGlsl(shape: RecurrenceShape, inputSize: number, hasBias: 
   const inputCols = (inputSize + (inputSize % 2)) / 2;
   const xHeight = batch * stepRows;
   const inputLoop = pairLoop(inputSize, 'k', (tail) => `
-          float kx = (float(k / 2) + 0.5) * ${glslFloat(1 / inputCols)};
+          float kx = (float(k) * 0.5 + 0.5) * ${glslFloat(1 / inputCols)};
           vec2 x0 = rowOf(texture(xs, vec2(kx, y0)), row);
           vec2 x1 = rowOf(texture(xs, vec2(kx, y1)), row);
           vec4 w = getWeights(k, n);
