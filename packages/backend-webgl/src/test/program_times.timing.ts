@@ -20,7 +20,12 @@ const SHAPES: Record<string, { batch: number; steps: number; input: number; hidd
 
 type Times = Map<string, { count: number; ms: number }>;
 
-async function timed(fn: () => Promise<unknown>): Promise<{ total: number; programs: Times }> {
+async function timed(fn: () => Promise<unknown>, synced = true): Promise<{ total: number; programs: Times }> {
+  if (!synced) {
+    const start = performance.now();
+    await fn();
+    return { total: performance.now() - start, programs: new Map() };
+  }
   const backend = tf.backend() as MathBackendWebGL;
   const gl = backend.gpgpu.gl;
   const original = backend.runWebGLProgram;
@@ -73,7 +78,9 @@ function report(label: string, runs: { total: number; programs: Times }[]): stri
 it.runIf(__TIMING_CONFIGS__.startsWith('PerProgram'))('per-program timing (synced)', async () => {
   await setBackend('webgl');
   const predictOnly = __TIMING_CONFIGS__.split(',').includes('predict');
-  const names = __TIMING_CONFIGS__.split(',').slice(1).filter((n) => n !== 'predict');
+  // 'nosync': whole-call times only (no readback after each program).
+  const sync = !__TIMING_CONFIGS__.split(',').includes('nosync');
+  const names = __TIMING_CONFIGS__.split(',').slice(1).filter((n) => n !== 'predict' && n !== 'nosync');
   const runs = __TIMING_RUNS__ > 0 ? __TIMING_RUNS__ : 3;
   const out: string[] = [];
   for (const name of names.length > 0 ? names : ['L']) {
@@ -102,7 +109,7 @@ it.runIf(__TIMING_CONFIGS__.startsWith('PerProgram'))('per-program timing (synce
     for (const [, fn] of cases) await fn();
     const results = new Map<string, { total: number; programs: Times }[]>();
     for (let i = 0; i < runs; i++) {
-      for (const [label, fn] of cases) results.set(label, [...(results.get(label) ?? []), await timed(fn)]);
+      for (const [label, fn] of cases) results.set(label, [...(results.get(label) ?? []), await timed(fn, sync)]);
     }
     for (const [label] of cases) out.push(report(`${name} ${label}`, results.get(label)!));
     model.dispose();
