@@ -32,7 +32,7 @@ const OUR_PROGRAMS = new Set([
 ]);
 
 /**
- * Programs per call. Forward: the input projection, one per step, one stack per 16 steps (the [B, H] step states
+ * Programs per call. Forward: one per step (each computes its own x·W + b on WebGL2), one stack per 16 steps (the [B, H] step states
  * copied into a [B, 16, H] chunk) and the gathers that assemble the chunks into [B, T, H]: one up to 16 chunks,
  * then about one per 16 more. Backward: m·act'(h), T-1 carry steps, dh0, one stack per 16 carry steps, the
  * gathers, dz, dx, dW, dU, db, and from B·T = 1,024 (T even) dz, x and h_{s-1} transposed for dW and dU (3 more).
@@ -47,11 +47,11 @@ const stacks = (steps: number) => Math.ceil(steps / 16);
 // recurrence's uploads of its mask and h0 2; the finiteness probe 1 and its pack of the unpacked bias gradient 1;
 // the read 2 (loss + probe, decode); Adam 16 (3 per weight, and the bias gradient packed again).
 const CONFIGS = [
-  { name: 'S', batch: 1, steps: 50, input: 8, hidden: 32, forward: 50 + 2 + stacks(50), backward: 50 + 7 + stacks(49), model: true, others: 36 },
-  { name: 'M', batch: 32, steps: 20, input: 10, hidden: 64, forward: 20 + 2 + stacks(20), backward: 20 + 7 + stacks(19), model: true, others: 39 },
+  { name: 'S', batch: 1, steps: 50, input: 8, hidden: 32, forward: 50 + 1 + stacks(50), backward: 50 + 7 + stacks(49), model: true, others: 36 },
+  { name: 'M', batch: 32, steps: 20, input: 10, hidden: 64, forward: 20 + 1 + stacks(20), backward: 20 + 7 + stacks(19), model: true, others: 39 },
   // Long sequences: 63 forward chunks → 5 gathers, 63 backward chunks + dy's row → 5, and B·T = 2,000 rows: dz,
   // x and h_{s-1} transposed for dW and dU (3 more).
-  { name: 'Long', batch: 2, steps: 1000, input: 2, hidden: 4, forward: 1000 + 6 + stacks(1000), backward: 1000 + 14 + stacks(999), model: false },
+  { name: 'Long', batch: 2, steps: 1000, input: 2, hidden: 4, forward: 1000 + 5 + stacks(1000), backward: 1000 + 14 + stacks(999), model: false },
 ];
 
 describe('fused webgl kernels: shader programs per call', () => {
@@ -97,10 +97,9 @@ describe('fused webgl kernels: shader programs per call', () => {
       expect(coldGrad.programs.filter((name) => OUR_PROGRAMS.has(name))).toEqual(warmGrad.programs);
       // Stacks and gathers run between steps once enough states or chunks wait, and at the end.
       expect(warm.programs.filter((name) => name === 'StepStackProgram')).toHaveLength(stacks(c.steps));
-      expect(warm.programs.filter((name) => name !== 'SequenceGatherProgram' && name !== 'StepStackProgram')).toEqual([
-        'InputProjectionProgram',
-        ...Array<string>(c.steps).fill('RnnStepProgram'),
-      ]);
+      expect(warm.programs.filter((name) => name !== 'SequenceGatherProgram' && name !== 'StepStackProgram')).toEqual(
+        Array<string>(c.steps).fill('RnnStepProgram'),
+      );
       expect(warm.programs.at(-1)).toBe('SequenceGatherProgram');
       tf.dispose([cold.result, warm.result, dy, ...Object.values(coldGrad.result), ...Object.values(warmGrad.result)]);
       tf.dispose(Object.values(inputs));

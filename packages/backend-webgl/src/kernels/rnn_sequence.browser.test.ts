@@ -11,6 +11,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import '../index.js';
+import { programsRunBy } from '../test/programs_run_by.js';
+import { readsRowMajor, setDirectTexelFetch } from './texel_layout.js';
 
 interface Case {
   batch: number;
@@ -72,8 +74,15 @@ describe('fused webgl recurrence kernels', () => {
   });
   afterAll(() => setFusedKernelsEnabled(true));
 
-  const runs: { units?: number; c: Case }[] = [
+  const runs: { units?: number; samplersOnly?: boolean; c: Case }[] = [
     ...CASES.map((c) => ({ c })),
+    // Wider shapes: the steps' own x·W over several loop iterations, odd I, H, B and T.
+    { c: { batch: 7, steps: 9, input: 33, hidden: 67, activation: 'tanh', goBackwards: true, bias: true, mask: true } },
+    { c: { batch: 64, steps: 6, input: 32, hidden: 256, activation: 'tanh', goBackwards: false, bias: true, mask: false } },
+    // The path without the steps' input products (WebGL1, or x laid out another way): a projection program first.
+    ...[CASES[0]!, CASES[3]!, { batch: 7, steps: 9, input: 33, hidden: 67, activation: 'relu', goBackwards: false, bias: false, mask: true } as Case].map(
+      (c) => ({ samplersOnly: true, c }),
+    ),
     // With 4 texture units a chunk is 2 steps and the gather merges 4 pieces at a time: three levels, final
     // merges of leftover levels and pieces at odd rows, on short sequences.
     ...[7, 40, 41].map((steps) => ({
@@ -81,17 +90,20 @@ describe('fused webgl recurrence kernels', () => {
       c: { batch: 3, steps, input: 2, hidden: 3, activation: 'tanh', goBackwards: steps === 41, bias: true, mask: steps !== 7 } as Case,
     })),
   ];
-  for (const { units, c } of runs) {
-    const label = `${units === undefined ? '' : `${units} texture units: `}B${c.batch} T${c.steps} I${c.input} H${c.hidden} ${c.activation}${c.goBackwards ? ' goBackwards' : ''}${c.bias ? '' : ' no bias'}${c.mask ? ' mask' : ''}`;
-    it(`forward and backward match the composite: ${label}`, () => {
+  for (const { units, samplersOnly, c } of runs) {
+    const label = `${samplersOnly ? 'projection program: ' : ''}${units === undefined ? '' : `${units} texture units: `}B${c.batch} T${c.steps} I${c.input} H${c.hidden} ${c.activation}${c.goBackwards ? ' goBackwards' : ''}${c.bias ? '' : ' no bias'}${c.mask ? ' mask' : ''}`;
+    it(`forward and backward match the composite: ${label}`, async () => {
       setFusedKernelsEnabled(true);
       const units0 = tf.env().getNumber('WEBGL_MAX_TEXTURES_IN_SHADER');
       if (units !== undefined) tf.env().set('WEBGL_MAX_TEXTURES_IN_SHADER', units);
+      if (samplersOnly) setDirectTexelFetch(false);
       try {
         const before = tf.memory().numTensors;
         const inputs = inputsFor(c);
         const attrs = { activation: c.activation, goBackwards: c.goBackwards };
-        const fused = rnnSequence(inputs, attrs);
+        const { result: fused, programs } = await programsRunBy(() => rnnSequence(inputs, attrs));
+        // The path under test ran: steps with their own x·W on WebGL2, else a projection program first.
+        expect(programs.filter((name) => name === 'InputProjectionProgram')).toHaveLength(samplersOnly ? 1 : 0);
         const reference = rnnSequenceComposite(inputs, attrs);
         expectClose(fused, reference, 'hidden states');
         const dy = tf.tidy(() => random([c.batch, c.steps, c.hidden], 9));
@@ -111,9 +123,37 @@ describe('fused webgl recurrence kernels', () => {
         expect(tf.memory().numTensors).toBe(before);
       } finally {
         tf.env().set('WEBGL_MAX_TEXTURES_IN_SHADER', units0);
+        setDirectTexelFetch(true);
       }
     });
   }
+
+  it('x sliced from a larger tensor (a texture shared at an offset) is never read at computed coordinates', async () => {
+    setFusedKernelsEnabled(true);
+    const c: Case = { batch: 3, steps: 6, input: 4, hidden: 6, activation: 'tanh', goBackwards: false, bias: true, mask: true };
+    const inputs = inputsFor(c, 4);
+    const backend = tf.backend() as MathBackendWebGL;
+    // WEBGL_PACK_BINARY_OPERATIONS caches WEBGL_PACK's value once read: set it too.
+    const flagNames = ['WEBGL_PACK', 'WEBGL_PACK_BINARY_OPERATIONS', 'WEBGL_CPU_FORWARD'];
+    const flags = flagNames.map((name) => tf.env().getBool(name));
+    let wide: tf.Tensor;
+    let x: tf.Tensor;
+    try {
+      // tfjs slices an unpacked GPU tensor along the first axis without a copy: rows 2… of wide's texture.
+      for (const name of flagNames) tf.env().set(name, false);
+      wide = tf.add(random([c.batch + 2, c.steps, c.input], 11), 0);
+      x = tf.slice(wide, [2, 0, 0], [c.batch, c.steps, c.input]);
+    } finally {
+      flagNames.forEach((name, i) => tf.env().set(name, flags[i]!));
+    }
+    expect(backend.texData.get(x.dataId).slice?.flatOffset).toBeGreaterThan(0);
+    expect(readsRowMajor(backend, x)).toBe(false);
+    const attrs = { activation: c.activation, goBackwards: c.goBackwards };
+    const fused = rnnSequence({ ...inputs, x }, attrs);
+    const reference = rnnSequenceComposite({ ...inputs, x: tf.add(x, 0) }, attrs);
+    expectClose(fused, reference, 'hidden states');
+    tf.dispose([fused, reference, x, wide, ...Object.values(inputs)]);
+  });
 
   it('500 fused forward + backward passes leave no tensor and no backend data behind', () => {
     setFusedKernelsEnabled(true);

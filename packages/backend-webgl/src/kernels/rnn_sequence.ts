@@ -4,6 +4,7 @@ import { RnnSequence, type RnnSequenceAttrs } from '@basicrnn/core';
 import { PackedInputs, isConstantOnCpu } from './packed_inputs.js';
 import { InputProjectionProgram } from './programs/input_projection_program.js';
 import { RnnStepProgram, type RecurrenceShape, type StepVariant } from './programs/rnn_step_program.js';
+import { directTexelFetchEnabled, readsRowMajor } from './texel_layout.js';
 import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
 
 /** The inputs a fused {@link RnnSequence} kernel receives: `bias`, `h0` (zeros) and `mask` (ones) may be absent. */
@@ -17,9 +18,11 @@ interface RnnSequenceKernelInputs {
 }
 
 /**
- * The whole forward recurrence as T+1 shader programs plus a few copies: one for the input projection x·W + b
- * over every timestep, then one per step that fuses h·U, the projected input, the activation and the mask and
- * writes h_s as a [B, H] texture. Every 16 steps, and at the last, a StepStackProgram copies the
+ * The whole forward recurrence as T shader programs plus a few copies: one per step that fuses x_s·W + b, h·U,
+ * the activation and the mask and writes h_s as a [B, H] texture (on WebGL1, or for an x texture laid out
+ * another way, one more program first projects every step's input, and the steps read that). A separate
+ * projection program cost more than the products it saved at L (B64·T100·I32·H256, SwiftShader): ~100 ms for
+ * 409,600 output texels of only 16 texel pairs each, against a few % more work in each step. Every 16 steps, and at the last, a StepStackProgram copies the
  * pending step textures into one [B, 16, H] chunk, and a {@link SequenceGather} assembles the chunks into the
  * [B, T, H] output (processing order): T/16 stacks and about T/256 + 1 gathers, none when one chunk holds every
  * step. (Step programs that also wrote the chunk every 13 steps were measured slower: on SwiftShader such a
@@ -49,16 +52,17 @@ export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs
     const bias = inputs.bias === undefined ? undefined : packed.prepare(inputs.bias);
 
     const shape: RecurrenceShape = { batch, steps, hidden, activation, goBackwards };
+    // WebGL2 and a row-major x texture (all but huge shapes): each step computes its own x_s·W + b (no
+    // projection program, see RnnStepProgram's `inputs`); otherwise one time-major projection program first.
+    const projecting = directTexelFetchEnabled() && readsRowMajor(backend, x);
+    const weights = bias ? [x, kernel, bias] : [x, kernel];
     // Intermediates stay packed whatever WEBGL_LAZILY_UNPACK says (the last argument); the output follows it.
-    const proj = backend.runWebGLProgram(
-      new InputProjectionProgram(shape, inputSize, bias !== undefined),
-      bias ? [x, kernel, bias] : [x, kernel],
-      'float32',
-      undefined,
-      true,
-    );
-    const programs = new ProgramCache((v: StepVariant) => new RnnStepProgram(shape, v, constant));
-    const fixed = [proj, recurrent, ...mask];
+    const proj = projecting
+      ? null
+      : backend.runWebGLProgram(new InputProjectionProgram(shape, inputSize, bias !== undefined), weights, 'float32', undefined, true);
+    const products = projecting ? { inputSize, hasBias: bias !== undefined } : undefined;
+    const programs = new ProgramCache((v: StepVariant) => new RnnStepProgram(shape, v, { ...constant, inputs: products }));
+    const fixed = [...(proj === null ? weights : [proj]), recurrent, ...mask];
     // Steps stacked per chunk: a stack program samples only them.
     const maxPending = maxPendingSteps(0);
     const gather = new SequenceGather(backend, batch, steps, hidden);
@@ -82,10 +86,10 @@ export function rnnSequenceWebGL(args: { inputs: object; backend: unknown; attrs
       }
       if (previous !== null) backend.disposeIntermediateTensorInfo(previous);
       previous = null;
-      backend.disposeIntermediateTensorInfo(proj);
+      if (proj !== null) backend.disposeIntermediateTensorInfo(proj);
       return gather.finish(false);
     } catch (error) {
-      backend.disposeIntermediateTensorInfo(proj);
+      if (proj !== null) backend.disposeIntermediateTensorInfo(proj);
       for (const info of pending) backend.disposeIntermediateTensorInfo(info);
       if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
       gather.dispose();

@@ -11,6 +11,7 @@ import { SequenceMatMulProgram } from './programs/sequence_matmul_program.js';
 import { WeightGradProgram, weightGradReadsFlat, weightGradSplits } from './programs/weight_grad_program.js';
 import { SequenceOperandTransposeProgram, PackedTransposeProgram, TransposedWeightGradProgram } from './programs/transposed_weight_grad_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
+import { directTexelFetchEnabled, readsRowMajor } from './texel_layout.js';
 
 /** The inputs of a fused {@link RnnSequenceGrad} kernel; `mask` is absent when the op is called without one. */
 interface RnnSequenceGradKernelInputs {
@@ -111,7 +112,11 @@ export function rnnSequenceGradWebGL(args: { inputs: object; backend: unknown; a
     if (grads !== dy) backend.disposeIntermediateTensorInfo(grads);
 
     const dx = run(
-      new SequenceMatMulProgram(batch, steps, hidden, inputSize, { transposeMatrix: true, reverseTime: goBackwards }),
+      new SequenceMatMulProgram(batch, steps, hidden, inputSize, {
+        transposeMatrix: true,
+        reverseTime: goBackwards,
+        seqRowMajor: directTexelFetchEnabled() && readsRowMajor(backend, deltas),
+      }),
       [deltas, kernel],
     );
     // With T even the weight gradients read [B·T, ·] views of the sequences (free reshapes, see weightGradReadsFlat).

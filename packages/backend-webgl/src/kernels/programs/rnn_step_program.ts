@@ -51,21 +51,36 @@ export class RnnStepProgram implements GPGPUProgram {
 
   /**
    * `constant`: `noMask` drops the mask input (the caller saw a mask of ones), `zeroInitial` drops h0 and reads
-   * zeros (the caller saw a zero h0), so neither is uploaded.
+   * zeros (the caller saw a zero h0), so neither is uploaded. `inputs` (WebGL2, 'initial' or 'pending' steps
+   * writing 'step' only): the step computes its own input projection, `h_s = act(x_s·W + b + h_{s-1}·U)`, from
+   * `xs` [B, T, I], `weights` W [I, H] and `bias` [H] (when `hasBias`) in place of `proj`: no projection program,
+   * whose per-texel overhead on SwiftShader cost more than its products (x·W has only I/2 texels to sum per
+   * output texel). `xs` must be a row-major packed texture (the caller checks, texel_layout.ts): it is read at
+   * computed coordinates, where tfjs's 3-D sampler divides at every read.
    */
-  constructor(shape: RecurrenceShape, variant: StepVariant, constant: { noMask?: boolean; zeroInitial?: boolean } = {}) {
+  constructor(
+    shape: RecurrenceShape,
+    variant: StepVariant,
+    constant: { noMask?: boolean; zeroInitial?: boolean; inputs?: { inputSize: number; hasBias: boolean } } = {},
+  ) {
     const { batch, steps, hidden, activation, goBackwards } = shape;
     const { previous, pending, chunkRows, output } = variant;
-    const { noMask = false, zeroInitial = false } = constant;
+    const { noMask = false, zeroInitial = false, inputs } = constant;
     this.outputShape = output === 'flush' ? [batch, pending + 1, hidden] : [batch, hidden];
     this.variableNames = [
-      'proj',
+      ...(inputs === undefined ? ['proj'] : ['xs', 'weights', ...(inputs.hasBias ? ['bias'] : [])]),
       'recurrent',
       ...(noMask ? [] : ['mask']),
       ...(previous === 'initial' && !zeroInitial ? ['h0'] : []),
       ...(previous === 'chunk' ? ['chunk'] : []),
       ...pendingNames(pending),
     ];
+    if (inputs !== undefined) {
+      if (previous === 'chunk' || output !== 'step') throw new Error(`RnnStepProgram: no input products for ${JSON.stringify(variant)}`);
+      const state = previous === 'pending' ? `getPending${pending - 1}(b, k)` : zeroInitial ? null : 'getH0(b, k)';
+      this.userCode = projectingStepGlsl(shape, inputs.inputSize, inputs.hasBias, state, noMask);
+      return;
+    }
     const previousBlock = previousStateGlsl(variant, batch, zeroInitial ? 'return vec4(0.0);' : 'return getH0(b, k);');
     const block = `
       ${pendingGlsl(pending)}
@@ -100,6 +115,64 @@ export class RnnStepProgram implements GPGPUProgram {
       ${main}
     `;
   }
+}
+
+/** A float literal for GLSL (never an int literal: GLSL ES 3 does not convert). */
+export function glslFloat(value: number): string {
+  const text = String(value);
+  return /[.e]/.test(text) ? text : `${text}.0`;
+}
+
+/**
+ * A step that computes its own input projection (see {@link RnnStepProgram}'s `inputs`): the 2×2 block starts
+ * from the bias, adds x_s·W (two x texels, rows b and b1 at step t, and one W texel per pair of input columns;
+ * x read at computed coordinates of its row-major texture), then h_{s-1}·U as the other steps do (the tfjs
+ * samplers of 2-D textures, one state and one U texel per 2×2 block of products). `state`: the GLSL that reads
+ * the h_{s-1} block at (b, k), or null for a zero state.
+ */
+function projectingStepGlsl(shape: RecurrenceShape, inputSize: number, hasBias: boolean, state: string | null, noMask: boolean): string {
+  const { batch, steps, hidden, activation, goBackwards } = shape;
+  const stepRows = (steps + (steps % 2)) / 2;
+  const inputCols = (inputSize + (inputSize % 2)) / 2;
+  const xHeight = batch * stepRows;
+  const inputLoop = pairLoop(inputSize, 'k', (tail) => `
+          float kx = (float(k) * 0.5 + 0.5) * ${glslFloat(1 / inputCols)};
+          vec2 x0 = rowOf(texture(xs, vec2(kx, y0)), row);
+          vec2 x1 = rowOf(texture(xs, vec2(kx, y1)), row);
+          vec4 w = getWeights(k, n);
+          ${tail ? 'acc += vec4(x0.xx, x1.xx) * w.xyxy;' : 'acc += vec4(x0.xx, x1.xx) * w.xyxy + vec4(x0.yy, x1.yy) * w.zwzw;'}
+        `);
+  const stateLoop = state === null ? '' : pairLoop(hidden, 'k', (tail) => `
+          vec4 h = ${state};
+          vec4 u = getRecurrent(k, n);
+          ${tail ? 'acc += h.xxzz * u.xyxy;' : 'acc += h.xxzz * u.xyxy + h.yyww * u.zwzw;'}
+        `);
+  return `
+      ${PACKED_HELPERS}
+      ${activationGlsl(activation)}
+      ${maskGlsl(!noMask, steps, goBackwards)}
+      ${MASK_SELECT_GLSL}
+
+      // h_s at batch rows b, b+1 (b even) and columns n, n+1.
+      vec4 stepBlock(int s, int b, int n) {
+        int t = ${goBackwards ? `${steps - 1} - s` : 's'};
+        int b1 = b + 1 < ${batch} ? b + 1 : b;
+        int tRow = t / 2;
+        int row = t - 2 * tRow;
+        // Texel rows of x for batch rows b and b1 at step t (texel row b·T'/2 + t/2 of a [B·T', I'] texture).
+        float y0 = (float(b * ${stepRows} + tRow) + 0.5) * ${glslFloat(1 / xHeight)};
+        float y1 = (float(b1 * ${stepRows} + tRow) + 0.5) * ${glslFloat(1 / xHeight)};
+        vec4 acc = ${hasBias ? 'getBias(n).xyxy' : 'vec4(0.0)'};
+        ${inputLoop}
+        ${stateLoop}
+        vec4 hp = ${state === null ? 'vec4(0.0)' : state.replace('(b, k)', '(b, n)')};
+        vec4 m = vec4(vec2(maskAt(b, s)), vec2(maskAt(b1, s)));
+        // A masked step keeps the previous state exactly (a select: a NaN in a masked step must not leak).
+        return maskSelect(m, hp, activate(acc));
+      }
+
+      ${stepMainGlsl('step', batch, hidden, 0)}
+  `;
 }
 
 /**

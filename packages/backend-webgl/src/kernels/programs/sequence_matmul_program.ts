@@ -1,5 +1,6 @@
 import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
 import { PACKED_HELPERS, pairLoop } from './glsl.js';
+import { glslFloat } from './rnn_step_program.js';
 
 /** Options of {@link SequenceMatMulProgram}. */
 export interface SequenceMatMulOptions {
@@ -7,6 +8,11 @@ export interface SequenceMatMulOptions {
   transposeMatrix: boolean;
   /** Output step t reads sequence step T-1-t (turns processing order into original order). */
   reverseTime: boolean;
+  /**
+   * The sequence is a row-major packed texture (texel_layout.ts's readsRowMajor): read it at computed
+   * coordinates, where tfjs's 3-D sampler divides at every read of the loop (~5× the program's time at L).
+   */
+  seqRowMajor?: boolean;
 }
 
 /**
@@ -25,10 +31,16 @@ export class SequenceMatMulProgram implements GPGPUProgram {
     this.outputShape = [batch, steps, outer];
     // Each texel of the output holds steps t and t+1 of one batch row; with reverseTime they come from steps
     // T-1-t and T-2-t of the input, which need not share a texel, so each row is read on its own.
+    const stepRows = (steps + (steps % 2)) / 2;
+    const seqCols = (inner + (inner % 2)) / 2;
+    // Texture coordinates of texel (b, t/2, k/2) in a [B·T', K'] texture: the row is fixed per output texel.
+    const at = (row: string) =>
+      `texture(seq, vec2((float(k) * 0.5 + 0.5) * ${glslFloat(1 / seqCols)}, (float(b * ${stepRows} + ${row} / 2) + 0.5) * ${glslFloat(1 / (batch * stepRows))}))`;
+    const read = (row: string) => (options.seqRowMajor ? at(row) : `getSeq(b, ${row}, k)`);
     const loadRows = options.reverseTime
-      ? `vec2 a0 = rowOf(getSeq(b, t0, k), imod(t0, 2));
-         vec2 a1 = rowOf(getSeq(b, t1, k), imod(t1, 2));`
-      : `vec4 pair = getSeq(b, t, k);
+      ? `vec2 a0 = rowOf(${read('t0')}, imod(t0, 2));
+         vec2 a1 = rowOf(${read('t1')}, imod(t1, 2));`
+      : `vec4 pair = ${read('t')};
          vec2 a0 = pair.xy;
          vec2 a1 = pair.zw;`;
     this.userCode = `
