@@ -20,8 +20,8 @@ function tally(programs: string[]): string {
  *   projection; LSTM: h and c out of the state layout; GRU resetAfter: its bias rows) + one stack per 16 steps
  *   (the [B, W] states copied into a chunk) + the chunk gathers;
  * - backward: `perStep`·T (T-1 carry steps and dh0; GRU without resetAfter: d(r⊙h) too) + `backward` fixed ones
- *   (x·W + b, the previous states and x time-major, gates, factors, g_{T-1}, the gate gradients, dx, dW, dU, db,
- *   and the outputs' layouts) + one stack per 16 carry steps + the chunk gathers.
+ *   (x and the previous states time-major, gates (x·W + b recomputed inside them, no projection program), factors,
+ *   g_{T-1}, the gate gradients, dx, dW, dU, db, and the outputs' layouts) + one stack per 16 carry steps + the chunk gathers.
  * `oddH`: the extra programs with H odd (gate blocks padded to even width, weight gradients unpadded).
  * `gathers`: per T, forward and backward (chunks of 16 steps, merged 16 at a time: linear in T).
  * From T·B' = 1,024 rows the backward adds 3 (x, h_{s-1} and the gate gradients transposed for dW and dU; GRU
@@ -30,9 +30,9 @@ function tally(programs: string[]): string {
 const stacks = (steps: number) => Math.ceil(steps / 16);
 type Form = { cell: 'lstm' | 'gru'; resetAfter: boolean; label: string; perStep: number; forward: number; backward: number; oddH: [number, number]; gathers: Record<number, [number, number]> };
 const FORMS: Form[] = [
-  { cell: 'lstm', resetAfter: false, label: 'lstm', perStep: 1, forward: 3, backward: 15, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
-  { cell: 'gru', resetAfter: true, label: 'gru resetAfter', perStep: 1, forward: 3, backward: 14, oddH: [2, 4], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
-  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 13, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'lstm', resetAfter: false, label: 'lstm', perStep: 1, forward: 3, backward: 14, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'gru', resetAfter: true, label: 'gru resetAfter', perStep: 1, forward: 3, backward: 13, oddH: [2, 4], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 12, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
 ];
 
 async function counts(form: Form, steps: number, hidden: number, batch = 2, input = 2) {
@@ -106,6 +106,9 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
         expect(perStepForward).toBe(form.perStep * steps);
         expect(perStepBackward).toBe(form.perStep * steps);
         expect(c.forward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gf);
+        // The backward recomputes x·W + b inside its gate programs: no projection program of its own.
+        expect(c.backward.filter((n) => n === 'InputProjectionProgram')).toHaveLength(0);
+        expect(c.backward.filter((n) => n === 'GatedGatesProgram')).toHaveLength(1);
         expect(c.backward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gb);
         expect(c.forward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps));
         expect(c.backward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps - 1));
