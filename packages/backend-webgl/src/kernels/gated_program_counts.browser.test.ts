@@ -28,11 +28,22 @@ function tally(programs: string[]): string {
  * without resetAfter 4: r⊙h_{s-1} too).
  */
 const stacks = (steps: number) => Math.ceil(steps / 16);
-type Form = { cell: 'lstm' | 'gru'; resetAfter: boolean; label: string; perStep: number; forward: number; backward: number; oddH: [number, number]; gathers: Record<number, [number, number]> };
+type Form = {
+  cell: 'lstm' | 'gru';
+  resetAfter: boolean;
+  label: string;
+  perStep: number;
+  forward: number;
+  backward: number;
+  oddH: [number, number];
+  gathers: Record<number, [number, number]>;
+  /** GRU without resetAfter: gathers of the steps' d(r⊙h) [B, T, H], per T. */
+  resetGathers?: Record<number, number>;
+};
 const FORMS: Form[] = [
   { cell: 'lstm', resetAfter: false, label: 'lstm', perStep: 1, forward: 3, backward: 14, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
   { cell: 'gru', resetAfter: true, label: 'gru resetAfter', perStep: 1, forward: 3, backward: 13, oddH: [2, 4], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
-  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 12, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 12, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] }, resetGathers: { 1: 0, 20: 1, 250: 1, 1000: 5 } },
 ];
 
 async function counts(form: Form, steps: number, hidden: number, batch = 2, input = 2) {
@@ -99,7 +110,12 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
         // B2: T·B' = 2T rows; from 1,024 rows dW and dU read transposed inputs (3 transposes, GRU without
         // resetAfter 4).
         const split = 2 * steps >= 1024 ? (form.cell === 'gru' && !form.resetAfter ? 4 : 3) : 0;
-        expect(c.backward.length).toBe(form.perStep * steps + form.backward + stacks(steps - 1) + gb + split);
+        // GRU without resetAfter keeps every step's d(r⊙h) for dr: one more stack per 16 steps (all T of them)
+        // and that sequence's gathers.
+        const twoPhase = form.cell === 'gru' && !form.resetAfter;
+        const resetStacks = twoPhase ? stacks(steps) : 0;
+        const resetGathers = twoPhase ? form.resetGathers![steps]! : 0;
+        expect(c.backward.length).toBe(form.perStep * steps + form.backward + stacks(steps - 1) + gb + split + resetStacks + resetGathers);
         // Exactly perStep programs per step, and the gathers as counted.
         const perStepForward = c.forward.filter((n) => n === 'GatedStepProgram').length;
         const perStepBackward = c.backward.filter((n) => n === 'GatedCarryProgram' || n === 'GruResetGradProgram').length;
@@ -109,9 +125,9 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
         // The backward recomputes x·W + b inside its gate programs: no projection program of its own.
         expect(c.backward.filter((n) => n === 'InputProjectionProgram')).toHaveLength(0);
         expect(c.backward.filter((n) => n === 'GatedGatesProgram')).toHaveLength(1);
-        expect(c.backward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gb);
+        expect(c.backward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gb + resetGathers);
         expect(c.forward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps));
-        expect(c.backward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps - 1));
+        expect(c.backward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps - 1) + resetStacks);
         results.set(steps, { forward: c.forward.length, backward: c.backward.length });
         expect(tf.memory().numTensors).toBe(before);
       });
@@ -122,7 +138,9 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
       const short = results.get(250)!;
       // 750 more steps cost perStep·750 programs, 47 stacks and a handful of gathers, nothing that grows faster.
       expect(long.forward - short.forward).toBeLessThanOrEqual(form.perStep * 750 + 47 + 8);
-      expect(long.backward - short.backward).toBeLessThanOrEqual(form.perStep * 750 + 47 + 8);
+      // GRU without resetAfter: 47 more stacks and a few gathers of the steps' d(r⊙h).
+      const resetExtra = form.cell === 'gru' && !form.resetAfter ? 47 + 8 : 0;
+      expect(long.backward - short.backward).toBeLessThanOrEqual(form.perStep * 750 + 47 + 8 + resetExtra);
       expect(long.forward / short.forward).toBeLessThan(4);
       expect(long.backward / short.backward).toBeLessThan(4);
     });

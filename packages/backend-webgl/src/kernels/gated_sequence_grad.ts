@@ -38,7 +38,8 @@ import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } fro
  *   per-step factors that turn total gradients into gate gradients ({@link GatedFactorsProgram}); then g_{T-1}
  *   from dh (and dc);
  * - T-1 carry steps, ONE program each (TWO for GRU without resetAfter: d(r⊙h) first), then one for dh0 (/dc0),
- *   and the gathers that assemble the step chunks into the [B, T, W] total gradients ({@link SequenceGather});
+ *   and the gathers that assemble the step chunks into the [B, T, W] total gradients ({@link SequenceGather})
+ *   (GRU without resetAfter: and the steps' d(r⊙h) into [B, T, H], one stack per 16 steps and its gathers);
  * - after (4 to 10, 3 more from T·B' = 1,024, 4 for GRU without resetAfter): the gate gradients of every step,
  *   dx, dW, dU and db each as one program over all batch rows and steps (from T·B' = 1,024 rows dW and dU read
  *   their operands transposed, {@link TransposedWeightGradProgram}: x, h_{s-1}, the gate gradients, and
@@ -118,6 +119,11 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     const carries = new ProgramCache((v: GatedCarryVariant) => new GatedCarryProgram(shape, v));
     const resetGrads = new ProgramCache((v: { source: GatedCarryVariant['source'] }) => new GruResetGradProgram(shape, v.source));
     const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
+    // GRU without resetAfter: every step's d(r⊙h_{s-1}) [B, H] (computed once by the carry, not again for dr), the
+    // ones not yet stacked (descending time), and their gather.
+    const resetGather = twoPhase ? new SequenceGather(backend, batch, steps, hidden) : null;
+    let resetPending: TensorInfo[] = [];
+    let resetSequence: TensorInfo | null = null;
     // g tensors not yet stacked (descending time), and the one the next step reads once stacked.
     let pending: TensorInfo[] = [];
     let previous: TensorInfo | null = null;
@@ -147,11 +153,16 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
         [[s]],
         true,
       );
-      try {
-        return backend.runWebGLProgram(carries.get(variant), [...fixed, resetGrad, ...list], 'float32', [[s]], keepPacked);
-      } finally {
-        backend.disposeIntermediateTensorInfo(resetGrad);
+      // Kept for the gate gradients' dr = d(r⊙h)·B_r: stacked every 16 steps into the reset gather.
+      resetPending.push(resetGrad);
+      const out = backend.runWebGLProgram(carries.get(variant), [...fixed, resetGrad, ...list], 'float32', [[s]], keepPacked);
+      if (resetPending.length === maxPending || s === 0) {
+        // d(r⊙h)_s … ascending: the stack's rows are in time order.
+        resetGather!.addSteps([...resetPending].reverse(), s);
+        for (const info of resetPending) backend.disposeIntermediateTensorInfo(info);
+        resetPending = [];
       }
+      return out;
     };
     try {
       const start = backend.runWebGLProgram(new GradStartProgram(shape), dc ? [dh, dc] : [dh], 'float32', undefined, true);
@@ -183,7 +194,13 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
         chunk = null;
       }
       grads = gather.finish(true);
+      if (resetGather !== null) {
+        resetSequence = resetGather.finish(true);
+        owned.push(resetSequence);
+      }
     } catch (error) {
+      for (const info of resetPending) backend.disposeIntermediateTensorInfo(info);
+      resetGather?.dispose();
       for (const info of pending) backend.disposeIntermediateTensorInfo(info);
       if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
       if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
@@ -193,7 +210,7 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     if (lstm) owned.push(initialGrads);
     if (!(hiddenStateGrads && !lstm)) owned.push(grads);
 
-    const deltas = temp(new GatedDeltasProgram(shape), [grads, factors, mask, ...(twoPhase ? [weights.recurrent] : [])]);
+    const deltas = temp(new GatedDeltasProgram(shape), [grads, factors, mask, ...(resetSequence ? [resetSequence] : [])]);
     const dx = output(new TimeMajorDxProgram(batch, steps, inputSize, gates * hp, goBackwards), [deltas, weights.kernel]);
     // `info` is already an output (H even) or a temporary (H odd: `weightGrad` made it with `temp`).
     const unpad = (info: TensorInfo, outputShape: number[]): TensorInfo => {

@@ -826,10 +826,10 @@ export function deltaBlocks(shape: GatedShape): number {
 /**
  * The gate gradients of every step at once from the gathered total gradients, [T·B', blocks·Hp] time-major,
  * zero padding: LSTM dz_i, dz_f, dz_c, dz_o; GRU resetAfter dP = m·g·[A_z, A_r, A_h] (of x·W + b) then dQ =
- * m·g·[A_z, A_r, A_q] (of h·U + b'); GRU otherwise dz, dr = (dĥ·U_hᵀ)·B_r, dĥ. They feed dx and the batched
- * weight and bias gradients.
- * Inputs: `grads` [B, T, W] (the gathered g, processing order), `factors`, `mask`, `recurrent` (GRU without
- * resetAfter).
+ * m·g·[A_z, A_r, A_q] (of h·U + b'); GRU otherwise dz, dr = d(r⊙h)·B_r, dĥ, with d(r⊙h) = dĥ·U_hᵀ as the carry
+ * steps computed it ({@link GruResetGradProgram}, gathered). They feed dx and the batched weight and bias gradients.
+ * Inputs: `grads` [B, T, W] (the gathered g, processing order), `factors`, `mask`, `resetGrads` [B, T, H] (GRU
+ * without resetAfter: every step's d(r⊙h_{s-1}), processing order).
  */
 export class GatedDeltasProgram implements GPGPUProgram {
   variableNames: string[];
@@ -842,7 +842,7 @@ export class GatedDeltasProgram implements GPGPUProgram {
     const { batch, steps, hidden, cell, resetAfter } = shape;
     const hp = paddedWidth(hidden);
     const rows = rowsPerStep(batch);
-    this.variableNames = ['grads', 'factors', 'mask', ...(cell === 'gru' && !resetAfter ? ['recurrent'] : [])];
+    this.variableNames = ['grads', 'factors', 'mask', ...(cell === 'gru' && !resetAfter ? ['resetGrads'] : [])];
     this.outputShape = [steps * rows, deltaBlocks(shape) * hp];
     let body: string;
     if (cell === 'lstm') {
@@ -860,13 +860,9 @@ export class GatedDeltasProgram implements GPGPUProgram {
     } else {
       body = `
         if (block == 1) {
-          vec4 acc = vec4(0.0);
-          int j = k0;
-          ${pairLoop(hidden, 'k', (tail) => `
-            vec4 d = m * gradAt(s, b, k) * factor(s, b, 2, k);
-            acc += ${tail ? 'mulBlockTTail' : 'mulBlockT'}(d, getRecurrent(j, ${2 * hp} + k));
-          `)}
-          v = acc * factor(s, b, 1, k0);
+          int b1 = b + 1 < ${batch} ? b + 1 : b;
+          vec4 resetGrad = vec4(rowOf(getResetGrads(b, s, k0), imod(s, 2)), rowOf(getResetGrads(b1, s, k0), imod(s, 2)));
+          v = resetGrad * factor(s, b, 1, k0);
         } else {
           v = m * gradAt(s, b, k0) * factor(s, b, block, k0);
         }`;
