@@ -16,9 +16,9 @@ function tally(programs: string[]): string {
 
 /**
  * Programs per call, H even (4), 16 texture units:
- * - forward: `perStep`·T (one step program; two for GRU without resetAfter) + `forward` fixed ones (x time-major,
- *   each step forms its own x·W + b; LSTM: h and c out of the state layout; GRU resetAfter: its bias rows) + one
- *   stack per 16 steps (the [B, W] states copied into a chunk) + the chunk gathers;
+ * - forward: `perStep`·T (one step program; two for GRU without resetAfter) + `forward` fixed ones (the input
+ *   projection; LSTM: h and c out of the state layout; GRU resetAfter: its bias rows) + one stack per 16 steps
+ *   (the [B, W] states copied into a chunk) + the chunk gathers;
  * - backward: `perStep`·T (T-1 carry steps and dh0; GRU without resetAfter: d(r⊙h) too) + `backward` fixed ones
  *   (x and the previous states time-major, gates (x·W + b recomputed inside them, no projection program), factors,
  *   g_{T-1}, the gate gradients, dx, dW, dU, db, and the outputs' layouts) + one stack per 16 carry steps + the chunk gathers.
@@ -122,8 +122,7 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
         expect(perStepForward).toBe(form.perStep * steps);
         expect(perStepBackward).toBe(form.perStep * steps);
         expect(c.forward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gf);
-        // Forward steps and the backward's gate programs form x·W + b themselves: no projection program.
-        expect(c.forward.filter((n) => n === 'InputProjectionProgram')).toHaveLength(0);
+        // The backward recomputes x·W + b inside its gate programs: no projection program of its own.
         expect(c.backward.filter((n) => n === 'InputProjectionProgram')).toHaveLength(0);
         expect(c.backward.filter((n) => n === 'GatedGatesProgram')).toHaveLength(1);
         expect(c.backward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gb + resetGathers);

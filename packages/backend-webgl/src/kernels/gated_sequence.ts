@@ -3,7 +3,8 @@ import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { GruSequence, LstmSequence } from '@basicrnn/core';
 import { gatedCall, padWeights, takeColumns } from './gated_common.js';
 import { PackedInputs, isConstantOnCpu } from './packed_inputs.js';
-import { GatedStepProgram, type GatedShape, TimeMajorProgram, gateCount, paddedWidth, stateWidth } from './programs/gated_programs.js';
+import { GatedStepProgram, type GatedShape, gateCount, paddedWidth, stateWidth } from './programs/gated_programs.js';
+import { InputProjectionProgram } from './programs/input_projection_program.js';
 import type { StepVariant } from './programs/rnn_step_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
 
@@ -80,9 +81,9 @@ export function setLstmSplitMinWork(value: number): void {
 
 /**
  * The forward pass of a gated cell as shader programs: the weights' gate blocks padded to an even width (only
- * for odd H, up to 3 programs; GRU resetAfter splits its bias rows, 2), x rewritten time-major (one program),
- * then ONE program per step (LSTM, GRU resetAfter; TWO for GRU without resetAfter, whose reset gate must multiply
- * h before h·U_h) that fuses the step's x·W + b, the recurrent products of all gates, the
+ * for odd H, up to 3 programs; GRU resetAfter splits its bias rows, 2), the input projection x·W + b of every
+ * step and gate as one program, then ONE program per step (LSTM, GRU resetAfter; TWO for GRU without resetAfter,
+ * whose reset gate must multiply h before h·U_h) that fuses the recurrent products of all gates, the
  * activations, the state update and the mask, and the gathers that assemble the step chunks (about T/190 + 1,
  * see {@link SequenceGather}). LSTM adds 2 programs that take h and c out of its [h, c] state layout.
  * Returns [hiddenStates] (GRU) or [hiddenStates, cellStates] (LSTM), [B, T, H], processing order.
@@ -116,17 +117,19 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
     };
     const mask = constant.noMask ? [] : [packed.prepare(inputs.mask!)];
     const initial = constant.zeroInitial ? [] : lstm ? [packed.prepare(inputs.h0!), packed.prepare(inputs.c0!)] : [packed.prepare(inputs.h0!)];
-    // x time-major in processing order: each step program forms its own x·W + b from it (masked steps' rows are
-    // read too, and their results discarded by the step's select).
-    const xs = backend.runWebGLProgram(new TimeMajorProgram(batch, steps, inputSize, 0, shape.goBackwards), [x], 'float32', undefined, true);
-    owned.push(xs);
-    const fixed = [xs, weights.kernel, weights.bias, weights.recurrent, ...mask, ...(weights.recurrentBias ? [weights.recurrentBias] : [])];
-    const stepProgram = (phase: 'state' | 'reset' | 'cell' | 'lstmState') =>
-      new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, inputSize, v, phase, constant));
-    const states = stepProgram('state');
-    const resets = stepProgram('reset');
-    const cells = stepProgram('cell');
-    const lstmStates = stepProgram('lstmState');
+    const proj = backend.runWebGLProgram(
+      new InputProjectionProgram({ batch, steps, hidden: gates * hp, activation: 'linear', goBackwards: shape.goBackwards }, inputSize, true),
+      [x, weights.kernel, weights.bias],
+      'float32',
+      undefined,
+      true,
+    );
+    owned.push(proj);
+    const fixed = [proj, weights.recurrent, ...mask, ...(weights.recurrentBias ? [weights.recurrentBias] : [])];
+    const states = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'state', constant));
+    const resets = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'reset', constant));
+    const cells = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'cell', constant));
+    const lstmStates = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'lstmState', constant));
     const twoPhase = cell === 'gru' && !shape.resetAfter;
     const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
     const sequence = runForwardSteps(

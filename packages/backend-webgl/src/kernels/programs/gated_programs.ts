@@ -171,10 +171,7 @@ export function blockRemapGlsl(options: {
  * - GRU without resetAfter, phase 'reset': r⊙h [B, H] (r needs a full pass over h before (r⊙h)·U_h can start),
  *   then phase 'state': z and (r⊙h)·U_h, h' as above. Two programs per step.
  * A step whose mask is 0 keeps the previous state exactly (a select).
- * x·W + b is computed inside the step, from x time-major (no projection program over all steps: on SwiftShader
- * that one program, a [T, B, G·Hp] output over an I-long sum, cost about half as much as all the steps' h·U).
- * Inputs: `xs` [T·B', I] (x time-major, processing order), `kernel` W [I, G·Hp], `bias` [G·Hp] (the input bias
- * row), `recurrent` U [H, G·Hp], `mask` [B, T], then
+ * Inputs: `proj` [T, B, G·Hp] (time-major x·W + b), `recurrent` U [H, G·Hp], `mask` [B, T], then
  * `recurrentBias` [3·Hp] (GRU resetAfter), `reset` [B, H] (GRU phase 'state' without resetAfter), then the
  * previous state: `h0` (+ `c0`) [B, H], or `chunk`, and `pending0…`. Without `mask` and h0/c0 when the
  * constructor's `constant` says so.
@@ -193,7 +190,6 @@ export class GatedStepProgram implements GPGPUProgram {
    */
   constructor(
     shape: GatedShape,
-    inputSize: number,
     variant: StepVariant,
     phase: 'state' | 'reset' | 'cell' | 'lstmState',
     constant: { noMask?: boolean; zeroInitial?: boolean } = {},
@@ -207,9 +203,7 @@ export class GatedStepProgram implements GPGPUProgram {
     this.outputShape = output === 'flush' ? [batch, pending + 1, width] : [batch, width];
     const readsReset = !lstm && !resetAfter && phase === 'state';
     this.variableNames = [
-      'xs',
-      'kernel',
-      'bias',
+      'proj',
       'recurrent',
       ...(noMask ? [] : ['mask']),
       ...(!lstm && resetAfter ? ['recurrentBias'] : []),
@@ -228,9 +222,9 @@ export class GatedStepProgram implements GPGPUProgram {
     if (lstm && phase === 'cell') {
       // Phase 1 of a split LSTM step: c' = f⊙c + i⊙c̃ (unmasked) [B, Hp], three gates' products per texel.
       body = `
-        vec4 zi = projAt(s, b, n);
-        vec4 zf = projAt(s, b, n + ${hp});
-        vec4 zg = projAt(s, b, n + ${2 * hp});
+        vec4 zi = getProj(s, b, n);
+        vec4 zf = getProj(s, b, n + ${hp});
+        vec4 zg = getProj(s, b, n + ${2 * hp});
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [
           { acc: 'zi', col: 'n' },
           { acc: 'zf', col: `n + ${hp}` },
@@ -244,17 +238,17 @@ export class GatedStepProgram implements GPGPUProgram {
         int col = cellHalf ? n - ${hp} : n;
         vec4 cNew = getCellNew(b, col);
         if (cellHalf) return maskSelect(m, previousBlock(s, b, n), cNew);
-        vec4 zo = projAt(s, b, col + ${3 * hp});
+        vec4 zo = getProj(s, b, col + ${3 * hp});
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [{ acc: 'zo', col: `col + ${3 * hp}` }])}
         return maskSelect(m, previousBlock(s, b, col), gate(zo) * act(cNew));`;
     } else if (lstm) {
       body = `
         bool cellHalf = n >= ${hp};
         int col = cellHalf ? n - ${hp} : n;
-        vec4 zi = projAt(s, b, col);
-        vec4 zf = projAt(s, b, col + ${hp});
-        vec4 zg = projAt(s, b, col + ${2 * hp});
-        vec4 zo = projAt(s, b, col + ${3 * hp});
+        vec4 zi = getProj(s, b, col);
+        vec4 zf = getProj(s, b, col + ${hp});
+        vec4 zg = getProj(s, b, col + ${2 * hp});
+        vec4 zo = getProj(s, b, col + ${3 * hp});
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [
           { acc: 'zi', col: 'col' },
           { acc: 'zf', col: `col + ${hp}` },
@@ -268,9 +262,9 @@ export class GatedStepProgram implements GPGPUProgram {
         return maskSelect(m, previousBlock(s, b, col), gate(zo) * act(cNew));`;
     } else if (resetAfter) {
       body = `
-        vec4 pz = projAt(s, b, n);
-        vec4 pr = projAt(s, b, n + ${hp});
-        vec4 ph = projAt(s, b, n + ${2 * hp});
+        vec4 pz = getProj(s, b, n);
+        vec4 pr = getProj(s, b, n + ${hp});
+        vec4 ph = getProj(s, b, n + ${2 * hp});
         vec4 qz = getRecurrentBias(n).xyxy;
         vec4 qr = getRecurrentBias(n + ${hp}).xyxy;
         vec4 qh = getRecurrentBias(n + ${2 * hp}).xyxy;
@@ -285,13 +279,13 @@ export class GatedStepProgram implements GPGPUProgram {
         return maskSelect(m, hp, hh + z * (hp - hh));`;
     } else if (phase === 'reset') {
       body = `
-        vec4 qr = projAt(s, b, n + ${hp});
+        vec4 qr = getProj(s, b, n + ${hp});
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [{ acc: 'qr', col: `n + ${hp}` }])}
         return gate(qr) * previousBlock(s, b, n);`;
     } else {
       body = `
-        vec4 qz = projAt(s, b, n);
-        vec4 qh = projAt(s, b, n + ${2 * hp});
+        vec4 qz = getProj(s, b, n);
+        vec4 qh = getProj(s, b, n + ${2 * hp});
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [
           { acc: 'qz', col: 'n' },
           { acc: 'qh', col: `n + ${2 * hp}`, state: 'getReset(b, k)' },
@@ -304,9 +298,6 @@ export class GatedStepProgram implements GPGPUProgram {
     this.userCode = `
       ${prelude(shape, !noMask)}
       ${pendingGlsl(pending)}
-      ${inputProductGlsl(inputSize)}
-      // x·W + b of step s at batch rows b, b+1 and gate columns col, col+1.
-      vec4 projAt(int s, int b, int col) { return inputProduct(s * ${rowsPerStep(batch)} + b, col); }
 
       // The previous state at batch rows b, b+1 (b even) and columns k, k+1 of the state tensor.
       vec4 previousBlock(int s, int b, int k) {
