@@ -20,19 +20,30 @@ function tally(programs: string[]): string {
  *   projection; LSTM: h and c out of the state layout; GRU resetAfter: its bias rows) + one stack per 16 steps
  *   (the [B, W] states copied into a chunk) + the chunk gathers;
  * - backward: `perStep`·T (T-1 carry steps and dh0; GRU without resetAfter: d(r⊙h) too) + `backward` fixed ones
- *   (x·W + b, the previous states and x time-major, gates, factors, g_{T-1}, the gate gradients, dx, dW, dU, db,
- *   and the outputs' layouts) + one stack per 16 carry steps + the chunk gathers.
+ *   (x and the previous states time-major, gates (x·W + b recomputed inside them, no projection program), factors,
+ *   g_{T-1}, the gate gradients, dx, dW, dU, db, and the outputs' layouts) + one stack per 16 carry steps + the chunk gathers.
  * `oddH`: the extra programs with H odd (gate blocks padded to even width, weight gradients unpadded).
  * `gathers`: per T, forward and backward (chunks of 16 steps, merged 16 at a time: linear in T).
  * From T·B' = 1,024 rows the backward adds 3 (x, h_{s-1} and the gate gradients transposed for dW and dU; GRU
  * without resetAfter 4: r⊙h_{s-1} too).
  */
 const stacks = (steps: number) => Math.ceil(steps / 16);
-type Form = { cell: 'lstm' | 'gru'; resetAfter: boolean; label: string; perStep: number; forward: number; backward: number; oddH: [number, number]; gathers: Record<number, [number, number]> };
+type Form = {
+  cell: 'lstm' | 'gru';
+  resetAfter: boolean;
+  label: string;
+  perStep: number;
+  forward: number;
+  backward: number;
+  oddH: [number, number];
+  gathers: Record<number, [number, number]>;
+  /** GRU without resetAfter: gathers of the steps' d(r⊙h) [B, T, H], per T. */
+  resetGathers?: Record<number, number>;
+};
 const FORMS: Form[] = [
-  { cell: 'lstm', resetAfter: false, label: 'lstm', perStep: 1, forward: 3, backward: 15, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
-  { cell: 'gru', resetAfter: true, label: 'gru resetAfter', perStep: 1, forward: 3, backward: 14, oddH: [2, 4], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
-  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 13, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'lstm', resetAfter: false, label: 'lstm', perStep: 1, forward: 3, backward: 14, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'gru', resetAfter: true, label: 'gru resetAfter', perStep: 1, forward: 3, backward: 13, oddH: [2, 4], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] } },
+  { cell: 'gru', resetAfter: false, label: 'gru resetAfter false', perStep: 2, forward: 1, backward: 12, oddH: [3, 5], gathers: { 1: [0, 0], 20: [1, 1], 250: [1, 2], 1000: [5, 5] }, resetGathers: { 1: 0, 20: 1, 250: 1, 1000: 5 } },
 ];
 
 async function counts(form: Form, steps: number, hidden: number, batch = 2, input = 2) {
@@ -99,16 +110,24 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
         // B2: T·B' = 2T rows; from 1,024 rows dW and dU read transposed inputs (3 transposes, GRU without
         // resetAfter 4).
         const split = 2 * steps >= 1024 ? (form.cell === 'gru' && !form.resetAfter ? 4 : 3) : 0;
-        expect(c.backward.length).toBe(form.perStep * steps + form.backward + stacks(steps - 1) + gb + split);
+        // GRU without resetAfter keeps every step's d(r⊙h) for dr: one more stack per 16 steps (all T of them)
+        // and that sequence's gathers.
+        const twoPhase = form.cell === 'gru' && !form.resetAfter;
+        const resetStacks = twoPhase ? stacks(steps) : 0;
+        const resetGathers = twoPhase ? form.resetGathers![steps]! : 0;
+        expect(c.backward.length).toBe(form.perStep * steps + form.backward + stacks(steps - 1) + gb + split + resetStacks + resetGathers);
         // Exactly perStep programs per step, and the gathers as counted.
         const perStepForward = c.forward.filter((n) => n === 'GatedStepProgram').length;
         const perStepBackward = c.backward.filter((n) => n === 'GatedCarryProgram' || n === 'GruResetGradProgram').length;
         expect(perStepForward).toBe(form.perStep * steps);
         expect(perStepBackward).toBe(form.perStep * steps);
         expect(c.forward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gf);
-        expect(c.backward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gb);
+        // The backward recomputes x·W + b inside its gate programs: no projection program of its own.
+        expect(c.backward.filter((n) => n === 'InputProjectionProgram')).toHaveLength(0);
+        expect(c.backward.filter((n) => n === 'GatedGatesProgram')).toHaveLength(1);
+        expect(c.backward.filter((n) => n === 'SequenceGatherProgram').length).toBe(gb + resetGathers);
         expect(c.forward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps));
-        expect(c.backward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps - 1));
+        expect(c.backward.filter((n) => n === 'StepStackProgram').length).toBe(stacks(steps - 1) + resetStacks);
         results.set(steps, { forward: c.forward.length, backward: c.backward.length });
         expect(tf.memory().numTensors).toBe(before);
       });
@@ -119,7 +138,9 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
       const short = results.get(250)!;
       // 750 more steps cost perStep·750 programs, 47 stacks and a handful of gathers, nothing that grows faster.
       expect(long.forward - short.forward).toBeLessThanOrEqual(form.perStep * 750 + 47 + 8);
-      expect(long.backward - short.backward).toBeLessThanOrEqual(form.perStep * 750 + 47 + 8);
+      // GRU without resetAfter: 47 more stacks and a few gathers of the steps' d(r⊙h).
+      const resetExtra = form.cell === 'gru' && !form.resetAfter ? 47 + 8 : 0;
+      expect(long.backward - short.backward).toBeLessThanOrEqual(form.perStep * 750 + 47 + 8 + resetExtra);
       expect(long.forward / short.forward).toBeLessThan(4);
       expect(long.backward / short.backward).toBeLessThan(4);
     });

@@ -27,23 +27,24 @@ import {
   stateWidth,
   timeMajorWeightGradSplits,
 } from './programs/gated_programs.js';
-import { InputProjectionProgram } from './programs/input_projection_program.js';
 import { PackedTransposeProgram, TransposedWeightGradProgram } from './programs/transposed_weight_grad_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } from './step_schedule.js';
 
 /**
  * Backpropagation through time of a gated cell as shader programs, linear in T:
- * - before the steps (6 to 10 programs): the padded weights (odd H) and bias rows (GRU resetAfter), x·W + b,
- *   the previous states h_{s-1} (and LSTM's c_{s-1}) time-major, the gate values of every step recomputed in
- *   one program (two for GRU without resetAfter), and the per-step factors that turn total gradients into gate
- *   gradients ({@link GatedFactorsProgram}); then g_{T-1} from dh (and dc);
+ * - before the steps (5 to 9 programs): the padded weights (odd H) and bias rows (GRU resetAfter), x and the
+ *   previous states h_{s-1} (and LSTM's c_{s-1}) time-major, the gate values of every step recomputed in one
+ *   program from them (x·W + b and h_{s-1}·U in one pass; two programs for GRU without resetAfter), and the
+ *   per-step factors that turn total gradients into gate gradients ({@link GatedFactorsProgram}); then g_{T-1}
+ *   from dh (and dc);
  * - T-1 carry steps, ONE program each (TWO for GRU without resetAfter: d(r⊙h) first), then one for dh0 (/dc0),
- *   and the gathers that assemble the step chunks into the [B, T, W] total gradients ({@link SequenceGather});
- * - after (5 to 11, 3 more from T·B' = 1,024, 4 for GRU without resetAfter): the gate gradients of every step, x
- *   time-major, dx, dW, dU and db each as one program over all batch rows and steps (from T·B' = 1,024 rows dW
- *   and dU read their operands transposed, {@link TransposedWeightGradProgram}: x, h_{s-1}, the gate gradients,
- *   and r⊙h_{s-1} for GRU without resetAfter, one transpose each), the unpadding of the weight gradients (odd H) and the outputs taken out of the LSTM state
- *   layout.
+ *   and the gathers that assemble the step chunks into the [B, T, W] total gradients ({@link SequenceGather})
+ *   (GRU without resetAfter: and the steps' d(r⊙h) into [B, T, H], one stack per 16 steps and its gathers);
+ * - after (4 to 10, 3 more from T·B' = 1,024, 4 for GRU without resetAfter): the gate gradients of every step,
+ *   dx, dW, dU and db each as one program over all batch rows and steps (from T·B' = 1,024 rows dW and dU read
+ *   their operands transposed, {@link TransposedWeightGradProgram}: x, h_{s-1}, the gate gradients, and
+ *   r⊙h_{s-1} for GRU without resetAfter, one transpose each), the unpadding of the weight gradients (odd H) and
+ *   the outputs taken out of the LSTM state layout.
  * Outputs, in order: dx [B, T, I], dKernel [I, G·H], dRecurrentKernel [H, G·H], dBias (the bias's shape), dh0
  * [B, H], dc0 [B, H] (LSTM), and dHiddenStates [B, T, H] (∂loss/∂h_t, processing order) when `hiddenStateGrads`.
  */
@@ -97,13 +98,15 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     const dc = lstm ? packed.prepare(inputs.dc!) : undefined;
     const recurrentBias = weights.recurrentBias ? [weights.recurrentBias] : [];
 
-    const proj = temp(
-      new InputProjectionProgram({ batch, steps, hidden: gates * hp, activation: 'linear', goBackwards }, inputSize, true),
-      [x, weights.kernel, weights.bias],
-    );
+    // x time-major (processing order, masked steps' rows zero): the gate programs recompute x·W + b from it, and
+    // dW reads it.
+    const xs = temp(new TimeMajorProgram(batch, steps, inputSize, 0, goBackwards, true), [x, mask]);
+    const projection = [xs, weights.kernel, weights.bias];
     const previousH = temp(new TimeMajorProgram(batch, steps, hidden, 1, false), [states, h0]);
-    const gateValues = temp(new GatedGatesProgram(shape), [proj, weights.recurrent, previousH, ...recurrentBias]);
-    const candidate = twoPhase ? temp(new GruCandidateProgram(shape), [proj, weights.recurrent, previousH, gateValues]) : undefined;
+    const gateValues = temp(new GatedGatesProgram(shape, inputSize), [...projection, weights.recurrent, previousH, ...recurrentBias]);
+    const candidate = twoPhase
+      ? temp(new GruCandidateProgram(shape, inputSize), [...projection, weights.recurrent, previousH, gateValues])
+      : undefined;
     const previousForFactors = lstm
       ? temp(new TimeMajorProgram(batch, steps, hidden, 1, false), [packed.prepare(inputs.cellStates!), packed.prepare(inputs.c0!)])
       : previousH;
@@ -116,6 +119,11 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     const carries = new ProgramCache((v: GatedCarryVariant) => new GatedCarryProgram(shape, v));
     const resetGrads = new ProgramCache((v: { source: GatedCarryVariant['source'] }) => new GruResetGradProgram(shape, v.source));
     const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
+    // GRU without resetAfter: every step's d(r⊙h_{s-1}) [B, H] (computed once by the carry, not again for dr), the
+    // ones not yet stacked (descending time), and their gather.
+    const resetGather = twoPhase ? new SequenceGather(backend, batch, steps, hidden) : null;
+    let resetPending: TensorInfo[] = [];
+    let resetSequence: TensorInfo | null = null;
     // g tensors not yet stacked (descending time), and the one the next step reads once stacked.
     let pending: TensorInfo[] = [];
     let previous: TensorInfo | null = null;
@@ -145,11 +153,16 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
         [[s]],
         true,
       );
-      try {
-        return backend.runWebGLProgram(carries.get(variant), [...fixed, resetGrad, ...list], 'float32', [[s]], keepPacked);
-      } finally {
-        backend.disposeIntermediateTensorInfo(resetGrad);
+      // Kept for the gate gradients' dr = d(r⊙h)·B_r: stacked every 16 steps into the reset gather.
+      resetPending.push(resetGrad);
+      const out = backend.runWebGLProgram(carries.get(variant), [...fixed, resetGrad, ...list], 'float32', [[s]], keepPacked);
+      if (resetPending.length === maxPending || s === 0) {
+        // d(r⊙h)_s … ascending: the stack's rows are in time order.
+        resetGather!.addSteps([...resetPending].reverse(), s);
+        for (const info of resetPending) backend.disposeIntermediateTensorInfo(info);
+        resetPending = [];
       }
+      return out;
     };
     try {
       const start = backend.runWebGLProgram(new GradStartProgram(shape), dc ? [dh, dc] : [dh], 'float32', undefined, true);
@@ -181,7 +194,13 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
         chunk = null;
       }
       grads = gather.finish(true);
+      if (resetGather !== null) {
+        resetSequence = resetGather.finish(true);
+        owned.push(resetSequence);
+      }
     } catch (error) {
+      for (const info of resetPending) backend.disposeIntermediateTensorInfo(info);
+      resetGather?.dispose();
       for (const info of pending) backend.disposeIntermediateTensorInfo(info);
       if (previous !== null && !pending.includes(previous)) backend.disposeIntermediateTensorInfo(previous);
       if (chunk !== null) backend.disposeIntermediateTensorInfo(chunk.info);
@@ -191,8 +210,7 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     if (lstm) owned.push(initialGrads);
     if (!(hiddenStateGrads && !lstm)) owned.push(grads);
 
-    const deltas = temp(new GatedDeltasProgram(shape), [grads, factors, mask, ...(twoPhase ? [weights.recurrent] : [])]);
-    const xs = temp(new TimeMajorProgram(batch, steps, inputSize, 0, goBackwards, true), [x, mask]);
+    const deltas = temp(new GatedDeltasProgram(shape), [grads, factors, mask, ...(resetSequence ? [resetSequence] : [])]);
     const dx = output(new TimeMajorDxProgram(batch, steps, inputSize, gates * hp, goBackwards), [deltas, weights.kernel]);
     // `info` is already an output (H even) or a temporary (H odd: `weightGrad` made it with `temp`).
     const unpad = (info: TensorInfo, outputShape: number[]): TensorInfo => {

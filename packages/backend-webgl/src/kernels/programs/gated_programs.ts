@@ -364,11 +364,28 @@ export function gatesBlocks(shape: GatedShape): number {
 }
 
 /**
- * The gate values of every step at once, recomputed from the saved states for the backward pass, [T·B',
- * blocks·Hp] time-major: LSTM i, f, c̃, o; GRU resetAfter z, r, ĥ and h·U_h + b'_h; GRU otherwise z, r (ĥ needs r
- * first: {@link GruCandidateProgram}).
- * Inputs: `proj` [T, B, G·Hp], `recurrent` U [H, G·Hp], `previous` h_{s-1} [T·B', H], `recurrentBias` [3·Hp] (GRU
- * resetAfter).
+ * `vec4 inputProduct(int row, int col)`: x·W + b at time-major rows row, row+1 and gate columns col, col+1, from
+ * `xs` [T·B', I] (x time-major, processing order), `kernel` W [I, G·Hp] and `bias` [G·Hp]: the input projection
+ * recomputed inside the backward's gate programs rather than as a program of its own.
+ */
+function inputProductGlsl(inputSize: number): string {
+  return `
+    vec4 inputProduct(int row, int col) {
+      vec4 acc = getBias(col).xyxy;
+      ${pairLoop(inputSize, 'k', (tail) => `acc += ${tail ? 'mulBlockTail' : 'mulBlock'}(getXs(row, k), getKernel(k, col));`)}
+      return acc;
+    }
+  `;
+}
+
+/**
+ * The gate values of every step at once, recomputed from x and the saved states for the backward pass, [T·B',
+ * blocks·Hp] time-major, each block one product x·W + b + h_{s-1}·U (x·W and h·U accumulate in one loop each, in
+ * the one program): LSTM i, f, c̃, o; GRU resetAfter z, r, then the two halves of ĥ's argument, p_h = x·W_h + b_h
+ * and q_h = h·U_h + b'_h (ĥ = act(p_h + r⊙q_h) is formed where the gates are read, {@link GatedFactorsProgram});
+ * GRU otherwise z, r (ĥ needs r first: {@link GruCandidateProgram}).
+ * Inputs: `xs` [T·B', I] (time-major, processing order), `kernel` W [I, G·Hp], `bias` [G·Hp], `recurrent` U [H,
+ * G·Hp], `previous` h_{s-1} [T·B', H], `recurrentBias` [3·Hp] (GRU resetAfter).
  */
 export class GatedGatesProgram implements GPGPUProgram {
   variableNames: string[];
@@ -377,34 +394,29 @@ export class GatedGatesProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
 
-  constructor(shape: GatedShape) {
+  constructor(shape: GatedShape, inputSize: number) {
     const { batch, steps, hidden, cell, resetAfter } = shape;
     const hp = paddedWidth(hidden);
     const rows = rowsPerStep(batch);
     const blocks = gatesBlocks(shape);
-    this.variableNames = ['proj', 'recurrent', 'previous', ...(cell === 'gru' && resetAfter ? ['recurrentBias'] : [])];
+    this.variableNames = ['xs', 'kernel', 'bias', 'recurrent', 'previous', ...(cell === 'gru' && resetAfter ? ['recurrentBias'] : [])];
     this.outputShape = [steps * rows, blocks * hp];
-    const q = (gateIndex: number) => `recurrentProduct(row, ${gateIndex * hp} + k0)`;
-    const p = (gateIndex: number) => `getProj(s, b, ${gateIndex * hp} + k0)`;
     let select: string;
     if (cell === 'lstm') {
       select = `
-        vec4 z = getProj(s, b, col) + recurrentProduct(row, col);
+        vec4 z = inputProduct(row, col) + recurrentProduct(row, col);
         result = block == 2 ? act(z) : gate(z);`;
     } else if (resetAfter) {
       select = `
-        if (block == 0) result = gate(${p(0)} + getRecurrentBias(k0).xyxy + ${q(0)});
-        else if (block == 1) result = gate(${p(1)} + getRecurrentBias(${hp} + k0).xyxy + ${q(1)});
-        else {
-          vec4 qh = getRecurrentBias(${2 * hp} + k0).xyxy + ${q(2)};
-          if (block == 3) result = qh;
-          else result = act(${p(2)} + gate(${p(1)} + getRecurrentBias(${hp} + k0).xyxy + ${q(1)}) * qh);
-        }`;
+        if (block == 2) result = inputProduct(row, col);
+        else if (block == 3) result = getRecurrentBias(${2 * hp} + k0).xyxy + recurrentProduct(row, ${2 * hp} + k0);
+        else result = gate(inputProduct(row, col) + getRecurrentBias(col).xyxy + recurrentProduct(row, col));`;
     } else {
-      select = `result = gate(getProj(s, b, col) + recurrentProduct(row, col));`;
+      select = `result = gate(inputProduct(row, col) + recurrentProduct(row, col));`;
     }
     this.userCode = `
       ${prelude(shape, false)}
+      ${inputProductGlsl(inputSize)}
       vec4 recurrentProduct(int row, int col) {
         vec4 acc = vec4(0.0);
         ${recurrentLoop(hidden, 'getPrevious(row, k)', [{ acc: 'acc', col: 'col' }])}
@@ -429,23 +441,26 @@ export class GatedGatesProgram implements GPGPUProgram {
 }
 
 /**
- * GRU without resetAfter, every step: ĥ = act(p_h + (r⊙h_{s-1})·U_h) and r⊙h_{s-1}, [T·B', 2·Hp] time-major.
- * Inputs: `proj` [T, B, 3·Hp], `recurrent` U [H, 3·Hp], `previous` [T·B', H], `gates` z, r [T·B', 2·Hp].
+ * GRU without resetAfter, every step: ĥ = act(x·W_h + b_h + (r⊙h_{s-1})·U_h) and r⊙h_{s-1}, [T·B', 2·Hp]
+ * time-major.
+ * Inputs: `xs` [T·B', I], `kernel` W [I, 3·Hp], `bias` [3·Hp], `recurrent` U [H, 3·Hp], `previous` [T·B', H],
+ * `gates` z, r [T·B', 2·Hp].
  */
 export class GruCandidateProgram implements GPGPUProgram {
-  variableNames = ['proj', 'recurrent', 'previous', 'gates'];
+  variableNames = ['xs', 'kernel', 'bias', 'recurrent', 'previous', 'gates'];
   packedInputs = true;
   packedOutput = true;
   outputShape: number[];
   userCode: string;
 
-  constructor(shape: GatedShape) {
+  constructor(shape: GatedShape, inputSize: number) {
     const { batch, steps, hidden } = shape;
     const hp = paddedWidth(hidden);
     const rows = rowsPerStep(batch);
     this.outputShape = [steps * rows, 2 * hp];
     this.userCode = `
       ${prelude(shape, false)}
+      ${inputProductGlsl(inputSize)}
       void main() {
         ivec2 rc = getOutputCoords();
         int row = rc.x;
@@ -457,7 +472,7 @@ export class GruCandidateProgram implements GPGPUProgram {
         if (block == 1) {
           result = getGates(row, ${hp} + k0) * getPrevious(row, k0);
         } else {
-          vec4 acc = getProj(s, b, ${2 * hp} + k0);
+          vec4 acc = inputProduct(row, ${2 * hp} + k0);
           ${recurrentLoop(hidden, `getGates(row, ${hp} + k) * getPrevious(row, k)`, [{ acc: 'acc', col: `${2 * hp} + k0` }])}
           result = act(acc);
         }
@@ -481,7 +496,7 @@ export function factorBlocks(shape: GatedShape): number {
  * gc at h and c):
  * - LSTM: K = m·o·act'(act(c)), A_i = c̃·σ'(i), A_f = c_{s-1}·σ'(f), A_c = i·act'(c̃), A_o = act(c)·σ'(o), f.
  *   dc' = m·gc + K·gh; dz = [dc'·A_i, dc'·A_f, dc'·A_c, m·gh·A_o]; carry_c = (1−m)·gc + dc'·f.
- * - GRU resetAfter: A_z = (h_{s-1} − ĥ)·σ'(z), A_r = A_h·(h·U_h + b'_h)·σ'(r), A_h = (1 − z)·act'(ĥ), A_q = A_h·r, z.
+ * - GRU resetAfter (ĥ = act(p_h + r⊙q_h) from the gates' p_h and q_h): A_z = (h_{s-1} − ĥ)·σ'(z), A_r = A_h·(h·U_h + b'_h)·σ'(r), A_h = (1 − z)·act'(ĥ), A_q = A_h·r, z.
  * - GRU otherwise: A_z, B_r = h_{s-1}·σ'(r), A_h, r, z (dr needs d(r⊙h) = dĥ·U_hᵀ first).
  * Inputs: `gates` [T·B', ·], `previous` h_{s-1} (GRU) or c_{s-1} (LSTM) [T·B', H], `mask` [B, T], `candidate`
  * (GRU without resetAfter, {@link GruCandidateProgram}).
@@ -515,7 +530,8 @@ export class GatedFactorsProgram implements GPGPUProgram {
         else v = f;`;
     } else if (resetAfter) {
       body = `
-        vec4 z = ${g(0)}; vec4 r = ${g(1)}; vec4 hh = ${g(2)}; vec4 qh = ${g(3)};
+        vec4 z = ${g(0)}; vec4 r = ${g(1)}; vec4 qh = ${g(3)};
+        vec4 hh = act(${g(2)} + r * qh);
         vec4 ah = (1.0 - z) * actSlope(hh);
         if (block == 0) v = (getPrevious(row, k0) - hh) * gateSlope(z);
         else if (block == 1) v = ah * qh * gateSlope(r);
@@ -810,10 +826,10 @@ export function deltaBlocks(shape: GatedShape): number {
 /**
  * The gate gradients of every step at once from the gathered total gradients, [T·B', blocks·Hp] time-major,
  * zero padding: LSTM dz_i, dz_f, dz_c, dz_o; GRU resetAfter dP = m·g·[A_z, A_r, A_h] (of x·W + b) then dQ =
- * m·g·[A_z, A_r, A_q] (of h·U + b'); GRU otherwise dz, dr = (dĥ·U_hᵀ)·B_r, dĥ. They feed dx and the batched
- * weight and bias gradients.
- * Inputs: `grads` [B, T, W] (the gathered g, processing order), `factors`, `mask`, `recurrent` (GRU without
- * resetAfter).
+ * m·g·[A_z, A_r, A_q] (of h·U + b'); GRU otherwise dz, dr = d(r⊙h)·B_r, dĥ, with d(r⊙h) = dĥ·U_hᵀ as the carry
+ * steps computed it ({@link GruResetGradProgram}, gathered). They feed dx and the batched weight and bias gradients.
+ * Inputs: `grads` [B, T, W] (the gathered g, processing order), `factors`, `mask`, `resetGrads` [B, T, H] (GRU
+ * without resetAfter: every step's d(r⊙h_{s-1}), processing order).
  */
 export class GatedDeltasProgram implements GPGPUProgram {
   variableNames: string[];
@@ -826,7 +842,7 @@ export class GatedDeltasProgram implements GPGPUProgram {
     const { batch, steps, hidden, cell, resetAfter } = shape;
     const hp = paddedWidth(hidden);
     const rows = rowsPerStep(batch);
-    this.variableNames = ['grads', 'factors', 'mask', ...(cell === 'gru' && !resetAfter ? ['recurrent'] : [])];
+    this.variableNames = ['grads', 'factors', 'mask', ...(cell === 'gru' && !resetAfter ? ['resetGrads'] : [])];
     this.outputShape = [steps * rows, deltaBlocks(shape) * hp];
     let body: string;
     if (cell === 'lstm') {
@@ -844,13 +860,9 @@ export class GatedDeltasProgram implements GPGPUProgram {
     } else {
       body = `
         if (block == 1) {
-          vec4 acc = vec4(0.0);
-          int j = k0;
-          ${pairLoop(hidden, 'k', (tail) => `
-            vec4 d = m * gradAt(s, b, k) * factor(s, b, 2, k);
-            acc += ${tail ? 'mulBlockTTail' : 'mulBlockT'}(d, getRecurrent(j, ${2 * hp} + k));
-          `)}
-          v = acc * factor(s, b, 1, k0);
+          int b1 = b + 1 < ${batch} ? b + 1 : b;
+          vec4 resetGrad = vec4(rowOf(getResetGrads(b, s, k0), imod(s, 2)), rowOf(getResetGrads(b1, s, k0), imod(s, 2)));
+          v = resetGrad * factor(s, b, 1, k0);
         } else {
           v = m * gradAt(s, b, k0) * factor(s, b, block, k0);
         }`;
