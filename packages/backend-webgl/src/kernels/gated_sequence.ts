@@ -118,7 +118,14 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
       zeroInitial: zero(inputs.h0) && (!lstm || zero(inputs.c0)),
     };
     const mask = constant.noMask ? [] : [packed.prepare(inputs.mask!)];
-    const initial = constant.zeroInitial ? [] : lstm ? [packed.prepare(inputs.h0!), packed.prepare(inputs.c0!)] : [packed.prepare(inputs.h0!)];
+    // One of LSTM's h0 and c0 absent, the other not zero: the absent one is zeros, made here for the call.
+    const state = (t: TensorInfo | undefined): TensorInfo => {
+      if (t !== undefined) return packed.prepare(t);
+      const zeros = backend.makeTensorInfo([batch, hidden], 'float32', new Float32Array(batch * hidden));
+      owned.push(zeros);
+      return zeros;
+    };
+    const initial = constant.zeroInitial ? [] : lstm ? [state(inputs.h0), state(inputs.c0)] : [state(inputs.h0)];
     const proj = backend.runWebGLProgram(
       new InputProjectionProgram({ batch, steps, hidden: gates * hp, activation: 'linear', goBackwards: shape.goBackwards }, inputSize, true),
       [x, weights.kernel, weights.bias],
