@@ -3,26 +3,11 @@ import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { type RecurrenceAttrs, recurrence, rnnSequence, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
+import { programsRunBy } from '../test/programs_run_by.js';
 import { LSTM_SPLIT_DEFAULT, setLstmSplitMinWork } from './gated_sequence.js';
 
 // A mask of ones and zero initial states that are still on the CPU (as core makes them for a call without a mask
 // or states) are read by the forward step programs (SimpleRNN, LSTM, GRU) as constants: never uploaded, same results.
-
-/** Names of the shader programs the webgl backend runs during `fn`. */
-function programsRunBy<T>(fn: () => T): { result: T; programs: string[] } {
-  const backend = tf.backend() as MathBackendWebGL;
-  const original = backend.runWebGLProgram;
-  const programs: string[] = [];
-  backend.runWebGLProgram = function (this: MathBackendWebGL, program, ...rest) {
-    programs.push(program.constructor.name);
-    return original.call(this, program, ...rest);
-  };
-  try {
-    return { result: fn(), programs };
-  } finally {
-    backend.runWebGLProgram = original;
-  }
-}
 
 function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
   const x = a.dataSync();
@@ -50,7 +35,7 @@ describe('gated forward: constant mask and initial states on the CPU', () => {
   });
 
   for (const c of CASES) {
-    it(`${c.name}: no upload of the ones mask and zero states, results as the composite's`, () => {
+    it(`${c.name}: no upload of the ones mask and zero states, results as the composite's`, async () => {
       const before = tf.memory().numTensors;
       const [B, T, I, H] = [3, 19, 4, 5];
       const lstm = c.attrs.cell === 'lstm';
@@ -68,7 +53,7 @@ describe('gated forward: constant mask and initial states on the CPU', () => {
       try {
         // The first call uploads x and the weights; the second has nothing left to upload.
         const first = recurrence(inputs, c.attrs);
-        const { result: fused, programs } = programsRunBy(() => recurrence(inputs, c.attrs));
+        const { result: fused, programs } = await programsRunBy(() => recurrence(inputs, c.attrs));
         expect(programs.filter((name) => name === 'EncodeMatrixPackedProgram')).toEqual([]);
         const backend = tf.backend() as MathBackendWebGL;
         for (const t of [inputs.h0, inputs.mask, ...(inputs.c0 ? [inputs.c0] : [])]) expect(backend.getDataInfo(t.dataId).texture).toBeFalsy();
@@ -87,7 +72,7 @@ describe('gated forward: constant mask and initial states on the CPU', () => {
     });
   }
 
-  it('simpleRNN: no upload of the ones mask and zero h0, results as the composite\'s', () => {
+  it('simpleRNN: no upload of the ones mask and zero h0, results as the composite\'s', async () => {
     const before = tf.memory().numTensors;
     const [B, T, I, H] = [3, 19, 4, 5];
     const inputs = {
@@ -100,7 +85,7 @@ describe('gated forward: constant mask and initial states on the CPU', () => {
     };
     const attrs = { activation: 'tanh' as const, goBackwards: true };
     const first = rnnSequence(inputs, attrs);
-    const { result: fused, programs } = programsRunBy(() => rnnSequence(inputs, attrs));
+    const { result: fused, programs } = await programsRunBy(() => rnnSequence(inputs, attrs));
     expect(programs.filter((name) => name === 'EncodeMatrixPackedProgram')).toEqual([]);
     const backend = tf.backend() as MathBackendWebGL;
     for (const t of [inputs.h0, inputs.mask]) expect(backend.getDataInfo(t.dataId).texture).toBeFalsy();
