@@ -7,7 +7,7 @@ import { registerBackendBinding } from '@basicrnn/core';
 import { canCreateWebGLCanvas, NO_WEBGL_CONTEXT, WEBGL_BACKEND_NAME, webglBinding } from './base.js';
 import { rnnSequenceConfig } from './kernels/rnn_sequence.js';
 import { rnnSequenceGradConfig } from './kernels/rnn_sequence_grad.js';
-import { gruSequenceConfig, lstmSequenceConfig } from './kernels/gated_sequence.js';
+import { gruSequenceConfig, gruSequenceFinalConfig, lstmSequenceConfig, lstmSequenceFinalConfig } from './kernels/gated_sequence.js';
 import { gruSequenceGradConfig, lstmSequenceGradConfig } from './kernels/gated_sequence_grad.js';
 import { adamUpdateConfig } from './kernels/adam_update.js';
 import { finiteProbeConfig } from './kernels/finite_probe.js';
@@ -39,6 +39,8 @@ const configs = [
   lstmSequenceGradConfig,
   gruSequenceConfig,
   gruSequenceGradConfig,
+  lstmSequenceFinalConfig,
+  gruSequenceFinalConfig,
   adamUpdateConfig,
   finiteProbeConfig,
 ];

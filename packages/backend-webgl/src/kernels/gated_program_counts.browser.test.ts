@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type RecurrenceAttrs, recurrence, recurrenceGrad, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
-import { LSTM_SPLIT_DEFAULT, setLstmSplitMinWork } from './gated_sequence.js';
+import { GruSequenceFinal, LstmSequenceFinal, type RecurrenceAttrs, recurrence, recurrenceGrad, setBackend, setFusedKernelsEnabled } from '@basicrnn/core';
+import { GATED_FOLD_DEFAULT, LSTM_SPLIT_DEFAULT, setGatedFoldMinSize, setLstmSplitMinWork } from './gated_sequence.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
 import { programsRunBy } from '../test/programs_run_by.js';
@@ -98,6 +98,51 @@ describe('fused webgl LSTM / GRU kernels: shader programs per call', () => {
   });
 
   for (const form of FORMS) {
+    for (const fold of [false, true]) {
+      it(`${form.label} T=20${fold ? ', x·W + b in the steps' : ''}: the final-states kernel runs ${form.perStep}·T + ${form.forward}${fold ? ' - 1' : ''} programs (no stack, no gather)`, async () => {
+        const [batch, steps, hidden, input] = [2, 20, 4, 2];
+        const g = form.cell === 'lstm' ? 4 : 3;
+        const before = tf.memory().numTensors;
+        const t = tf.tidy(() => ({
+          x: tf.randomUniform([batch, steps, input], -1, 1, 'float32', 1),
+          kernel: tf.randomUniform([input, g * hidden], -0.5, 0.5, 'float32', 2),
+          recurrentKernel: tf.randomUniform([hidden, g * hidden], -0.3, 0.3, 'float32', 3),
+          bias: form.resetAfter ? tf.randomUniform([2, g * hidden], -0.1, 0.1, 'float32', 4) : tf.randomUniform([g * hidden], -0.1, 0.1, 'float32', 4),
+        }));
+        const attrs = { activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, resetAfter: form.resetAfter };
+        const finalName = form.cell === 'lstm' ? LstmSequenceFinal : GruSequenceFinal;
+        const call = () => [tf.engine().runKernel(finalName, t, attrs)].flat() as tf.Tensor[];
+        setGatedFoldMinSize(fold ? 0 : Infinity);
+        try {
+          tf.dispose(call());
+          const c = await programsRunBy(call);
+          console.log(`[programs] ${form.label} final T=20${fold ? ' fold' : ''}: ${c.programs.length} (${tally(c.programs)})`);
+          // The projection program (none with the fold), the steps, and the fixed ones: LSTM h and c out of the
+          // last [h, c] state, GRU resetAfter its bias rows.
+          expect(c.programs.length).toBe(form.perStep * steps + form.forward - (fold ? 1 : 0));
+          expect(c.programs.filter((n) => n === 'GatedStepProgram')).toHaveLength(form.perStep * steps);
+          expect(c.programs.filter((n) => n === 'InputProjectionProgram')).toHaveLength(fold ? 0 : 1);
+          tf.dispose([...c.result, ...Object.values(t)]);
+        } finally {
+          setGatedFoldMinSize(GATED_FOLD_DEFAULT);
+        }
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    it(`${form.label} T=20, x·W + b in the steps: forward one program fewer, backward the same`, async () => {
+      const plain = await counts(form, 20, 4);
+      setGatedFoldMinSize(0);
+      try {
+        const folded = await counts(form, 20, 4);
+        expect(folded.forward).toEqual(plain.forward.filter((n) => n !== 'InputProjectionProgram'));
+        expect(plain.forward.filter((n) => n === 'InputProjectionProgram')).toHaveLength(1);
+        expect(folded.backward).toEqual(plain.backward);
+      } finally {
+        setGatedFoldMinSize(GATED_FOLD_DEFAULT);
+      }
+    });
+
     const results = new Map<number, { forward: number; backward: number }>();
     for (const steps of [1, 20, 250, 1000]) {
       it(`${form.label} T=${steps}: forward ${form.perStep}·T + ${form.forward} + gathers, backward ${form.perStep}·T + ${form.backward} + gathers`, async () => {

@@ -3,16 +3,22 @@ import {
   type RecurrenceAttrs,
   type RecurrenceInputs,
   type RecurrentActivationName,
+  GruSequenceFinal,
+  LstmSequenceFinal,
+  SEQUENCE_OPS,
   recurrence,
   recurrenceGrad,
   rnnSequence,
   rnnSequenceGrad,
+  layers,
+  sequential,
   setBackend,
   setFusedKernelsEnabled,
 } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
-import { LSTM_SPLIT_DEFAULT, setLstmSplitMinWork } from './gated_sequence.js';
+import { programsRunBy } from '../test/programs_run_by.js';
+import { GATED_FOLD_DEFAULT, LSTM_SPLIT_DEFAULT, setGatedFoldMinSize, setLstmSplitMinWork } from './gated_sequence.js';
 
 // The fused LSTM/GRU kernels against core's composite on the same backend (the cell suite checks both against
 // float64 references; these cases reach what it does not: odd and even H and B, several step chunks and gathers,
@@ -91,14 +97,17 @@ function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string, tol =
   expect(worst, `${what}: worst relative |diff| at ${at}: ${a[at]} vs ${e[at]}`).toBeLessThanOrEqual(tol);
 }
 
-function run<T>(fused: boolean, fn: () => T, splitLstm = false): T {
+/** `fold`: the forward steps form their own x·W + b (true), read a projection program's (false), or by size (undefined). */
+function run<T>(fused: boolean, fn: () => T, splitLstm = false, fold?: boolean): T {
   setFusedKernelsEnabled(fused);
   if (splitLstm) setLstmSplitMinWork(0);
+  if (fold !== undefined) setGatedFoldMinSize(fold ? 0 : Infinity);
   try {
     return fn();
   } finally {
     setFusedKernelsEnabled(true);
     setLstmSplitMinWork(LSTM_SPLIT_DEFAULT);
+    setGatedFoldMinSize(GATED_FOLD_DEFAULT);
   }
 }
 
@@ -108,15 +117,21 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
   });
   afterAll(() => setFusedKernelsEnabled(true));
 
-  for (const c of CASES) {
-    it(`${c.name}: forward`, async () => {
+  // Each case with the steps forming their own x·W + b (fold) and reading a projection program's.
+  for (const c of CASES) for (const fold of [false, true]) {
+    it(`${c.name}: forward${fold ? ', x·W + b in the steps' : ''}`, async () => {
       const before = tf.memory().numTensors;
       const bytesBefore = (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
       const inputs = inputsFor(c);
       let fused = {} as ReturnType<typeof recurrence>;
-      const info = await tf.profile(() => {
-        fused = run(true, () => recurrence(inputs, attrsFor(c)), c.splitLstm);
+      let programs: string[] = [];
+      const info = await tf.profile(async () => {
+        programs = (await programsRunBy(() => {
+          fused = run(true, () => recurrence(inputs, attrsFor(c)), c.splitLstm, fold);
+          return fused;
+        })).programs;
       });
+      expect(programs.filter((name) => name === 'InputProjectionProgram')).toHaveLength(fold ? 0 : 1);
       expect(info.kernelNames).toEqual([c.cell === 'lstm' ? 'BasicLstmSequence' : 'BasicGruSequence']);
       const composite = run(false, () => recurrence(inputs, attrsFor(c)));
       expectClose(fused.hiddenStates, composite.hiddenStates, 'hiddenStates');
@@ -147,6 +162,72 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       tf.dispose([...grads.flat(), ...Object.values(absentOut), ...Object.values(explicitOut), ...Object.values(rest)]);
       tf.dispose([h0!, explicit.h0!, explicit.mask!, ...(c0 ? [c0, explicit.c0!] : []), ...(mask ? [mask] : [])]);
       expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  // The final-states kernels (core's LstmSequenceFinal / GruSequenceFinal): the same step programs without gathering
+  // the steps, so the forward's last step bit for bit, with and without h0, c0 and the mask.
+  for (const c of [CASES[0]!, CASES[2]!, CASES[4]!, CASES[6]!, CASES[7]!, CASES[8]!, CASES[11]!]) for (const fold of [false, true]) {
+    it(`${c.name}: final-states kernel equals the forward's last step${fold ? ', x·W + b in the steps' : ''}`, async () => {
+      const before = tf.memory().numTensors;
+      const bytesBefore = (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
+      const inputs = inputsFor(c);
+      const named = Object.fromEntries(Object.entries(inputs).filter(([, t]) => t !== undefined)) as tf.NamedTensorMap;
+      const attrs = { activation: c.activation, recurrentActivation: c.recurrentActivation, goBackwards: c.goBackwards, resetAfter: c.resetAfter ?? false };
+      const finalName = c.cell === 'lstm' ? LstmSequenceFinal : GruSequenceFinal;
+      const perStep = (c.cell === 'lstm' && c.splitLstm) || (c.cell === 'gru' && !c.resetAfter) ? 2 : 1;
+      for (const given of [named, { x: named.x!, kernel: named.kernel!, recurrentKernel: named.recurrentKernel!, bias: named.bias! }]) {
+        const full = run(true, () => [tf.engine().runKernel(SEQUENCE_OPS[c.cell].kernelName, given, attrs)].flat() as tf.Tensor[], c.splitLstm, fold);
+        let finals: tf.Tensor[] = [];
+        const { programs } = await programsRunBy(() => {
+          finals = run(true, () => [tf.engine().runKernel(finalName, given, attrs)].flat() as tf.Tensor[], c.splitLstm, fold);
+        });
+        // Only the steps (and LSTM's h and c out of the state layout): nothing gathered, no slice.
+        expect(programs.filter((name) => name === 'GatedStepProgram')).toHaveLength(perStep * c.steps);
+        expect(programs.filter((name) => name === 'StepStackProgram' || name === 'SequenceGatherProgram')).toHaveLength(0);
+        expect(programs.filter((name) => name === 'InputProjectionProgram')).toHaveLength(fold ? 0 : 1);
+        expect(finals).toHaveLength(full.length);
+        full.forEach((seq, k) => {
+          const last = tf.tidy(() => tf.squeeze(tf.slice(seq, [0, c.steps - 1, 0], [c.batch, 1, c.hidden]), [1]));
+          expect(finals[k]!.shape).toEqual([c.batch, c.hidden]);
+          expect(Array.from(finals[k]!.dataSync()), `output ${k}`).toEqual(Array.from(last.dataSync()));
+          last.dispose();
+        });
+        tf.dispose([...full, ...finals]);
+      }
+      tf.dispose(Object.values(inputs).filter((t) => t !== undefined));
+      expect(tf.memory().numTensors).toBe(before);
+      expect((tf.memory() as { numBytesInGPU?: number }).numBytesInGPU).toBe(bytesBefore);
+    });
+  }
+
+  for (const cell of ['lstm', 'gru'] as const) {
+    it(`${cell}: a layer without sequences predicts with the final-states kernel, equal to the unfused path; returnState and stateful too`, async () => {
+      const finalName = cell === 'lstm' ? LstmSequenceFinal : GruSequenceFinal;
+      const model = sequential({ layers: [layers[cell]({ units: 9 }), layers.dense({ units: 2 })], seed: 4 });
+      model.build([null, 6, 3]);
+      const x = tf.randomUniform([5, 6, 3], -1, 1, 'float32', 12);
+      const profile = await tf.profile(() => model.predict(x));
+      expect(profile.kernelNames[0]).toBe(finalName);
+      const fused = model.predict(x) as tf.Tensor;
+      const composite = run(false, () => model.predict(x) as tf.Tensor);
+      expectClose(fused, composite, 'predict');
+      // returnState and stateful: the final states as the sequence path gives them, call after call.
+      const withState = layers[cell]({ units: 9, returnState: true, stateful: true, seed: 5 });
+      const plain = layers[cell]({ units: 9, returnState: true, stateful: true, returnSequences: true, seed: 5 });
+      withState.build([5, 6, 3]);
+      plain.build([5, 6, 3]);
+      for (let call = 0; call < 2; call++) {
+        const a = withState.apply(x) as tf.Tensor[];
+        const b = plain.apply(x) as tf.Tensor[];
+        expect(a).toHaveLength(cell === 'lstm' ? 3 : 2);
+        for (let k = 1; k < a.length; k++) expect(Array.from(a[k]!.dataSync()), `call ${call} state ${k}`).toEqual(Array.from(b[k]!.dataSync()));
+        tf.dispose([...a, ...b]);
+      }
+      tf.dispose([x, fused, composite]);
+      withState.dispose();
+      plain.dispose();
+      model.dispose();
     });
   }
 
@@ -193,23 +274,29 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
     });
   }
 
-  for (const { split, ...cell } of [
-    { cell: 'lstm', resetAfter: false, split: false },
-    { cell: 'lstm', resetAfter: false, split: true },
-    { cell: 'gru', resetAfter: true, split: false },
-    { cell: 'gru', resetAfter: false, split: false },
+  for (const { split, fold, ...cell } of [
+    { cell: 'lstm', resetAfter: false, split: false, fold: false },
+    { cell: 'lstm', resetAfter: false, split: true, fold: false },
+    { cell: 'gru', resetAfter: true, split: false, fold: false },
+    { cell: 'gru', resetAfter: false, split: false, fold: false },
+    { cell: 'lstm', resetAfter: false, split: false, fold: true },
+    { cell: 'lstm', resetAfter: false, split: true, fold: true },
+    { cell: 'gru', resetAfter: true, split: false, fold: true },
+    { cell: 'gru', resetAfter: false, split: false, fold: true },
   ] as const) {
-    it(`${cell.cell}${cell.cell === 'gru' ? ` resetAfter ${cell.resetAfter}` : ''}${split ? ' split steps' : ''}: NaN inputs at masked steps never reach the states`, () => {
+    it(`${cell.cell}${cell.cell === 'gru' ? ` resetAfter ${cell.resetAfter}` : ''}${split ? ' split steps' : ''}${fold ? ', x·W + b in the steps' : ''}: NaN inputs at masked steps never reach the states`, () => {
       try {
-        nanMaskedCase(cell, split);
+        nanMaskedCase(cell, split, fold);
       } finally {
         setLstmSplitMinWork(LSTM_SPLIT_DEFAULT);
+        setGatedFoldMinSize(GATED_FOLD_DEFAULT);
       }
     });
   }
 
-  // `split`: the LSTM steps run split, forward and backward (run() resets the threshold after each reference).
-  function nanMaskedCase(cell: { cell: 'lstm' | 'gru'; resetAfter: boolean }, split: boolean): void {
+  // `split`: the LSTM steps run split, forward and backward (run() resets the threshold after each reference);
+  // `fold`: the forward steps read the NaN x themselves (and select the previous state at masked steps).
+  function nanMaskedCase(cell: { cell: 'lstm' | 'gru'; resetAfter: boolean }, split: boolean, fold: boolean): void {
     {
       const c: Case = { name: '', ...cell, batch: 2, steps: 5, input: 2, hidden: 3, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: false, mask: true };
       const inputs = inputsFor(c);
@@ -222,6 +309,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       });
       tf.dispose(inputs.mask!);
       if (split) setLstmSplitMinWork(0);
+      if (fold) setGatedFoldMinSize(0);
       const out = recurrence({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c));
       const reference = run(false, () => recurrence({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c)));
       const h = out.hiddenStates.dataSync();
@@ -234,6 +322,7 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
         ...(c.cell === 'lstm' ? { dc: tf.randomUniform([2, 5, 3], -1, 1, 'float32', 22) } : {}),
       }));
       if (split) setLstmSplitMinWork(0);
+      if (fold) setGatedFoldMinSize(0);
       const grads = recurrenceGrad({ ...inputs, x: poisoned.x, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true });
       const expected = run(false, () => recurrenceGrad({ ...inputs, x: poisoned.clean, mask: poisoned.m }, attrsFor(c), upstream, { hiddenStateGrads: true }));
       for (const key of Object.keys(expected) as (keyof typeof expected)[]) expectClose(grads[key]!, expected[key]!, `NaN-masked ${key}`, 1e-3);

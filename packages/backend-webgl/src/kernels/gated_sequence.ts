@@ -1,12 +1,13 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { GruSequence, LstmSequence } from '@basicrnn/core';
+import { GruSequence, GruSequenceFinal, LstmSequence, LstmSequenceFinal } from '@basicrnn/core';
 import { gatedCall, padWeights, takeColumns } from './gated_common.js';
 import { PackedInputs, isConstantOnCpu } from './packed_inputs.js';
 import { GatedStepProgram, type GatedShape, gateCount, paddedWidth, stateWidth } from './programs/gated_programs.js';
 import { InputProjectionProgram } from './programs/input_projection_program.js';
 import type { StepVariant } from './programs/rnn_step_program.js';
 import { ProgramCache, SequenceGather, maxPendingSteps } from './step_schedule.js';
+import { directTexelFetchEnabled, readsRowMajor } from './texel_layout.js';
 
 /**
  * Runs the forward steps of a recurrence and gathers their states into one [B, T, W] tensor, at a cost linear in
@@ -67,6 +68,55 @@ export function runForwardSteps(
  * benchmark's M, unsplit). `LSTM_SPLIT_MIN_WORK`: from this B·H² on (tests set it to 0 through
  * {@link setLstmSplitMinWork}).
  */
+/**
+ * Runs the forward steps of a recurrence keeping only the last state (a final-states kernel: no step is gathered),
+ * with the same `step` as {@link runForwardSteps}. `keepPacked`: the last state is an intermediate (true) or the
+ * kernel output, which follows WEBGL_LAZILY_UNPACK (false).
+ */
+export function runFinalStep(
+  backend: MathBackendWebGL,
+  steps: number,
+  initial: TensorInfo[],
+  step: (s: number, variant: StepVariant, previous: TensorInfo[], keepPacked: boolean) => TensorInfo,
+  keepPacked: boolean,
+): TensorInfo {
+  let previous: TensorInfo | null = null;
+  try {
+    for (let s = 0; s < steps; s++) {
+      const variant: StepVariant = { previous: s === 0 ? 'initial' : 'pending', pending: s === 0 ? 0 : 1, chunkRows: 0, output: 'step' };
+      const out = step(s, variant, previous === null ? initial : [previous], s < steps - 1 || keepPacked);
+      if (previous !== null) backend.disposeIntermediateTensorInfo(previous);
+      previous = out;
+    }
+    const last = previous!;
+    previous = null;
+    return last;
+  } finally {
+    if (previous !== null) backend.disposeIntermediateTensorInfo(previous);
+  }
+}
+
+/**
+ * Whether the forward steps form their own x·W + b (x read at computed coordinates, as SimpleRNN's steps do) rather
+ * than read one InputProjectionProgram's [T, B, G·Hp] output. On SwiftShader that program's cost is mostly per
+ * output texel; folded, the products join the steps' serial chain. Measured (forward, fused, medians; fold /
+ * projection, ms): L B64·T100·I32·H256 LSTM 627 / 757, GRU 528 / 616, GRU resetAfter 409 / 506; Long B8·T1000·I16·H128
+ * 405 / 433, 337 / 356, 247 / 272; M B32·T20·I10·H64 equal within the readback's ~4 ms granularity; S B1·T50·I8·H32
+ * LSTM at times 9.0 / 5.0 (the added per-step latency). Adam steps at L: 2742 / 2897 (LSTM), 2343 / 2453 (GRU).
+ * `GATED_FOLD_MIN`: from this projection size T·B·G·Hp on (tests set it to 0 or Infinity through
+ * {@link setGatedFoldMinSize}).
+ */
+export const GATED_FOLD_DEFAULT = 1 << 20;
+let GATED_FOLD_MIN = GATED_FOLD_DEFAULT;
+/** Whether a gated forward of this size folds x·W + b into its steps (see above). */
+export function foldGatedInputs(steps: number, batch: number, gates: number, paddedHidden: number): boolean {
+  return steps * batch * gates * paddedHidden >= GATED_FOLD_MIN;
+}
+/** Sets the projection size T·B·G·Hp from which the gated forward steps form their own x·W + b; for tests. */
+export function setGatedFoldMinSize(value: number): void {
+  GATED_FOLD_MIN = value;
+}
+
 /** The default B·H² from which LSTM forward steps are split (B16·H64, B4·H128, B1·H256 and up). */
 export const LSTM_SPLIT_DEFAULT = 65536;
 let LSTM_SPLIT_MIN_WORK = LSTM_SPLIT_DEFAULT;
@@ -82,20 +132,30 @@ export function setLstmSplitMinWork(value: number): void {
 /**
  * The forward pass of a gated cell as shader programs: the weights' gate blocks padded to an even width (only
  * for odd H, up to 3 programs; GRU resetAfter splits its bias rows, 2), the input projection x·W + b of every
- * step and gate as one program, then ONE program per step (LSTM, GRU resetAfter; TWO for GRU without resetAfter,
- * whose reset gate must multiply h before h·U_h) that fuses the recurrent products of all gates, the
+ * step and gate as one program (unless the steps form their own, {@link foldGatedInputs}), then ONE program per
+ * step (LSTM, GRU resetAfter; TWO for GRU without resetAfter, whose reset gate must multiply h before h·U_h, and
+ * for LSTM from B·H² = 65,536, {@link splitLstmStep}) that fuses the recurrent products of all gates, the
  * activations, the state update and the mask, and the gathers that assemble the step chunks (about T/190 + 1,
  * see {@link SequenceGather}). LSTM adds 2 programs that take h and c out of its [h, c] state layout.
  * Returns [hiddenStates] (GRU) or [hiddenStates, cellStates] (LSTM), [B, T, H], processing order.
+ * `finalOnly` (the final-states kernels): no step is gathered; returns the last processed step's states, [B, H].
  */
-function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
+function gatedSequenceWebGL(
+  cell: 'lstm' | 'gru',
+  kernelName: string,
+  args: { inputs: object; backend: unknown; attrs?: NamedAttrMap },
+  finalOnly = false,
+): TensorInfo[] {
   const inputs = args.inputs as Record<string, TensorInfo>;
   const backend = args.backend as MathBackendWebGL;
   const { shape, inputSize } = gatedCall(kernelName, cell, inputs, args.attrs);
   const { batch, steps, hidden } = shape;
   const lstm = cell === 'lstm';
   if (batch * steps * hidden === 0) {
-    const empty = () => backend.makeTensorInfo([batch, steps, hidden], 'float32', new Float32Array(0));
+    const empty = () =>
+      finalOnly
+        ? backend.makeTensorInfo([batch, hidden], 'float32', new Float32Array(batch * hidden))
+        : backend.makeTensorInfo([batch, steps, hidden], 'float32', new Float32Array(0));
     return lstm ? [empty(), empty()] : [empty()];
   }
   const gates = gateCount(shape);
@@ -126,49 +186,63 @@ function gatedSequenceWebGL(cell: 'lstm' | 'gru', kernelName: string, args: { in
       return zeros;
     };
     const initial = constant.zeroInitial ? [] : lstm ? [state(inputs.h0), state(inputs.c0)] : [state(inputs.h0)];
-    const proj = backend.runWebGLProgram(
-      new InputProjectionProgram({ batch, steps, hidden: gates * hp, activation: 'linear', goBackwards: shape.goBackwards }, inputSize, true),
-      [x, weights.kernel, weights.bias],
-      'float32',
-      undefined,
-      true,
-    );
-    owned.push(proj);
-    const fixed = [proj, weights.recurrent, ...mask, ...(weights.recurrentBias ? [weights.recurrentBias] : [])];
-    const states = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'state', constant));
-    const resets = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'reset', constant));
-    const cells = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'cell', constant));
-    const lstmStates = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'lstmState', constant));
+    // Large enough (foldGatedInputs), WebGL2 and a row-major x texture: each step forms its own x·W + b (see
+    // GatedStepProgram's `inputs`); otherwise one time-major projection program over all steps and gates first.
+    const folding = foldGatedInputs(steps, batch, gates, hp) && directTexelFetchEnabled() && readsRowMajor(backend, x);
+    const proj = folding
+      ? null
+      : backend.runWebGLProgram(
+          new InputProjectionProgram({ batch, steps, hidden: gates * hp, activation: 'linear', goBackwards: shape.goBackwards }, inputSize, true),
+          [x, weights.kernel, weights.bias],
+          'float32',
+          undefined,
+          true,
+        );
+    if (proj !== null) owned.push(proj);
+    const fixed = [
+      ...(proj === null ? [x, weights.kernel, weights.bias] : [proj]),
+      weights.recurrent,
+      ...mask,
+      ...(weights.recurrentBias ? [weights.recurrentBias] : []),
+    ];
+    const programConstant = { ...constant, inputs: folding ? { inputSize } : undefined };
+    const states = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'state', programConstant));
+    const resets = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'reset', programConstant));
+    const cells = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'cell', programConstant));
+    const lstmStates = new ProgramCache((v: StepVariant) => new GatedStepProgram(shape, v, 'lstmState', programConstant));
     const twoPhase = cell === 'gru' && !shape.resetAfter;
-    const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
-    const sequence = runForwardSteps(
-      backend,
-      gather,
-      steps,
-      initial,
-      (s, variant, previous, keepPacked) => {
-        if (lstm && splitLstmStep(batch, hidden)) {
-          // c' first (gates i, f, c̃), then [h, c] with o: each gate's products computed once per unit.
-          const cellNew = backend.runWebGLProgram(cells.get(variant), [...fixed, ...previous], 'float32', [[s]], true);
-          try {
-            return backend.runWebGLProgram(lstmStates.get(variant), [...fixed, cellNew, ...previous], 'float32', [[s]], keepPacked);
-          } finally {
-            backend.disposeIntermediateTensorInfo(cellNew);
-          }
-        }
-        if (!twoPhase) return backend.runWebGLProgram(states.get(variant), [...fixed, ...previous], 'float32', [[s]], keepPacked);
-        // r⊙h_{s-1} first: it reads only the tensor holding h_{s-1} (the last of the previous-state list).
-        const resetVariant: StepVariant = { ...variant, pending: variant.previous === 'pending' ? 1 : 0, output: 'step' };
-        const resetInputs = variant.previous === 'pending' ? [previous.at(-1)!] : previous;
-        const reset = backend.runWebGLProgram(resets.get(resetVariant), [...fixed, ...resetInputs], 'float32', [[s]], true);
+    const step = (s: number, variant: StepVariant, previous: TensorInfo[], keepPacked: boolean): TensorInfo => {
+      if (lstm && splitLstmStep(batch, hidden)) {
+        // c' first (gates i, f, c̃), then [h, c] with o: each gate's products computed once per unit.
+        const cellNew = backend.runWebGLProgram(cells.get(variant), [...fixed, ...previous], 'float32', [[s]], true);
         try {
-          return backend.runWebGLProgram(states.get(variant), [...fixed, reset, ...previous], 'float32', [[s]], keepPacked);
+          return backend.runWebGLProgram(lstmStates.get(variant), [...fixed, cellNew, ...previous], 'float32', [[s]], keepPacked);
         } finally {
-          backend.disposeIntermediateTensorInfo(reset);
+          backend.disposeIntermediateTensorInfo(cellNew);
         }
-      },
-      lstm,
-    );
+      }
+      if (!twoPhase) return backend.runWebGLProgram(states.get(variant), [...fixed, ...previous], 'float32', [[s]], keepPacked);
+      // r⊙h_{s-1} first: it reads only the tensor holding h_{s-1} (the last of the previous-state list).
+      const resetVariant: StepVariant = { ...variant, pending: variant.previous === 'pending' ? 1 : 0, output: 'step' };
+      const resetInputs = variant.previous === 'pending' ? [previous.at(-1)!] : previous;
+      const reset = backend.runWebGLProgram(resets.get(resetVariant), [...fixed, ...resetInputs], 'float32', [[s]], true);
+      try {
+        return backend.runWebGLProgram(states.get(variant), [...fixed, reset, ...previous], 'float32', [[s]], keepPacked);
+      } finally {
+        backend.disposeIntermediateTensorInfo(reset);
+      }
+    };
+    if (finalOnly) {
+      const last = runFinalStep(backend, steps, initial, step, lstm);
+      if (!lstm) return [last];
+      try {
+        return [takeColumns(backend, last, hidden, 0), takeColumns(backend, last, hidden, hp)];
+      } finally {
+        backend.disposeIntermediateTensorInfo(last);
+      }
+    }
+    const gather = new SequenceGather(backend, batch, steps, stateWidth(shape));
+    const sequence = runForwardSteps(backend, gather, steps, initial, step, lstm);
     if (!lstm) return [sequence];
     try {
       return [takeColumns(backend, sequence, hidden, 0), takeColumns(backend, sequence, hidden, hp)];
@@ -195,6 +269,25 @@ export const gruSequenceConfig: KernelConfig = {
   backendName: 'webgl',
   kernelFunc: ((args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }) =>
     gatedSequenceWebGL('gru', GruSequence, args)) as unknown as KernelFunc,
+};
+
+/**
+ * Final-states kernel of core's LSTM op ({@link LstmSequenceFinal}) on `webgl`: the forward's steps without gathering
+ * them, [h, c] of the last processed step, each [B, H].
+ */
+export const lstmSequenceFinalConfig: KernelConfig = {
+  kernelName: LstmSequenceFinal,
+  backendName: 'webgl',
+  kernelFunc: ((args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }) =>
+    gatedSequenceWebGL('lstm', LstmSequenceFinal, args, true)) as unknown as KernelFunc,
+};
+
+/** Final-state kernel of core's GRU op ({@link GruSequenceFinal}) on `webgl`: [h] of the last processed step, [B, H]. */
+export const gruSequenceFinalConfig: KernelConfig = {
+  kernelName: GruSequenceFinal,
+  backendName: 'webgl',
+  kernelFunc: ((args: { inputs: object; backend: unknown; attrs?: NamedAttrMap }) =>
+    gatedSequenceWebGL('gru', GruSequenceFinal, args, true)) as unknown as KernelFunc,
 };
 
 export type { GatedShape };

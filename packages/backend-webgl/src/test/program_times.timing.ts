@@ -6,7 +6,7 @@
 import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { BasicRNN, setBackend } from '@basicrnn/core';
+import { BasicRNN, layers as ourLayers, sequential, setBackend } from '@basicrnn/core';
 import { it } from 'vitest';
 import '../index.js';
 import { setDirectTexelFetch } from '../kernels/texel_layout.js';
@@ -87,12 +87,30 @@ it.runIf(__TIMING_CONFIGS__.startsWith('PerProgram'))('per-program timing (synce
     const c = SHAPES[name]!;
     const x = tf.randomUniform([c.batch, c.steps, c.input], -1, 1, 'float32', 1);
     const y = tf.randomUniform([c.batch, 1], -1, 1, 'float32', 2);
-    const model = new BasicRNN({ hiddenSize: c.hidden, outputSize: 1, seed: 5 });
-    model.build([null, c.steps, c.input]);
+    // TIMING_CELL=lstm|gru|gruRA: sequential([layers.lstm | layers.gru, layers.dense]) as the bench builds it.
+    const cell = __TIMING_CELL__;
+    const model =
+      cell === 'simpleRNN'
+        ? new BasicRNN({ hiddenSize: c.hidden, outputSize: 1, seed: 5 })
+        : sequential({
+            layers: [
+              cell === 'lstm'
+                ? ourLayers.lstm({ units: c.hidden, recurrentActivation: 'sigmoid' })
+                : ourLayers.gru({ units: c.hidden, recurrentActivation: 'sigmoid', resetAfter: cell === 'gruRA' }),
+              ourLayers.dense({ units: 1 }),
+            ],
+            seed: 5,
+          });
+    model.build([c.batch, c.steps, c.input]);
     model.compile({ optimizer: 'adam', learningRate: 1e-3, loss: 'meanSquaredError' });
-    const layers = tfl.sequential({
-      layers: [tfl.layers.simpleRNN({ units: c.hidden, inputShape: [c.steps, c.input] }), tfl.layers.dense({ units: 1 })],
-    });
+    const common = { units: c.hidden, inputShape: [c.steps, c.input] };
+    const recurrent =
+      cell === 'lstm'
+        ? tfl.layers.lstm({ ...common, recurrentActivation: 'sigmoid' })
+        : cell === 'simpleRNN'
+          ? tfl.layers.simpleRNN(common)
+          : tfl.layers.gru({ ...common, recurrentActivation: 'sigmoid' });
+    const layers = tfl.sequential({ layers: [recurrent, tfl.layers.dense({ units: 1 })] });
     layers.compile({ optimizer: tfl.train.adam(1e-3, 0.9, 0.999, 1e-7), loss: 'meanSquaredError' });
     const cases: [string, () => Promise<unknown>][] = [
       ['ours predict', async () => { const o = model.predict(x, { batchSize: c.batch }); await o.data(); o.dispose(); }],

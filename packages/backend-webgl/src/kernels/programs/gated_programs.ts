@@ -13,7 +13,7 @@ import {
   pendingGlsl,
   pendingNames,
 } from './glsl.js';
-import { previousStateGlsl, stepMainGlsl, type StepVariant } from './rnn_step_program.js';
+import { previousStateGlsl, stepInputProductGlsl, stepMainGlsl, type StepVariant } from './rnn_step_program.js';
 import { WEIGHT_GRAD_SPLIT_ROWS } from './weight_grad_program.js';
 
 /** Sizes and attributes of one gated recurrence. */
@@ -171,7 +171,9 @@ export function blockRemapGlsl(options: {
  * - GRU without resetAfter, phase 'reset': r⊙h [B, H] (r needs a full pass over h before (r⊙h)·U_h can start),
  *   then phase 'state': z and (r⊙h)·U_h, h' as above. Two programs per step.
  * A step whose mask is 0 keeps the previous state exactly (a select).
- * Inputs: `proj` [T, B, G·Hp] (time-major x·W + b), `recurrent` U [H, G·Hp], `mask` [B, T], then
+ * Inputs: `proj` [T, B, G·Hp] (time-major x·W + b) or, with `constant.inputs`, `xs` [B, T, I] (a row-major packed
+ * texture, read at computed coordinates: texel_layout.ts), `weights` W [I, G·Hp] and `bias` [G·Hp] (the step forms
+ * x·W + b itself, x texels shared by its gates), then `recurrent` U [H, G·Hp], `mask` [B, T], then
  * `recurrentBias` [3·Hp] (GRU resetAfter), `reset` [B, H] (GRU phase 'state' without resetAfter), then the
  * previous state: `h0` (+ `c0`) [B, H], or `chunk`, and `pending0…`. Without `mask` and h0/c0 when the
  * constructor's `constant` says so.
@@ -186,16 +188,17 @@ export class GatedStepProgram implements GPGPUProgram {
 
   /**
    * `constant`: `noMask` drops the mask input (every step counts: the caller saw a mask of ones), `zeroInitial`
-   * drops h0 (and c0) and reads zeros instead (the caller saw zero initial states), so neither is uploaded.
+   * drops h0 (and c0) and reads zeros instead (the caller saw zero initial states), so neither is uploaded;
+   * `inputs` reads x, W and b in place of `proj` (see the inputs above).
    */
   constructor(
     shape: GatedShape,
     variant: StepVariant,
     phase: 'state' | 'reset' | 'cell' | 'lstmState',
-    constant: { noMask?: boolean; zeroInitial?: boolean } = {},
+    constant: { noMask?: boolean; zeroInitial?: boolean; inputs?: { inputSize: number } } = {},
   ) {
     const { batch, hidden, cell, resetAfter } = shape;
-    const { noMask = false, zeroInitial = false } = constant;
+    const { noMask = false, zeroInitial = false, inputs } = constant;
     const hp = paddedWidth(hidden);
     const lstm = cell === 'lstm';
     const width = phase === 'reset' ? hidden : phase === 'cell' ? hp : stateWidth(shape);
@@ -203,7 +206,7 @@ export class GatedStepProgram implements GPGPUProgram {
     this.outputShape = output === 'flush' ? [batch, pending + 1, width] : [batch, width];
     const readsReset = !lstm && !resetAfter && phase === 'state';
     this.variableNames = [
-      'proj',
+      ...(inputs === undefined ? ['proj'] : ['xs', 'weights', 'bias']),
       'recurrent',
       ...(noMask ? [] : ['mask']),
       ...(!lstm && resetAfter ? ['recurrentBias'] : []),
@@ -218,13 +221,21 @@ export class GatedStepProgram implements GPGPUProgram {
       : lstm
         ? `if (k >= ${hp}) return getC0(b, k - ${hp}); return getH0(b, k);`
         : 'return getH0(b, k);';
+    // x·W + b of step s at gate columns col, col+1 into new accumulators: read from `proj`, or formed here.
+    const projected = (terms: { acc: string; col: string; when?: string }[]): string =>
+      inputs === undefined
+        ? terms.map((t) => `vec4 ${t.acc} = getProj(s, b, ${t.col});`).join('\n        ')
+        : `${terms.map((t) => `vec4 ${t.acc} = getBias(${t.col}).xyxy;`).join('\n        ')}
+        ${stepInputProductGlsl(shape, inputs.inputSize, terms)}`;
     let body: string;
     if (lstm && phase === 'cell') {
       // Phase 1 of a split LSTM step: c' = f⊙c + i⊙c̃ (unmasked) [B, Hp], three gates' products per texel.
       body = `
-        vec4 zi = getProj(s, b, n);
-        vec4 zf = getProj(s, b, n + ${hp});
-        vec4 zg = getProj(s, b, n + ${2 * hp});
+        ${projected([
+          { acc: 'zi', col: 'n' },
+          { acc: 'zf', col: `n + ${hp}` },
+          { acc: 'zg', col: `n + ${2 * hp}` },
+        ])}
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [
           { acc: 'zi', col: 'n' },
           { acc: 'zf', col: `n + ${hp}` },
@@ -238,17 +249,19 @@ export class GatedStepProgram implements GPGPUProgram {
         int col = cellHalf ? n - ${hp} : n;
         vec4 cNew = getCellNew(b, col);
         if (cellHalf) return maskSelect(m, previousBlock(s, b, n), cNew);
-        vec4 zo = getProj(s, b, col + ${3 * hp});
+        ${projected([{ acc: 'zo', col: `col + ${3 * hp}` }])}
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [{ acc: 'zo', col: `col + ${3 * hp}` }])}
         return maskSelect(m, previousBlock(s, b, col), gate(zo) * act(cNew));`;
     } else if (lstm) {
       body = `
         bool cellHalf = n >= ${hp};
         int col = cellHalf ? n - ${hp} : n;
-        vec4 zi = getProj(s, b, col);
-        vec4 zf = getProj(s, b, col + ${hp});
-        vec4 zg = getProj(s, b, col + ${2 * hp});
-        vec4 zo = getProj(s, b, col + ${3 * hp});
+        ${projected([
+          { acc: 'zi', col: 'col' },
+          { acc: 'zf', col: `col + ${hp}` },
+          { acc: 'zg', col: `col + ${2 * hp}` },
+          { acc: 'zo', col: `col + ${3 * hp}`, when: '!cellHalf' },
+        ])}
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [
           { acc: 'zi', col: 'col' },
           { acc: 'zf', col: `col + ${hp}` },
@@ -262,9 +275,11 @@ export class GatedStepProgram implements GPGPUProgram {
         return maskSelect(m, previousBlock(s, b, col), gate(zo) * act(cNew));`;
     } else if (resetAfter) {
       body = `
-        vec4 pz = getProj(s, b, n);
-        vec4 pr = getProj(s, b, n + ${hp});
-        vec4 ph = getProj(s, b, n + ${2 * hp});
+        ${projected([
+          { acc: 'pz', col: 'n' },
+          { acc: 'pr', col: `n + ${hp}` },
+          { acc: 'ph', col: `n + ${2 * hp}` },
+        ])}
         vec4 qz = getRecurrentBias(n).xyxy;
         vec4 qr = getRecurrentBias(n + ${hp}).xyxy;
         vec4 qh = getRecurrentBias(n + ${2 * hp}).xyxy;
@@ -279,13 +294,15 @@ export class GatedStepProgram implements GPGPUProgram {
         return maskSelect(m, hp, hh + z * (hp - hh));`;
     } else if (phase === 'reset') {
       body = `
-        vec4 qr = getProj(s, b, n + ${hp});
+        ${projected([{ acc: 'qr', col: `n + ${hp}` }])}
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [{ acc: 'qr', col: `n + ${hp}` }])}
         return gate(qr) * previousBlock(s, b, n);`;
     } else {
       body = `
-        vec4 qz = getProj(s, b, n);
-        vec4 qh = getProj(s, b, n + ${2 * hp});
+        ${projected([
+          { acc: 'qz', col: 'n' },
+          { acc: 'qh', col: `n + ${2 * hp}` },
+        ])}
         ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [
           { acc: 'qz', col: 'n' },
           { acc: 'qh', col: `n + ${2 * hp}`, state: 'getReset(b, k)' },

@@ -124,6 +124,47 @@ export function glslFloat(value: number): string {
 }
 
 /**
+ * GLSL that adds x_s·W to accumulators, in a block of its own, inside `stepBlock(int s, int b, int n)`: for each
+ * term, `acc += x[b, t_s, :]·W[:, col…col+1]` for batch rows b and b+1 (t_s = s, or T-1-s with goBackwards). x
+ * is read at computed coordinates of its row-major packed [B, T, I] texture `xs` (texel row b·T'/2 + t/2 of a
+ * [B·T', I'] texture: tfjs's 3-D sampler divides at every read), two x texels per pair of input columns shared by
+ * every term, and one `weights` W texel per term; a term with `when` adds only where that GLSL condition holds.
+ */
+export function stepInputProductGlsl(
+  shape: { batch: number; steps: number; goBackwards: boolean },
+  inputSize: number,
+  terms: { acc: string; col: string; when?: string }[],
+): string {
+  const { batch, steps, goBackwards } = shape;
+  const stepRows = (steps + (steps % 2)) / 2;
+  const inputCols = (inputSize + (inputSize % 2)) / 2;
+  const xHeight = batch * stepRows;
+  const loop = pairLoop(inputSize, 'k', (tail) => `
+          float kx = (float(k) * 0.5 + 0.5) * ${glslFloat(1 / inputCols)};
+          vec2 x0 = rowOf(texture(xs, vec2(kx, xy0)), xRow);
+          vec2 x1 = rowOf(texture(xs, vec2(kx, xy1)), xRow);
+          vec4 xa = vec4(x0.xx, x1.xx);
+          ${tail ? '' : 'vec4 xb = vec4(x0.yy, x1.yy);'}
+          ${terms
+            .map((term) => {
+              const update = `{ vec4 w = getWeights(k, ${term.col}); ${term.acc} += ${tail ? 'xa * w.xyxy;' : 'xa * w.xyxy + xb * w.zwzw;'} }`;
+              return term.when === undefined ? update : `if (${term.when}) ${update}`;
+            })
+            .join('\n          ')}
+        `);
+  return `{
+          int xt = ${goBackwards ? `${steps - 1} - s` : 's'};
+          int xb1 = b + 1 < ${batch} ? b + 1 : b;
+          int xtRow = xt / 2;
+          int xRow = xt - 2 * xtRow;
+          // Texel rows of x for batch rows b and b+1 at step t.
+          float xy0 = (float(b * ${stepRows} + xtRow) + 0.5) * ${glslFloat(1 / xHeight)};
+          float xy1 = (float(xb1 * ${stepRows} + xtRow) + 0.5) * ${glslFloat(1 / xHeight)};
+          ${loop}
+        }`;
+}
+
+/**
  * A step that computes its own input projection (see {@link RnnStepProgram}'s `inputs`): the 2×2 block starts
  * from the bias, adds x_s·W (two x texels, rows b and b1 at step t, and one W texel per pair of input columns;
  * x read at computed coordinates of its row-major texture), then h_{s-1}·U as the other steps do (the tfjs
@@ -132,16 +173,6 @@ export function glslFloat(value: number): string {
  */
 function projectingStepGlsl(shape: RecurrenceShape, inputSize: number, hasBias: boolean, state: string | null, noMask: boolean): string {
   const { batch, steps, hidden, activation, goBackwards } = shape;
-  const stepRows = (steps + (steps % 2)) / 2;
-  const inputCols = (inputSize + (inputSize % 2)) / 2;
-  const xHeight = batch * stepRows;
-  const inputLoop = pairLoop(inputSize, 'k', (tail) => `
-          float kx = (float(k) * 0.5 + 0.5) * ${glslFloat(1 / inputCols)};
-          vec2 x0 = rowOf(texture(xs, vec2(kx, y0)), row);
-          vec2 x1 = rowOf(texture(xs, vec2(kx, y1)), row);
-          vec4 w = getWeights(k, n);
-          ${tail ? 'acc += vec4(x0.xx, x1.xx) * w.xyxy;' : 'acc += vec4(x0.xx, x1.xx) * w.xyxy + vec4(x0.yy, x1.yy) * w.zwzw;'}
-        `);
   const stateLoop = state === null ? '' : pairLoop(hidden, 'k', (tail) => `
           vec4 h = ${state};
           vec4 u = getRecurrent(k, n);
@@ -155,15 +186,9 @@ function projectingStepGlsl(shape: RecurrenceShape, inputSize: number, hasBias: 
 
       // h_s at batch rows b, b+1 (b even) and columns n, n+1.
       vec4 stepBlock(int s, int b, int n) {
-        int t = ${goBackwards ? `${steps - 1} - s` : 's'};
         int b1 = b + 1 < ${batch} ? b + 1 : b;
-        int tRow = t / 2;
-        int row = t - 2 * tRow;
-        // Texel rows of x for batch rows b and b1 at step t (texel row b·T'/2 + t/2 of a [B·T', I'] texture).
-        float y0 = (float(b * ${stepRows} + tRow) + 0.5) * ${glslFloat(1 / xHeight)};
-        float y1 = (float(b1 * ${stepRows} + tRow) + 0.5) * ${glslFloat(1 / xHeight)};
         vec4 acc = ${hasBias ? 'getBias(n).xyxy' : 'vec4(0.0)'};
-        ${inputLoop}
+        ${stepInputProductGlsl(shape, inputSize, [{ acc: 'acc', col: 'n' }])}
         ${stateLoop}
         vec4 hp = ${state === null ? 'vec4(0.0)' : state.replace('(b, k)', '(b, n)')};
         vec4 m = vec4(vec2(maskAt(b, s)), vec2(maskAt(b1, s)));
