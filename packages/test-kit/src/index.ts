@@ -15,3 +15,4 @@ export { uniform, randomMask } from './data.js';
 export { layersParityTests, LAYERS_CASES, modelReference } from './layers_parity.js';
 export type { LayersCase, LayersParityContext } from './layers_parity.js';
 export { ADAM_TEST_ATTRS, tfjsAdamStep, trainWithAndWithoutAdamKernel } from './adam_checks.js';
+export { expectFinalStatesLikeSequences } from './final_states_checks.js';

@@ -17,6 +17,7 @@ import {
 } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
+import { expectFinalStatesLikeSequences } from '@basicrnn/test-kit';
 import { programsRunBy } from '../test/programs_run_by.js';
 import { GATED_FOLD_DEFAULT, LSTM_SPLIT_DEFAULT, setGatedFoldMinSize, setLstmSplitMinWork } from './gated_sequence.js';
 
@@ -213,20 +214,8 @@ describe('fused webgl LSTM / GRU kernels vs the composite', () => {
       const composite = run(false, () => model.predict(x) as tf.Tensor);
       expectClose(fused, composite, 'predict');
       // returnState and stateful: the final states as the sequence path gives them, call after call.
-      const withState = layers[cell]({ units: 9, returnState: true, stateful: true, seed: 5 });
-      const plain = layers[cell]({ units: 9, returnState: true, stateful: true, returnSequences: true, seed: 5 });
-      withState.build([5, 6, 3]);
-      plain.build([5, 6, 3]);
-      for (let call = 0; call < 2; call++) {
-        const a = withState.apply(x) as tf.Tensor[];
-        const b = plain.apply(x) as tf.Tensor[];
-        expect(a).toHaveLength(cell === 'lstm' ? 3 : 2);
-        for (let k = 1; k < a.length; k++) expect(Array.from(a[k]!.dataSync()), `call ${call} state ${k}`).toEqual(Array.from(b[k]!.dataSync()));
-        tf.dispose([...a, ...b]);
-      }
+      expectFinalStatesLikeSequences(cell, x);
       tf.dispose([x, fused, composite]);
-      withState.dispose();
-      plain.dispose();
       model.dispose();
     });
   }
