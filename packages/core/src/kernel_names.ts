@@ -117,13 +117,20 @@ export interface GatedSequenceAttrs {
   goBackwards: boolean;
   /** GRU only (false for LSTM). */
   resetAfter: boolean;
+  /**
+   * Set by the op on a forward under a gradient tape (never on an inference call): a kernel MAY then return one
+   * more output after its states, gate values in a layout of its own choosing, which core's gradient saves and
+   * passes to the backward kernel of the same backend as its input `gates` (see {@link GatedSequenceGradInputs}).
+   * A kernel that keeps nothing ignores it; the backward then recomputes the gates.
+   */
+  keepGates?: boolean;
 }
 
 /**
  * Inputs of {@link LstmSequenceGrad} / {@link GruSequenceGrad}: the forward inputs (every slot filled: the backward
  * op always passes `h0`, LSTM's `c0` and the mask), the forward outputs and the gradients reaching them, all in
- * processing order. Gate values are recomputed from these (one batched matmul),
- * so fused forward kernels need to keep nothing else.
+ * processing order. Gate values are recomputed from these (one batched matmul), so fused forward kernels need to
+ * keep nothing else; a forward kernel that kept them (`keepGates`) gets them back as `gates`.
  */
 export interface GatedSequenceGradInputs extends GatedSequenceInputs {
   /** [B, T, H]: the forward op's first output */
@@ -136,6 +143,8 @@ export interface GatedSequenceGradInputs extends GatedSequenceInputs {
   dc?: Tensor;
   /** [B, H]: Keras recurrent-dropout mask on h_{t−1} before ·U (composite only; fused kernels do not take it) */
   recurrentDropoutMask?: Tensor;
+  /** The gate values the forward kernel kept (its extra output under `keepGates`), in its own layout; absent otherwise. */
+  gates?: Tensor;
 }
 
 /** Attributes of the backward kernels: the forward's, plus whether to also return ∂loss/∂h_t per step. */

@@ -45,8 +45,12 @@ export function finalStatesOfForward(op: Pick<SequenceOp, 'forward'>, inputs: Se
 /** Inputs of {@link SequenceOp.forward}: a cell's inputs, with `h0` optional (zeros when absent). */
 export type SequenceOpInputs = Omit<CellInputs, 'h0'> & { h0?: tf.Tensor | undefined };
 
-/** Inputs of {@link SequenceOp.backward}: a cell's backward inputs, with `h0` optional (zeros when absent). */
-export type SequenceOpGradInputs = Omit<CellGradInputs, 'h0'> & { h0?: tf.Tensor | undefined };
+/**
+ * Inputs of {@link SequenceOp.backward}: a cell's backward inputs, with `h0` optional (zeros when absent), and the
+ * gate values the fused forward kernel kept, when it did (GatedSequenceAttrs.keepGates: passed only to the fused
+ * backward kernel).
+ */
+export type SequenceOpGradInputs = Omit<CellGradInputs, 'h0'> & { h0?: tf.Tensor | undefined; gates?: tf.Tensor | undefined };
 
 /** The inputs with an absent `h0` as zeros [B, H] (for the composites, which read it); the caller disposes it. */
 export function withInitialState<T extends SequenceOpInputs>(inputs: T): T & { h0: tf.Tensor } {
@@ -134,7 +138,10 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
     const named = kernelAttrs(attrs) as unknown as tf.NamedAttrMap;
     if (tf.engine().isTapeOn()) {
       // The gradient reads its saved inputs by name (inputsToSave), and tfjs cannot save an absent one: fill them.
-      const run = () => outputs(tf.engine().runKernel(kernelName, filledInputs(spec, inputs, attrs), named) as tf.Tensor[]);
+      // keepGates: the kernel may return its gate values as one more output; the tape saved it (outputsToSave),
+      // and the tidy disposes the caller's handle.
+      const taped = { ...named, keepGates: true };
+      const run = () => outputs(tf.engine().runKernel(kernelName, filledInputs(spec, inputs, attrs), taped) as tf.Tensor[]);
       return tf.tidy(run as unknown as () => tf.TensorContainer) as unknown as CellOutputs;
     }
     // Outside a tape nothing is saved: the kernel takes absent states and mask, and no scope is needed.
@@ -181,6 +188,7 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
         kernelInputs.cellStates = inputs.cellStates!;
         kernelInputs.dc = inputs.dc ?? tf.zerosLike(inputs.hiddenStates);
       }
+      if (inputs.gates != null) kernelInputs.gates = inputs.gates;
       const gradAttrs: GatedSequenceGradAttrs = { ...kernelAttrs(attrs), hiddenStateGrads };
       return tf.engine().runKernel(gradKernelName, presentInputs(kernelInputs), gradAttrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     });
@@ -258,11 +266,15 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
   const gradConfig: tf.GradConfig = {
     kernelName,
     inputsToSave: savedInputs,
-    outputsToSave: spec.hasCellState ? [true, true] : [true],
+    // The states, and the gate values a fused forward kernel kept (keepGates: an output only some kernels return).
+    outputsToSave: spec.hasCellState ? [true, true, true] : [true, true],
     gradFunc: (dy, saved, attrs) => {
       const tensors = saved as tf.Tensor[];
       const named = Object.fromEntries(savedInputs.map((name, k) => [name, tensors[k]!])) as Record<string, tf.Tensor>;
-      const [hiddenStates, cellStates] = tensors.slice(savedInputs.length);
+      const outputs = tensors.slice(savedInputs.length);
+      const hiddenStates = outputs[0];
+      const cellStates = spec.hasCellState ? outputs[1] : undefined;
+      const gates = outputs[spec.hasCellState ? 2 : 1];
       const dys = Array.isArray(dy) ? dy : [dy];
       const cellAttrs = attrs as unknown as CellAttrs;
       // All gradients come from one backward pass; the engine disposes those no input asked for.
@@ -273,6 +285,7 @@ export function defineSequenceOp(spec: CellSpec, kernelName: string, gradKernelN
           ...(spec.hasCellState ? { cellStates: cellStates! } : {}),
           dh: dys[0] ?? null,
           dc: spec.hasCellState ? (dys[1] ?? null) : null,
+          ...(gates === undefined ? {} : { gates }),
         },
         cellAttrs,
         false,
