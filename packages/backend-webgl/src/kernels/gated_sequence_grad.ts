@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { GruSequenceGrad, LstmSequenceGrad } from '@basicrnn/core';
+import { GruSequenceGrad, LstmSequenceGrad, ShapeError } from '@basicrnn/core';
 import { gatedCall, padWeights, takeColumns } from './gated_common.js';
 import { splitLstmStep } from './gated_sequence.js';
 import { PackedInputs } from './packed_inputs.js';
@@ -15,6 +15,7 @@ import {
   GradStartProgram,
   GruCandidateProgram,
   GruResetGradProgram,
+  KEPT_GATE_BLOCKS,
   RemapProgram,
   TimeMajorDxProgram,
   TimeMajorProgram,
@@ -34,7 +35,9 @@ import { ProgramCache, SequenceGather, maxPendingSteps, type SequencePiece } fro
  * Backpropagation through time of a gated cell as shader programs, linear in T:
  * - before the steps (5 to 9 programs): the padded weights (odd H) and bias rows (GRU resetAfter), x and the
  *   previous states h_{s-1} (and LSTM's c_{s-1}) time-major, the gate values of every step recomputed in one
- *   program from them (x·W + b and h_{s-1}·U in one pass; two programs for GRU without resetAfter), and the
+ *   program from them (x·W + b and h_{s-1}·U in one pass; two programs for GRU without resetAfter) or, given
+ *   the forward's kept `gates` [B, T, 4·Hp] (KEPT_GATE_BLOCKS), taken time-major from them (one program; two for
+ *   GRU without resetAfter: its gates and its candidate columns), and the
  *   per-step factors that turn total gradients into gate gradients ({@link GatedFactorsProgram}); then g_{T-1}
  *   from dh (and dc);
  * - T-1 carry steps, ONE program each (TWO for GRU without resetAfter: d(r⊙h) first), then one for dh0 (/dc0),
@@ -59,6 +62,13 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
   const { batch, steps, hidden, goBackwards, resetAfter } = shape;
   const gates = gateCount(shape);
   const hp = paddedWidth(hidden);
+  const keptShape = [batch, steps, KEPT_GATE_BLOCKS * hp];
+  const given = inputs.gates;
+  if (given !== undefined && (given.dtype !== 'float32' || given.shape.length !== 3 || given.shape.some((d, i) => d !== keptShape[i]))) {
+    throw new ShapeError(
+      `${kernelName} (webgl): expected gates (the forward's kept gate values) float32 [${keptShape.join(', ')}], received ${given.dtype} [${given.shape.join(', ')}]`,
+    );
+  }
   const biasShape = inputs.bias!.shape;
   const outputShapes = [
     [batch, steps, inputSize],
@@ -103,10 +113,18 @@ function gatedSequenceGradWebGL(cell: 'lstm' | 'gru', kernelName: string, args: 
     const xs = temp(new TimeMajorProgram(batch, steps, inputSize, 0, goBackwards, true), [x, mask]);
     const projection = [xs, weights.kernel, weights.bias];
     const previousH = temp(new TimeMajorProgram(batch, steps, hidden, 1, false), [states, h0]);
-    const gateValues = temp(new GatedGatesProgram(shape, inputSize), [...projection, weights.recurrent, previousH, ...recurrentBias]);
-    const candidate = twoPhase
-      ? temp(new GruCandidateProgram(shape, inputSize), [...projection, weights.recurrent, previousH, gateValues])
-      : undefined;
+    // The gate values: the forward's, kept (time-major here), or recomputed.
+    const kept = inputs.gates === undefined ? null : packed.prepare(inputs.gates);
+    const keptColumns = (width: number, offset: number) => temp(new TimeMajorProgram(batch, steps, width, 0, false, false, offset), [kept!]);
+    const gateValues =
+      kept !== null
+        ? keptColumns(twoPhase ? 2 * hp : KEPT_GATE_BLOCKS * hp, 0)
+        : temp(new GatedGatesProgram(shape, inputSize), [...projection, weights.recurrent, previousH, ...recurrentBias]);
+    const candidate = !twoPhase
+      ? undefined
+      : kept !== null
+        ? keptColumns(2 * hp, 2 * hp)
+        : temp(new GruCandidateProgram(shape, inputSize), [...projection, weights.recurrent, previousH, gateValues]);
     const previousForFactors = lstm
       ? temp(new TimeMajorProgram(batch, steps, hidden, 1, false), [packed.prepare(inputs.cellStates!), packed.prepare(inputs.c0!)])
       : previousH;

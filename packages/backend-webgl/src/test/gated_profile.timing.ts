@@ -12,6 +12,7 @@ import '../index.js';
 import { PackedInputs } from '../kernels/packed_inputs.js';
 import { PackedCopyProgram } from '../kernels/programs/packed_copy_program.js';
 import { GatedGatesProgram } from '../kernels/programs/gated_programs.js';
+import { setGatedKeepMinSize } from '../kernels/gated_sequence.js';
 
 async function profile<T>(fn: () => T): Promise<{ result: T; times: Map<string, [number, number]> }> {
   const backend = tf.backend() as MathBackendWebGL;
@@ -94,21 +95,27 @@ it.runIf(__TIMING_CONFIGS__ === '')('profiles the L backward per program', async
   console.log(`[profile]\n${lines.join('\n')}`);
 });
 
-// TIMING_CONFIGS=AB: one Adam trainOnBatch at L of ours (sequential([lstm | gru, dense])) and of tfjs-layers',
-// alternated run by run so that the load of a shared machine hits both alike; medians and their ratio.
-it.runIf(__TIMING_CONFIGS__ === 'AB')('alternates ours and tfjs-layers training steps at L', async () => {
+// TIMING_CONFIGS=AB: one Adam trainOnBatch at L of ours (sequential([lstm | gru, dense])), as shipped and with the
+// backward recomputing the gates instead of reading the forward's kept ones, and of tfjs-layers', alternated run
+// by run so that the load of a shared machine hits all alike; medians and their ratios.
+// TIMING_CONFIGS=AB,Long: the same at Long (B8·T1000·I16·H128). gruRA (resetAfter, which tfjs-layers cannot run):
+// ours and recompute only.
+it.runIf(__TIMING_CONFIGS__.startsWith('AB'))('alternates ours and tfjs-layers training steps at L', async () => {
   await setBackend('webgl');
   setFusedKernelsEnabled(true);
-  const [batch, steps, input, hidden] = [64, 100, 32, 256];
+  const long = __TIMING_CONFIGS__ === 'AB,Long';
+  const [batch, steps, input, hidden] = long ? [8, 1000, 16, 128] : [64, 100, 32, 256];
   const runs = __TIMING_RUNS__ > 0 ? __TIMING_RUNS__ : 5;
   const lines: string[] = [];
-  for (const name of CELLS.filter((n) => n !== 'gruRA')) {
-    const cell = name as 'lstm' | 'gru';
+  const began = performance.now();
+  for (const name of CELLS) {
+    const cell = name === 'lstm' ? 'lstm' : 'gru';
+    const resetAfter = name === 'gruRA';
     const x = tf.randomUniform([batch, steps, input], -1, 1, 'float32', 1);
     const y = tf.randomUniform([batch, 1], -1, 1, 'float32', 2);
     const recurrent = cell === 'lstm'
       ? layers.lstm({ units: hidden, recurrentActivation: 'sigmoid' })
-      : layers.gru({ units: hidden, recurrentActivation: 'sigmoid', resetAfter: false });
+      : layers.gru({ units: hidden, recurrentActivation: 'sigmoid', resetAfter });
     const ours = sequential({ layers: [recurrent, layers.dense({ units: 1 })], seed: 5 });
     ours.build([batch, steps, input]);
     ours.compile({ optimizer: 'adam', learningRate: 1e-3, loss: 'meanSquaredError' });
@@ -117,12 +124,25 @@ it.runIf(__TIMING_CONFIGS__ === 'AB')('alternates ours and tfjs-layers training 
     theirs.compile({ optimizer: tfl.train.adam(1e-3, 0.9, 0.999, 1e-7), loss: 'meanSquaredError' });
     const lastOurs = ours.trainableVariables().at(-1)!;
     const lastTheirs = theirs.trainableWeights.at(-1)!;
-    const variants = {
-      ours: async () => { await ours.trainOnBatch(x, y); await lastOurs.data(); },
-      layers: async () => { await theirs.trainOnBatch(x, y); await lastTheirs.read().data(); },
+    const oursStep = async (keepMin: number | null) => {
+      setGatedKeepMinSize(keepMin);
+      try {
+        await ours.trainOnBatch(x, y);
+        await lastOurs.data();
+      } finally {
+        setGatedKeepMinSize(null);
+      }
     };
-    const times: Record<string, number[]> = { ours: [], layers: [] };
+    // ours: as shipped (kept gates at L); recompute: the backward recomputing the gates (keeping nothing).
+    const variants: Record<string, () => Promise<void>> = {
+      ours: () => oursStep(null),
+      recompute: () => oursStep(Infinity),
+      ...(resetAfter ? {} : { layers: async () => { await theirs.trainOnBatch(x, y); await lastTheirs.read().data(); } }),
+    };
+    const times: Record<string, number[]> = { ours: [], recompute: [], layers: [] };
+    const warm = performance.now();
     for (const run of Object.values(variants)) await run();
+    const warmUp = performance.now() - warm;
     for (let i = 0; i < runs; i++) {
       for (const [key, run] of Object.entries(variants)) {
         const start = performance.now();
@@ -131,13 +151,19 @@ it.runIf(__TIMING_CONFIGS__ === 'AB')('alternates ours and tfjs-layers training 
       }
     }
     const med = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
-    const [o, l] = [med(times.ours!), med(times.layers!)];
-    lines.push(`${name} L train, median of ${runs} alternated: ours ${o.toFixed(0)} ms, tfjs-layers ${l.toFixed(0)} ms, ratio layers/ours ${(l / o).toFixed(2)}× (ours ${times.ours!.map((t) => t.toFixed(0)).join(' ')}; layers ${times.layers!.map((t) => t.toFixed(0)).join(' ')})`);
+    const [o, r] = [med(times.ours!), med(times.recompute!)];
+    const all = (key: string) => times[key]!.map((t) => t.toFixed(0)).join(' ');
+    const l = resetAfter ? NaN : med(times.layers!);
+    lines.push(
+      `${name} ${long ? 'Long' : 'L'} train, median of ${runs} alternated: ours ${o.toFixed(0)} ms, recomputing gates ${r.toFixed(0)} ms, tfjs-layers ${l.toFixed(0)} ms, ` +
+        `ratio layers/ours ${(l / o).toFixed(2)}×, layers/recompute ${(l / r).toFixed(2)}×, recompute/ours ${(r / o).toFixed(2)}× ` +
+        `(ours ${all('ours')}; recompute ${all('recompute')}; layers ${all('layers')}; first calls ${warmUp.toFixed(0)} ms)`,
+    );
     ours.dispose();
     theirs.dispose();
     tf.dispose([x, y]);
   }
-  console.log(`[ab]\n${lines.join('\n')}`);
+  console.log(`[ab] ${((performance.now() - began) / 1000).toFixed(0)} s\n${lines.join('\n')}`);
 });
 
 // TIMING_CONFIGS=Gates: the recomputed LSTM gates (GatedGatesProgram, x·W + b + h·U and the activations) against

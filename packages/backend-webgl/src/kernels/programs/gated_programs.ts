@@ -163,6 +163,22 @@ export function blockRemapGlsl(options: {
 }
 
 /**
+ * What a {@link GatedStepProgram} computes: 'state' the new state (one program per step); 'reset' r⊙h (GRU without
+ * resetAfter, before 'state'); 'cell' and 'lstmState' a split LSTM step; for a forward that keeps its gates for the
+ * backward ({@link KEPT_GATE_BLOCKS}): 'gates' the step's gate values, 'gateR' r before them (GRU without
+ * resetAfter), 'fromGates' the state from them, element-wise.
+ */
+export type GatedStepPhase = 'state' | 'reset' | 'cell' | 'lstmState' | 'gates' | 'gateR' | 'fromGates';
+
+/**
+ * Blocks of Hp columns of the gate values a forward keeps for its backward, per step [B, 4·Hp] and gathered
+ * [B, T, 4·Hp] (processing order), 0 in masked steps and padding columns: LSTM i, f, c̃, o (activated); GRU
+ * resetAfter z, r, p_h, q_h ({@link GatedGatesProgram}'s layout); GRU otherwise z, r, ĥ, r⊙h_{s-1} (its gates, then
+ * {@link GruCandidateProgram}'s).
+ */
+export const KEPT_GATE_BLOCKS = 4;
+
+/**
  * One forward timestep of a gated cell, organised like {@link RnnStepProgram} (same variants, same 'step' /
  * 'flush' outputs, step index as a custom uniform), over the cell's state tensor ({@link stateWidth}):
  * - LSTM: the four gates' h·U (one pass over h for all four), the activations, c' = f⊙c + i⊙c̃ and
@@ -194,24 +210,37 @@ export class GatedStepProgram implements GPGPUProgram {
   constructor(
     shape: GatedShape,
     variant: StepVariant,
-    phase: 'state' | 'reset' | 'cell' | 'lstmState',
+    phase: GatedStepPhase,
     constant: { noMask?: boolean; zeroInitial?: boolean; inputs?: { inputSize: number } } = {},
   ) {
     const { batch, hidden, cell, resetAfter } = shape;
     const { noMask = false, zeroInitial = false, inputs } = constant;
     const hp = paddedWidth(hidden);
     const lstm = cell === 'lstm';
-    const width = phase === 'reset' ? hidden : phase === 'cell' ? hp : stateWidth(shape);
+    const widths: Record<GatedStepPhase, number> = {
+      state: stateWidth(shape),
+      reset: hidden,
+      cell: hp,
+      lstmState: stateWidth(shape),
+      gates: KEPT_GATE_BLOCKS * hp,
+      gateR: hp,
+      fromGates: stateWidth(shape),
+    };
+    const width = widths[phase];
     const { previous, pending, output } = variant;
     this.outputShape = output === 'flush' ? [batch, pending + 1, width] : [batch, width];
-    const readsReset = !lstm && !resetAfter && phase === 'state';
+    const twoPhase = !lstm && !resetAfter;
+    const readsReset = twoPhase && (phase === 'state' || phase === 'gates');
+    // 'fromGates' is element-wise: it reads the step's gates, not x, W, b or U.
+    const products = phase !== 'fromGates';
     this.variableNames = [
-      ...(inputs === undefined ? ['proj'] : ['xs', 'weights', 'bias']),
-      'recurrent',
+      ...(!products ? [] : inputs === undefined ? ['proj'] : ['xs', 'weights', 'bias']),
+      ...(products ? ['recurrent'] : []),
       ...(noMask ? [] : ['mask']),
-      ...(!lstm && resetAfter ? ['recurrentBias'] : []),
+      ...(products && !lstm && resetAfter ? ['recurrentBias'] : []),
       ...(readsReset ? ['reset'] : []),
       ...(phase === 'lstmState' ? ['cellNew'] : []),
+      ...(phase === 'fromGates' ? ['stepGates'] : []),
       ...(previous === 'initial' && !zeroInitial ? (lstm ? ['h0', 'c0'] : ['h0']) : []),
       ...(previous === 'chunk' ? ['chunk'] : []),
       ...pendingNames(pending),
@@ -227,8 +256,63 @@ export class GatedStepProgram implements GPGPUProgram {
         ? terms.map((t) => `vec4 ${t.acc} = getProj(s, b, ${t.col});`).join('\n        ')
         : `${terms.map((t) => `vec4 ${t.acc} = getBias(${t.col}).xyxy;`).join('\n        ')}
         ${stepInputProductGlsl(shape, inputs.inputSize, terms)}`;
+    // A kept gate block: zero in a masked step (a select: x may be NaN there) and in the odd H's padding column.
+    const kept = (v: string): string => `{
+          vec4 kept = maskZero(m, ${v});
+          if (k0 + 1 >= ${hidden}) { kept.y = 0.0; kept.w = 0.0; }
+          return kept;
+        }`;
+    const blockOf = `int block = n / ${hp};
+        int k0 = n - block * ${hp};`;
     let body: string;
-    if (lstm && phase === 'cell') {
+    if (phase === 'gates' && lstm) {
+      // The step's activated gates i, f, c̃, o [B, 4·Hp], one product column per texel.
+      body = `
+        ${blockOf}
+        ${projected([{ acc: 'z', col: 'n' }])}
+        ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [{ acc: 'z', col: 'n' }])}
+        ${kept('block == 2 ? act(z) : gate(z)')}`;
+    } else if (phase === 'gates' && resetAfter) {
+      // z, r, p_h = x·W_h + b_h and q_h = h·U_h + b'_h [B, 4·Hp]: block 3 reads U's (and b''s) h block.
+      body = `
+        ${blockOf}
+        int col = block == 3 ? ${2 * hp} + k0 : n;
+        ${projected([{ acc: 'p', col: 'col', when: 'block != 3' }])}
+        vec4 q = getRecurrentBias(col).xyxy;
+        ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [{ acc: 'q', col: 'col', when: 'block != 2' }])}
+        ${kept('block == 2 ? p : block == 3 ? q : gate(p + q)')}`;
+    } else if (phase === 'gates') {
+      // z, r, ĥ = act(x·W_h + b_h + (r⊙h)·U_h) and r⊙h [B, 4·Hp], from r ('gateR', the input \`reset\`).
+      body = `
+        ${blockOf}
+        if (block == 1) ${kept('getReset(b, k0)')}
+        if (block == 3) ${kept('getReset(b, k0) * previousBlock(s, b, k0)')}
+        ${projected([{ acc: 'q', col: 'n' }])}
+        ${recurrentLoop(hidden, 'block == 2 ? getReset(b, k) * previousBlock(s, b, k) : previousBlock(s, b, k)', [{ acc: 'q', col: 'n' }])}
+        ${kept('block == 2 ? act(q) : gate(q)')}`;
+    } else if (phase === 'gateR') {
+      // GRU without resetAfter, kept gates: r [B, Hp] first ('gates' needs a full r before (r⊙h)·U_h).
+      body = `
+        ${projected([{ acc: 'qr', col: `n + ${hp}` }])}
+        ${recurrentLoop(hidden, 'previousBlock(s, b, k)', [{ acc: 'qr', col: `n + ${hp}` }])}
+        return gate(qr);`;
+    } else if (phase === 'fromGates' && lstm) {
+      // The [h, c] state from the step's kept gates: element-wise.
+      body = `
+        bool cellHalf = n >= ${hp};
+        int col = cellHalf ? n - ${hp} : n;
+        vec4 cp = previousBlock(s, b, col + ${hp});
+        vec4 cNew = getStepGates(b, col + ${hp}) * cp + getStepGates(b, col) * getStepGates(b, col + ${2 * hp});
+        if (cellHalf) return maskSelect(m, cp, cNew);
+        return maskSelect(m, previousBlock(s, b, col), getStepGates(b, col + ${3 * hp}) * act(cNew));`;
+    } else if (phase === 'fromGates') {
+      const candidate = resetAfter ? `act(getStepGates(b, n + ${2 * hp}) + getStepGates(b, n + ${hp}) * getStepGates(b, n + ${3 * hp}))` : `getStepGates(b, n + ${2 * hp})`;
+      body = `
+        vec4 z = getStepGates(b, n);
+        vec4 hh = ${candidate};
+        vec4 hp = previousBlock(s, b, n);
+        return maskSelect(m, hp, hh + z * (hp - hh));`;
+    } else if (lstm && phase === 'cell') {
       // Phase 1 of a split LSTM step: c' = f⊙c + i⊙c̃ (unmasked) [B, Hp], three gates' products per texel.
       body = `
         ${projected([
@@ -321,7 +405,7 @@ export class GatedStepProgram implements GPGPUProgram {
         ${previousStateGlsl(variant, batch, initial)}
       }
 
-      // The new state (or r⊙h in phase 'reset') at batch rows b, b+1 and columns n, n+1.
+      // What the phase computes (the new state, r⊙h, c', gates) at batch rows b, b+1 and columns n, n+1.
       vec4 stepBlock(int s, int b, int n) {
         vec4 m = maskBlock(b, s);
         ${body}
@@ -335,8 +419,8 @@ export class GatedStepProgram implements GPGPUProgram {
  * A [B, T, ·] sequence (or h0/c0 and a sequence) rewritten time-major as [T·B', W], row s·B' + b, zero padding:
  * `shift` 1 gives the PREVIOUS state of every step (row s holds step s-1 of the sequence, `initial` at s = 0),
  * `reverse` reads step T-1-s (x in processing order with goBackwards), `masked` zeroes the rows of masked steps
- * (x: a masked step contributes nothing to dW, and its x may be NaN). The backward programs read one texel per
- * 2×2 block of these.
+ * (x: a masked step contributes nothing to dW, and its x may be NaN), `columnOffset` (even) reads columns
+ * offset … offset + W - 1 of a wider sequence. The backward programs read one texel per 2×2 block of these.
  * Inputs: `seq` [B, T, W], then `initial` [B, W] when shift is 1, then `mask` [B, T] when masked.
  */
 export class TimeMajorProgram implements GPGPUProgram {
@@ -346,7 +430,7 @@ export class TimeMajorProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
 
-  constructor(batch: number, steps: number, width: number, shift: 0 | 1, reverse: boolean, masked = false) {
+  constructor(batch: number, steps: number, width: number, shift: 0 | 1, reverse: boolean, masked = false, columnOffset = 0) {
     const rows = rowsPerStep(batch);
     this.variableNames = [...(shift === 1 ? ['seq', 'initial'] : ['seq']), ...(masked ? ['mask'] : [])];
     this.outputShape = [steps * rows, width];
@@ -364,7 +448,8 @@ export class TimeMajorProgram implements GPGPUProgram {
         vec4 result;
         ${shift === 1 ? 'if (s == 0) { result = getInitial(b, n); } else {' : '{'}
           int t = ${source};
-          result = vec4(rowOf(getSeq(b, t, n), imod(t, 2)), rowOf(getSeq(b1, t, n), imod(t, 2)));
+          int c = n + ${columnOffset};
+          result = vec4(rowOf(getSeq(b, t, c), imod(t, 2)), rowOf(getSeq(b1, t, c), imod(t, 2)));
         }
         ${masked ? 'result = maskZero(vec4(vec2(maskAt(b, s)), vec2(maskAt(b1, s))), result);' : ''}
         if (b + 1 >= ${batch}) result.zw = vec2(0.0);
