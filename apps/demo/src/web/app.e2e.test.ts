@@ -429,9 +429,10 @@ describe('web app (Vite dev server, as `pnpm demo`)', () => {
   // 20 clicks with nothing running come first, as the machine's own floor: where other suites load these 2 cores so
   // much that an idle page's p95 exceeds 33 ms, the bound is 3× that idle p95 instead (the log shows both). Unloaded,
   // the bound is exactly 100 ms. The page before the worker (training on the main thread) took 240–2,400 ms per
-  // click and fails either bound.
+  // click and fails either bound. One retry (a fresh idle and training sample): on a slower machine of this kind
+  // the cpu row once read p95 139.6 against a bound of 136 (median 45); a page that blocks fails both tries.
   for (const backend of ['cpu', 'wasm', 'webgl'] as const) {
-    it(`answers clicks within 100 ms (p95 of 20) while training on ${backend}`, async () => {
+    it(`answers clicks within 100 ms (p95 of 20) while training on ${backend}`, { timeout: 150_000, retry: 1 }, async () => {
       await chooseBackend(backend);
       const idle = await clickLatencies(20);
       await setNumber('epochs', 500);
@@ -451,7 +452,7 @@ describe('web app (Vite dev server, as `pnpm demo`)', () => {
       expect(stillTraining, `the clicks all landed during training; status: ${status}; error: ${await page.textContent('#app-error')}`).toBe('training');
       expect(latencies).toHaveLength(20);
       expect(p95(latencies)).toBeLessThan(bound);
-    }, 150_000);
+    });
   }
 
   it('draws the forecast over its target on the sine task', async () => {
