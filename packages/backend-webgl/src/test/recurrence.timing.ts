@@ -94,7 +94,8 @@ it.runIf(__TIMING_CONFIGS__ !== 'Linearity')('times fused / composite / tfjs-lay
 
 // TIMING_CONFIGS=Linearity: fused predict and Adam trainOnBatch at B8·I16·H128 with T = 250 and T = 1000, the
 // two lengths alternating run by run so that load on a shared machine hits both alike; prints the ratios of the
-// medians (the target is time(T=1000) / time(T=250) ≤ 4.4).
+// medians (the target is time(T=1000) / time(T=250) ≤ 4.4). TIMING_CELL=lstm|gru for BasicRNN's LSTM or GRU
+// (Keras 3's resetAfter form).
 it.runIf(__TIMING_CONFIGS__ === 'Linearity')('linearity in T (fused, median ms)', async () => {
   await setBackend('webgl');
   setFusedKernelsEnabled(true);
@@ -102,7 +103,7 @@ it.runIf(__TIMING_CONFIGS__ === 'Linearity')('linearity in T (fused, median ms)'
   const setups = [250, 1000].map((steps) => {
     const x = tf.randomUniform([8, steps, 16], -1, 1, 'float32', 1);
     const y = tf.randomUniform([8, 1], -1, 1, 'float32', 2);
-    const model = new BasicRNN({ hiddenSize: 128, outputSize: 1, seed: 5 });
+    const model = new BasicRNN({ hiddenSize: 128, outputSize: 1, seed: 5, cell: __TIMING_CELL__ as 'simpleRNN' | 'lstm' | 'gru' });
     model.build([null, steps, 16]);
     model.compile({ optimizer: 'adam', learningRate: 1e-3, loss: 'meanSquaredError' });
     const predict = async () => {
@@ -128,7 +129,7 @@ it.runIf(__TIMING_CONFIGS__ === 'Linearity')('linearity in T (fused, median ms)'
     const [short, long] = setups.map((s) => med(s.times[phase]));
     return `${phase}: T=250 ${short!.toFixed(1)} ms, T=1000 ${long!.toFixed(1)} ms, ratio ${(long! / short!).toFixed(2)}`;
   });
-  console.log(`[timing] linearity, B8·I16·H128, fused, median of ${runs} (alternating)\n${lines.join('\n')}`);
+  console.log(`[timing] linearity, ${__TIMING_CELL__}, B8·I16·H128, fused, median of ${runs} (alternating)\n${lines.join('\n')}`);
   for (const s of setups) {
     s.model.dispose();
     tf.dispose([s.x, s.y]);
