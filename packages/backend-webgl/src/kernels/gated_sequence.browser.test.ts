@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type RecurrenceAttrs,
   type RecurrenceInputs,
-  type RecurrentActivationName,
   GruSequenceFinal,
   LstmSequenceFinal,
   SEQUENCE_OPS,
@@ -18,6 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
 import { expectFinalStatesLikeSequences } from '@basicrnn/test-kit';
+import { type GatedCase, expectRelativeClose, gatedAttrsFor, gatedInputsFor } from '../test/gated_cases.js';
 import { programsRunBy } from '../test/programs_run_by.js';
 import { GATED_FOLD_DEFAULT, LSTM_SPLIT_DEFAULT, setGatedFoldMinSize, setLstmSplitMinWork } from './gated_sequence.js';
 
@@ -25,21 +24,7 @@ import { GATED_FOLD_DEFAULT, LSTM_SPLIT_DEFAULT, setGatedFoldMinSize, setLstmSpl
 // float64 references; these cases reach what it does not: odd and even H and B, several step chunks and gathers,
 // masks with whole masked stretches, NaN in masked steps).
 
-interface Case {
-  name: string;
-  cell: 'lstm' | 'gru';
-  resetAfter?: boolean;
-  batch: number;
-  steps: number;
-  input: number;
-  hidden: number;
-  activation: RecurrentActivationName;
-  recurrentActivation: RecurrentActivationName;
-  goBackwards: boolean;
-  mask: boolean;
-  /** Forward LSTM steps as two programs (c', then [h, c]) whatever B·H is. */
-  splitLstm?: boolean;
-}
+type Case = GatedCase;
 
 const CASES: Case[] = [
   { name: 'lstm odd B, odd H, mask, goBackwards', cell: 'lstm', batch: 3, steps: 7, input: 3, hidden: 5, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true },
@@ -59,44 +44,11 @@ const CASES: Case[] = [
 ];
 
 function inputsFor(c: Case, seed = 1): RecurrenceInputs {
-  return tf.tidy(() => {
-    const g = c.cell === 'lstm' ? 4 : 3;
-    const r = (shape: number[], s: number, scale: number) => tf.mul(tf.randomUniform(shape, -1, 1, 'float32', seed + s), scale);
-    // Masks keep step 0 of row 0 and drop whole stretches elsewhere (states carried over several steps).
-    const mask = c.mask
-      ? tf.cast(tf.greater(tf.randomUniform([c.batch, c.steps], 0, 1, 'float32', seed + 9), 0.4), 'float32')
-      : undefined;
-    return {
-      x: r([c.batch, c.steps, c.input], 1, 1),
-      kernel: r([c.input, g * c.hidden], 2, 0.6),
-      recurrentKernel: r([c.hidden, g * c.hidden], 3, 0.5),
-      bias: c.cell === 'gru' && c.resetAfter ? r([2, g * c.hidden], 4, 0.3) : r([g * c.hidden], 4, 0.3),
-      h0: r([c.batch, c.hidden], 5, 0.5),
-      ...(c.cell === 'lstm' ? { c0: r([c.batch, c.hidden], 6, 0.5) } : {}),
-      ...(mask ? { mask } : {}),
-    };
-  });
+  return gatedInputsFor(c, seed, 0.4);
 }
 
-function attrsFor(c: Case): RecurrenceAttrs {
-  return { cell: c.cell, activation: c.activation, recurrentActivation: c.recurrentActivation, goBackwards: c.goBackwards, resetAfter: c.resetAfter ?? false };
-}
-
-function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string, tol = 2e-4): void {
-  expect(actual.shape, what).toEqual(expected.shape);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  let worst = 0;
-  let at = -1;
-  for (let k = 0; k < a.length; k++) {
-    const d = Math.abs(a[k]! - e[k]!) / (1 + Math.abs(e[k]!));
-    if (!(d <= worst)) {
-      worst = d;
-      at = k;
-    }
-  }
-  expect(worst, `${what}: worst relative |diff| at ${at}: ${a[at]} vs ${e[at]}`).toBeLessThanOrEqual(tol);
-}
+const attrsFor = gatedAttrsFor;
+const expectClose = expectRelativeClose;
 
 /** `fold`: the forward steps form their own x·W + b (true), read a projection program's (false), or by size (undefined). */
 function run<T>(fused: boolean, fn: () => T, splitLstm = false, fold?: boolean): T {

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type RecurrenceAttrs,
   type RecurrenceInputs,
-  type RecurrentActivationName,
   GruSequenceGrad,
   SEQUENCE_OPS,
   ShapeError,
@@ -12,6 +10,7 @@ import {
 } from '@basicrnn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
+import { type GatedCase, expectRelativeClose, gatedAttrsFor, gatedInputsFor } from '../test/gated_cases.js';
 import { programsRunBy } from '../test/programs_run_by.js';
 import { GATED_FOLD_DEFAULT, keepGatedGates, setGatedFoldMinSize, setGatedKeepMinSize } from './gated_sequence.js';
 import { paddedWidth } from './programs/gated_programs.js';
@@ -21,21 +20,7 @@ import { paddedWidth } from './programs/gated_programs.js';
 // fused kernels recomputing the gates, with x·W + b formed in the steps and by a projection program, masks with NaN
 // inputs in masked steps, odd and even B and H, several gathered chunks, and transposed weight gradients.
 
-interface Case {
-  name: string;
-  cell: 'lstm' | 'gru';
-  resetAfter?: boolean;
-  batch: number;
-  steps: number;
-  input: number;
-  hidden: number;
-  activation: RecurrentActivationName;
-  recurrentActivation: RecurrentActivationName;
-  goBackwards: boolean;
-  mask: boolean;
-  /** NaN in x wherever the mask is 0. */
-  nan?: boolean;
-}
+type Case = GatedCase;
 
 const CASES: Case[] = [
   { name: 'lstm odd B, odd H, NaN-masked, goBackwards', cell: 'lstm', batch: 3, steps: 7, input: 3, hidden: 5, activation: 'tanh', recurrentActivation: 'sigmoid', goBackwards: true, mask: true, nan: true },
@@ -49,45 +34,19 @@ const CASES: Case[] = [
 ];
 
 function inputsFor(c: Case): RecurrenceInputs & { clean: tf.Tensor } {
-  return tf.tidy(() => {
-    const g = c.cell === 'lstm' ? 4 : 3;
-    const r = (shape: number[], s: number, scale: number) => tf.mul(tf.randomUniform(shape, -1, 1, 'float32', 50 + s), scale);
-    const mask = c.mask ? tf.cast(tf.greater(tf.randomUniform([c.batch, c.steps], 0, 1, 'float32', 59), 0.35), 'float32') : undefined;
-    const clean = r([c.batch, c.steps, c.input], 1, 1);
-    // A masked step's x is NaN (`nan`): the forward keeps zero gates there and nothing reaches the gradients.
-    const x = c.nan && mask ? tf.where(tf.cast(tf.expandDims(mask, 2), 'bool'), clean, tf.fill(clean.shape, NaN)) : clean;
-    return {
-      x,
-      clean: c.nan && mask ? tf.mul(clean, tf.expandDims(mask, 2)) : clean,
-      kernel: r([c.input, g * c.hidden], 2, 0.6),
-      recurrentKernel: r([c.hidden, g * c.hidden], 3, 0.5),
-      bias: c.cell === 'gru' && c.resetAfter ? r([2, g * c.hidden], 4, 0.3) : r([g * c.hidden], 4, 0.3),
-      h0: r([c.batch, c.hidden], 5, 0.5),
-      ...(c.cell === 'lstm' ? { c0: r([c.batch, c.hidden], 6, 0.5) } : {}),
-      ...(mask ? { mask } : {}),
-    };
+  const inputs = gatedInputsFor(c, 50, 0.35);
+  if (!c.nan || inputs.mask === undefined) return { ...inputs, clean: inputs.x };
+  // A masked step's x is NaN (`nan`): the forward keeps zero gates there and nothing reaches the gradients.
+  const { x, clean } = tf.tidy(() => {
+    const keep = tf.expandDims(inputs.mask!, 2);
+    return { x: tf.where(tf.cast(keep, 'bool'), inputs.x, tf.fill(inputs.x.shape, NaN)), clean: tf.mul(inputs.x, keep) };
   });
+  inputs.x.dispose();
+  return { ...inputs, x, clean };
 }
 
-function attrsFor(c: Case): RecurrenceAttrs {
-  return { cell: c.cell, activation: c.activation, recurrentActivation: c.recurrentActivation, goBackwards: c.goBackwards, resetAfter: c.resetAfter ?? false };
-}
-
-function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string, tol: number): void {
-  expect(actual.shape, what).toEqual(expected.shape);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  let worst = 0;
-  let at = -1;
-  for (let k = 0; k < a.length; k++) {
-    const d = Math.abs(a[k]! - e[k]!) / (1 + Math.abs(e[k]!));
-    if (!(d <= worst)) {
-      worst = d;
-      at = k;
-    }
-  }
-  expect(worst, `${what}: worst relative |diff| at ${at}: ${a[at]} vs ${e[at]}`).toBeLessThanOrEqual(tol);
-}
+const attrsFor = gatedAttrsFor;
+const expectClose = expectRelativeClose;
 
 /** Settings for one run: fused kernels or the composite, kept gates forced on or off, x·W + b folded or not. */
 function run<T>(settings: { fused: boolean; keep?: boolean; fold?: boolean }, fn: () => T): T {
