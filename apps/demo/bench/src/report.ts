@@ -39,6 +39,8 @@ export interface Row {
   trainSpeedup: number;
   unfusedFwdMs: number | null;
   unfusedTrainMs: number | null;
+  /** Why the fused-off training step was not timed (see ConfigResult.unfusedTrainSkipped). */
+  unfusedTrainSkipped?: string;
   gflopsFwd: number;
   gflopsTrain: number;
   matmulGflops: number;
@@ -141,6 +143,7 @@ function row(r: BackendReport, c: ConfigResult, ort: OrtResult | undefined, nati
   if (ort?.error !== undefined) out.ortNote = ort.error;
   if (native?.error !== undefined) out.ortNativeNote = native.error;
   if (c.layersNote !== undefined) out.layersNote = c.layersNote;
+  if (c.unfusedTrainSkipped !== undefined) out.unfusedTrainSkipped = c.unfusedTrainSkipped;
   return out;
 }
 
@@ -190,7 +193,7 @@ export function markdownTable(rows: readonly Row[], failed: readonly FailedWorke
       t(r.oursTrainMs, 2),
       l(t(r.layersTrainMs, 3)),
       l(times(r.trainSpeedup)),
-      r.unfusedFwdMs === null ? 'no fused kernel' : `${t(r.unfusedFwdMs, 4)} / ${t(r.unfusedTrainMs, 5)}`,
+      r.unfusedFwdMs === null ? 'no fused kernel' : `${t(r.unfusedFwdMs, 4)} / ${r.unfusedTrainSkipped !== undefined ? 'not timed¶' : t(r.unfusedTrainMs, 5)}`,
       `${num(r.gflopsFwd)} / ${num(r.gflopsTrain)}`,
       `${pct(r.peakShareFwd)} / ${pct(r.peakShareTrain)}`,
       `${r.dispatchesOurs[0]} / ${r.dispatchesOurs[1]}`,
@@ -228,6 +231,11 @@ export function legend(rows: readonly Row[]): string[] {
     ]),
   ];
   if (ortNotes.length > 0) notes.push(`‡ ORT not timed: ${ortNotes.join('; ')}`);
+  if (rows.some((r) => r.unfusedTrainSkipped !== undefined)) {
+    notes.push(
+      '¶ "fused off" (core\'s composite path, a diagnostic) had its training step not timed where its forward got one cold run only (over 15 s, 3 s with --quick, or past the worker\'s share of the time budget): the step takes ~3× the forward.',
+    );
+  }
   return notes;
 }
 
