@@ -18,16 +18,19 @@ import {
 } from '@basicrnn/core';
 import { endKernelThreadsWith, precompileRnnModule, rnnWasmModuleFor, wasmMemoryOf } from './kernels/rnn_module.js';
 import {
+  KERNEL_THREAD_SPLITS,
+  type KernelThreadSplit,
   type KernelThreadStats,
   MAX_KERNEL_THREADS,
   closeKernelThreads,
   getKernelThreadStats as threadStats,
   runningKernelThreads,
+  setKernelThreadSplit,
   setRequestedKernelThreads,
   startKernelThreads,
 } from './kernels/threads.js';
 
-export { MAX_KERNEL_THREADS, type KernelThreadStats };
+export { KERNEL_THREAD_SPLITS, MAX_KERNEL_THREADS, type KernelThreadSplit, type KernelThreadStats };
 
 /** The tfjs backend name this package binds. */
 export const WASM_BACKEND_NAME = 'wasm';
@@ -74,6 +77,14 @@ export interface WasmConfig {
    * changed at any time. Default: tfjs's thread count.
    */
   kernelThreads?: number;
+  /**
+   * How the kernel threads share a call's batch rows. `'balanced'` (default): each thread's share is proportional
+   * to its speed as measured on the previous split calls, so that a slower core (an efficiency core, a core busy
+   * with other work) does not hold the others up. `'even'`: equal shares, so that the weight gradients' float32
+   * summation order (one partial sum per thread) depends only on the thread count and repeated training runs are
+   * bitwise identical. Forward results never depend on the split. May be changed at any time.
+   */
+  kernelThreadSplit?: KernelThreadSplit;
 }
 
 /** What the wasm module actually runs, from {@link getWasmInfo}. */
@@ -104,6 +115,11 @@ const WASM_CONFIG: OptionSchema = {
   kernelThreads: (value, argument) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_KERNEL_THREADS) {
       throw new ConfigError(`${argument}: expected an integer from 1 to ${MAX_KERNEL_THREADS}, received ${String(value)}`);
+    }
+  },
+  kernelThreadSplit: (value, argument) => {
+    if (typeof value !== 'string' || !(KERNEL_THREAD_SPLITS as readonly string[]).includes(value)) {
+      throw new ConfigError(`${argument}: expected one of ${KERNEL_THREAD_SPLITS.map((m) => `'${m}'`).join(', ')}, received ${typeof value === 'string' ? `'${value}'` : String(value)}`);
     }
   },
 };
@@ -145,8 +161,9 @@ let threadsSupported: boolean | undefined;
  * ```
  */
 export function configureWasm(config: WasmConfig): void {
-  const { wasmPaths, threads, kernelThreads } = checkOptions<WasmConfig>(config, WASM_CONFIG, 'configureWasm(config)');
+  const { wasmPaths, threads, kernelThreads, kernelThreadSplit } = checkOptions<WasmConfig>(config, WASM_CONFIG, 'configureWasm(config)');
   if (kernelThreads !== undefined) setRequestedKernelThreads(kernelThreads);
+  if (kernelThreadSplit !== undefined) setKernelThreadSplit(kernelThreadSplit);
 
   if (wasmInitialized()) {
     const actual = getThreadsCount();

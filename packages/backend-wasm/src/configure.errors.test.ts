@@ -16,7 +16,7 @@ describe('configureWasm checks its options with core checkOptions', () => {
     expect((caught as UnknownOptionError).option).toBe('wasmpaths');
     expect((caught as UnknownOptionError).suggestion).toBe('wasmPaths');
     expect((caught as Error).message).toBe(
-      'configureWasm(config): unknown option "wasmpaths"; did you mean "wasmPaths"? Valid options: wasmPaths, threads, kernelThreads',
+      'configureWasm(config): unknown option "wasmpaths"; did you mean "wasmPaths"? Valid options: wasmPaths, threads, kernelThreads, kernelThreadSplit',
     );
     expect(getWasmInfo()).toEqual(before);
   });

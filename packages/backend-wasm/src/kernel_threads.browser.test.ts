@@ -15,7 +15,7 @@ import { type CellCase, cellCaseInputs, cellReferenceBackward, cellReferenceForw
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeWasmKernelThreads, configureWasm, getKernelThreadStats, getWasmInfo, wasmKernelThreadsReady } from './index.js';
 import { savedGateSharesRead } from './kernels/saved_gates.js';
-import { kernelThreadTestHooks, setKernelThreadTuning } from './kernels/threads.js';
+import { kernelThreadTestHooks, setKernelThreadTuning, splitBatch } from './kernels/threads.js';
 import { expectWasmBuildOfSuite } from './test/expect_wasm_build.js';
 
 // The fused kernels' own worker threads (kernels/threads.ts). On the cross-origin isolated page (tfjs's threaded
@@ -311,6 +311,78 @@ describe(`wasm kernel threads (${__WASM_THREADS_SUITE__ ? 'cross-origin isolated
     expect(getKernelThreadStats().threadedCalls).toBe(before);
     expect(getKernelThreadStats().error?.message).toMatch(/did not finish its share within/);
     expect(getKernelThreadStats().running).toBe(1);
+  });
+
+  describe('balanced split', () => {
+    // A forward large enough to split (B 64 on 2 threads), run with the one-thread result to compare against.
+    const big: CellCase = { ...CASES[0]!, name: 'simpleRNN B64', batch: 64, steps: 24 };
+    const forwardOf = (c: CellCase) => {
+      const t = tensorsFor(c, caseInputs(c).inputs);
+      const out = recurrence(t, attrsOf(c));
+      const h = out.hiddenStates.dataSync() as Float32Array;
+      tf.dispose([...Object.values(out), ...Object.values(t)]);
+      return h;
+    };
+    afterAll(() => {
+      kernelThreadTestHooks.slowWorker(0, 0);
+      kernelThreadTestHooks.resetSpeeds();
+      configureWasm({ kernelThreadSplit: 'balanced' });
+      setKernelThreadTuning();
+    });
+
+    it('a slow worker is given fewer rows, the forward stays bitwise that of one thread; even keeps equal shares', async () => {
+      configureWasm({ kernelThreads: 1 });
+      expect(await wasmKernelThreadsReady()).toBe(1);
+      const single = forwardOf(big);
+      configureWasm({ kernelThreads: 2 });
+      expect(await wasmKernelThreadsReady()).toBe(2);
+      setKernelThreadTuning({ minTimedMs: 0 });
+      kernelThreadTestHooks.resetSpeeds();
+      expect(forwardOf(big)).toEqual(single);
+      const fair = getKernelThreadStats();
+      expect(fair.lastRows).toEqual([32, 32]);
+      expect(fair.lastThreadMs).toHaveLength(2);
+      expect(fair.lastThreadMs.every((ms) => ms > 0)).toBe(true);
+
+      // The worker now takes 5 times the main thread's share (at least 20 ms) on every call.
+      kernelThreadTestHooks.slowWorker(0, Math.max(20, 5 * fair.lastThreadMs[0]!));
+      for (let i = 0; i < 6; i++) expect(forwardOf(big)).toEqual(single);
+      const balanced = getKernelThreadStats();
+      expect(balanced.split).toBe('balanced');
+      expect(balanced.speeds[0]).toBeGreaterThan(1.5);
+      expect(balanced.speeds[1]).toBeLessThan(0.6);
+      expect(balanced.lastRows[0]).toBeGreaterThanOrEqual(48);
+      expect(balanced.lastRows[1]).toBeGreaterThanOrEqual(4);
+      expect(balanced.lastRows[0]! + balanced.lastRows[1]!).toBe(64);
+      expect(balanced.lastThreadMs[1]).toBeGreaterThanOrEqual(20);
+
+      configureWasm({ kernelThreadSplit: 'even' });
+      expect(forwardOf(big)).toEqual(single);
+      const even = getKernelThreadStats();
+      expect(even).toMatchObject({ split: 'even', lastRows: [32, 32], speeds: balanced.speeds });
+    });
+
+    it('GRU: the backward runs the split its forward saved the gates in, though the speeds moved in between', async () => {
+      configureWasm({ kernelThreads: 2, kernelThreadSplit: 'balanced' });
+      expect(await wasmKernelThreadsReady()).toBe(2);
+      setKernelThreadTuning({ minTimedMs: 0 });
+      const c: CellCase = { ...CASES[4]!, batch: 64 };
+      const t = tensorsFor(c, caseInputs(c).inputs);
+      const attrs = attrsOf(c);
+      kernelThreadTestHooks.slowWorker(0, 20);
+      kernelThreadTestHooks.resetSpeeds();
+      const shares = savedGateSharesRead();
+      const before = getKernelThreadStats().threadedCalls;
+      // The forward splits 32/32 (equal speeds), then the slow worker's time moves the speeds before the backward.
+      const grads = tf.grads((kernel: tf.Tensor) => tf.sum(recurrence({ ...t, kernel }, attrs).hiddenStates))([t.kernel as tf.Tensor]);
+      const after = getKernelThreadStats();
+      tf.dispose([...grads, ...Object.values(t)]);
+      expect(after.threadedCalls - before).toBe(2);
+      expect(after.speeds[0]).toBeGreaterThan(after.speeds[1]!);
+      expect(splitBatch(64, 1 << 30, 2, after.speeds.slice(0, 2))[0]!.count).toBeGreaterThan(32);
+      expect(after.lastRows).toEqual([32, 32]);
+      expect(savedGateSharesRead() - shares).toBe(2);
+    });
   });
 
   // Last: it removes the wasm backend from this page (each test file has its own page).

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
         if (kernelThreads !== KERNEL_THREADS) {
           throw new Error(`${request.variant}: asked for ${KERNEL_THREADS} kernel threads, got ${kernelThreads} (${getKernelThreadStats().error?.message ?? 'no error'})`);
         }
-        console.log(`${request.variant}: tfjs threads ${threads}, fused kernel threads ${kernelThreads}`);
+        console.log(`${request.variant}: tfjs threads ${threads}, fused kernel threads ${kernelThreads} (${getKernelThreadStats().split} split)`);
       }
     },
   });

@@ -4,7 +4,7 @@ import { type GatedSequenceGradAttrs, GruSequenceGrad } from '@basicrnn/core';
 import { gatedCall, zeroFill } from './gated.js';
 import { gruGateInputs, gruGatesKey } from './GruSequence.js';
 import { pointerOf, rnnModuleFor, rowPointer, runCall } from './rnn_module.js';
-import { freeGates, gateSliceWritten, takeGates } from './saved_gates.js';
+import { freeGates, gateSliceWritten, gateSplitOf, takeGates } from './saved_gates.js';
 
 /**
  * GRU BPTT on wasm (both `resetAfter` forms) in one call into the fused module: z, r and ĥ of every step are
@@ -50,6 +50,7 @@ function gruSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: Ba
       // dKernel, dRecurrentKernel, dBias ([2, 3H] with resetAfter): sums over the batch.
       sums: [inputSize * g, units * g, attrs.resetAfter ? 2 * g : g],
       sumOutputs: [dKernel!, dRecurrentKernel!, dBias!],
+      preferredSplit: gateSplitOf(gates),
       args: (rows, scratch, [dw, du, db]) => [
         rowPointer(p('x'), rows, steps * inputSize), p('kernel'), p('recurrentKernel'), p('bias'),
         rowPointer(p('h0'), rows, units), rowPointer(p('mask'), rows, steps), rowPointer(p('hiddenStates'), rows, seq),

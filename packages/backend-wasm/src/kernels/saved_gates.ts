@@ -167,6 +167,20 @@ export function gateSliceWritten(pointer: number, rows: { start: number; count: 
   return written;
 }
 
+/**
+ * The split the forward that saved `pointer` wrote its gates in (ranges in row order), when it was split; undefined
+ * for one thread or no saved gates. GRU's backward asks for it, so that the balanced split, which may have moved
+ * since, does not make its shares recompute the gates.
+ */
+export function gateSplitOf(pointer: number): { start: number; count: number }[] | undefined {
+  const set = pointer === 0 ? undefined : slicesOf.get(pointer);
+  if (set === undefined || set.size < 2) return undefined;
+  return [...set].map((key) => {
+    const [start, count] = key.split(':').map(Number) as [number, number];
+    return { start, count };
+  }).sort((a, b) => a.start - b.start);
+}
+
 let sharesReadSaved = 0;
 /** How many GRU backward shares have read a forward's saved gates so far (tests: the split layouts matched). */
 export function savedGateSharesRead(): number {

@@ -11,6 +11,12 @@
 // the main one writes private buffers, which the main thread adds to its own at the end (float32, in thread order:
 // only the summation order differs from one thread).
 //
+// Threads need not be equally fast (efficiency and performance cores, a core shared with other work, a virtual CPU
+// whose host is busy), and the slowest share decides a call's time. With the 'balanced' split (the default) every
+// worker reports how long its share took, and the next calls give each thread a share of rows proportional to its
+// measured speed (a moving average, kept between half and twice the mean); 'even' keeps equal shares, so that the
+// weight gradients' summation order depends on the thread count only.
+//
 // The browser main thread may not Atomics.wait: it runs its own share, then spins on a done-counter, with a
 // time limit, so a dead worker cannot hang the page: past it the workers are terminated, threads turn off with a
 // BackendError kept for getKernelThreadStats(), and the call is recomputed on the main thread.
@@ -49,9 +55,29 @@ export interface KernelThreadStats {
    */
   lastMainMs: number;
   lastWaitMs: number;
+  /** Of the last split call: the batch rows each thread was given (the main thread's first). */
+  lastRows: number[];
+  /** Of the last split call: ms each thread spent on its share (the main thread's first). */
+  lastThreadMs: number[];
+  /**
+   * How rows are split: `'balanced'` (shares proportional to the threads' measured speeds) or `'even'`. See
+   * `configureWasm({ kernelThreadSplit })`.
+   */
+  split: KernelThreadSplit;
+  /**
+   * The threads' relative speeds (mean 1; the main thread's first) that the 'balanced' split uses; all 1 until
+   * split calls have been timed, and with the 'even' split.
+   */
+  speeds: number[];
   /** Why kernel threads turned off (a worker failed to start, failed in a call, or did not answer in time). */
   error?: BackendError;
 }
+
+/** How a call's batch rows are shared between the kernel threads (see `configureWasm({ kernelThreadSplit })`). */
+export type KernelThreadSplit = 'balanced' | 'even';
+
+/** The values of {@link KernelThreadSplit}. */
+export const KERNEL_THREAD_SPLITS: readonly KernelThreadSplit[] = ['balanced', 'even'];
 
 /** Tuning of the split, changed only by tests. */
 export interface KernelThreadTuning {
@@ -65,12 +91,19 @@ export interface KernelThreadTuning {
   timeoutFactor: number;
   /** Use at most this many of the running threads (measurements compare thread counts on one pool). */
   maxThreads: number;
+  /** 'balanced' split: weight of the newest timing in the moving average of the threads' speeds (0 to 1). */
+  speedSmoothing: number;
+  /** 'balanced' split: only calls whose every share took at least this long (ms) update the speeds. */
+  minTimedMs: number;
 }
+
+/** A thread's speed in the 'balanced' split stays within this factor of the mean (either way). */
+const MAX_SPEED_RATIO = 2;
 
 /** Workers that have not all reported ready by then count as failed to start. */
 const START_TIMEOUT_MS = 10_000;
 
-const DEFAULT_TUNING: KernelThreadTuning = { minWork: 1 << 20, minRows: 2, timeoutMs: 10_000, timeoutFactor: 50, maxThreads: MAX_KERNEL_THREADS };
+const DEFAULT_TUNING: KernelThreadTuning = { minWork: 1 << 20, minRows: 2, timeoutMs: 10_000, timeoutFactor: 50, maxThreads: MAX_KERNEL_THREADS, speedSmoothing: 0.5, minTimedMs: 1 };
 let tuning: KernelThreadTuning = { ...DEFAULT_TUNING };
 
 /** Test hook: changes the split's tuning (no argument: back to the defaults); returns the tuning in force. */
@@ -83,12 +116,15 @@ export function setKernelThreadTuning(change?: Partial<KernelThreadTuning>): Ker
 const DONE = 0;
 const HEADER = 4;
 // Slot: [SEQ] job sequence (the futex the worker waits on), [STATUS] 1 ok / 2 failed, [FN] export index,
-// [NARGS] argument count, then the arguments (i32: pointers, sizes, flags).
+// [NARGS] argument count, [MICROS] µs the worker's share took, [DELAY] µs the worker idles after its share (a test
+// hook: a slow core), then the arguments (i32: pointers, sizes, flags).
 const SEQ = 0;
 const STATUS = 1;
 const FN = 2;
 const NARGS = 3;
-const ARGS = 4;
+const MICROS = 4;
+const DELAY = 5;
+const ARGS = 6;
 const MAX_ARGS = 28;
 const SLOT = ARGS + MAX_ARGS;
 
@@ -117,11 +153,15 @@ self.onmessage = (event) => {
     const args = new Array(n);
     for (let k = 0; k < n; k++) args[k] = c[base + ${ARGS} + k];
     let status = 1;
+    const started = performance.now();
     try {
       exports[NAMES[c[base + ${FN}]]](...args);
     } catch (e) {
       status = 2;
     }
+    const delay = c[base + ${DELAY}];
+    if (delay > 0) while (performance.now() - started < delay / 1000);
+    c[base + ${MICROS}] = Math.min(2147483647, Math.round((performance.now() - started) * 1000));
     Atomics.store(c, base + ${STATUS}, status);
     Atomics.add(c, ${DONE}, 1);
     Atomics.notify(c, ${DONE});
@@ -139,6 +179,8 @@ interface Pool {
   /** Resolves whenReady (once: later calls do nothing). */
   settle: (threads: number) => void;
   url: string;
+  /** The threads' relative speeds (main thread first), for the 'balanced' split. */
+  speeds: number[];
 }
 
 let requested: number | undefined;
@@ -148,9 +190,13 @@ let threadedCalls = 0;
 let lastThreads = 0;
 let lastMainMs = 0;
 let lastWaitMs = 0;
+let lastRows: number[] = [];
+let lastThreadMs: number[] = [];
+let split: KernelThreadSplit = 'balanced';
 let warned = false;
 let poisonNext = false;
 let stallWorker = -1;
+let slowWorkers: number[] = [];
 let failStart = false;
 
 /**
@@ -163,6 +209,11 @@ export function setRequestedKernelThreads(count: number): void {
   closeKernelThreads();
   failure = undefined;
   warned = false;
+}
+
+/** Sets `configureWasm({ kernelThreadSplit })` (the speeds measured so far are kept; 'even' does not update them). */
+export function setKernelThreadSplit(mode: KernelThreadSplit): void {
+  split = mode;
 }
 
 /** The thread count asked for, resolved: the configured one, else tfjs's (1 before tfjs initialised). */
@@ -182,7 +233,18 @@ export function runningKernelThreads(): number {
 
 /** Counters and state of the kernel threads. */
 export function getKernelThreadStats(): KernelThreadStats {
-  const stats: KernelThreadStats = { requested, running: runningKernelThreads(), threadedCalls, lastThreads, lastMainMs, lastWaitMs };
+  const stats: KernelThreadStats = {
+    requested,
+    running: runningKernelThreads(),
+    threadedCalls,
+    lastThreads,
+    lastMainMs,
+    lastWaitMs,
+    lastRows: [...lastRows],
+    lastThreadMs: [...lastThreadMs],
+    split,
+    speeds: pool === undefined ? [1] : [...pool.speeds],
+  };
   if (failure !== undefined) stats.error = failure;
   return stats;
 }
@@ -224,7 +286,17 @@ export function startKernelThreads(memory: WebAssembly.Memory, module: WebAssemb
   const count = target - 1;
   const control = new Int32Array(new SharedArrayBuffer((HEADER + count * SLOT) * 4));
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-  const p: Pool = { memory, workers: [], control, ready: 0, state: 'starting', whenReady: Promise.resolve(1), settle: () => {}, url };
+  const p: Pool = {
+    memory,
+    workers: [],
+    control,
+    ready: 0,
+    state: 'starting',
+    whenReady: Promise.resolve(1),
+    settle: () => {},
+    url,
+    speeds: new Array<number>(count + 1).fill(1),
+  };
   pool = p;
   p.whenReady = new Promise<number>((resolve) => {
     p.settle = resolve;
@@ -273,18 +345,53 @@ export interface Rows {
 
 /**
  * Splits `batch` rows into up to `threads` ranges of at least `minRows`, on multiples of 4 (the module's row tile)
- * when every range can have 4 or more; one range when the call is too small to gain from threads.
+ * when every range can have 4 or more; one range when the call is too small to gain from threads. `speeds` (one per
+ * thread, any scale; default equal) makes each range's size proportional to its thread's speed, as far as the
+ * row unit allows.
  */
-export function splitBatch(batch: number, work: number, threads: number): Rows[] {
+export function splitBatch(batch: number, work: number, threads: number, speeds?: readonly number[]): Rows[] {
   const n = Math.min(threads, tuning.maxThreads, Math.floor(batch / Math.max(1, tuning.minRows)));
   if (n < 2 || work < tuning.minWork) return [{ start: 0, count: batch }];
   const unit = batch >= 4 * n ? 4 : 1;
+  const least = Math.max(unit, Math.min(tuning.minRows, Math.floor(batch / n)));
+  const weights = Array.from({ length: n }, (_, k) => {
+    const s = speeds?.[k];
+    return s !== undefined && Number.isFinite(s) && s > 0 ? s : 1;
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
   const bounds = [0];
-  for (let k = 1; k < n; k++) bounds.push(Math.min(batch, unit * Math.round((k * batch) / (n * unit))));
+  let cumulative = 0;
+  for (let k = 1; k < n; k++) {
+    cumulative += weights[k - 1]!;
+    const ideal = unit * Math.round((cumulative / total) * (batch / unit));
+    // Leave every range at least `least` rows (or one unit): after the previous bound, and room for the rest.
+    const low = bounds[k - 1]! + least;
+    const high = batch - (n - k) * least;
+    bounds.push(Math.min(high, Math.max(low, ideal)));
+  }
   bounds.push(batch);
   const rows: Rows[] = [];
   for (let k = 0; k < n; k++) if (bounds[k + 1]! > bounds[k]!) rows.push({ start: bounds[k]!, count: bounds[k + 1]! - bounds[k]! });
   return rows;
+}
+
+/**
+ * Updates the pool's speeds from one split call's shares and times (ms): each thread's rows per ms against the
+ * participants' mean, blended into the moving average, then kept within {@link MAX_SPEED_RATIO} of the mean.
+ */
+export function updateSpeeds(speeds: number[], rows: readonly Rows[], ms: readonly number[]): void {
+  const n = rows.length;
+  if (n < 2 || ms.length < n || ms.some((t) => !(t >= tuning.minTimedMs) || !Number.isFinite(t))) return;
+  const rates = rows.map((r, k) => r.count / ms[k]!);
+  const meanRate = rates.reduce((a, b) => a + b, 0) / n;
+  const current = speeds.slice(0, n);
+  const meanSpeed = current.reduce((a, b) => a + b, 0) / n;
+  const alpha = tuning.speedSmoothing;
+  for (let k = 0; k < n; k++) speeds[k] = (1 - alpha) * current[k]! + alpha * meanSpeed * (rates[k]! / meanRate);
+  const mean = speeds.reduce((a, b) => a + b, 0) / speeds.length;
+  for (let k = 0; k < speeds.length; k++) {
+    speeds[k] = Math.min(MAX_SPEED_RATIO, Math.max(1 / MAX_SPEED_RATIO, speeds[k]! / mean));
+  }
 }
 
 /** The parts of tfjs's Emscripten module a split call uses. */
@@ -311,6 +418,11 @@ export interface BatchedCall {
   sumOutputs: number[];
   /** The export's arguments for a range of rows, with its scratch and where its summed outputs go. */
   args(rows: Rows, scratch: number, sums: number[]): number[];
+  /**
+   * A split to use instead of the computed one when it has as many ranges (GRU's backward: the split its forward
+   * saved its gates in, so that every share reads them). Ignored unless its ranges cover the batch in order.
+   */
+  preferredSplit?: readonly Rows[];
 }
 
 /**
@@ -332,8 +444,11 @@ export function runBatched(
     return single();
   }
   if (p.state !== 'ready') return single();
-  const parts = splitBatch(call.batch, call.work, p.workers.length + 1);
+  let parts = splitBatch(call.batch, call.work, p.workers.length + 1, split === 'balanced' ? p.speeds : undefined);
   if (parts.length < 2) return single();
+  if (call.preferredSplit !== undefined && call.preferredSplit.length === parts.length && coversInOrder(call.preferredSplit, call.batch)) {
+    parts = call.preferredSplit.map((rows) => ({ ...rows }));
+  }
 
   // One block: each part's scratch, then (parts after the first) its private copies of the summed outputs.
   const align = (n: number) => Math.ceil(n / 16) * 16;
@@ -366,6 +481,7 @@ export function runBatched(
       c[base + STATUS] = 0;
       c[base + FN] = poisonNext ? THREADED_EXPORTS.length : THREADED_EXPORTS.indexOf(call.fn);
       c[base + NARGS] = args.length;
+      c[base + DELAY] = Math.round((slowWorkers[k - 1] ?? 0) * 1000);
       for (let a = 0; a < args.length; a++) c[base + ARGS + a] = args[a]! | 0;
       if (k - 1 === stallWorker) continue; // test hook: as if this worker were gone
       Atomics.add(c, base + SEQ, 1);
@@ -410,9 +526,22 @@ export function runBatched(
     lastThreads = parts.length;
     lastMainMs = own;
     lastWaitMs = performance.now() - started - own;
+    lastRows = parts.map((rows) => rows.count);
+    lastThreadMs = parts.map((_, k) => (k === 0 ? own : c[HEADER + (k - 1) * SLOT + MICROS]! / 1000));
+    if (split === 'balanced') updateSpeeds(p.speeds, parts, lastThreadMs);
   } finally {
     if (release) heap._free(block);
   }
+}
+
+/** Whether `rows` are non-empty ranges that cover 0..batch in order. */
+function coversInOrder(rows: readonly Rows[], batch: number): boolean {
+  let next = 0;
+  for (const r of rows) {
+    if (r.start !== next || !(r.count > 0)) return false;
+    next += r.count;
+  }
+  return next === batch;
 }
 
 /** Turns threads off for good (until `configureWasm({ kernelThreads })` asks again) and recomputes on one thread. */
@@ -428,7 +557,8 @@ function giveUp(why: string, single: () => void): void {
 
 /**
  * Test hooks: make the workers of the next split call fail (an unknown export), never hand worker `index` its
- * share of the next split call (as if it had died), or make the next start fail.
+ * share of the next split call (as if it had died), slow a worker down, forget the measured speeds, or make the
+ * next start fail.
  */
 export const kernelThreadTestHooks = {
   poisonNextCall(): void {
@@ -436,6 +566,17 @@ export const kernelThreadTestHooks = {
   },
   stallNextCall(index: number): void {
     stallWorker = index;
+  },
+  /**
+   * Worker `index` (0: the first) takes at least `ms` over every share from now on, as a slow core would (0: back to
+   * normal).
+   */
+  slowWorker(index: number, ms: number): void {
+    slowWorkers[index] = ms;
+  },
+  /** Back to equal speeds, as if no split call had been timed. */
+  resetSpeeds(): void {
+    pool?.speeds.fill(1);
   },
   /** The next start hands the workers no module, so that they fail to instantiate it. */
   failNextStart(): void {
