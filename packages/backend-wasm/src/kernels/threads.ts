@@ -65,8 +65,8 @@ export interface KernelThreadStats {
    */
   split: KernelThreadSplit;
   /**
-   * The threads' relative speeds (mean 1; the main thread's first) that the 'balanced' split uses; all 1 until
-   * split calls have been timed, and with the 'even' split.
+   * The threads' relative speeds (mean 1; the main thread's first) that the 'balanced' split uses: all 1 until
+   * split calls have been timed; the 'even' split neither uses nor updates them.
    */
   speeds: number[];
   /** Why kernel threads turned off (a worker failed to start, failed in a call, or did not answer in time). */
