@@ -1772,6 +1772,375 @@ export function gruBackward(
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Column split: kernel threads that share every batch row and split the hidden units instead (for batches too
+// small to split by 4-row tiles, on threads of unequal speed). Each thread owns units [j0, j1) (multiples of 8, so
+// that every gate block's columns start on a panel) and computes, for all B rows, its units' gate columns; a spin
+// barrier after each step makes the step's full state visible before the next step's product reads it. Every
+// column is summed in the same order as in the single-threaded kernels, so the results are bitwise identical.
+//
+// ctl (i32s in the shared memory, zeroed by the caller): [0] arrivals, [1] abort flag, [2 + k] how many barriers
+// thread k reached last (a diagnostic: that thread was the step's bottleneck).
+
+/** Spins before a barrier gives up on a thread that never arrives (it died): seconds on current CPUs. */
+const SPIN_LIMIT: i32 = 0x7fffffff;
+/**
+ * Spins (~1 ms or more) after which a worker (index > 0) sleeps on the arrivals counter instead (memory.atomic.wait,
+ * 1 ms at a time): with more threads than free cores a spinning thread would hold the core the late one needs. Not
+ * sooner: waking costs tens of µs, a step's usual wait is a few. The main thread (index 0) may not block in a
+ * browser: it keeps spinning.
+ */
+const SPINS_BEFORE_WAIT: i32 = 1 << 20;
+
+/**
+ * Waits until all `threads` reached barrier number `gen` (1, 2, … within a call). False when the call was aborted
+ * (another thread gave up, or this one spun SPIN_LIMIT times: it then sets the abort flag for the others).
+ */
+function columnBarrier(ctl: usize, threads: i32, gen: i32, index: i32): bool {
+  if (ASC_FEATURE_THREADS) {
+    const target = threads * gen;
+    if (atomic.add<i32>(ctl, 1) + 1 == target) {
+      const late = ctl + 8 + <usize>index * 4;
+      store<i32>(late, load<i32>(late) + 1);
+      atomic.notify(ctl, threads);
+      return atomic.load<i32>(ctl, 4) == 0;
+    }
+    let spins = 0;
+    for (;;) {
+      const arrived = atomic.load<i32>(ctl);
+      if (arrived >= target) break;
+      if (atomic.load<i32>(ctl, 4) != 0) return false;
+      if (++spins == SPIN_LIMIT) {
+        atomic.store<i32>(ctl, 1, 4);
+        atomic.notify(ctl, threads);
+        return false;
+      }
+      if (index > 0 && spins >= SPINS_BEFORE_WAIT) {
+        memory.atomic.wait32(ctl, arrived, 1000000);
+        spins += 1 << 12; // ~1 ms asleep counts as that much spinning towards the limit
+      }
+    }
+    return atomic.load<i32>(ctl, 4) == 0;
+  }
+  return threads == 1;
+}
+
+/**
+ * Packs the columns [c + j0, c + j1) of every gate block c = 0, n, 2n, … (`blocks` of them) of B(p, q) = src + p·rsb
+ * + q·csb, p < k, into the panels where {@link packPanels} of all columns puts them. j0 and n are multiples of 8.
+ */
+function packGateColumns(src: usize, rsb: usize, csb: usize, k: i32, n: i32, blocks: i32, j0: i32, j1: i32, dst: usize): void {
+  for (let b = 0; b < blocks; b++) {
+    const c = b * n + j0;
+    packPanels(src + <usize>c * csb, rsb, csb, k, j1 - j0, dst + <usize>(c >> 3) * panelBytes(k));
+  }
+}
+
+/** {@link projectChunk} of the columns [c + j0, c + j1) of each of `blocks` gate blocks c = 0, H, 2H, …. */
+function projectGateColumns(
+  x: usize, wpk: usize, bias: usize, pc: usize, pPitch: usize, batch: i32, steps: i32, t0: i32, n: i32, inputSize: i32,
+  hidden: i32, blocks: i32, j0: i32, j1: i32, micro: usize,
+): void {
+  for (let b = 0; b < blocks; b++) {
+    const c = b * hidden + j0;
+    projectChunk(x, wpk + <usize>(c >> 3) * panelBytes(inputSize), bias + <usize>c * F, pc + <usize>c * F, pPitch, batch, steps, t0, n, inputSize, j1 - j0, micro);
+  }
+}
+
+/**
+ * {@link lstmForward} for the units [j0, j1) of thread `index` of `threads` (see the column split above). Every
+ * thread passes the same tensors and its own scratch (lstmForwardScratchBytes). Returns 0, or −1 when the call
+ * was aborted (a thread did not reach a barrier).
+ */
+export function lstmForwardColumns(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, zOut: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
+  j0: i32, j1: i32, ctl: usize, threads: i32, index: i32,
+): i32 {
+  const g = 4 * hidden;
+  const cols = j1 - j0;
+  const qPitch = rowPitch(g);
+  const pPitch = rowPitch(g);
+  const hBytes = <usize>hidden * F;
+  const up = aligned(scratch);
+  const q = up + <usize>hidden * gateStride(g);
+  const pack = q + <usize>batch * qPitch;
+  const work = pack + <usize>stepPackBytes(batch);
+  const tc = chunkSteps(batch, steps, g);
+  const pc = aligned(work + <usize>gemmWorkBytes(g));
+  const wpk = pc + <usize>batch * <usize>tc * pPitch;
+  const micro = wpk + <usize>inputSize * <usize>pad8(g) * F;
+  packGateColumns(u, <usize>g * F, F, hidden, hidden, 4, j0, j1, up);
+  packGateColumns(w, <usize>g * F, F, inputSize, hidden, 4, j0, j1, wpk);
+
+  const seqPitch = <usize>steps * hBytes;
+  const usual = act == ACT_TANH && gateAct == ACT_SIGMOID;
+  const zeroH0 = allZero(h0, batch * hidden) && allFinite(u, hidden * g);
+  const own = <usize>j0 * F;
+  const ownBytes = <usize>cols * F;
+  let t0 = 0;
+  let n = 0;
+  for (let s = 0; s < steps; s++) {
+    const t = backwards ? steps - 1 - s : s;
+    if (s % tc == 0) {
+      n = min(tc, steps - s);
+      t0 = backwards ? steps - s - n : s;
+      projectGateColumns(x, wpk, bias, pc, pPitch, batch, steps, t0, n, inputSize, hidden, 4, j0, j1, micro);
+    }
+    const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
+    const cPrev = s == 0 ? c0 : cs + <usize>(s - 1) * hBytes;
+    const prevPitch = s == 0 ? hBytes : seqPitch;
+    for (let b = 0; b < 4; b++) {
+      const c = b * hidden + j0;
+      if (s == 0 && zeroH0) {
+        for (let bi = 0; bi < batch; bi++) memory.fill(q + <usize>bi * qPitch + <usize>c * F, 0, ownBytes);
+      } else {
+        stepGemmForward(hPrev, prevPitch, up + <usize>(c >> 3) * panelBytes(hidden), q + <usize>c * F, qPitch, batch, hidden, cols, pack);
+      }
+    }
+    for (let bi = 0; bi < batch; bi++) {
+      const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const hp = hPrev + <usize>bi * prevPitch + own;
+      const cp = cPrev + <usize>bi * prevPitch + own;
+      const ho = hs + <usize>bi * seqPitch + <usize>s * hBytes + own;
+      const co = cs + <usize>bi * seqPitch + <usize>s * hBytes + own;
+      if (m == 0) {
+        memory.copy(ho, hp, ownBytes);
+        memory.copy(co, cp, ownBytes);
+        continue;
+      }
+      const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch + own;
+      const qr = q + <usize>bi * qPitch + own;
+      const zo = zOut == 0 ? 0 : zOut + (<usize>bi * <usize>steps + <usize>t) * pPitch + own;
+      if (usual) lstmRowTanhSigmoid(pr, qr, hp, cp, ho, co, zo, hidden, cols, m);
+      else for (let j = 0; j < cols; j += 4) lstmLanes(pr, qr, hp, cp, ho, co, zo, hidden, j, m, act, gateAct, true);
+    }
+    if (!columnBarrier(ctl, threads, s + 1, index)) return -1;
+  }
+  return 0;
+}
+
+/**
+ * {@link gruForward} for the units [j0, j1) of thread `index` of `threads` (see the column split above): its own
+ * scratch of gruForwardScratchBytes, and (resetAfter false) `shared` [B, H] floats for r⊙h_prev, which every
+ * thread's candidate product reads whole: a second barrier per step. Returns 0, or −1 when the call was aborted.
+ */
+export function gruForwardColumns(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, mask: usize, hs: usize, saveOut: usize, shared: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, resetAfter: bool, backwards: bool,
+  j0: i32, j1: i32, ctl: usize, threads: i32, index: i32,
+): i32 {
+  const g = 3 * hidden;
+  const gBytes = <usize>g * F;
+  const hBytes = <usize>hidden * F;
+  const qPitch = rowPitch(g);
+  const pPitch = rowPitch(g);
+  const cols = j1 - j0;
+  const own = <usize>j0 * F;
+  const ownBytes = <usize>cols * F;
+  const up = aligned(scratch);
+  const uh = up + <usize>hidden * gateStride(2 * hidden);
+  const q = up + <usize>hidden * (gateStride(2 * hidden) + gateStride(hidden) + gateStride(g));
+  const qh = q + <usize>batch * qPitch;
+  const rh = shared; // [B, H], every thread's units
+  const pack = qh + <usize>batch * qPitch + <usize>batch * hBytes;
+  const work = pack + <usize>stepPackBytes(batch);
+  const tc = chunkSteps(batch, steps, g);
+  const pc = aligned(work + <usize>gemmWorkBytes(g));
+  const wpk = pc + <usize>batch * <usize>tc * pPitch;
+  const micro = wpk + <usize>inputSize * <usize>pad8(g) * F;
+  packGateColumns(w, gBytes, F, inputSize, hidden, 3, j0, j1, wpk);
+  if (resetAfter) packGateColumns(u, gBytes, F, hidden, hidden, 3, j0, j1, up);
+  else {
+    packGateColumns(u, gBytes, F, hidden, hidden, 2, j0, j1, up);
+    packPanels(u + <usize>(2 * hidden + j0) * F, gBytes, F, hidden, cols, uh + <usize>(j0 >> 3) * panelBytes(hidden));
+  }
+  const rb = resetAfter ? bias + gBytes : 0;
+  const aux = saveOut + <usize>batch * <usize>steps * pPitch;
+  const usual = act == ACT_TANH && gateAct == ACT_SIGMOID;
+  const recurrentBlocks = resetAfter ? 3 : 2;
+
+  const seqPitch = <usize>steps * hBytes;
+  let gen = 1;
+  let t0 = 0;
+  let n = 0;
+  for (let s = 0; s < steps; s++) {
+    const t = backwards ? steps - 1 - s : s;
+    if (s % tc == 0) {
+      n = min(tc, steps - s);
+      t0 = backwards ? steps - s - n : s;
+      projectGateColumns(x, wpk, bias, pc, pPitch, batch, steps, t0, n, inputSize, hidden, 3, j0, j1, micro);
+    }
+    const hPrev = s == 0 ? h0 : hs + <usize>(s - 1) * hBytes;
+    const prevPitch = s == 0 ? hBytes : seqPitch;
+    for (let b = 0; b < recurrentBlocks; b++) {
+      const c = b * hidden + j0;
+      stepGemmForward(hPrev, prevPitch, up + <usize>(c >> 3) * panelBytes(hidden), q + <usize>c * F, qPitch, batch, hidden, cols, pack);
+    }
+    if (!resetAfter) {
+      // r⊙h of this thread's units for every row, then (once every thread's are in) (r⊙h)·U_h for its units.
+      for (let bi = 0; bi < batch; bi++) {
+        const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch + <usize>hidden * F;
+        const qr = q + <usize>bi * qPitch + <usize>hidden * F;
+        const hp = hPrev + <usize>bi * prevPitch;
+        const out = rh + <usize>bi * hBytes;
+        const row = <usize>bi * <usize>steps + <usize>t;
+        const taken = saveOut != 0 && load<f32>(mask + row * F) != 0;
+        for (let j = j0; j < j1; j += 4) {
+          const o = <usize>j * F;
+          const r = activate4(f32x4.add(v128.load(pr + o), v128.load(qr + o)), gateAct);
+          const v = f32x4.mul(r, v128.load(hp + o));
+          v128.store(out + o, v);
+          if (taken) {
+            v128.store(saveOut + row * pPitch + <usize>hidden * F + o, r);
+            v128.store(aux + row * hBytes + o, v);
+          }
+        }
+        if (saveOut != 0 && !taken) {
+          memory.fill(saveOut + row * pPitch + <usize>hidden * F + own, 0, ownBytes);
+          memory.fill(aux + row * hBytes + own, 0, ownBytes);
+        }
+      }
+      if (!columnBarrier(ctl, threads, gen++, index)) return -1;
+      stepGemmForward(rh, hBytes, uh + <usize>(j0 >> 3) * panelBytes(hidden), qh + own, qPitch, batch, hidden, cols, pack);
+    }
+    for (let bi = 0; bi < batch; bi++) {
+      const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const hp = hPrev + <usize>bi * prevPitch;
+      const ho = hs + <usize>bi * seqPitch + <usize>s * hBytes;
+      if (m == 0) {
+        memory.copy(ho + own, hp + own, ownBytes);
+        continue;
+      }
+      const pr = pc + (<usize>bi * <usize>n + <usize>(t - t0)) * pPitch;
+      const qr = q + <usize>bi * qPitch;
+      const qhr = qh + <usize>bi * qPitch;
+      const row = <usize>bi * <usize>steps + <usize>t;
+      const zo = saveOut == 0 ? 0 : saveOut + row * pPitch;
+      const ao = saveOut == 0 ? 0 : aux + row * pPitch;
+      for (let j = j0; j < j1; j += 4) {
+        if (usual) gruLanesTanhSigmoid(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, resetAfter);
+        else gruLanes(pr, qr, qhr, rb, hp, ho, zo, ao, hidden, j, m, act, gateAct, resetAfter, true);
+      }
+    }
+    if (!columnBarrier(ctl, threads, gen++, index)) return -1;
+  }
+  return 0;
+}
+
+/**
+ * Bytes of the scratch each thread of {@link lstmBackwardColumns} needs besides the shared one
+ * (lstmBackwardScratchBytes, one for all threads): Uᵀ in panels, the carries and g [B, H8], the step product's
+ * packing and gemm's work space.
+ */
+export function lstmBackwardColumnsBytes(batch: i32, inputSize: i32, hidden: i32): f64 {
+  const g = 4 * hidden;
+  const hp = <f64>pad8(hidden);
+  return (<f64>g * hp + 3 * <f64>batch * hp) * 4 + stepPackBytes(batch) + gemmWorkBytes(max(g, max(inputSize, hidden))) + ALIGN;
+}
+
+/**
+ * {@link lstmBackward} for thread `index` of `threads`: the gradients' gate columns of units [j0, j1) (dW, dU, db
+ * columns; dh0, dc0 units) and the batch rows [b0, b1) of dx, which every thread writes disjointly. `shared` is one
+ * lstmBackwardScratchBytes block for all threads (Z, dZ, H_prev, the taken inputs), `scratch` the thread's own
+ * (lstmBackwardColumnsBytes). Returns 0, or −1 when the call was aborted.
+ */
+export function lstmBackwardColumns(
+  x: usize, w: usize, u: usize, bias: usize, h0: usize, c0: usize, mask: usize, hs: usize, cs: usize, dh: usize, dc: usize,
+  zSaved: usize, dx: usize, dw: usize, du: usize, db: usize, dh0: usize, dc0: usize, dHidden: usize, shared: usize, scratch: usize,
+  batch: i32, steps: i32, inputSize: i32, hidden: i32, act: i32, gateAct: i32, backwards: bool,
+  j0: i32, j1: i32, b0: i32, b1: i32, ctl: usize, threads: i32, index: i32,
+): i32 {
+  const g = 4 * hidden;
+  const gBytes = <usize>g * F;
+  const zPitch = rowPitch(g);
+  const hBytes = <usize>hidden * F;
+  const hpBytes = gateStride(hidden);
+  const rows = batch * steps;
+  const cols = j1 - j0;
+  const own = <usize>j0 * F;
+  // The shared block in lstmBackward's layout (its Uᵀ and carries unused).
+  const zs = aligned(shared) + <usize>g * hpBytes;
+  const dz = zs + <usize>rows * zPitch;
+  const z = zSaved != 0 ? zSaved : zs;
+  const hPrev = dz + <usize>rows * zPitch;
+  const xs = hPrev + <usize>rows * hBytes + 3 * <usize>batch * hpBytes;
+  // The thread's own block.
+  const ut = aligned(scratch);
+  const carryH = ut + <usize>g * hpBytes;
+  const carryC = carryH + <usize>batch * hpBytes;
+  const gBuf = carryC + <usize>batch * hpBytes;
+  const pack = gBuf + <usize>batch * hpBytes;
+  const work = pack + <usize>stepPackBytes(batch);
+
+  // Rows of the batch [b0, b1): taken inputs, previous states and (unless saved) the gate values.
+  const r0 = b0 * steps;
+  const mine = (b1 - b0) * steps;
+  const xRow = <usize>inputSize * F;
+  let skipped = false;
+  if (mask != 0) for (let r = 0; r < rows && !skipped; r++) skipped = load<f32>(mask + <usize>r * F) == 0;
+  if (skipped) takenInputs(x + <usize>r0 * xRow, mask + <usize>r0 * F, mine, inputSize, xs + <usize>r0 * xRow);
+  const xt = skipped ? xs : x;
+  previousStates(h0 + <usize>b0 * hBytes, hs + <usize>b0 * <usize>steps * hBytes, hPrev + <usize>r0 * hBytes, b1 - b0, steps, hidden, backwards);
+  if (zSaved == 0 && mine > 0) {
+    recomputeLstmGates(xt + <usize>r0 * xRow, w, u, bias, hPrev + <usize>r0 * hBytes, z + <usize>r0 * zPitch, zPitch, mine, inputSize, hidden, act, gateAct, work);
+  }
+  let gen = 1;
+  if (!columnBarrier(ctl, threads, gen++, index)) return -1;
+
+  packPanels(u + <usize>j0 * gBytes, F, gBytes, g, cols, ut + <usize>(j0 >> 3) * panelBytes(g)); // Uᵀ, own columns
+  memory.fill(carryH, 0, <usize>batch * hpBytes);
+  memory.fill(carryC, 0, <usize>batch * hpBytes);
+  const seqPitch = <usize>steps * hBytes;
+  const dzPitch = <usize>steps * zPitch;
+  const usual = act == ACT_TANH && gateAct == ACT_SIGMOID;
+  for (let s = steps - 1; s >= 0; s--) {
+    const t = backwards ? steps - 1 - s : s;
+    for (let bi = 0; bi < batch; bi++) {
+      const m = load<f32>(mask + (<usize>bi * <usize>steps + <usize>t) * F);
+      const row = <usize>bi * <usize>steps + <usize>t;
+      const dRow = <usize>bi * seqPitch + <usize>s * hBytes;
+      const zr = z + row * zPitch + own;
+      const dzr = dz + row * zPitch + own;
+      const cH = carryH + <usize>bi * hpBytes + own;
+      const cC = carryC + <usize>bi * hpBytes + own;
+      const gr = gBuf + <usize>bi * hpBytes + own;
+      const dHid = dHidden == 0 ? 0 : dHidden + dRow + own;
+      if (m == 0) {
+        for (let j = 0; j < cols; j++) {
+          const o = <usize>j * F;
+          const gh = load<f32>(dh + dRow + own + o) + load<f32>(cH + o);
+          store<f32>(gr + o, gh);
+          if (dHid != 0) store<f32>(dHid + o, gh);
+          store<f32>(cC + o, load<f32>(dc + dRow + own + o) + load<f32>(cC + o));
+        }
+        for (let b = 0; b < 4; b++) memory.fill(dzr + <usize>b * hBytes, 0, <usize>cols * F);
+        continue;
+      }
+      const cp = (s == 0 ? c0 + <usize>bi * hBytes : cs + dRow - hBytes) + own;
+      for (let j = 0; j < cols; j += 4) {
+        if (usual) lstmGradLanes(zr, dzr, cp, dh + dRow + own, dc + dRow + own, cH, cC, gr, dHid, hidden, j, m, ACT_TANH, ACT_SIGMOID, true);
+        else lstmGradLanes(zr, dzr, cp, dh + dRow + own, dc + dRow + own, cH, cC, gr, dHid, hidden, j, m, act, gateAct, true);
+      }
+    }
+    // Every thread's gate columns of dz_s are needed for this thread's units of carry_h = dz_s·Uᵀ.
+    if (!columnBarrier(ctl, threads, gen++, index)) return -1;
+    stepGemm(dz + <usize>t * zPitch, dzPitch, ut + <usize>(j0 >> 3) * panelBytes(g), carryH + own, hpBytes, batch, g, cols, false, pack);
+    carrySkipped(mask, steps, t, carryH + own, gBuf + own, hpBytes, batch, cols);
+  }
+  for (let bi = 0; bi < batch; bi++) {
+    memory.copy(dh0 + <usize>bi * hBytes + own, carryH + <usize>bi * hpBytes + own, <usize>cols * F);
+    memory.copy(dc0 + <usize>bi * hBytes + own, carryC + <usize>bi * hpBytes + own, <usize>cols * F);
+  }
+  // dW, dU, db: this thread's gate columns; dx: its batch rows (dZ is complete: the last barrier followed its last rows).
+  for (let b = 0; b < 4; b++) {
+    const c = <usize>(b * hidden + j0) * F;
+    weightGrads(dz + c, zPitch, rows, cols, db + c, gBytes, xt, xRow, inputSize, dw + c, hPrev, hBytes, hidden, du + c, cols, 0, 0, work);
+  }
+  if (mine > 0) gemm(dz + <usize>r0 * zPitch, zPitch, F, w, F, gBytes, dx + <usize>r0 * xRow, xRow, mine, g, inputSize, false, work);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Adam (core's AdamUpdate): one pass per weight, the float32 operations of tfjs's Adam in its order.
 
 /**

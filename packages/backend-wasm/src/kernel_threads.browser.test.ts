@@ -385,6 +385,111 @@ describe(`wasm kernel threads (${__WASM_THREADS_SUITE__ ? 'cross-origin isolated
     });
   });
 
+  describe('column split (hidden units shared out, a barrier per step)', () => {
+    const lstm = CASES[2]!;
+    const COLUMN_CASES: { c: CellCase; threads: number }[] = [
+      { c: { ...lstm, name: 'lstm B8 T16 I8 H64 goBackwards mask', batch: 8, units: 64, goBackwards: true, mask: 'float32', seed: 41 }, threads: 2 },
+      { c: { ...lstm, name: 'lstm B3 T40 I8 H48 hardSigmoid', batch: 3, steps: 40, units: 48, recurrentActivation: 'hardSigmoid', seed: 42 }, threads: 3 },
+      { c: { ...lstm, name: 'lstm B16 T16 I8 H32', seed: 43 }, threads: 4 },
+    ];
+    afterAll(() => {
+      kernelThreadTestHooks.slowWorker(0, 0);
+      kernelThreadTestHooks.resetSpeeds();
+      configureWasm({ kernelThreadSplit: 'balanced' });
+      setKernelThreadTuning();
+    });
+    /** The case on one thread, then on `threads` always split by units, with the stats around the second run. */
+    const singleThenColumns = async (c: CellCase, threads: number) => {
+      configureWasm({ kernelThreads: 1 });
+      expect(await wasmKernelThreadsReady()).toBe(1);
+      const single = runCell(c);
+      configureWasm({ kernelThreads: threads });
+      expect(await wasmKernelThreadsReady()).toBe(threads);
+      setKernelThreadTuning({ columnSplit: 'always' });
+      const before = getKernelThreadStats();
+      const split = runCell(c);
+      const after = getKernelThreadStats();
+      setKernelThreadTuning();
+      return { single, split, before, after };
+    };
+
+    for (const { c, threads } of COLUMN_CASES) {
+      it(`${c.name} on ${threads} threads: every output, weight gradients included, bitwise that of one thread`, async () => {
+        const { single, split, before, after } = await singleThenColumns(c, threads);
+        // The forward, the forward recorded for the gradient and the backward, each split by units.
+        expect(after.threadedCalls - before.threadedCalls).toBe(3);
+        expect(after.columnCalls - before.columnCalls).toBe(3);
+        expect(after.lastThreads).toBe(threads);
+        expect(after.lastUnits.reduce((a, b) => a + b, 0)).toBe(c.units);
+        expect(after.lastUnits.every((u) => u >= 8 && u % 8 === 0)).toBe(true);
+        expect(after.lastRows).toEqual(new Array(threads).fill(c.batch));
+        expect(Object.keys(split).sort()).toEqual(Object.keys(single).sort());
+        for (const [name, value] of Object.entries(split)) expect(value, `${name}: bitwise`).toEqual(single[name]);
+      });
+    }
+
+    for (const resetAfter of [true, false]) {
+      it(`GRU resetAfter ${resetAfter}: the forward outside a tape splits by units (bitwise); under a tape it splits rows`, async () => {
+        const c: CellCase = { ...CASES[4]!, name: 'gru B8 T16 I8 H64', batch: 8, units: 64, resetAfter, mask: 'float32', goBackwards: !resetAfter, seed: 44 };
+        const { single, split, before, after } = await singleThenColumns(c, 2);
+        expect(after.threadedCalls - before.threadedCalls).toBe(3);
+        expect(after.columnCalls - before.columnCalls).toBe(1);
+        expect(split.h).toEqual(single.h);
+        const tol = cellToleranceFor('wasm').gradient;
+        for (const name of ['dx', 'dh0']) expect(split[name], `${name}: bitwise`).toEqual(single[name]);
+        for (const name of ['dkernel', 'drecurrentKernel', 'dbias']) expectClose(name, split[name]!, single[name]!, tol.atol, tol.rtol);
+      });
+    }
+
+    it("'auto': units where the rows cannot give each thread a tile and a step's share is large enough", async () => {
+      configureWasm({ kernelThreads: 2, kernelThreadSplit: 'balanced' });
+      expect(await wasmKernelThreadsReady()).toBe(2);
+      kernelThreadTestHooks.resetSpeeds();
+      const forward = (c: CellCase) => {
+        const t = tensorsFor(c, caseInputs(c).inputs);
+        const out = recurrence(t, attrsOf(c));
+        out.hiddenStates.dataSync();
+        tf.dispose([...Object.values(out), ...Object.values(t)]);
+        return getKernelThreadStats();
+      };
+      const small: CellCase = { ...COLUMN_CASES[0]!.c, batch: 4, steps: 32, units: 128 }; // 131,072 per thread and step
+      const before = getKernelThreadStats();
+      // B 4 on 2 threads: no 4-row tile for either; by default a step's share is too small to pay for the exchange.
+      expect(forward(small)).toMatchObject({ threadedCalls: before.threadedCalls + 1, lastRows: [2, 2], lastUnits: [], columnCalls: before.columnCalls });
+      setKernelThreadTuning({ columnMinStepWork: 1 << 17 });
+      expect(forward(small)).toMatchObject({ lastRows: [4, 4], lastUnits: [64, 64], columnCalls: before.columnCalls + 1 });
+      // B 8: a 4-row tile for each thread, rows whatever the step's size.
+      expect(forward({ ...small, batch: 8 })).toMatchObject({ lastRows: [4, 4], lastUnits: [], columnCalls: before.columnCalls + 1 });
+      setKernelThreadTuning();
+    });
+
+    it('a thread that never reaches a barrier: the call is aborted, recomputed on one thread, threads turn off', async () => {
+      const c = COLUMN_CASES[0]!.c;
+      configureWasm({ kernelThreads: 1 });
+      expect(await wasmKernelThreadsReady()).toBe(1);
+      const single = runCell(c);
+      configureWasm({ kernelThreads: 2 });
+      expect(await wasmKernelThreadsReady()).toBe(2);
+      setKernelThreadTuning({ columnSplit: 'always', timeoutMs: 300, timeoutFactor: 1 });
+      kernelThreadTestHooks.stallNextCall(0);
+      const before = getKernelThreadStats().threadedCalls;
+      const warn = console.warn;
+      console.warn = () => {};
+      const started = performance.now();
+      try {
+        const after = runCell(c);
+        for (const [name, value] of Object.entries(after)) expect(value, `${name}: bitwise`).toEqual(single[name]);
+      } finally {
+        console.warn = warn;
+        setKernelThreadTuning();
+      }
+      expect(performance.now() - started).toBeLessThan(20_000);
+      expect(getKernelThreadStats().threadedCalls).toBe(before);
+      expect(getKernelThreadStats().error?.message).toMatch(/did not reach a step's barrier in lstmForwardColumns/);
+      expect(getKernelThreadStats().running).toBe(1);
+    });
+  });
+
   // Last: it removes the wasm backend from this page (each test file has its own page).
   it('closeWasmKernelThreads and tf.removeBackend end the workers', async () => {
     configureWasm({ kernelThreads: 1 });

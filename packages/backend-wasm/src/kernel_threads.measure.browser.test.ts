@@ -8,19 +8,22 @@ import { setKernelThreadSplit, setKernelThreadTuning } from './kernels/threads.j
 // Timing, not a test: `BASICRNN_MEASURE=1 npx vitest run --config vitest.browser-wasm-threads.config.ts
 // src/kernel_threads.measure.browser.test.ts`. BasicRNN predict and trainOnBatch (Adam, MSE, Dense(1)) at the
 // bench's L and Long configs with the fused kernels on 1 and 2 kernel threads with the default 'balanced' split and
-// on 2 with the 'even' one ("2e"), interleaved round by round (one pool of 4, capped per run; 4 threads on this
-// 2-core machine would skew the speeds the balanced split measures: the bench's 4-thread page times them);
-// prints medians and minima, and each split call's rows and ms per thread. Skipped otherwise.
+// on 2 with the 'even' one ("2e") and split by units ("2c"), interleaved round by round (one pool of 4, capped per
+// run; 4 threads on this 2-core machine would skew the speeds the balanced split measures: the bench's 4-thread page
+// times them); prints medians and minima, and each split call's rows and ms per thread. Skipped otherwise.
 
 const CONFIGS = [
   { name: 'L', batch: 64, steps: 100, inputSize: 32, hidden: 256 },
   { name: 'Long', batch: 8, steps: 1000, inputSize: 16, hidden: 128 },
+  // One sequence: rows leave the second thread idle; the LSTM's units are split ('auto').
+  { name: 'B1', batch: 1, steps: 200, inputSize: 16, hidden: 512 },
 ];
-// Thread counts; 2.5 stands for 2 threads with the 'even' split.
-const THREADS = [1, 2, 2.5];
-const label = (t: number) => (t === 2.5 ? '2e' : String(t));
+// Thread counts; 2.5 stands for 2 threads with the 'even' split, 2.25 for 2 threads always split by hidden units
+// (LSTM: the column split; the other cells have none and split rows).
+const THREADS = [1, 2, 2.5, 2.25];
+const label = (t: number) => (t === 2.5 ? '2e' : t === 2.25 ? '2c' : String(t));
 const use = (t: number) => {
-  setKernelThreadTuning({ maxThreads: Math.floor(t) });
+  setKernelThreadTuning({ maxThreads: Math.floor(t), columnSplit: t === 2.25 ? 'always' : 'auto' });
   setKernelThreadSplit(t === 2.5 ? 'even' : 'balanced');
 };
 // Pick with -t, e.g. `-t "lstm L"`.
@@ -67,7 +70,7 @@ describe.skipIf(!MEASURE || !__WASM_THREADS_SUITE__)('kernel threads: timing', (
               await run();
               times[t]!.push(performance.now() - t0);
               const k = getKernelThreadStats();
-              if (t > 1) splits.push(`${label(t)}:${k.lastRows.join('/')}@${k.lastThreadMs.map((ms) => ms.toFixed(1)).join('/')}`);
+              if (t > 1) splits.push(`${label(t)}:${k.lastUnits.length > 0 ? `u${k.lastUnits.join('/')}` : k.lastRows.join('/')}@${k.lastThreadMs.map((ms) => ms.toFixed(1)).join('/')}`);
             }
           }
           setKernelThreadTuning();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, recurrence, setBackend } from '@basicrnn/core';
 import { describe, expect, it } from 'vitest';
 import { configureWasm, getKernelThreadStats, getWasmInfo, wasmKernelThreadsReady } from './index.js';
-import { setKernelThreadTuning, splitBatch, updateSpeeds } from './kernels/threads.js';
+import { setKernelThreadTuning, splitBatch, splitUnits, updateSpeeds } from './kernels/threads.js';
 
 // Node: tfjs-backend-wasm loads its SIMD build on a plain (unshared) memory and has no Web Workers, so the fused
 // kernels' threads stay off whatever is asked; the browser suites test them running.
@@ -131,5 +131,33 @@ describe('updateSpeeds (the balanced split)', () => {
     expect(speeds[0]).toBeGreaterThan(speeds[2]!);
     expect(speeds[1]).toBeLessThan(speeds[2]!);
     expect(speeds.reduce((a, b) => a + b, 0) / 4).toBeCloseTo(1, 6);
+  });
+});
+
+describe('splitUnits (the column split)', () => {
+  it('splits hidden units on multiples of 8 in proportion to the speeds, at least 8 a thread', () => {
+    expect(splitUnits(128, 2)).toEqual([[0, 64], [64, 128]]);
+    expect(splitUnits(128, 2, [1.6, 1])).toEqual([[0, 80], [80, 128]]);
+    expect(splitUnits(128, 2, [1, 2])).toEqual([[0, 40], [40, 128]]);
+    expect(splitUnits(48, 3)).toEqual([[0, 16], [16, 32], [32, 48]]);
+    expect(splitUnits(16, 2, [100, 1])).toEqual([[0, 8], [8, 16]]);
+    expect(splitUnits(32, 4, [1, 1, 1, 5])).toEqual([[0, 8], [8, 16], [16, 24], [24, 32]]);
+    for (const [hidden, threads] of [[256, 3], [72, 4], [128, 5]] as const) {
+      const parts = splitUnits(hidden, threads, [1.3, 0.7, 1, 1.9, 0.5].slice(0, threads));
+      expect(parts).toHaveLength(threads);
+      expect(parts[0]![0]).toBe(0);
+      expect(parts[threads - 1]![1]).toBe(hidden);
+      parts.forEach(([j0, j1], k) => {
+        expect(j1 - j0).toBeGreaterThanOrEqual(8);
+        expect(j0 % 8).toBe(0);
+        if (k > 0) expect(j0).toBe(parts[k - 1]![1]);
+      });
+    }
+  });
+
+  it('gives nothing to split where the units cannot be shared on 8-unit steps', () => {
+    expect(splitUnits(100, 2)).toEqual([]); // not a multiple of 8
+    expect(splitUnits(8, 2)).toEqual([]); // fewer than 8 a thread
+    expect(splitUnits(64, 1)).toEqual([]);
   });
 });

@@ -67,6 +67,20 @@ function runGruForward(
         attrs.goBackwards ? 1 : 0,
       ];
     },
+    // Split by units (a column split) only outside a gradient tape: its saved gates would have the one-thread layout,
+    // which the backward's row shares cannot read (they would recompute them), and there is no column backward yet.
+    columns: gates !== 0 ? undefined : {
+      fn: 'gruForwardColumns',
+      hidden: units,
+      stepWork: batch * 3 * units * units,
+      sharedBytes: attrs.resetAfter ? 0 : batch * units * 4,
+      ownBytes: rnn.gruForwardScratchBytes(batch, steps, inputSize, units),
+      args: (part, shared, scratch, ctl, threads) => [
+        p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('mask'), statesPointer, 0, shared, scratch,
+        batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.resetAfter ? 1 : 0,
+        attrs.goBackwards ? 1 : 0, part.j0, part.j1, ctl, threads, part.index,
+      ],
+    },
   }));
 }
 

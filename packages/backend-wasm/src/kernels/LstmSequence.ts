@@ -67,6 +67,18 @@ function runLstmForward(
       gates === 0 ? 0 : gates + rows.start * gateRowBytes,
       scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
     ],
+    columns: {
+      fn: 'lstmForwardColumns',
+      hidden: units,
+      stepWork: batch * 4 * units * units,
+      sharedBytes: 0,
+      ownBytes: rnn.lstmForwardScratchBytes(batch, steps, inputSize, units),
+      args: (part, _shared, scratch, ctl, threads) => [
+        p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'), hiddenPointer, cellPointer, gates,
+        scratch, batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+        part.j0, part.j1, ctl, threads, part.index,
+      ],
+    },
   }));
 }
 

@@ -59,6 +59,20 @@ function lstmSequenceGrad(args: { inputs: Record<string, TensorInfo>; backend: B
         rowPointer(dHidden ?? 0, rows, seq),
         scratch, rows.count, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
       ],
+      // Split by units, each thread writes its own columns of dKernel, dRecurrentKernel and dBias (no sums).
+      columns: {
+        fn: 'lstmBackwardColumns',
+        hidden: units,
+        stepWork: batch * 4 * units * units,
+        sharedBytes: rnn.lstmBackwardScratchBytes(batch, steps, inputSize, units),
+        ownBytes: rnn.lstmBackwardColumnsBytes(batch, inputSize, units),
+        args: (part, shared, scratch, ctl, threads) => [
+          p('x'), p('kernel'), p('recurrentKernel'), p('bias'), p('h0'), p('c0'), p('mask'), p('hiddenStates'), p('cellStates'),
+          p('dh'), p('dc'), gates, dx!, dKernel!, dRecurrentKernel!, dBias!, dh0!, dc0!, dHidden ?? 0, shared, scratch,
+          batch, steps, inputSize, units, call.activation, call.recurrentActivation, attrs.goBackwards ? 1 : 0,
+          part.j0, part.j1, part.b0, part.b1, ctl, threads, part.index,
+        ],
+      },
     });
   } finally {
     freeGates(backend, gates);

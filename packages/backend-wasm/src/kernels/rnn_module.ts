@@ -43,7 +43,38 @@ export interface RnnModule {
     scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
     recurrentActivation: number, backwards: number,
   ): void;
+  /**
+   * lstmForward for units [j0, j1) of thread `index` of `threads` (a column split, see assembly/rnn.ts): all batch
+   * rows, a barrier per step on `ctl`; its own scratch of lstmForwardScratchBytes. Returns 0, or -1 when aborted.
+   */
+  lstmForwardColumns(
+    x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, c0: number, mask: number,
+    hiddenStates: number, cellStates: number, gatesOut: number, scratch: number, batch: number, steps: number, inputSize: number,
+    hidden: number, activation: number, recurrentActivation: number, backwards: number,
+    j0: number, j1: number, ctl: number, threads: number, index: number,
+  ): number;
+  /** Bytes of each thread's own scratch in lstmBackwardColumns (besides one shared lstmBackwardScratchBytes block). */
+  lstmBackwardColumnsBytes(batch: number, inputSize: number, hidden: number): number;
+  /** lstmBackward for units [j0, j1) (and the dx of batch rows [b0, b1)) of thread `index`: see lstmForwardColumns. */
+  lstmBackwardColumns(
+    x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, c0: number, mask: number,
+    hiddenStates: number, cellStates: number, dh: number, dc: number, savedGates: number,
+    dx: number, dKernel: number, dRecurrentKernel: number, dBias: number, dh0: number, dc0: number, dHiddenStates: number,
+    shared: number, scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,
+    recurrentActivation: number, backwards: number, j0: number, j1: number, b0: number, b1: number, ctl: number,
+    threads: number, index: number,
+  ): number;
   gruForwardScratchBytes(batch: number, steps: number, inputSize: number, hidden: number): number;
+  /**
+   * gruForward for units [j0, j1) of thread `index` (see lstmForwardColumns); `shared` holds r⊙h [B, H] for
+   * resetAfter false. Returns 0, or -1 when aborted.
+   */
+  gruForwardColumns(
+    x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, hiddenStates: number,
+    saveOut: number, shared: number, scratch: number, batch: number, steps: number, inputSize: number, hidden: number,
+    activation: number, recurrentActivation: number, resetAfter: number, backwards: number,
+    j0: number, j1: number, ctl: number, threads: number, index: number,
+  ): number;
   gruForward(
     x: number, kernel: number, recurrentKernel: number, bias: number, h0: number, mask: number, hiddenStates: number,
     saveOut: number, scratch: number, batch: number, steps: number, inputSize: number, hidden: number, activation: number,

@@ -17,6 +17,15 @@
 // measured speed (a moving average, kept between half and twice the mean); 'even' keeps equal shares, so that the
 // weight gradients' summation order depends on the thread count only.
 //
+// A batch with fewer than one row tile (4 rows) per thread leaves threads idle: B 1 runs on one thread, B 8 on 4
+// threads uses 2. Where the module has a column export (LSTM forward and backward, GRU forward outside a gradient
+// tape), such a call is split by hidden units instead when each thread's share of a step is large ('auto', see
+// KernelThreadTuning.columnSplit): every thread takes all rows and a share of the units sized by its speed in steps
+// of 8, and a spin barrier in the shared memory ends every step (workers that spin too long sleep on it; the main
+// thread spins). Each column sums in the single-threaded order, so these calls are bitwise identical to one
+// thread, weight gradients included. The shares follow the speeds the row-split calls measured (all threads
+// finish a column-split call together, so it cannot measure them itself).
+//
 // The browser main thread may not Atomics.wait: it runs its own share, then spins on a done-counter, with a
 // time limit, so a dead worker cannot hang the page: past it the workers are terminated, threads turn off with a
 // BackendError kept for getKernelThreadStats(), and the call is recomputed on the main thread.
@@ -31,6 +40,9 @@ export const THREADED_EXPORTS = [
   'lstmBackward',
   'gruForward',
   'gruBackward',
+  'lstmForwardColumns',
+  'lstmBackwardColumns',
+  'gruForwardColumns',
 ] as const;
 
 /** One of {@link THREADED_EXPORTS}. */
@@ -55,8 +67,15 @@ export interface KernelThreadStats {
    */
   lastMainMs: number;
   lastWaitMs: number;
-  /** Of the last split call: the batch rows each thread was given (the main thread's first). */
+  /**
+   * Of the last split call: the batch rows each thread was given (the main thread's first); with a column split
+   * every thread had all rows.
+   */
   lastRows: number[];
+  /** Of the last split call when it split the hidden units (a column split): each thread's units; else empty. */
+  lastUnits: number[];
+  /** Kernel calls split by hidden units (column split) since the page loaded, out of {@link threadedCalls}. */
+  columnCalls: number;
   /** Of the last split call: ms each thread spent on its share (the main thread's first). */
   lastThreadMs: number[];
   /**
@@ -95,6 +114,19 @@ export interface KernelThreadTuning {
   speedSmoothing: number;
   /** 'balanced' split: only calls whose every share took at least this long (ms) update the speeds. */
   minTimedMs: number;
+  /**
+   * When a call that can split its hidden units (a column split: every thread takes all batch rows and a share of
+   * the units, with a barrier per step) does so instead of splitting its rows: 'auto' when the rows cannot give
+   * every thread a 4-row tile and each thread's share of a step's recurrent product is at least
+   * `columnMinStepWork`; 'always' / 'never' (tests and measurements).
+   */
+  columnSplit: 'auto' | 'always' | 'never';
+  /**
+   * 'auto' column split: the fewest multiply-adds of a step's recurrent product per thread. A step's exchange (the
+   * barrier, and the other threads' units of h read from their cores' caches) grows with B·H: on this project's
+   * 2-vCPU VMs ~0.5 µs at B 1, H 256 and 3–5 µs at B 8, H 128. 2^18 multiply-adds are ~15 µs there.
+   */
+  columnMinStepWork: number;
 }
 
 /** A thread's speed in the 'balanced' split stays within this factor of the mean (either way). */
@@ -103,7 +135,17 @@ const MAX_SPEED_RATIO = 2;
 /** Workers that have not all reported ready by then count as failed to start. */
 const START_TIMEOUT_MS = 10_000;
 
-const DEFAULT_TUNING: KernelThreadTuning = { minWork: 1 << 20, minRows: 2, timeoutMs: 10_000, timeoutFactor: 50, maxThreads: MAX_KERNEL_THREADS, speedSmoothing: 0.5, minTimedMs: 1 };
+const DEFAULT_TUNING: KernelThreadTuning = {
+  minWork: 1 << 20,
+  minRows: 2,
+  timeoutMs: 10_000,
+  timeoutFactor: 50,
+  maxThreads: MAX_KERNEL_THREADS,
+  speedSmoothing: 0.5,
+  minTimedMs: 1,
+  columnSplit: 'auto',
+  columnMinStepWork: 1 << 18,
+};
 let tuning: KernelThreadTuning = { ...DEFAULT_TUNING };
 
 /** Test hook: changes the split's tuning (no argument: back to the defaults); returns the tuning in force. */
@@ -125,7 +167,7 @@ const NARGS = 3;
 const MICROS = 4;
 const DELAY = 5;
 const ARGS = 6;
-const MAX_ARGS = 28;
+const MAX_ARGS = 40;
 const SLOT = ARGS + MAX_ARGS;
 
 // The worker: instantiate the module on the shared memory, report ready, then serve jobs forever.
@@ -155,7 +197,8 @@ self.onmessage = (event) => {
     let status = 1;
     const started = performance.now();
     try {
-      exports[NAMES[c[base + ${FN}]]](...args);
+      // The column-split exports return -1 when the call was aborted at a barrier (a thread never arrived).
+      if (exports[NAMES[c[base + ${FN}]]](...args) === -1) status = 2;
     } catch (e) {
       status = 2;
     }
@@ -191,6 +234,8 @@ let lastThreads = 0;
 let lastMainMs = 0;
 let lastWaitMs = 0;
 let lastRows: number[] = [];
+let lastUnits: number[] = [];
+let columnCalls = 0;
 let lastThreadMs: number[] = [];
 let split: KernelThreadSplit = 'balanced';
 let warned = false;
@@ -241,6 +286,8 @@ export function getKernelThreadStats(): KernelThreadStats {
     lastMainMs,
     lastWaitMs,
     lastRows: [...lastRows],
+    lastUnits: [...lastUnits],
+    columnCalls,
     lastThreadMs: [...lastThreadMs],
     split,
     speeds: pool === undefined ? [1] : [...pool.speeds],
@@ -423,6 +470,74 @@ export interface BatchedCall {
    * saved its gates in, so that every share reads them). Ignored unless its ranges cover the batch in order.
    */
   preferredSplit?: readonly Rows[];
+  /** The same call split by hidden units instead of rows, where the module has an export for it. */
+  columns?: ColumnCall;
+}
+
+/** One thread's share of a column-split call. */
+export interface ColumnPart {
+  /** The thread (0: the main thread). */
+  index: number;
+  /** Its hidden units [j0, j1) (multiples of 8). */
+  j0: number;
+  j1: number;
+  /** Its batch rows [b0, b1) for the work a column split shares out by rows (a backward's dx). */
+  b0: number;
+  b1: number;
+}
+
+/** A kernel call split by hidden units: every thread calls `fn` with all batch rows, a share of the units. */
+export interface ColumnCall {
+  fn: ThreadedExport;
+  hidden: number;
+  /** Multiply-adds of one step's recurrent product (B·gates·H·H). */
+  stepWork: number;
+  /** Scratch all threads share (0: none) and each thread's own. */
+  sharedBytes: number;
+  ownBytes: number;
+  /**
+   * The export's arguments for one thread: `shared` and `scratch` as sized above, `ctl` the call's barrier block,
+   * `threads` the thread count.
+   */
+  args(part: ColumnPart, shared: number, scratch: number, ctl: number, threads: number): number[];
+}
+
+/**
+ * Splits `hidden` units into `threads` shares on multiples of 8 (each at least 8), proportional to `speeds`; empty
+ * when the units cannot be split that way (hidden not a multiple of 8, or fewer than 8 per thread).
+ */
+export function splitUnits(hidden: number, threads: number, speeds?: readonly number[]): [number, number][] {
+  const groups = hidden / 8;
+  if (!Number.isInteger(groups) || groups < threads || threads < 2) return [];
+  const weights = Array.from({ length: threads }, (_, k) => {
+    const v = speeds?.[k];
+    return v !== undefined && Number.isFinite(v) && v > 0 ? v : 1;
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
+  const bounds = [0];
+  let cumulative = 0;
+  for (let k = 1; k < threads; k++) {
+    cumulative += weights[k - 1]!;
+    const ideal = Math.round((cumulative / total) * groups);
+    bounds.push(Math.min(groups - (threads - k), Math.max(bounds[k - 1]! + 1, ideal)));
+  }
+  bounds.push(groups);
+  return bounds.slice(1).map((end, k) => [8 * bounds[k]!, 8 * end]);
+}
+
+/**
+ * Whether a call should split its hidden units rather than its rows: it can (an export, units to share), and its
+ * rows cannot give every thread a 4-row tile (B 1 on 2 threads runs on one; B 8 on 4 leaves 2 idle) while each
+ * thread's share of a step is large enough to pay for the step's exchange; or the tuning says 'always'. (On a
+ * machine whose threads run at unequal speeds the column split also follows the speeds where rows cannot, but on
+ * this project's VMs the exchange cost more than the unevenness it recovers at the bench's Long shape.)
+ */
+function columnsFor(call: BatchedCall, threads: number, speeds: readonly number[]): [number, number][] {
+  if (call.columns === undefined || tuning.columnSplit === 'never' || call.work < tuning.minWork) return [];
+  const n = Math.min(threads, tuning.maxThreads);
+  const units = splitUnits(call.columns.hidden, n, split === 'balanced' ? speeds : undefined);
+  if (units.length < 2 || tuning.columnSplit === 'always') return units;
+  return call.batch < 4 * n && call.columns.stepWork / units.length >= tuning.columnMinStepWork ? units : [];
 }
 
 /**
@@ -433,7 +548,7 @@ export function runBatched(
   heap: Heap,
   memory: WebAssembly.Memory,
   module: WebAssembly.Module,
-  exports: Record<ThreadedExport, (...args: number[]) => void>,
+  exports: Record<ThreadedExport, (...args: number[]) => number | void>,
   call: BatchedCall,
   single: () => void,
 ): void {
@@ -444,6 +559,8 @@ export function runBatched(
     return single();
   }
   if (p.state !== 'ready') return single();
+  const units = columnsFor(call, p.workers.length + 1, p.speeds);
+  if (units.length >= 2) return runColumns(heap, memory, p, exports, call, call.columns!, units, single);
   let parts = splitBatch(call.batch, call.work, p.workers.length + 1, split === 'balanced' ? p.speeds : undefined);
   if (parts.length < 2) return single();
   if (call.preferredSplit !== undefined && call.preferredSplit.length === parts.length && coversInOrder(call.preferredSplit, call.batch)) {
@@ -451,15 +568,14 @@ export function runBatched(
   }
 
   // One block: each part's scratch, then (parts after the first) its private copies of the summed outputs.
-  const align = (n: number) => Math.ceil(n / 16) * 16;
   const layout: { scratch: number; sums: number[] }[] = [];
   let total = 0;
   parts.forEach((rows, k) => {
     const scratch = total;
-    total += align(Math.max(16, call.scratchBytes(rows.count)));
+    total += align16(Math.max(16, call.scratchBytes(rows.count)));
     const sums = k === 0 ? [] : call.sums.map((length) => {
       const at = total;
-      total += align(length * 4);
+      total += align16(length * 4);
       return at;
     });
     layout.push({ scratch, sums });
@@ -469,48 +585,13 @@ export function runBatched(
 
   let release = true;
   try {
-    const c = p.control;
     const argsOf = parts.map((rows, k) =>
       call.args(rows, block + layout[k]!.scratch, k === 0 ? call.sumOutputs : layout[k]!.sums.map((s) => block + s)),
     );
-    if (argsOf.some((a) => a.length > MAX_ARGS)) throw new Error(`wasm kernel threads: ${call.fn} takes more than ${MAX_ARGS} arguments`);
-    Atomics.store(c, DONE, 0);
-    for (let k = 1; k < parts.length; k++) {
-      const base = HEADER + (k - 1) * SLOT;
-      const args = argsOf[k]!;
-      c[base + STATUS] = 0;
-      c[base + FN] = poisonNext ? THREADED_EXPORTS.length : THREADED_EXPORTS.indexOf(call.fn);
-      c[base + NARGS] = args.length;
-      c[base + DELAY] = Math.round((slowWorkers[k - 1] ?? 0) * 1000);
-      for (let a = 0; a < args.length; a++) c[base + ARGS + a] = args[a]! | 0;
-      if (k - 1 === stallWorker) continue; // test hook: as if this worker were gone
-      Atomics.add(c, base + SEQ, 1);
-      Atomics.notify(c, base + SEQ, 1);
-    }
-    poisonNext = false;
-    stallWorker = -1;
-    const started = performance.now();
-    let ownError: unknown;
-    try {
-      exports[call.fn](...argsOf[0]!);
-    } catch (e) {
-      // Still wait for the workers below: they write into this block until they are done.
-      ownError = e ?? new Error('fused kernel failed');
-    }
-    const own = performance.now() - started;
-    const others = parts.length - 1;
-    const limit = Math.max(tuning.timeoutMs, tuning.timeoutFactor * own);
-    let spins = 0;
-    while (Atomics.load(c, DONE) < others) {
-      if ((++spins & 1023) === 0 && performance.now() - started > limit) {
-        // A worker is gone or stuck: it may still write into this block, so leave the block allocated.
-        release = false;
-        return giveUp(`a worker did not finish its share within ${Math.round(limit)} ms (it died or hangs)`, single);
-      }
-    }
-    if (ownError !== undefined) throw ownError;
-    for (let k = 1; k < parts.length; k++) {
-      if (c[HEADER + (k - 1) * SLOT + STATUS] !== 1) return giveUp(`worker ${k} failed in ${call.fn}`, single);
+    const run = runShares(p, exports, call.fn, argsOf);
+    if (run.failure !== undefined) {
+      release = run.release;
+      return giveUp(run.failure, single);
     }
     if (call.sums.length > 0) {
       const f32 = new Float32Array(memory.buffer);
@@ -522,16 +603,140 @@ export function runBatched(
         }
       });
     }
-    threadedCalls++;
-    lastThreads = parts.length;
-    lastMainMs = own;
-    lastWaitMs = performance.now() - started - own;
-    lastRows = parts.map((rows) => rows.count);
-    lastThreadMs = parts.map((_, k) => (k === 0 ? own : c[HEADER + (k - 1) * SLOT + MICROS]! / 1000));
+    record(run, parts.map((rows) => rows.count), []);
     if (split === 'balanced') updateSpeeds(p.speeds, parts, lastThreadMs);
   } finally {
     if (release) heap._free(block);
   }
+}
+
+/** n rounded up to 16 bytes. */
+function align16(n: number): number {
+  return Math.ceil(n / 16) * 16;
+}
+
+/**
+ * {@link runBatched} split by hidden units: every thread calls the column export with all batch rows and its
+ * units; one block holds the barrier's control words, the shared scratch and each thread's own. The summed
+ * outputs need no reduction: each thread writes its own columns of them.
+ */
+function runColumns(
+  heap: Heap,
+  memory: WebAssembly.Memory,
+  p: Pool,
+  exports: Record<ThreadedExport, (...args: number[]) => number | void>,
+  call: BatchedCall,
+  columns: ColumnCall,
+  units: [number, number][],
+  single: () => void,
+): void {
+  const n = units.length;
+  const ctlBytes = align16(4 * (2 + n));
+  const shared = ctlBytes;
+  const own = (k: number) => shared + align16(Math.max(16, columns.sharedBytes)) + k * align16(Math.max(16, columns.ownBytes));
+  const block = heap._malloc(own(n)) >>> 0;
+  if (block === 0) return single();
+  let release = true;
+  try {
+    new Int32Array(memory.buffer, block, 2 + n).fill(0);
+    const parts: ColumnPart[] = units.map(([j0, j1], k) => ({
+      index: k,
+      j0,
+      j1,
+      b0: Math.floor((k * call.batch) / n),
+      b1: Math.floor(((k + 1) * call.batch) / n),
+    }));
+    const argsOf = parts.map((part, k) => columns.args(part, block + shared, block + own(k), block, n));
+    const run = runShares(p, exports, columns.fn, argsOf);
+    if (run.failure !== undefined) {
+      release = run.release;
+      return giveUp(run.failure, single);
+    }
+    columnCalls++;
+    record(run, parts.map(() => call.batch), units.map(([j0, j1]) => j1 - j0));
+  } finally {
+    if (release) heap._free(block);
+  }
+}
+
+/** What {@link runShares} measured, or why the call must be recomputed on one thread. */
+interface SharesRun {
+  own: number;
+  wait: number;
+  threadMs: number[];
+  failure?: string;
+  /** False when a worker may still write into the call's block (it must stay allocated). */
+  release: boolean;
+}
+
+/**
+ * Hands argsOf[k] (k ≥ 1) to worker k − 1, runs argsOf[0] on this thread, then waits for the workers (spinning:
+ * the browser main thread may not block), at most the tuning's time limit. Throws what this thread's share threw.
+ */
+function runShares(
+  p: Pool,
+  exports: Record<ThreadedExport, (...args: number[]) => number | void>,
+  fn: ThreadedExport,
+  argsOf: number[][],
+): SharesRun {
+  const c = p.control;
+  if (argsOf.some((a) => a.length > MAX_ARGS)) throw new Error(`wasm kernel threads: ${fn} takes more than ${MAX_ARGS} arguments`);
+  Atomics.store(c, DONE, 0);
+  for (let k = 1; k < argsOf.length; k++) {
+    const base = HEADER + (k - 1) * SLOT;
+    const args = argsOf[k]!;
+    c[base + STATUS] = 0;
+    c[base + FN] = poisonNext ? THREADED_EXPORTS.length : THREADED_EXPORTS.indexOf(fn);
+    c[base + NARGS] = args.length;
+    c[base + DELAY] = Math.round((slowWorkers[k - 1] ?? 0) * 1000);
+    for (let a = 0; a < args.length; a++) c[base + ARGS + a] = args[a]! | 0;
+    if (k - 1 === stallWorker) continue; // test hook: as if this worker were gone
+    Atomics.add(c, base + SEQ, 1);
+    Atomics.notify(c, base + SEQ, 1);
+  }
+  poisonNext = false;
+  stallWorker = -1;
+  const started = performance.now();
+  let ownError: unknown;
+  let aborted = false;
+  try {
+    aborted = exports[fn](...argsOf[0]!) === -1;
+  } catch (e) {
+    // Still wait for the workers below: they write into the call's block until they are done.
+    ownError = e ?? new Error('fused kernel failed');
+  }
+  const own = performance.now() - started;
+  const others = argsOf.length - 1;
+  // After an abort at a barrier the live workers see the abort flag and return at once: wait no longer for the others.
+  const limit = aborted ? tuning.timeoutMs : Math.max(tuning.timeoutMs, tuning.timeoutFactor * own);
+  let spins = 0;
+  while (Atomics.load(c, DONE) < others) {
+    if ((++spins & 1023) === 0 && performance.now() - own - started > (aborted ? limit : limit - own)) {
+      // A worker is gone or stuck: it may still write into the block, so leave the block allocated.
+      const failure = aborted
+        ? `a thread did not reach a step's barrier in ${fn}, and a worker did not return within ${Math.round(limit)} ms after (it died or hangs)`
+        : `a worker did not finish its share within ${Math.round(limit)} ms (it died or hangs)`;
+      return { own, wait: 0, threadMs: [], release: false, failure };
+    }
+  }
+  if (ownError !== undefined) throw ownError;
+  for (let k = 1; k < argsOf.length; k++) {
+    if (c[HEADER + (k - 1) * SLOT + STATUS] !== 1) return { own, wait: 0, threadMs: [], release: true, failure: `worker ${k} failed in ${fn}` };
+  }
+  if (aborted) return { own, wait: 0, threadMs: [], release: true, failure: `a thread did not reach a step's barrier in ${fn}` };
+  const threadMs = argsOf.map((_, k) => (k === 0 ? own : c[HEADER + (k - 1) * SLOT + MICROS]! / 1000));
+  return { own, wait: performance.now() - started - own, threadMs, release: true };
+}
+
+/** Records a split call in the stats. */
+function record(run: SharesRun, rows: number[], units: number[]): void {
+  threadedCalls++;
+  lastThreads = rows.length;
+  lastMainMs = run.own;
+  lastWaitMs = run.wait;
+  lastRows = rows;
+  lastUnits = units;
+  lastThreadMs = run.threadMs;
 }
 
 /** Whether `rows` are non-empty ranges that cover 0..batch in order. */
