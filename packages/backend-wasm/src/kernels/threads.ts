@@ -401,25 +401,32 @@ export function splitBatch(batch: number, work: number, threads: number, speeds?
   if (n < 2 || work < tuning.minWork) return [{ start: 0, count: batch }];
   const unit = batch >= 4 * n ? 4 : 1;
   const least = Math.max(unit, Math.min(tuning.minRows, Math.floor(batch / n)));
+  const bounds = proportionalBounds(batch, n, unit, least, speeds);
+  const rows: Rows[] = [];
+  for (let k = 0; k < n; k++) if (bounds[k + 1]! > bounds[k]!) rows.push({ start: bounds[k]!, count: bounds[k + 1]! - bounds[k]! });
+  return rows;
+}
+
+/**
+ * Bounds 0 = b_0 ≤ … ≤ b_n = total of n shares proportional to `speeds` (one per share, any scale; missing or bad
+ * ones count as 1), each inner bound on a multiple of `unit`, every share at least `least` (after the previous
+ * bound, and room left for the rest).
+ */
+function proportionalBounds(total: number, n: number, unit: number, least: number, speeds?: readonly number[]): number[] {
   const weights = Array.from({ length: n }, (_, k) => {
     const s = speeds?.[k];
     return s !== undefined && Number.isFinite(s) && s > 0 ? s : 1;
   });
-  const total = weights.reduce((a, b) => a + b, 0);
+  const sum = weights.reduce((a, b) => a + b, 0);
   const bounds = [0];
   let cumulative = 0;
   for (let k = 1; k < n; k++) {
     cumulative += weights[k - 1]!;
-    const ideal = unit * Math.round((cumulative / total) * (batch / unit));
-    // Leave every range at least `least` rows (or one unit): after the previous bound, and room for the rest.
-    const low = bounds[k - 1]! + least;
-    const high = batch - (n - k) * least;
-    bounds.push(Math.min(high, Math.max(low, ideal)));
+    const ideal = unit * Math.round((cumulative / sum) * (total / unit));
+    bounds.push(Math.min(total - (n - k) * least, Math.max(bounds[k - 1]! + least, ideal)));
   }
-  bounds.push(batch);
-  const rows: Rows[] = [];
-  for (let k = 0; k < n; k++) if (bounds[k + 1]! > bounds[k]!) rows.push({ start: bounds[k]!, count: bounds[k + 1]! - bounds[k]! });
-  return rows;
+  bounds.push(total);
+  return bounds;
 }
 
 /**
@@ -507,22 +514,9 @@ export interface ColumnCall {
  * when the units cannot be split that way (hidden not a multiple of 8, or fewer than 8 per thread).
  */
 export function splitUnits(hidden: number, threads: number, speeds?: readonly number[]): [number, number][] {
-  const groups = hidden / 8;
-  if (!Number.isInteger(groups) || groups < threads || threads < 2) return [];
-  const weights = Array.from({ length: threads }, (_, k) => {
-    const v = speeds?.[k];
-    return v !== undefined && Number.isFinite(v) && v > 0 ? v : 1;
-  });
-  const total = weights.reduce((a, b) => a + b, 0);
-  const bounds = [0];
-  let cumulative = 0;
-  for (let k = 1; k < threads; k++) {
-    cumulative += weights[k - 1]!;
-    const ideal = Math.round((cumulative / total) * groups);
-    bounds.push(Math.min(groups - (threads - k), Math.max(bounds[k - 1]! + 1, ideal)));
-  }
-  bounds.push(groups);
-  return bounds.slice(1).map((end, k) => [8 * bounds[k]!, 8 * end]);
+  if (hidden % 8 !== 0 || hidden < 8 * threads || threads < 2) return [];
+  const bounds = proportionalBounds(hidden, threads, 8, 8, speeds);
+  return bounds.slice(1).map((end, k) => [bounds[k]!, end]);
 }
 
 /**
